@@ -1,0 +1,3 @@
+//! The QA page.
+
+fn main() {}

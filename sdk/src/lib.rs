@@ -1,0 +1,1 @@
+//! FloDrama Player for the browser: carries out the commands of `player-core`.

@@ -1,0 +1,3 @@
+//! The reference backend.
+
+fn main() {}
