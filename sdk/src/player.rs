@@ -20,6 +20,7 @@ use web_sys::{AbortController, Event, Headers, HtmlVideoElement, RequestInit, Re
 const PLAYHEAD_SAMPLE_MS: u32 = 250;
 
 type Shared = Rc<RefCell<Inner>>;
+type Handler = Closure<dyn FnMut(Event)>;
 
 struct Inner {
     engine: Engine,
@@ -30,7 +31,7 @@ struct Inner {
     listeners: HashMap<String, Vec<js_sys::Function>>,
     /// JS events waiting to be dispatched once the state is no longer borrowed.
     outbox: Vec<(&'static str, JsValue)>,
-    video_handlers: Vec<(&'static str, Closure<dyn FnMut(Event)>)>,
+    video_handlers: Vec<(&'static str, Handler)>,
     sampler: Option<Interval>,
     destroyed: bool,
 }
@@ -459,7 +460,7 @@ fn base_uri() -> String {
 fn event_handler(
     weak: &Weak<RefCell<Inner>>,
     f: impl Fn(&mut Inner, &Event) + 'static,
-) -> Closure<dyn FnMut(Event)> {
+) -> Handler {
     let weak = weak.clone();
     Closure::new(move |event: Event| with_inner(&weak, |inner| f(inner, &event)))
 }
