@@ -457,10 +457,7 @@ fn base_uri() -> String {
 }
 
 /// A DOM event handler that runs `f` on the player state, then drives the engine.
-fn event_handler(
-    weak: &Weak<RefCell<Inner>>,
-    f: impl Fn(&mut Inner, &Event) + 'static,
-) -> Handler {
+fn event_handler(weak: &Weak<RefCell<Inner>>, f: impl Fn(&mut Inner, &Event) + 'static) -> Handler {
     let weak = weak.clone();
     Closure::new(move |event: Event| with_inner(&weak, |inner| f(inner, &event)))
 }
