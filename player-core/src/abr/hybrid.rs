@@ -1,0 +1,237 @@
+//! The default ABR: a throughput rule while the buffer is short, BOLA once it is long, an
+//! abandon rule for loads that would run the buffer dry, and level caps.
+//!
+//! The switch between the two rules follows dash.js's DYNAMIC strategy: BOLA takes over when
+//! the buffer reaches `bola_on_s` and hands back when it falls under `bola_off_s`; the gap
+//! between the two thresholds is the hysteresis. In BOLA mode an up-switch never goes past
+//! the current level unless throughput sustains the new one (BOLA-O), so a full buffer does
+//! not push the level above what the link carries and then back.
+
+use super::{
+    Abr, AbrContext, BandwidthEstimator, Bola, DroppedFramesCap, LevelInfo, LoadProgress,
+    LoadSample, size_cap,
+};
+
+/// Tuning of [`Hybrid`]. Defaults were tuned in the trace-driven simulator (`abr-sim`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HybridConfig {
+    /// Half-life of the fast throughput average, in seconds of transfer.
+    pub fast_half_life_s: f64,
+    /// Half-life of the slow throughput average, in seconds of transfer.
+    pub slow_half_life_s: f64,
+    /// Throughput assumed before the first measurement.
+    pub default_estimate_bps: f64,
+    /// Fraction of the estimate a level may use to be kept or switched down to.
+    pub safety: f64,
+    /// Fraction of the estimate a level may use to be switched up to.
+    pub up_safety: f64,
+    /// Seconds of buffer a load must leave untouched (fetch time ≤ buffer − reserve).
+    pub reserve_s: f64,
+    /// Longest first-segment fetch accepted at startup, in seconds.
+    pub startup_fetch_s: f64,
+    /// Buffer at which BOLA leaves the lowest level.
+    pub bola_min_buffer_s: f64,
+    /// Buffer at which BOLA reaches the highest level.
+    pub bola_target_buffer_s: f64,
+    /// Buffer at which BOLA takes over from the throughput rule.
+    pub bola_on_s: f64,
+    /// Buffer under which the throughput rule takes back over.
+    pub bola_off_s: f64,
+    /// A load is abandoned only once it has run this long.
+    pub abandon_min_elapsed_s: f64,
+    /// A load is abandoned only if a lower level loads this many times faster than finishing.
+    pub abandon_gain: f64,
+}
+
+impl Default for HybridConfig {
+    fn default() -> Self {
+        Self {
+            fast_half_life_s: 2.0,
+            slow_half_life_s: 8.0,
+            default_estimate_bps: 1_000_000.0,
+            safety: 0.9,
+            up_safety: 0.8,
+            reserve_s: 1.0,
+            startup_fetch_s: 2.0,
+            bola_min_buffer_s: 10.0,
+            bola_target_buffer_s: 24.0,
+            bola_on_s: 12.0,
+            bola_off_s: 6.0,
+            abandon_min_elapsed_s: 0.5,
+            abandon_gain: 1.5,
+        }
+    }
+}
+
+/// The default adaptive-bitrate algorithm (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct Hybrid {
+    config: HybridConfig,
+    estimator: BandwidthEstimator,
+    bola: Bola,
+    bola_mode: bool,
+    dropped: DroppedFramesCap,
+}
+
+impl Default for Hybrid {
+    fn default() -> Self {
+        Self::new(HybridConfig::default())
+    }
+}
+
+/// Levels allowed by the context and the caps, as an inclusive range `(lo, hi)`; `None` for
+/// an empty ladder.
+fn bounds(ctx: &AbrContext<'_>, dropped: &DroppedFramesCap) -> Option<(usize, usize)> {
+    let top = ctx.levels.len().checked_sub(1)?;
+    let mut hi = ctx
+        .max_level
+        .min(top)
+        .min(size_cap(ctx.levels, ctx.player_width, ctx.player_height));
+    if let Some(cap) = dropped.cap() {
+        hi = hi.min(cap);
+    }
+    Some((ctx.min_level.min(hi), hi))
+}
+
+/// Seconds until the buffer runs dry at the current playback rate.
+fn starvation_s(ctx: &AbrContext<'_>) -> f64 {
+    let rate = ctx.playback_rate.abs();
+    let rate = if rate > 0.0 { rate } else { 1.0 };
+    ctx.buffer_ahead_s.max(0.0) / rate
+}
+
+fn bitrate(levels: &[LevelInfo], i: usize) -> f64 {
+    levels.get(i).map_or(0.0, |l| l.bitrate)
+}
+
+impl Hybrid {
+    /// An algorithm with the given tuning.
+    pub fn new(config: HybridConfig) -> Self {
+        Self {
+            estimator: BandwidthEstimator::new(
+                config.fast_half_life_s,
+                config.slow_half_life_s,
+                config.default_estimate_bps,
+            ),
+            bola: Bola::new(config.bola_min_buffer_s, config.bola_target_buffer_s),
+            bola_mode: false,
+            dropped: DroppedFramesCap::default(),
+            config,
+        }
+    }
+
+    /// Whether the buffer rule is in charge.
+    pub fn bola_mode(&self) -> bool {
+        self.bola_mode
+    }
+
+    /// Seconds to fetch a segment of `bitrate_bps` at `bps`, first byte included.
+    fn fetch_s(&self, bitrate_bps: f64, segment_s: f64, bps: f64) -> f64 {
+        self.estimator.ttfb_ms() / 1000.0 + bitrate_bps * segment_s / bps.max(1.0)
+    }
+
+    /// Highest level the throughput sustains with a fetch that fits `budget_s`.
+    fn throughput_level(
+        &self,
+        ctx: &AbrContext<'_>,
+        (lo, hi): (usize, usize),
+        current: usize,
+        budget_s: f64,
+    ) -> usize {
+        let est = self.estimator.estimate_bps();
+        let segment_s = ctx.segment_duration_s.max(0.0);
+        (lo..=hi)
+            .rev()
+            .find(|&i| {
+                let b = bitrate(ctx.levels, i);
+                let factor = if i > current {
+                    self.config.up_safety
+                } else {
+                    self.config.safety
+                };
+                b <= factor * est && self.fetch_s(b, segment_s, est) <= budget_s
+            })
+            .unwrap_or(lo)
+    }
+}
+
+impl Abr for Hybrid {
+    fn on_load(&mut self, _now_ms: f64, sample: LoadSample) {
+        self.estimator.sample(&sample);
+    }
+
+    fn choose_level(&mut self, ctx: &AbrContext<'_>) -> usize {
+        let Some((lo, hi)) = bounds(ctx, &self.dropped) else {
+            return 0;
+        };
+        let buffer = starvation_s(ctx);
+        let current = ctx.current.clamp(lo, hi);
+        if ctx.starting || !self.estimator.has_samples() {
+            self.bola_mode = false;
+            let budget = self.config.startup_fetch_s.max(buffer - self.config.reserve_s);
+            return self.throughput_level(ctx, (lo, hi), current, budget);
+        }
+        self.bola_mode = if self.bola_mode {
+            buffer >= self.config.bola_off_s
+        } else {
+            buffer >= self.config.bola_on_s
+        };
+        let budget = buffer - self.config.reserve_s;
+        let by_throughput = self.throughput_level(ctx, (lo, hi), current, budget);
+        if !self.bola_mode {
+            return by_throughput;
+        }
+        let by_buffer = self.bola.choose(ctx.levels, lo, hi, buffer);
+        if by_buffer > current && by_buffer > by_throughput {
+            by_throughput.max(current)
+        } else {
+            by_buffer
+        }
+    }
+
+    fn abandon(&mut self, ctx: &AbrContext<'_>, progress: &LoadProgress) -> Option<usize> {
+        let (lo, _) = bounds(ctx, &self.dropped)?;
+        let elapsed_s = progress.elapsed_ms / 1000.0;
+        if progress.level <= lo
+            || elapsed_s < self.config.abandon_min_elapsed_s
+            || progress.loaded_bytes == 0
+        {
+            return None;
+        }
+        let ttfb_s = progress.ttfb_ms.unwrap_or(0.0).max(0.0) / 1000.0;
+        let streaming_s = (elapsed_s - ttfb_s).max(0.001);
+        let rate_bps = progress.loaded_bytes as f64 * 8.0 / streaming_s;
+        let expected = progress.total_bytes.unwrap_or(0).max(
+            (bitrate(ctx.levels, progress.level) * progress.media_duration_s / 8.0) as u64,
+        );
+        let remaining_s = expected.saturating_sub(progress.loaded_bytes) as f64 * 8.0 / rate_bps;
+        let buffer = starvation_s(ctx);
+        if remaining_s <= buffer - self.config.reserve_s {
+            return None;
+        }
+        let budget = buffer - self.config.reserve_s;
+        let fetch = |i: usize| self.fetch_s(bitrate(ctx.levels, i), progress.media_duration_s, rate_bps);
+        let target = (lo..progress.level)
+            .rev()
+            .find(|&i| fetch(i) <= budget)
+            .unwrap_or(lo);
+        if fetch(target) * self.config.abandon_gain >= remaining_s {
+            return None;
+        }
+        self.estimator.sample(&LoadSample {
+            bytes: progress.loaded_bytes,
+            ttfb_ms: ttfb_s * 1000.0,
+            duration_ms: progress.elapsed_ms,
+            media_duration_s: progress.media_duration_s,
+        });
+        Some(target)
+    }
+
+    fn estimate_bps(&self) -> f64 {
+        self.estimator.estimate_bps()
+    }
+
+    fn on_dropped_frames(&mut self, _now_ms: f64, level: usize, dropped: u64, decoded: u64) {
+        self.dropped.observe(level, dropped, decoded);
+    }
+}
