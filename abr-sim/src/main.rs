@@ -1,5 +1,5 @@
 //! `flodrama-abr-sim [--traces DIR] [--half all|tune|check] [--setup default|test|both]
-//! [--per-trace] [--set KEY=VALUE]...`
+//! [--per-trace] [--dump NAME_PART] [--set KEY=VALUE]...`
 //!
 //! Runs every algorithm over every trace in DIR (else over the built-in synthetic set), prints
 //! a table per algorithm and setup, and ends with one JSON line comparing ours with hls.js on
@@ -20,6 +20,7 @@ struct Args {
     half: String,
     setup: String,
     per_trace: bool,
+    dump: Option<String>,
     hybrid: HybridConfig,
 }
 
@@ -37,6 +38,7 @@ fn set_param(cfg: &mut HybridConfig, assignment: &str) -> Result<(), String> {
         "safety" => &mut cfg.safety,
         "up_safety" => &mut cfg.up_safety,
         "reserve_s" => &mut cfg.reserve_s,
+        "fetch_share" => &mut cfg.fetch_share,
         "startup_fetch_s" => &mut cfg.startup_fetch_s,
         "bola_min_buffer_s" => &mut cfg.bola_min_buffer_s,
         "bola_target_buffer_s" => &mut cfg.bola_target_buffer_s,
@@ -56,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
         half: "all".into(),
         setup: "both".into(),
         per_trace: false,
+        dump: None,
         hybrid: HybridConfig::default(),
     };
     let mut it = std::env::args().skip(1);
@@ -67,6 +70,7 @@ fn parse_args() -> Result<Args, String> {
             "--setup" => args.setup = value("--setup")?,
             "--set" => set_param(&mut args.hybrid, &value("--set")?)?,
             "--per-trace" => args.per_trace = true,
+            "--dump" => args.dump = Some(value("--dump")?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -96,6 +100,26 @@ fn load_traces(dir: &PathBuf) -> Result<Vec<Trace>, String> {
         .iter()
         .map(|p| Trace::load(p).map_err(|e| e.to_string()))
         .collect()
+}
+
+/// Prints every segment of the sessions whose trace name contains `part`.
+fn dump(name: &str, part: &str, traces: &[Trace], reports: &[RunReport]) {
+    for (t, r) in traces.iter().zip(reports) {
+        if !t.name.contains(part) {
+            continue;
+        }
+        println!("   {name} on {}: startup {:.2} s", t.name, r.startup_s);
+        for (i, s) in r.segments.iter().enumerate() {
+            println!(
+                "   #{i:<3} level {} {:>5.0} kbit/s  buffer {:>5.2} s  stall {:>5.2} s  abandoned {}",
+                s.level,
+                s.bitrate / 1e3,
+                s.buffer_at_request_s,
+                s.stall_s,
+                s.abandoned
+            );
+        }
+    }
 }
 
 /// Prints one algorithm's table: a row per trace family, then the total.
@@ -181,6 +205,9 @@ fn run() -> Result<String, String> {
             let reports =
                 run_all(name, &args.hybrid, &traces, cfg).ok_or("unknown algorithm")?;
             print_table(name, &traces, &reports, args.per_trace);
+            if let Some(part) = &args.dump {
+                dump(name, part, &traces, &reports);
+            }
             summaries.insert(name, Summary::of(&reports));
         }
         let ours = summaries.get("ours").copied().unwrap_or_default();
@@ -200,6 +227,13 @@ fn run() -> Result<String, String> {
             "\"{prefix}hlsjs_rebuffer_ratio\":{}",
             json_number(hlsjs.rebuffer_ratio)
         ));
+        for (who, s) in [("ours", ours), ("hlsjs", hlsjs)] {
+            fields.push(format!(
+                "\"{prefix}{who}_rebuffer_s\":{},\"{prefix}{who}_kbps\":{}",
+                json_number(s.rebuffer_s),
+                json_number(s.kbps)
+            ));
+        }
     }
     fields.push(format!("\"half\":\"{}\"", args.half));
     fields.push(format!(

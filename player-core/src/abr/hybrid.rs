@@ -25,8 +25,11 @@ pub struct HybridConfig {
     pub safety: f64,
     /// Fraction of the estimate a level may use to be switched up to.
     pub up_safety: f64,
-    /// Seconds of buffer a load must leave untouched (fetch time ≤ buffer − reserve).
+    /// Seconds of buffer a load must leave untouched.
     pub reserve_s: f64,
+    /// Share of the buffer above the reserve a load may take: a level is only chosen if its
+    /// fetch time is at most `(buffer − reserve_s) × fetch_share`.
+    pub fetch_share: f64,
     /// Longest first-segment fetch accepted at startup, in seconds.
     pub startup_fetch_s: f64,
     /// Buffer at which BOLA leaves the lowest level.
@@ -52,6 +55,7 @@ impl Default for HybridConfig {
             safety: 0.9,
             up_safety: 0.8,
             reserve_s: 1.0,
+            fetch_share: 1.0,
             startup_fetch_s: 2.0,
             bola_min_buffer_s: 10.0,
             bola_target_buffer_s: 24.0,
@@ -71,6 +75,49 @@ pub struct Hybrid {
     bola: Bola,
     bola_mode: bool,
     dropped: DroppedFramesCap,
+    recent: RecentRate,
+}
+
+/// Transfer rate of the load in flight over about the last second, so the abandon rule sees
+/// a collapse that the average since the request still hides.
+#[derive(Debug, Clone, Default)]
+struct RecentRate {
+    /// `(level, elapsed_ms, loaded_bytes)` at the previous check.
+    last: Option<(usize, f64, u64)>,
+    bps: f64,
+}
+
+/// Time constant of [`RecentRate`], seconds.
+const RECENT_RATE_TAU_S: f64 = 1.0;
+
+impl RecentRate {
+    /// Updates with a progress report and returns the recent rate (bits per second).
+    fn update(&mut self, p: &LoadProgress, ttfb_s: f64) -> f64 {
+        if p.loaded_bytes == 0 {
+            self.last = None;
+            return f64::INFINITY;
+        }
+        let streaming_s = p.elapsed_ms / 1000.0 - ttfb_s;
+        match self.last {
+            Some((level, elapsed_ms, loaded))
+                if level == p.level && p.elapsed_ms > elapsed_ms && p.loaded_bytes >= loaded =>
+            {
+                let dt = (p.elapsed_ms - elapsed_ms) / 1000.0;
+                let inst = (p.loaded_bytes - loaded) as f64 * 8.0 / dt;
+                let k = 1.0 - (-dt / RECENT_RATE_TAU_S).exp();
+                self.bps += (inst - self.bps) * k;
+            }
+            _ => {
+                self.bps = if streaming_s > 0.0 {
+                    p.loaded_bytes as f64 * 8.0 / streaming_s
+                } else {
+                    f64::INFINITY
+                };
+            }
+        }
+        self.last = Some((p.level, p.elapsed_ms, p.loaded_bytes));
+        if self.bps > 0.0 { self.bps } else { 1.0 }
+    }
 }
 
 impl Default for Hybrid {
@@ -116,6 +163,7 @@ impl Hybrid {
             bola: Bola::new(config.bola_min_buffer_s, config.bola_target_buffer_s),
             bola_mode: false,
             dropped: DroppedFramesCap::default(),
+            recent: RecentRate::default(),
             config,
         }
     }
@@ -176,7 +224,7 @@ impl Abr for Hybrid {
         } else {
             buffer >= self.config.bola_on_s
         };
-        let budget = buffer - self.config.reserve_s;
+        let budget = (buffer - self.config.reserve_s) * self.config.fetch_share;
         let by_throughput = self.throughput_level(ctx, (lo, hi), current, budget);
         if !self.bola_mode {
             return by_throughput;
@@ -192,30 +240,38 @@ impl Abr for Hybrid {
     fn abandon(&mut self, ctx: &AbrContext<'_>, progress: &LoadProgress) -> Option<usize> {
         let (lo, _) = bounds(ctx, &self.dropped)?;
         let elapsed_s = progress.elapsed_ms / 1000.0;
+        let ttfb_s = progress.ttfb_ms.unwrap_or(0.0).max(0.0) / 1000.0;
+        let recent_bps = self.recent.update(progress, ttfb_s);
         if progress.level <= lo
             || elapsed_s < self.config.abandon_min_elapsed_s
             || progress.loaded_bytes == 0
         {
             return None;
         }
-        let ttfb_s = progress.ttfb_ms.unwrap_or(0.0).max(0.0) / 1000.0;
         let streaming_s = (elapsed_s - ttfb_s).max(0.001);
-        let rate_bps = progress.loaded_bytes as f64 * 8.0 / streaming_s;
+        let rate_bps = (progress.loaded_bytes as f64 * 8.0 / streaming_s).min(recent_bps);
         let expected = progress.total_bytes.unwrap_or(0).max(
             (bitrate(ctx.levels, progress.level) * progress.media_duration_s / 8.0) as u64,
         );
-        let remaining_s = expected.saturating_sub(progress.loaded_bytes) as f64 * 8.0 / rate_bps;
+        let remaining_s =
+            expected.saturating_sub(progress.loaded_bytes) as f64 * 8.0 / rate_bps.max(1.0);
         let buffer = starvation_s(ctx);
-        if remaining_s <= buffer - self.config.reserve_s {
+        let budget = buffer - self.config.reserve_s;
+        if remaining_s <= budget {
             return None;
         }
-        let budget = buffer - self.config.reserve_s;
-        let fetch = |i: usize| self.fetch_s(bitrate(ctx.levels, i), progress.media_duration_s, rate_bps);
+        let fetch = |i: usize| {
+            self.fetch_s(bitrate(ctx.levels, i), progress.media_duration_s, rate_bps)
+        };
         let target = (lo..progress.level)
             .rev()
             .find(|&i| fetch(i) <= budget)
             .unwrap_or(lo);
-        if fetch(target) * self.config.abandon_gain >= remaining_s {
+        let switch_s = fetch(target);
+        // Worth it when the lower level arrives much sooner, or in time where finishing the
+        // current load would stall.
+        let avoids_stall = switch_s <= buffer && remaining_s > buffer;
+        if switch_s * self.config.abandon_gain >= remaining_s && !avoids_stall {
             return None;
         }
         self.estimator.sample(&LoadSample {
