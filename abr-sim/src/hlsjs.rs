@@ -333,9 +333,10 @@ impl Abr for HlsJsAbr {
             return None;
         }
         match first_byte {
-            Some(ttfb) => self
-                .estimator
-                .sample(time_loading_ms - ttfb_estimate_ms.min(ttfb), progress.loaded_bytes),
+            Some(ttfb) => self.estimator.sample(
+                time_loading_ms - ttfb_estimate_ms.min(ttfb),
+                progress.loaded_bytes,
+            ),
             None => self.estimator.sample_ttfb(time_loading_ms),
         }
         let next_bitrate = bitrate(ctx.levels, next);

@@ -92,7 +92,7 @@ fn load_traces(dir: &PathBuf) -> Result<Vec<Trace>, String> {
                 && !p
                     .file_name()
                     .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                && !p.extension().is_some_and(|e| e == "md")
+                && p.extension().is_none_or(|e| e != "md")
         })
         .collect();
     paths.sort();
@@ -127,7 +127,15 @@ fn print_table(name: &str, traces: &[Trace], reports: &[RunReport], per_trace: b
     println!("-- {name} --");
     println!(
         "{:<28} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}",
-        "family", "traces", "QoE", "kbit/s", "rebuf s", "rebuf %", "switches", "startup s", "abandons"
+        "family",
+        "traces",
+        "QoE",
+        "kbit/s",
+        "rebuf s",
+        "rebuf %",
+        "switches",
+        "startup s",
+        "abandons"
     );
     let row = |label: &str, s: Summary| {
         println!(
@@ -159,7 +167,7 @@ fn print_table(name: &str, traces: &[Trace], reports: &[RunReport], per_trace: b
 
 fn json_number(x: f64) -> String {
     if x.is_finite() {
-        format!("{x:.4}")
+        format!("{x:.6}")
     } else {
         "null".into()
     }
@@ -202,8 +210,7 @@ fn run() -> Result<String, String> {
         );
         let mut summaries = BTreeMap::new();
         for name in ALGORITHMS {
-            let reports =
-                run_all(name, &args.hybrid, &traces, cfg).ok_or("unknown algorithm")?;
+            let reports = run_all(name, &args.hybrid, &traces, cfg).ok_or("unknown algorithm")?;
             print_table(name, &traces, &reports, args.per_trace);
             if let Some(part) = &args.dump {
                 dump(name, part, &traces, &reports);
@@ -238,7 +245,11 @@ fn run() -> Result<String, String> {
     fields.push(format!("\"half\":\"{}\"", args.half));
     fields.push(format!(
         "\"source\":\"{}\"",
-        if args.traces.is_some() { "dir" } else { "synthetic" }
+        if args.traces.is_some() {
+            "dir"
+        } else {
+            "synthetic"
+        }
     ));
     Ok(format!("{{{}}}", fields.join(",")))
 }

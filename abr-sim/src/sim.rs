@@ -119,7 +119,11 @@ impl RunReport {
     /// Stall time over stall time plus media time.
     pub fn rebuffer_ratio(&self) -> f64 {
         let total = self.rebuffer_s + self.media_s;
-        if total > 0.0 { self.rebuffer_s / total } else { 0.0 }
+        if total > 0.0 {
+            self.rebuffer_s / total
+        } else {
+            0.0
+        }
     }
 
     /// Number of level changes between consecutive segments.

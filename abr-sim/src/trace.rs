@@ -127,9 +127,10 @@ impl Trace {
             path: path.display().to_string(),
             source,
         })?;
-        let name = path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into(),
+        );
         Self::parse(&name, &text)
     }
 

@@ -6,6 +6,7 @@
 //! the lowest level, at `target_buffer_s` it reaches the highest. The level boundaries
 //! `Q_{m,m+1} = Vγ + V·c_m`, with `c_m = (u_m·S_{m+1} − u_{m+1}·S_m) / (S_{m+1} − S_m)`,
 //! rise with `m` for a logarithmic utility, so both conditions fix `V` and `Vγ` linearly.
+//! With only two levels there is a single boundary, placed halfway between the two buffers.
 
 use super::LevelInfo;
 
@@ -31,8 +32,13 @@ impl Bola {
         let Some(ladder) = levels.get(lo..=hi) else {
             return lo;
         };
-        if ladder.len() < 2 {
-            return lo;
+        match ladder.len() {
+            0 | 1 => return lo,
+            2 => {
+                let midpoint = (self.min_buffer_s + self.target_buffer_s) / 2.0;
+                return if buffer_s >= midpoint { lo + 1 } else { lo };
+            }
+            _ => {}
         }
         let base = ladder[0].bitrate.max(1.0);
         let utility = |b: f64| (b.max(1.0) / base).ln();
@@ -91,7 +97,27 @@ mod tests {
             assert!(level >= last, "monotonic in the buffer");
             last = level;
         }
-        assert_eq!(bola.choose(&levels, 1, 3, 30.0), 3, "respects the upper bound");
-        assert_eq!(bola.choose(&levels, 2, 5, 0.0), 2, "respects the lower bound");
+        assert_eq!(
+            bola.choose(&levels, 1, 3, 30.0),
+            3,
+            "respects the upper bound"
+        );
+        assert_eq!(
+            bola.choose(&levels, 2, 5, 0.0),
+            2,
+            "respects the lower bound"
+        );
+        assert_eq!(
+            bola.choose(&levels, 0, 1, 15.0),
+            0,
+            "two levels: under the midpoint"
+        );
+        assert_eq!(
+            bola.choose(&levels, 0, 1, 17.0),
+            1,
+            "two levels: over the midpoint"
+        );
+        assert_eq!(bola.choose(&levels, 3, 3, 30.0), 3);
+        assert_eq!(bola.choose(&levels, 4, 2, 30.0), 4, "empty range");
     }
 }

@@ -12,9 +12,7 @@ pub fn size_cap(levels: &[LevelInfo], width: u32, height: u32) -> usize {
     }
     levels
         .iter()
-        .position(|l| {
-            (l.width == 0 && l.height == 0) || (l.width >= width && l.height >= height)
-        })
+        .position(|l| (l.width == 0 && l.height == 0) || (l.width >= width && l.height >= height))
         .unwrap_or(top)
 }
 

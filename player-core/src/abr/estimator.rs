@@ -172,7 +172,10 @@ mod tests {
     fn estimator_excludes_ttfb_and_ignores_small_and_cached_loads() {
         let mut est = BandwidthEstimator::new(2.0, 8.0, 500e3);
         assert_eq!(est.estimate_bps(), 500e3);
-        assert!(!est.sample(&load(2_000, 50.0, 100.0)), "playlist-sized load");
+        assert!(
+            !est.sample(&load(2_000, 50.0, 100.0)),
+            "playlist-sized load"
+        );
         assert!(!est.sample(&load(500_000, 1.0, 3.0)), "cache hit");
         assert_eq!(est.estimate_bps(), 500e3);
         // 1 MB in 2 s of transfer after a 500 ms TTFB: 4 Mbit/s.
