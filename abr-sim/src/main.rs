@@ -1,5 +1,5 @@
 //! `flodrama-abr-sim [--traces DIR] [--half all|tune|check] [--setup default|test|both]
-//! [--per-trace] [--dump NAME_PART] [--set KEY=VALUE]...`
+//! [--per-trace] [--dump NAME_PART] [--max-buffer-s SECONDS] [--set KEY=VALUE]...`
 //!
 //! Runs every algorithm over every trace in DIR (else over the built-in synthetic set), prints
 //! a table per algorithm and setup, and ends with one JSON line comparing ours with hls.js on
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use flodrama_abr_sim::sim::{RunReport, SimConfig};
+use flodrama_abr_sim::sim::{BufferGoal, RunReport, SimConfig};
 use flodrama_abr_sim::trace::{Trace, synthetic_traces};
 use flodrama_abr_sim::{ALGORITHMS, Summary, run_all};
 use player_core::abr::HybridConfig;
@@ -21,6 +21,7 @@ struct Args {
     setup: String,
     per_trace: bool,
     dump: Option<String>,
+    max_buffer_s: Option<f64>,
     hybrid: HybridConfig,
 }
 
@@ -59,6 +60,7 @@ fn parse_args() -> Result<Args, String> {
         setup: "both".into(),
         per_trace: false,
         dump: None,
+        max_buffer_s: None,
         hybrid: HybridConfig::default(),
     };
     let mut it = std::env::args().skip(1);
@@ -71,6 +73,16 @@ fn parse_args() -> Result<Args, String> {
             "--set" => set_param(&mut args.hybrid, &value("--set")?)?,
             "--per-trace" => args.per_trace = true,
             "--dump" => args.dump = Some(value("--dump")?),
+            "--max-buffer-s" => {
+                let v = value("--max-buffer-s")?;
+                let s: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--max-buffer-s: not a number: {v:?}"))?;
+                if !(s.is_finite() && s > 0.0) {
+                    return Err("--max-buffer-s must be positive".into());
+                }
+                args.max_buffer_s = Some(s);
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -199,6 +211,11 @@ fn run() -> Result<String, String> {
         setups.push(("test", SimConfig::test_ladder()));
     }
     let mut fields = vec![format!("\"traces\":{}", traces.len())];
+    if let Some(seconds) = args.max_buffer_s {
+        for (_, cfg) in &mut setups {
+            cfg.buffer_goal = BufferGoal::fixed(seconds);
+        }
+    }
     for (label, cfg) in &setups {
         println!(
             "== {label} ladder: {:?} kbit/s, {} x {} s segments, {} traces from {source} ({}) ==",

@@ -2,8 +2,8 @@
 //!
 //! Each request waits one round trip before the first byte, then receives bytes at the trace's
 //! throughput. The next request goes out as soon as the previous segment is in, unless the
-//! buffer holds more than `max_buffer_s` (then it waits for the buffer to drain to that level),
-//! as hls.js does with `maxBufferLength`. Playback starts once the first segment is in and
+//! buffer already reaches the [`BufferGoal`] for the level chosen (then it waits for the buffer
+//! to drain to it and asks again), as hls.js's stream controller does. Playback starts once the first segment is in and
 //! stalls whenever the buffer runs dry until the next segment arrives. While a segment loads,
 //! the algorithm's abandon rule is asked every `tick_s`; an abandoned load's bytes are lost and
 //! the same segment is requested again at the level the rule named.
@@ -26,8 +26,8 @@ pub struct SimConfig {
     pub segments: usize,
     /// Round-trip time paid before each response's first byte, seconds.
     pub rtt_s: f64,
-    /// Buffer level above which no new request goes out, seconds.
-    pub max_buffer_s: f64,
+    /// How far ahead the player buffers; the same for every algorithm.
+    pub buffer_goal: BufferGoal,
     /// Interval between abandon checks during a load, seconds.
     pub tick_s: f64,
 }
@@ -40,7 +40,7 @@ impl SimConfig {
             segment_s: 4.0,
             segments: 48,
             rtt_s: 0.08,
-            max_buffer_s: 30.0,
+            buffer_goal: BufferGoal::HLSJS_DEFAULT,
             tick_s: 0.1,
         }
     }
@@ -63,6 +63,46 @@ impl SimConfig {
                 height: 0,
             })
             .collect()
+    }
+}
+
+/// The player's forward-buffer target, as in hls.js: as many seconds as `max_bytes` hold at
+/// the level's bitrate, within `[min_s, max_s]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BufferGoal {
+    /// Seconds buffered at least (hls.js `maxBufferLength`).
+    pub min_s: f64,
+    /// Seconds buffered at most (hls.js `maxMaxBufferLength`).
+    pub max_s: f64,
+    /// Bytes worth buffering (hls.js `maxBufferSize`).
+    pub max_bytes: f64,
+}
+
+impl BufferGoal {
+    /// hls.js 1.7's defaults: 30 s, 600 s, 60 MB.
+    pub const HLSJS_DEFAULT: Self = Self {
+        min_s: 30.0,
+        max_s: 600.0,
+        max_bytes: 60e6,
+    };
+
+    /// A fixed goal of `seconds`.
+    pub fn fixed(seconds: f64) -> Self {
+        Self {
+            min_s: seconds,
+            max_s: seconds,
+            max_bytes: 0.0,
+        }
+    }
+
+    /// Seconds to buffer ahead while loading a level of `bitrate` bits per second.
+    pub fn seconds(&self, bitrate: f64) -> f64 {
+        let by_size = if bitrate > 0.0 {
+            8.0 * self.max_bytes / bitrate
+        } else {
+            self.max_s
+        };
+        by_size.max(self.min_s).min(self.max_s)
     }
 }
 
@@ -189,16 +229,21 @@ pub fn simulate(abr: &mut dyn Abr, trace: &Trace, cfg: &SimConfig) -> RunReport 
         starting: !playing,
     };
     for _ in 0..cfg.segments {
-        if player.buffer_s > cfg.max_buffer_s {
-            let wait = player.buffer_s - cfg.max_buffer_s;
+        let mut level = abr
+            .choose_level(&context(now, player.buffer_s, current, player.playing))
+            .min(top);
+        let goal = cfg.buffer_goal.seconds(levels[level].bitrate);
+        if player.buffer_s > goal {
+            let wait = player.buffer_s - goal;
             link.idle(wait);
             player.pass(wait);
             now += wait;
+            level = abr
+                .choose_level(&context(now, player.buffer_s, current, player.playing))
+                .min(top);
         }
         let stall_before = player.stall_s;
         let buffer_at_request_s = player.buffer_s;
-        let ctx = context(now, player.buffer_s, current, player.playing);
-        let mut level = abr.choose_level(&ctx).min(top);
         let mut abandoned = 0;
         let duration_s = 'load: loop {
             let size_bits = levels[level].bitrate * cfg.segment_s;

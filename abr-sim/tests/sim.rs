@@ -202,19 +202,56 @@ fn hlsjs_baseline_starts_from_500_kbps_and_needs_headroom_to_switch_up() {
 }
 
 #[test]
-fn hlsjs_baseline_emergency_switch_forces_the_next_level_down() {
-    let cfg = SimConfig::default_ladder();
-    let trace = Trace::from_slots("drop", vec![(60.0, 8e6), (600.0, 0.6e6)]).unwrap();
-    let report = simulate(&mut HlsJsAbr::default(), &trace, &cfg);
-    assert!(report.segments[..20].iter().any(|s| s.level == 5));
-    // After the drop the level falls to what 0.6 Mbit/s carries (300 kbit/s with 0.95 × the
-    // estimate, 750 kbit/s is too much) and stays there.
-    let tail = &report.segments[28..];
-    assert!(
-        tail.iter().all(|s| s.level == 0),
-        "{:?}",
-        levels_of(&report)
+fn hlsjs_baseline_emergency_rule_aborts_or_forces_the_next_level_down() {
+    use player_core::abr::{LoadProgress, LoadSample};
+    let levels = ladder(&[300e3, 750e3, 1200e3, 1850e3, 2850e3, 4300e3]);
+    let fed = || {
+        let mut abr = HlsJsAbr::default();
+        for _ in 0..10 {
+            abr.on_load(
+                0.0,
+                LoadSample {
+                    bytes: 2_150_000,
+                    ttfb_ms: 80.0,
+                    duration_ms: 80.0 + 2_150_000.0 * 8000.0 / 20e6,
+                    media_duration_s: 4.0,
+                },
+            );
+        }
+        abr.choose_level(&ctx(&levels, 20.0, 5));
+        abr
+    };
+    // A top-level segment at ~1.65 Mbit/s: 500 kB after 2.5 s, ~8 s still to go.
+    let progress = |elapsed_ms| LoadProgress {
+        level: 5,
+        elapsed_ms,
+        loaded_bytes: 500_000,
+        total_bytes: Some(2_150_000),
+        media_duration_s: 4.0,
+        ttfb_ms: Some(80.0),
+    };
+    // Not before half a segment duration has passed.
+    let mut early = fed();
+    assert_eq!(
+        early.abandon(&ctx(&levels, 3.0, 5), &progress(1900.0)),
+        None
     );
+    assert_eq!(early.choose_level(&ctx(&levels, 20.0, 5)), 5);
+    // 6 s of buffer: abort now and restart at the lowest level, estimate reset to its bitrate.
+    let mut aborting = fed();
+    assert_eq!(
+        aborting.abandon(&ctx(&levels, 6.0, 5), &progress(2500.0)),
+        Some(0)
+    );
+    assert_eq!(aborting.estimate_bps(), 300e3);
+    // 1.5 s of buffer: the level picked is 0, which hls.js does not abort for; it forces the
+    // next segment to level 0 instead, whatever the estimate says.
+    let mut forcing = fed();
+    assert_eq!(
+        forcing.abandon(&ctx(&levels, 1.5, 5), &progress(2500.0)),
+        None
+    );
+    assert_eq!(forcing.choose_level(&ctx(&levels, 20.0, 5)), 0);
 }
 
 #[test]
@@ -236,4 +273,27 @@ fn bba_maps_buffer_to_rate_with_a_reservoir_and_cushion() {
     assert_eq!(bba.choose_level(&ctx(&levels, 12.5, 3)), 3);
     // Between rungs of the current level, it stays (no oscillation).
     assert_eq!(bba.choose_level(&ctx(&levels, 12.5, 4)), 4);
+}
+
+#[test]
+fn buffer_goal_follows_hlsjs_byte_budget() {
+    use flodrama_abr_sim::sim::BufferGoal;
+    let goal = BufferGoal::HLSJS_DEFAULT;
+    assert!((goal.seconds(4.3e6) - 8.0 * 60e6 / 4.3e6).abs() < 1e-9);
+    assert_eq!(goal.seconds(300e3), 600.0);
+    assert_eq!(goal.seconds(50e6), 30.0);
+    assert_eq!(BufferGoal::fixed(30.0).seconds(300e3), 30.0);
+    // The simulator waits at the goal: with a 10 s goal the buffer never exceeds 10 + 4 s.
+    let cfg = SimConfig {
+        buffer_goal: BufferGoal::fixed(10.0),
+        ..SimConfig::default_ladder()
+    };
+    let report = simulate(&mut ours(), &Trace::constant("c", 20e6).unwrap(), &cfg);
+    assert!(
+        report
+            .segments
+            .iter()
+            .all(|s| s.buffer_at_request_s <= 10.0 + 1e-9)
+    );
+    assert!(report.segments.iter().any(|s| s.buffer_at_request_s > 9.0));
 }

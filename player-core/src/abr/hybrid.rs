@@ -181,13 +181,14 @@ impl Hybrid {
 
     /// Highest level the throughput sustains with a fetch that fits the buffer: staying or
     /// going down may use the buffer above the reserve, going up only `fetch_share` of it
-    /// (unless `floor_s` allows more, as at startup).
+    /// (unless `floor_s` allows more, as at startup) and only `up_factor` of the estimate.
     fn throughput_level(
         &self,
         ctx: &AbrContext<'_>,
         (lo, hi): (usize, usize),
         current: usize,
         floor_s: f64,
+        up_factor: f64,
     ) -> usize {
         let est = self.estimator.estimate_bps();
         let segment_s = ctx.segment_duration_s.max(0.0);
@@ -197,7 +198,7 @@ impl Hybrid {
             .find(|&i| {
                 let b = bitrate(ctx.levels, i);
                 let (factor, budget) = if i > current {
-                    (self.config.up_safety, spare * self.config.fetch_share)
+                    (up_factor, spare * self.config.fetch_share)
                 } else {
                     (self.config.safety, spare)
                 };
@@ -220,20 +221,25 @@ impl Abr for Hybrid {
         let current = ctx.current.clamp(lo, hi);
         if ctx.starting || !self.estimator.has_samples() {
             self.bola_mode = false;
-            return self.throughput_level(ctx, (lo, hi), current, self.config.startup_fetch_s);
+            let floor = self.config.startup_fetch_s;
+            return self.throughput_level(ctx, (lo, hi), current, floor, self.config.up_safety);
         }
         self.bola_mode = if self.bola_mode {
             buffer >= self.config.bola_off_s
         } else {
             buffer >= self.config.bola_on_s
         };
-        let by_throughput = self.throughput_level(ctx, (lo, hi), current, 0.0);
+        let by_throughput =
+            self.throughput_level(ctx, (lo, hi), current, 0.0, self.config.up_safety);
         if !self.bola_mode {
             return by_throughput;
         }
+        // With the buffer as cushion, an up-switch needs no margin beyond `safety`; BOLA's own
+        // buffer thresholds provide the hysteresis.
+        let sustained = self.throughput_level(ctx, (lo, hi), current, 0.0, self.config.safety);
         let by_buffer = self.bola.choose(ctx.levels, lo, hi, buffer);
-        if by_buffer > current && by_buffer > by_throughput {
-            by_throughput.max(current)
+        if by_buffer > current && by_buffer > sustained {
+            sustained.max(current)
         } else {
             by_buffer.max(by_throughput)
         }
