@@ -243,6 +243,12 @@ fn run() -> Result<String, String> {
             "\"{prefix}ratio\":{}",
             json_number(ours.qoe / hlsjs.qoe)
         ));
+        // The ratio means little when hls.js's mean QoE is near or under zero (traces slower
+        // than the lowest rung stall every algorithm alike); the difference always does.
+        fields.push(format!(
+            "\"{prefix}qoe_gain\":{}",
+            json_number(ours.qoe - hlsjs.qoe)
+        ));
         fields.push(format!(
             "\"{prefix}ours_rebuffer_ratio\":{}",
             json_number(ours.rebuffer_ratio)

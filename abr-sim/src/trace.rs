@@ -31,7 +31,7 @@ pub enum TraceError {
         /// 1-based line number.
         line: usize,
     },
-    /// No sample, or no throughput at all.
+    /// No sample, or under 1 kbit/s on average.
     #[error("{name}: no usable throughput")]
     Empty {
         /// Trace name.
@@ -55,13 +55,15 @@ impl Trace {
             .into_iter()
             .filter(|&(d, bps)| d.is_finite() && d > 0.0 && bps.is_finite() && bps >= 0.0)
             .collect();
-        if slots.iter().all(|&(d, bps)| d * bps <= 0.0) {
-            return Err(TraceError::Empty { name: name.into() });
-        }
-        Ok(Self {
+        let trace = Self {
             name: name.into(),
             slots,
-        })
+        };
+        // Under 1 kbit/s on average a session would take days of simulated time.
+        if trace.mean_bps() < 1e3 {
+            return Err(TraceError::Empty { name: name.into() });
+        }
+        Ok(trace)
     }
 
     /// A trace of constant throughput.

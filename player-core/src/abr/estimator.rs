@@ -126,11 +126,6 @@ impl BandwidthEstimator {
         }
     }
 
-    /// Fast average alone, in bits per second (the default before any sample).
-    pub fn fast_bps(&self) -> f64 {
-        self.fast.estimate().unwrap_or(self.default_bps)
-    }
-
     /// Time to first byte estimate in milliseconds.
     pub fn ttfb_ms(&self) -> f64 {
         self.ttfb.estimate().unwrap_or(DEFAULT_TTFB_MS)

@@ -3,9 +3,15 @@
 //!
 //! The switch between the two rules follows dash.js's DYNAMIC strategy: BOLA takes over when
 //! the buffer reaches `bola_on_s` and hands back when it falls under `bola_off_s`; the gap
-//! between the two thresholds is the hysteresis. In BOLA mode an up-switch never goes past
-//! the current level unless throughput sustains the new one (BOLA-O), so a full buffer does
-//! not push the level above what the link carries and then back.
+//! between the two thresholds is the hysteresis. In BOLA mode the level is the higher of
+//! BOLA's and the throughput rule's (so entering BOLA mode never drops the level, much as
+//! BOLA-E's placeholder buffer does), and an up-switch never goes past the current level unless
+//! throughput sustains the new one (BOLA-O), so a full buffer does not push the level above
+//! what the link carries and then back. While the buffer is short, the throughput rule also
+//! requires each segment to arrive before the buffer falls under `reserve_s`.
+//!
+//! Sans-IO and deterministic: every decision is a function of the samples and contexts passed
+//! in; nothing reads a clock.
 
 use super::{
     Abr, AbrContext, BandwidthEstimator, Bola, DroppedFramesCap, LevelInfo, LoadProgress,
@@ -43,7 +49,8 @@ pub struct HybridConfig {
     pub bola_off_s: f64,
     /// A load is abandoned only once it has run this long.
     pub abandon_min_elapsed_s: f64,
-    /// A load is abandoned only if a lower level loads this many times faster than finishing.
+    /// A load is abandoned only if a lower level loads this many times faster than finishing,
+    /// or arrives within the buffer where finishing would stall.
     pub abandon_gain: f64,
 }
 
