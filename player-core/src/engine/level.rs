@@ -18,9 +18,10 @@ pub(super) struct Level {
 }
 
 impl Level {
-    /// Levels from a multivariant playlist's variants, in playlist order.
+    /// Levels from a multivariant playlist's variants, lowest bitrate first (playlist order
+    /// among equals).
     pub fn from_variants(variants: &[Variant]) -> Vec<Self> {
-        variants
+        let mut levels: Vec<Self> = variants
             .iter()
             .map(|v| {
                 let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));
@@ -41,7 +42,9 @@ impl Level {
                     starts: Vec::new(),
                 }
             })
-            .collect()
+            .collect();
+        levels.sort_by(|a, b| a.info.bitrate.total_cmp(&b.info.bitrate));
+        levels
     }
 
     /// The only level of a title given as a media playlist.

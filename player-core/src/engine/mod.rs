@@ -24,7 +24,7 @@ pub use config::Config;
 pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
 pub use sniff::{Container, sniff};
 
-use crate::abr::{Abr, AbrContext, LoadSample, ThroughputRule};
+use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LoadSample};
 use crate::hls::{self, ByteRange, Playlist};
 use level::Level;
 use std::collections::{HashMap, VecDeque};
@@ -233,13 +233,18 @@ pub struct Engine {
     removing: Option<f64>,
     eos_sent: bool,
     fatal: bool,
+    /// Nothing was buffered yet since the load or the last seek.
+    starting: bool,
     reload_at: Option<(f64, usize)>,
 }
 
 impl Engine {
     /// An idle engine.
     pub fn new(config: Config) -> Self {
-        let abr = Box::new(ThroughputRule::new(config.initial_bandwidth_estimate));
+        let abr = Box::new(Hybrid::new(HybridConfig {
+            default_estimate_bps: config.initial_bandwidth_estimate,
+            ..HybridConfig::default()
+        }));
         Self::with_abr(config, abr)
     }
 
@@ -270,6 +275,7 @@ impl Engine {
             removing: None,
             eos_sent: false,
             fatal: false,
+            starting: true,
             reload_at: None,
         }
     }
@@ -283,7 +289,7 @@ impl Engine {
         }
         let next_id = self.next_id;
         let config = self.config.clone();
-        let abr = std::mem::replace(&mut self.abr, Box::new(ThroughputRule::default()));
+        let abr = std::mem::replace(&mut self.abr, Box::new(Hybrid::default()));
         let out = std::mem::take(&mut self.out);
         *self = Self::with_abr(config, abr);
         self.out = out;
@@ -754,6 +760,7 @@ impl Engine {
         if q.init {
             return;
         }
+        self.starting = false;
         self.emit(PlayerEvent::FragBuffered {
             level: q.level,
             sn: q.sn,
@@ -791,6 +798,7 @@ impl Engine {
         self.retry = None;
         self.next_time = position;
         self.eos_sent = false;
+        self.starting = true;
     }
 
     fn segment_in_flight(&self) -> bool {
@@ -820,6 +828,9 @@ impl Engine {
             playback_rate: 1.0,
             min_level: 0,
             max_level: infos.len().saturating_sub(1),
+            player_width: 0,
+            player_height: 0,
+            starting: self.starting,
         };
         self.abr
             .choose_level(&ctx)
