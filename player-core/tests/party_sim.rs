@@ -242,6 +242,8 @@ struct Sim {
     errors: Vec<f64>,
     /// Clock offset errors (ms) sampled every 100 ms, from 3 s after each join.
     offset_errors: Vec<f64>,
+    /// Clock offset errors (ms) of each member exactly 3 s after it joined.
+    offset_at_3s: Vec<f64>,
     /// Offset error samples whose true error exceeded the reported bound.
     bound_violations: usize,
     measuring: bool,
@@ -261,6 +263,7 @@ impl Sim {
             counter: 0,
             errors: Vec::new(),
             offset_errors: Vec::new(),
+            offset_at_3s: Vec::new(),
             bound_violations: 0,
             measuring: false,
         };
@@ -513,11 +516,17 @@ impl Sim {
                 if let Some(est) = m.member.sync(local) {
                     let err = est.offset_ms - m.true_offset(t);
                     self.offset_errors.push(err.abs());
+                    if t - m.joined_at < 3100.0 {
+                        self.offset_at_3s.push(err.abs());
+                    }
                     if err.abs() > est.error_ms {
                         self.bound_violations += 1;
                     }
                 } else {
                     self.offset_errors.push(f64::INFINITY);
+                    if t - m.joined_at < 3100.0 {
+                        self.offset_at_3s.push(f64::INFINITY);
+                    }
                 }
             }
             if self.measuring {
@@ -842,5 +851,67 @@ fn members_hear_chat_and_sync_events() {
         let true_offset = sim.members[i].true_offset(sim.t);
         assert!((sync.offset_ms - true_offset).abs() <= sync.error_ms);
         assert!(sync.rtt_ms > 20.0 && sync.rtt_ms < 500.0);
+    }
+}
+
+#[test]
+fn clock_offset_is_within_5_ms_three_seconds_after_joining() {
+    let mut at_3s = Vec::new();
+    let mut uniform_at_3s = Vec::new();
+    for seed in 0..12 {
+        for (net, out) in [
+            (DEFAULT_NET, &mut at_3s),
+            (
+                NetModel {
+                    jitter: Jitter::Uniform,
+                    ..DEFAULT_NET
+                },
+                &mut uniform_at_3s,
+            ),
+        ] {
+            let mut sim = Sim::new(0x5eed_1000 + seed, net, RoomConfig::default());
+            for i in 0..8 {
+                sim.run_until(i as f64 * 250.0);
+                sim.add_member(None);
+            }
+            sim.run_until(6000.0);
+            assert_eq!(sim.offset_at_3s.len(), 8);
+            out.extend(sim.offset_at_3s);
+        }
+    }
+    let p95 = percentile(&at_3s, 95.0);
+    eprintln!(
+        "clock offset |error| 3 s after joining, {} joins: p50 {:.2} ms, p95 {p95:.2} ms, max {:.2} ms; \
+         with uniform jitter p95 {:.2} ms",
+        at_3s.len(),
+        percentile(&at_3s, 50.0),
+        percentile(&at_3s, 100.0),
+        percentile(&uniform_at_3s, 95.0),
+    );
+    assert!(p95 <= 5.0, "p95 {p95}");
+}
+
+#[test]
+fn member_knocked_two_seconds_off_corrects_with_one_seek() {
+    let mut sim = party_of_eight(0x5eed_0009, DEFAULT_NET);
+    sim.run_until(30_000.0);
+    let before: Vec<_> = sim.members.iter().map(|m| m.member.stats()).collect();
+    let t = sim.t;
+    for idx in [1, 6] {
+        let p = &mut sim.members[idx].player;
+        p.advance(t);
+        p.pos -= 2.0;
+    }
+    sim.run_until(60_000.0);
+    assert_converged(&sim, 60.0);
+    for (i, m) in sim.members.iter().enumerate() {
+        let s = m.member.stats();
+        let expected = u64::from(i == 1 || i == 6);
+        assert_eq!(
+            s.corrective_seeks - before[i].corrective_seeks,
+            expected,
+            "member {i}"
+        );
+        assert_eq!(s.seeks - before[i].seeks, expected, "member {i}");
     }
 }

@@ -1,9 +1,18 @@
 //! Clock sync with the room: NTP-style four-timestamp exchange and a minimum-delay filter.
 //!
 //! A member sends `t1` (its clock), the server stamps `t2` on receive and `t3` on send, the
-//! member stamps `t4` on receive. Per sample, offset θ = ((t2 − t1) + (t3 − t4)) / 2 and
-//! delay δ = (t4 − t1) − (t3 − t2). Queuing makes δ larger and θ wrong by up to δ / 2, so of
-//! the last [`WINDOW`] samples the one with the smallest δ is trusted.
+//! member stamps `t4` on receive. One-way delays are never negative, so each sample confines
+//! the offset θ (server − member) to `[t3 − t4, t2 − t1]`, an interval as wide as the sample's
+//! delay δ = (t4 − t1) − (t3 − t2) and centred on the classic NTP estimate
+//! ((t2 − t1) + (t3 − t4)) / 2. Queuing only widens it.
+//!
+//! The filter is a minimum-delay filter applied to each direction: over the last [`WINDOW`]
+//! samples it keeps the smallest member→server time (t2 − t1) and the smallest server→member
+//! time (t4 − t3), i.e. it intersects the samples' intervals (each widened by the clock drift
+//! since it was taken), and takes the middle. That is never wider than the single
+//! minimum-delay sample and stays right when a late message (held back by TCP, so several
+//! in a row) inflates one direction only. Should clocks step so that the intervals do not
+//! meet, the minimum-delay sample is used.
 
 use std::collections::VecDeque;
 
@@ -38,8 +47,24 @@ pub struct SyncEstimate {
 #[derive(Debug, Clone, Copy)]
 struct Sample {
     t4: f64,
+    /// t2 − t1: offset + member→server delay, an upper bound of the offset.
+    up: f64,
+    /// t4 − t3: server→member delay − offset, so −down is a lower bound of the offset.
+    down: f64,
+}
+
+impl Sample {
+    fn delay(&self) -> f64 {
+        (self.up + self.down).max(0.0)
+    }
+}
+
+/// The filter's result when the last sample arrived.
+#[derive(Debug, Clone, Copy)]
+struct Solution {
+    at: f64,
     offset: f64,
-    delay: f64,
+    half_width: f64,
 }
 
 /// The member side of clock sync: schedules requests and filters the answers.
@@ -48,6 +73,7 @@ pub struct ClockSync {
     samples: VecDeque<Sample>,
     outstanding: VecDeque<(u32, f64)>,
     rtt_ewma: Option<f64>,
+    solution: Option<Solution>,
     next_id: u32,
     burst_left: u32,
     next_due: f64,
@@ -60,6 +86,7 @@ impl ClockSync {
             samples: VecDeque::with_capacity(WINDOW),
             outstanding: VecDeque::new(),
             rtt_ewma: None,
+            solution: None,
             next_id: 0,
             burst_left: BURST,
             next_due: now_ms,
@@ -113,12 +140,17 @@ impl ClockSync {
         if !(t2.is_finite() && t3.is_finite()) || t4 < t1 || t3 < t2 {
             return false;
         }
-        let delay = ((t4 - t1) - (t3 - t2)).max(0.0);
-        let offset = ((t2 - t1) + (t3 - t4)) / 2.0;
+        let sample = Sample {
+            t4,
+            up: t2 - t1,
+            down: t4 - t3,
+        };
+        let delay = sample.delay();
         if self.samples.len() == WINDOW {
             self.samples.pop_front();
         }
-        self.samples.push_back(Sample { t4, offset, delay });
+        self.samples.push_back(sample);
+        self.solution = self.solve(t4);
         self.rtt_ewma = Some(match self.rtt_ewma {
             Some(r) => 0.8 * r + 0.2 * delay,
             None => delay,
@@ -133,16 +165,46 @@ impl ClockSync {
 
     /// The current estimate at local time `now_ms`, once a sample arrived.
     pub fn estimate(&self, now_ms: f64) -> Option<SyncEstimate> {
+        let s = self.solution?;
+        Some(SyncEstimate {
+            offset_ms: s.offset,
+            rtt_ms: self.rtt_ewma.unwrap_or(2.0 * s.half_width),
+            error_ms: s.half_width + (now_ms - s.at).max(0.0) * DRIFT_ALLOWANCE + RESOLUTION_MS,
+        })
+    }
+
+    /// Server clock minus local clock as of the last sample, ms.
+    pub fn offset_ms(&self) -> Option<f64> {
+        self.solution.map(|s| s.offset)
+    }
+
+    fn solve(&self, now_ms: f64) -> Option<Solution> {
+        let aged = |s: &Sample| (now_ms - s.t4).max(0.0) * DRIFT_ALLOWANCE;
+        let upper = self
+            .samples
+            .iter()
+            .map(|s| s.up + aged(s))
+            .min_by(f64::total_cmp)?;
+        let lower = self
+            .samples
+            .iter()
+            .map(|s| -s.down - aged(s))
+            .max_by(f64::total_cmp)?;
+        if lower <= upper {
+            return Some(Solution {
+                at: now_ms,
+                offset: (upper + lower) / 2.0,
+                half_width: (upper - lower) / 2.0,
+            });
+        }
         let best = self
             .samples
             .iter()
-            .min_by(|a, b| a.delay.total_cmp(&b.delay))?;
-        Some(SyncEstimate {
-            offset_ms: best.offset,
-            rtt_ms: self.rtt_ewma.unwrap_or(best.delay),
-            error_ms: best.delay / 2.0
-                + (now_ms - best.t4).max(0.0) * DRIFT_ALLOWANCE
-                + RESOLUTION_MS,
+            .min_by(|a, b| a.delay().total_cmp(&b.delay()))?;
+        Some(Solution {
+            at: best.t4,
+            offset: (best.up - best.down) / 2.0,
+            half_width: best.delay() / 2.0,
         })
     }
 }
@@ -170,17 +232,31 @@ mod tests {
     }
 
     #[test]
-    fn minimum_delay_sample_wins() {
+    fn fastest_path_of_each_direction_wins() {
         let mut c = ClockSync::new(0.0);
-        // Queued samples: asymmetric and slow.
+        // Queued samples, asymmetric: each direction is fast in one of them.
         assert!(exchange(&mut c, 0.0, -300.0, 90.0, 20.0));
         assert!(exchange(&mut c, 100.0, -300.0, 20.0, 70.0));
-        // The fast, nearly symmetric one.
-        assert!(exchange(&mut c, 200.0, -300.0, 21.0, 20.0));
-        assert!(exchange(&mut c, 300.0, -300.0, 60.0, 60.0));
+        assert!(exchange(&mut c, 200.0, -300.0, 60.0, 60.0));
+        let e = c.estimate(300.0).unwrap();
+        assert!((e.offset_ms - -300.0).abs() < 0.05, "{e:?}");
+        // Bound: the fastest paths (20 + 20) / 2, aged a little.
+        assert!(e.error_ms >= 20.0 && e.error_ms < 20.2, "{e:?}");
+        // The single minimum-delay sample would be 35 ms off.
+        assert!(exchange(&mut c, 300.0, -300.0, 15.0, 25.0));
         let e = c.estimate(400.0).unwrap();
-        assert!((e.offset_ms - -299.5).abs() < 1e-9, "{e:?}");
-        assert!(e.error_ms >= 0.5);
+        assert!((e.offset_ms - -302.5).abs() < 0.05, "{e:?}");
+    }
+
+    #[test]
+    fn stepped_clock_falls_back_to_minimum_delay_sample() {
+        let mut c = ClockSync::new(0.0);
+        assert!(exchange(&mut c, 0.0, 0.0, 30.0, 30.0));
+        // The server clock jumps 1 s: the intervals no longer meet.
+        assert!(exchange(&mut c, 100.0, 1000.0, 10.0, 12.0));
+        let e = c.estimate(200.0).unwrap();
+        assert!((e.offset_ms - 999.0).abs() < 1e-9, "{e:?}");
+        assert!((e.error_ms - 11.1).abs() < 0.01, "{e:?}");
     }
 
     #[test]

@@ -15,6 +15,8 @@ use std::collections::VecDeque;
 pub struct DriftConfig {
     /// Errors below this are left alone, ms.
     pub dead_band_ms: f64,
+    /// A paused player further than this from the group position seeks to it, ms.
+    pub paused_tolerance_ms: f64,
     /// Errors above this are corrected by seeking, ms.
     pub seek_threshold_ms: f64,
     /// Largest rate deviation from 1.
@@ -37,6 +39,7 @@ impl Default for DriftConfig {
     fn default() -> Self {
         Self {
             dead_band_ms: 40.0,
+            paused_tolerance_ms: 25.0,
             seek_threshold_ms: 1000.0,
             max_rate_deviation: 0.05,
             min_rate_deviation: 0.002,

@@ -161,6 +161,8 @@ type Versioned = (u64, GroupState);
 const MIN_SYNC_SAMPLES: usize = 3;
 /// A seek not seen to complete after this long is abandoned, ms.
 const SEEK_GIVE_UP_MS: f64 = 5000.0;
+/// Most seeks to align a paused player with one state (guards against a coarse clock).
+const MAX_POSITIONING_SEEKS: u32 = 2;
 /// Frame samples are preferred to `currentTime` while they keep coming this often, ms.
 const FRAME_FRESH_MS: f64 = 500.0;
 
@@ -183,6 +185,8 @@ pub struct Member {
     last_frame_at: f64,
     pending_seek: Option<PendingSeek>,
     played_for: Option<u64>,
+    /// Positioning seeks made while paused, per state seq.
+    positioned_for: Option<(u64, u32)>,
     paused_for: Option<u64>,
     reported: Option<(u64, bool)>,
     stats: MemberStats,
@@ -209,6 +213,7 @@ impl Member {
             last_frame_at: f64::NEG_INFINITY,
             pending_seek: None,
             played_for: None,
+            positioned_for: None,
             paused_for: None,
             reported: None,
             stats: MemberStats::default(),
@@ -418,7 +423,7 @@ impl Member {
         if clock.sample_count() < MIN_SYNC_SAMPLES {
             return None;
         }
-        clock.estimate(0.0).map(|e| e.offset_ms)
+        clock.offset_ms()
     }
 
     /// The state in force at local time `now_ms`.
@@ -504,7 +509,6 @@ impl Member {
                 self.apply(now_ms, action, false);
             }
         }
-        let dead_band_s = self.config.drift.dead_band_ms / 1000.0;
         let reportable = self.current.is_some_and(|(s, _)| s == seq);
         match state.phase {
             Phase::Idle => {
@@ -517,15 +521,21 @@ impl Member {
                     self.paused_for = Some(seq);
                     self.command(PlayerCommand::Pause);
                 }
-                let off_target = (obs.position_s - state.position).abs() > dead_band_s;
-                if self.pending_seek.is_none() && !obs.seeking && off_target {
+                if !obs.paused {
+                    // Not paused yet, or the viewer resumed locally: leave the player be.
+                    return;
+                }
+                let tolerance_s = self.config.drift.paused_tolerance_ms / 1000.0;
+                let off_target = (obs.position_s - state.position).abs() > tolerance_s;
+                let idle = self.pending_seek.is_none() && !obs.seeking;
+                let attempts = match self.positioned_for {
+                    Some((s, n)) if s == seq => n,
+                    _ => 0,
+                };
+                if idle && off_target && attempts < MAX_POSITIONING_SEEKS {
+                    self.positioned_for = Some((seq, attempts + 1));
                     self.seek_player(now_ms, state.position);
-                } else if reportable
-                    && self.pending_seek.is_none()
-                    && !obs.seeking
-                    && !obs.buffering
-                    && !off_target
-                {
+                } else if reportable && idle && !obs.buffering {
                     self.report(seq, true);
                 }
             }
