@@ -579,3 +579,243 @@ impl Member {
         self.out.push_back(MemberOutput::Event(event));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Server clock = member clock + this.
+    const OFFSET: f64 = 10_000.0;
+
+    fn drain(m: &mut Member, now: f64) -> Vec<MemberOutput> {
+        std::iter::from_fn(|| m.poll_output(now)).collect()
+    }
+
+    fn commands(outs: &[MemberOutput]) -> Vec<PlayerCommand> {
+        outs.iter()
+            .filter_map(|o| match o {
+                MemberOutput::Player(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn sent(outs: &[MemberOutput]) -> Vec<ClientMessage> {
+        outs.iter()
+            .filter_map(|o| match o {
+                MemberOutput::Send(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Messages sent other than clock-sync requests.
+    fn status(outs: &[MemberOutput]) -> Vec<ClientMessage> {
+        sent(outs)
+            .into_iter()
+            .filter(|m| !matches!(m, ClientMessage::TimeReq { .. }))
+            .collect()
+    }
+
+    /// A welcomed member whose clock is synced over a symmetric 20 ms path, at local 1000 ms.
+    fn synced(state: GroupState) -> Member {
+        let mut m = Member::new(MemberConfig::new("ann", Some("tok".into())));
+        m.handle_server_message(
+            0.0,
+            ServerMessage::Welcome {
+                you: 2,
+                host: 1,
+                settings: RoomSettings::default(),
+                seq: 1,
+                state,
+                members: vec![],
+            },
+        );
+        drain(&mut m, 0.0);
+        let mut now = 0.0;
+        while m.clock.as_ref().is_some_and(|c| c.sample_count() < 3) {
+            now = m.poll_timeout().expect("sync due");
+            for msg in sent(&drain(&mut m, now)) {
+                if let ClientMessage::TimeReq { id, t1, .. } = msg {
+                    let t2 = t1 + 10.0 + OFFSET;
+                    let resp = ServerMessage::TimeResp { id, t1, t2, t3: t2 };
+                    m.handle_server_message(t1 + 20.0, resp);
+                }
+            }
+        }
+        assert!(now < 1000.0);
+        m
+    }
+
+    fn obs(position_s: f64, paused: bool) -> PlayerObservation {
+        PlayerObservation {
+            position_s,
+            paused,
+            seeking: false,
+            buffering: false,
+        }
+    }
+
+    #[test]
+    fn join_first_then_clock_requests_stamped_when_polled() {
+        let mut m = Member::new(MemberConfig::new("ann", Some("tok".into())));
+        assert_eq!(
+            m.poll_output(0.0),
+            Some(MemberOutput::Send(ClientMessage::Join {
+                name: "ann".into(),
+                token: Some("tok".into()),
+            }))
+        );
+        assert_eq!(m.poll_output(0.0), None);
+        assert_eq!(m.poll_timeout(), None, "no clock sync before welcome");
+        let welcome = r#"{"v":1,"type":"welcome","you":2,"host":1,"settings":{"host_only_control":false},"seq":0,"state":{"phase":"idle","position":0.0,"at":0.0},"members":[]}"#;
+        m.handle_server_text(500.0, welcome).unwrap();
+        let outs = drain(&mut m, 512.5);
+        assert!(outs.contains(&MemberOutput::Event(PartyEvent::Joined { you: 2 })));
+        assert_eq!(
+            sent(&outs),
+            vec![ClientMessage::TimeReq {
+                id: 0,
+                t1: 512.5,
+                rtt: None
+            }]
+        );
+        assert_eq!(m.poll_timeout(), Some(612.5));
+        assert!(matches!(
+            m.handle_server_text(600.0, r#"{"v":1,"type":"state"}"#),
+            Err(ProtocolError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn paused_member_aligns_reports_ready_and_starts_at_the_group_time() {
+        let paused = GroupState {
+            phase: Phase::Paused,
+            position: 5.0,
+            at: 0.0,
+            resume: false,
+        };
+        let mut m = synced(paused);
+        assert_eq!(m.sync(1000.0).map(|s| s.offset_ms), Some(OFFSET));
+        // Loaded at 0: seeks to the group position, then reports ready.
+        m.handle_player(1000.0, obs(0.0, true));
+        assert_eq!(
+            commands(&drain(&mut m, 1000.0)),
+            vec![PlayerCommand::Seek(5.0)]
+        );
+        m.handle_player(1100.0, obs(5.0, true));
+        let outs = drain(&mut m, 1100.0);
+        assert_eq!(
+            status(&outs),
+            vec![ClientMessage::Status {
+                seq: 1,
+                ready: true
+            }]
+        );
+        // Play at server time 12 000 = local 2000.
+        let playing = GroupState {
+            phase: Phase::Playing,
+            position: 5.0,
+            at: 12_000.0,
+            resume: false,
+        };
+        m.handle_server_message(
+            1200.0,
+            ServerMessage::State {
+                seq: 2,
+                state: playing,
+                by: Some(1),
+            },
+        );
+        m.handle_player(1250.0, obs(5.0, true));
+        assert!(
+            commands(&drain(&mut m, 1250.0)).is_empty(),
+            "not before the group time"
+        );
+        let mut now = 1250.0;
+        while now < 2000.0 {
+            now = m.poll_timeout().unwrap();
+            m.handle_timeout(now);
+            let cmds = commands(&drain(&mut m, now));
+            if now < 2000.0 {
+                assert!(cmds.is_empty(), "{cmds:?} at {now}");
+            } else {
+                assert_eq!(cmds, vec![PlayerCommand::Play]);
+            }
+        }
+        assert_eq!(now, 2000.0);
+    }
+
+    #[test]
+    fn stall_is_reported_only_after_being_ready() {
+        let playing = GroupState {
+            phase: Phase::Playing,
+            position: 0.0,
+            at: 10_900.0,
+            resume: false,
+        };
+        let mut m = synced(playing);
+        // Joining mid-play: 100 ms behind is corrected by rate, not reported as a stall.
+        m.handle_player(1000.0, obs(0.0, true));
+        assert_eq!(commands(&drain(&mut m, 1000.0)), vec![PlayerCommand::Play]);
+        let buffering = PlayerObservation {
+            buffering: true,
+            ..obs(0.0, false)
+        };
+        m.handle_player(1100.0, buffering);
+        assert!(status(&drain(&mut m, 1100.0)).is_empty());
+        m.handle_player(1200.0, obs(0.2, false));
+        assert_eq!(
+            status(&drain(&mut m, 1200.0)),
+            vec![ClientMessage::Status {
+                seq: 1,
+                ready: true
+            }]
+        );
+        m.handle_player(
+            1300.0,
+            PlayerObservation {
+                buffering: true,
+                ..obs(0.3, false)
+            },
+        );
+        assert_eq!(
+            status(&drain(&mut m, 1300.0)),
+            vec![ClientMessage::Status {
+                seq: 1,
+                ready: false
+            }]
+        );
+        m.handle_player(1400.0, obs(0.3, false));
+        assert_eq!(
+            status(&drain(&mut m, 1400.0)),
+            vec![ClientMessage::Status {
+                seq: 1,
+                ready: true
+            }]
+        );
+    }
+
+    #[test]
+    fn stale_states_and_bad_intents_are_ignored() {
+        let mut m = synced(GroupState::default());
+        let old = ServerMessage::State {
+            seq: 1,
+            state: GroupState {
+                phase: Phase::Playing,
+                ..GroupState::default()
+            },
+            by: None,
+        };
+        m.handle_server_message(1000.0, old);
+        assert_eq!(m.group_state().map(|(_, s)| s.phase), Some(Phase::Idle));
+        m.seek(f64::NAN);
+        m.seek(-1.0);
+        m.seek(f64::INFINITY);
+        assert!(
+            sent(&drain(&mut m, 1000.0))
+                .iter()
+                .all(|s| !matches!(s, ClientMessage::Seek { .. }))
+        );
+    }
+}
