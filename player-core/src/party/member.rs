@@ -398,7 +398,9 @@ impl Member {
             .due_at
             .zip(self.offset())
             .map(|(at, offset)| at - offset);
-        let seek = self.pending_seek.map(|s| s.issued_at + SEEK_GIVE_UP_MS);
+        let seek = self
+            .pending_seek
+            .map(|s| s.issued_at + SEEK_GIVE_UP_MS + 1.0);
         [clock, state, seek, self.drift.poll_timeout()]
             .into_iter()
             .flatten()
@@ -411,6 +413,13 @@ impl Member {
             && now_ms + offset >= at
         {
             self.due_at = None;
+        }
+        if self
+            .pending_seek
+            .is_some_and(|seek| now_ms - seek.issued_at > SEEK_GIVE_UP_MS)
+        {
+            self.pending_seek = None;
+            self.drift.seek_abandoned(now_ms);
         }
         if let Some(action) = self.drift.handle_timeout(now_ms) {
             self.apply(now_ms, action, false);
@@ -817,5 +826,34 @@ mod tests {
                 .iter()
                 .all(|s| !matches!(s, ClientMessage::Seek { .. }))
         );
+    }
+
+    #[test]
+    fn unfinished_seek_is_abandoned_without_spinning() {
+        let paused = GroupState {
+            phase: Phase::Paused,
+            position: 30.0,
+            at: 0.0,
+            resume: false,
+        };
+        let mut m = synced(paused);
+        m.handle_player(1000.0, obs(0.0, true));
+        assert_eq!(
+            commands(&drain(&mut m, 1000.0)),
+            vec![PlayerCommand::Seek(30.0)]
+        );
+        // The player never reports again: timeouts must still move forward.
+        let mut now = 1000.0;
+        m.handle_timeout(now);
+        drain(&mut m, now);
+        for _ in 0..20 {
+            let next = m.poll_timeout().unwrap();
+            assert!(next > now, "{next} <= {now}");
+            now = next;
+            m.handle_timeout(now);
+            drain(&mut m, now);
+        }
+        assert!(now > 6000.0);
+        assert!(m.pending_seek.is_none());
     }
 }
