@@ -57,11 +57,12 @@ impl Default for DriftConfig {
 pub enum DriftAction {
     /// Set the playback rate.
     SetRate(f64),
-    /// Reset the rate to 1 and seek to the group position `lead_ms` from now (the expected
-    /// seek latency).
+    /// Seek to the group position `lead_ms` from now (the expected seek latency).
     Seek {
         /// How far ahead of now to aim, ms.
         lead_ms: f64,
+        /// A correction was under way: set the rate back to 1 as well.
+        reset_rate: bool,
     },
 }
 
@@ -181,12 +182,14 @@ impl DriftController {
             self.last_seek = now_ms;
             self.correction_end = None;
             self.errors.clear();
-            if self.rate != 1.0 {
+            let reset_rate = self.rate != 1.0;
+            if reset_rate {
                 self.rate = 1.0;
                 self.last_rate_change = now_ms;
             }
             return Some(DriftAction::Seek {
                 lead_ms: self.seek_latency_ms,
+                reset_rate,
             });
         }
         if self.correction_end.is_some()
@@ -312,7 +315,13 @@ mod tests {
         let mut d = DriftController::new(DriftConfig::default());
         let mut t = 0.0;
         let acts = feed(&mut d, &mut t, 5000.0, 3);
-        assert_eq!(acts, vec![DriftAction::Seek { lead_ms: 250.0 }]);
+        assert_eq!(
+            acts,
+            vec![DriftAction::Seek {
+                lead_ms: 250.0,
+                reset_rate: false
+            }]
+        );
         d.seek_started(t);
         // Samples during the seek are ignored.
         assert!(feed(&mut d, &mut t, 5000.0, 3).is_empty());
@@ -324,7 +333,15 @@ mod tests {
                 .iter()
                 .all(|a| !matches!(a, DriftAction::Seek { .. }))
         );
-        assert!(feed(&mut d, &mut t, 1500.0, 20).contains(&DriftAction::Seek { lead_ms: 275.0 }));
+        // Meanwhile a rate nudge started; the seek that follows resets it.
+        assert_eq!(d.rate(), 0.95);
+        assert!(
+            feed(&mut d, &mut t, 1500.0, 20).contains(&DriftAction::Seek {
+                lead_ms: 275.0,
+                reset_rate: true
+            })
+        );
+        assert_eq!(d.rate(), 1.0);
     }
 
     #[test]

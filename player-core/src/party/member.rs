@@ -481,8 +481,14 @@ impl Member {
                 self.stats.rate_changes += 1;
                 self.command(PlayerCommand::SetRate(rate));
             }
-            DriftAction::Seek { lead_ms } => {
-                self.command(PlayerCommand::SetRate(1.0));
+            DriftAction::Seek {
+                lead_ms,
+                reset_rate,
+            } => {
+                if reset_rate {
+                    self.stats.rate_changes += 1;
+                    self.command(PlayerCommand::SetRate(1.0));
+                }
                 if let Some(target) = self.group_position(now_ms + lead_ms) {
                     if corrective {
                         self.stats.corrective_seeks += 1;
