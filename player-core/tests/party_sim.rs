@@ -945,3 +945,42 @@ fn steady_state_across_seeds() {
     );
     assert!(worst.0 <= 40.0 && worst.1 <= 80.0, "{worst:?}");
 }
+
+#[test]
+fn hostile_member_is_closed_and_the_party_plays_on() {
+    let mut sim = party_of_eight(0x5eed_000a, DEFAULT_NET);
+    sim.run_until(30_000.0);
+    let before = sim.group();
+    let t = sim.t;
+    for (idx, text) in [
+        (
+            3,
+            "{\"v\":1,\"type\":\"seek\",\"position\":\"0\"}".to_owned(),
+        ),
+        (
+            5,
+            format!(
+                "{{\"v\":1,\"type\":\"chat_message\",\"text\":\"{}\"}}",
+                "z".repeat(8000)
+            ),
+        ),
+        (7, "{\"v\":9,\"type\":\"play\"}".to_owned()),
+    ] {
+        let at = sim.members[idx].up.delivery(&mut sim.rng, DEFAULT_NET, t);
+        sim.at(at, Ev::ToServer(idx, text));
+    }
+    sim.run_until(45_000.0);
+    assert_eq!(sim.group(), before, "the group state is untouched");
+    let reasons: Vec<_> = [3, 5, 7]
+        .iter()
+        .map(|&i| sim.members[i].closed.clone().unwrap_or_default())
+        .collect();
+    assert!(reasons[0].starts_with("malformed message"), "{reasons:?}");
+    assert!(reasons[1].starts_with("message is"), "{reasons:?}");
+    assert!(
+        reasons[2].starts_with("unsupported protocol version 9"),
+        "{reasons:?}"
+    );
+    assert_eq!(sim.room.member_ids().len(), 5);
+    assert_converged(&sim, 60.0);
+}

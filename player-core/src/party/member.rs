@@ -862,4 +862,27 @@ mod tests {
         assert!(now > 6000.0);
         assert!(m.pending_seek.is_none());
     }
+
+    #[test]
+    fn a_viewer_pausing_the_element_is_not_overridden() {
+        let playing = GroupState {
+            phase: Phase::Playing,
+            position: 0.0,
+            at: 11_000.0,
+            resume: false,
+        };
+        let mut m = synced(playing);
+        m.handle_player(1000.0, obs(0.0, true));
+        m.handle_timeout(1000.0);
+        assert_eq!(commands(&drain(&mut m, 1000.0)), vec![PlayerCommand::Play]);
+        m.handle_player(1250.0, obs(0.25, false));
+        drain(&mut m, 1250.0);
+        // Paused from the browser's own controls: no fight, no corrections.
+        for t in 0..40 {
+            let now = 1500.0 + 250.0 * f64::from(t);
+            m.handle_player(now, obs(0.5, true));
+            m.handle_timeout(now);
+            assert!(commands(&drain(&mut m, now)).is_empty(), "at {now}");
+        }
+    }
 }

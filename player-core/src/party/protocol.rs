@@ -29,7 +29,7 @@ pub enum ProtocolError {
         max: usize,
     },
     /// The `v` field names a version this build does not speak.
-    #[error("unsupported protocol version {0:?} (this build speaks {PROTOCOL_VERSION})")]
+    #[error("unsupported protocol version {} (this build speaks {PROTOCOL_VERSION})", describe_version(.0))]
     Version(Option<u64>),
     /// Not JSON, or not one of the known messages.
     #[error("malformed message: {0}")]
@@ -37,6 +37,13 @@ pub enum ProtocolError {
     /// A message could not be encoded (a number that JSON cannot carry).
     #[error("cannot encode message: {0}")]
     Encode(String),
+}
+
+fn describe_version(v: &Option<u64>) -> String {
+    v.map_or_else(
+        || "that is not a whole number".to_owned(),
+        |v| v.to_string(),
+    )
 }
 
 impl ProtocolError {
@@ -410,6 +417,10 @@ mod tests {
         assert_eq!(
             ClientMessage::from_json(r#"{"v":"x","type":"play"}"#),
             Err(ProtocolError::Version(None))
+        );
+        assert_eq!(
+            ProtocolError::Version(Some(2)).close_reason(),
+            "unsupported protocol version 2 (this build speaks 1)"
         );
         for bad in [
             "",
