@@ -3,15 +3,22 @@
 //!
 //! Model (all seeded, so every run is identical):
 //! - server clock = simulation time; each member clock = offset (±5 s) + time × (1 + drift),
-//!   drift ±50 ppm, read at 0.1 ms resolution like `performance.now()`;
+//!   drift ±50 ppm, read at 0.1 ms resolution like Chrome's `performance.now()` (1 ms, like
+//!   Firefox and Safari, in one scenario);
 //! - network: per-member base RTT 20–300 ms; each one-way delay adds queuing jitter in
-//!   [0, 50] ms (so RTT spans ±50 ms around its middle), 5 % of messages are late by a further
-//!   50–500 ms, and a connection delivers in order (TCP: a late message holds back the next);
+//!   [0, 50] ms (so RTT spans ±50 ms around its middle) — exponential with a 10 ms mean (short
+//!   queues are the common case), or uniform in the pessimistic variant — and 5 % of messages
+//!   are late by a further 50–500 ms; a connection delivers in order (TCP: a late message
+//!   holds back the ones behind it);
 //! - player: advances at the applied rate × (1 ± 50 ppm media clock); a rate change applies
 //!   0–100 ms after the command, `play()` 0–30 ms after; a seek freezes the position for
-//!   50–400 ms; `currentTime` is read on a 20 ms grid every ~250 ms; members with
-//!   `requestVideoFrameCallback` (every other one) also report 30 fps frame times every 100 ms,
-//!   with the presentation stamped up to one 60 Hz refresh late.
+//!   50–400 ms (longer when the player is stalled); `currentTime` is read on a 20 ms grid
+//!   every ~250 ms; members with `requestVideoFrameCallback` (every other one) also report
+//!   30 fps frame times every 100 ms, with the presentation stamped up to one 60 Hz refresh
+//!   late.
+//!
+//! Position error is measured against the true group position (the room's state at the true
+//! time), clock error against the true offset, every 100 ms of simulated time.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

@@ -6,7 +6,7 @@
 //! delay δ = (t4 − t1) − (t3 − t2) and centred on the classic NTP estimate
 //! ((t2 − t1) + (t3 − t4)) / 2. Queuing only widens it.
 //!
-//! The filter is a minimum-delay filter applied to each direction: over the last [`WINDOW`]
+//! The filter is a minimum-delay filter applied to each direction: over the last 8
 //! samples it keeps the smallest member→server time (t2 − t1) and the smallest server→member
 //! time (t4 − t3), i.e. it intersects the samples' intervals (each widened by the clock drift
 //! since it was taken), and takes the middle. That is never wider than the single
@@ -17,7 +17,7 @@
 use std::collections::VecDeque;
 
 /// Samples the minimum-delay filter looks at.
-pub const WINDOW: usize = 8;
+const WINDOW: usize = 8;
 /// Requests sent back to back at join.
 const BURST: u32 = WINDOW as u32;
 /// Spacing of the join burst, ms.
@@ -159,7 +159,7 @@ impl ClockSync {
         true
     }
 
-    /// Samples received so far, up to [`WINDOW`].
+    /// Samples received so far, up to the window of 8.
     pub fn sample_count(&self) -> usize {
         self.samples.len()
     }
