@@ -67,6 +67,13 @@ pub fn to_js(event: &PlayerEvent) -> (&'static str, JsValue) {
                 .set("end", *end)
                 .build(),
         ),
+        PlayerEvent::FragLoadEmergencyAborted { level, to } => (
+            "fragLoadEmergencyAborted",
+            ObjectBuilder::new()
+                .set("level", *level as u32)
+                .set("to", *to as u32)
+                .build(),
+        ),
         PlayerEvent::BufferEos => ("bufferEos", ObjectBuilder::new().build()),
         PlayerEvent::Error(e) => ("error", error_to_js(e)),
     }

@@ -5,6 +5,7 @@ use crate::events::{error_to_js, levels_to_js, to_js};
 use crate::js::{self, now_ms};
 use crate::mse::{Mse, Op, message_of};
 use gloo_timers::callback::{Interval, Timeout};
+use js_sys::{Reflect, Uint8Array};
 use player_core::engine::{
     Engine, ErrorDetail, ErrorKind, Input, LoadRequest, Output, PlayerError,
 };
@@ -14,10 +15,19 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{AbortController, Event, Headers, HtmlVideoElement, RequestInit, Response};
+use web_sys::{
+    AbortController, Event, Headers, HtmlVideoElement, ReadableStreamDefaultReader, RequestInit,
+    Response,
+};
 
 /// How often the playhead is sampled besides `timeupdate`, milliseconds.
 const PLAYHEAD_SAMPLE_MS: u32 = 250;
+
+/// Least time between two progress reports of one load, milliseconds.
+const PROGRESS_MS: f64 = 100.0;
+
+/// Largest body accepted for any load (playlists, keys, segments), bytes.
+const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
 
 type Shared = Rc<RefCell<Inner>>;
 type Handler = Closure<dyn FnMut(Event)>;
@@ -365,7 +375,7 @@ impl Inner {
         let weak = shared.clone();
         let t0 = now_ms();
         spawn_local(async move {
-            let input = finish_fetch(id, promise, t0).await;
+            let input = finish_fetch(id, promise, t0, weak.clone()).await;
             with_inner(&weak, |inner| {
                 if inner.fetches.remove(&id).is_some() {
                     inner.engine.handle_input(now_ms(), input);
@@ -411,8 +421,14 @@ fn begin_fetch(req: &LoadRequest) -> Result<(AbortController, js_sys::Promise), 
     Ok((controller, promise))
 }
 
-/// Awaits the response and its body.
-async fn finish_fetch(id: u64, promise: js_sys::Promise, t0: f64) -> Input {
+/// Awaits the response, then reads its body chunk by chunk, reporting progress to the engine
+/// (which may abandon the load) at most every [`PROGRESS_MS`].
+async fn finish_fetch(
+    id: u64,
+    promise: js_sys::Promise,
+    t0: f64,
+    weak: Weak<RefCell<Inner>>,
+) -> Input {
     let failed = |e: JsValue| Input::LoadFailed {
         id,
         message: message_of(&e),
@@ -423,18 +439,85 @@ async fn finish_fetch(id: u64, promise: js_sys::Promise, t0: f64) -> Input {
     };
     let ttfb_ms = now_ms() - t0;
     let status = response.status();
-    let body = match response.array_buffer() {
-        Ok(p) => JsFuture::from(p).await,
-        Err(e) => Err(e),
-    };
-    match body {
-        Ok(buf) => Input::LoadComplete {
+    let total_bytes = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok());
+    if total_bytes.is_some_and(|t| t > MAX_BODY_BYTES) {
+        return Input::LoadFailed {
+            id,
+            message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        };
+    }
+    let Some(body) = response.body() else {
+        return Input::LoadComplete {
             id,
             status,
-            data: js_sys::Uint8Array::new(&buf).to_vec(),
+            data: Vec::new(),
             ttfb_ms,
-        },
-        Err(e) => failed(e),
+        };
+    };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let capacity = total_bytes.unwrap_or(0).min(MAX_BODY_BYTES) as usize;
+    let mut data = Vec::with_capacity(capacity);
+    let mut reported = now_ms();
+    loop {
+        let chunk = match JsFuture::from(reader.read()).await {
+            Ok(c) => c,
+            Err(e) => return failed(e),
+        };
+        if Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            == Some(true)
+        {
+            break;
+        }
+        let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
+            break;
+        };
+        let bytes: Uint8Array = value.unchecked_into();
+        let start = data.len();
+        let len = bytes.length() as usize;
+        if (start + len) as u64 > MAX_BODY_BYTES {
+            let _ = reader.cancel();
+            return Input::LoadFailed {
+                id,
+                message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            };
+        }
+        data.resize(start + len, 0);
+        bytes.copy_to(&mut data[start..]);
+        let now = now_ms();
+        if now - reported >= PROGRESS_MS {
+            reported = now;
+            let loaded_bytes = data.len() as u64;
+            let mut aborted = true;
+            with_inner(&weak, |inner| {
+                if inner.fetches.contains_key(&id) {
+                    aborted = false;
+                    let progress = Input::LoadProgress {
+                        id,
+                        loaded_bytes,
+                        total_bytes,
+                        ttfb_ms,
+                    };
+                    inner.engine.handle_input(now, progress);
+                }
+            });
+            if aborted {
+                let _ = reader.cancel();
+                return failed(JsValue::from_str("aborted"));
+            }
+        }
+    }
+    Input::LoadComplete {
+        id,
+        status,
+        data,
+        ttfb_ms,
     }
 }
 

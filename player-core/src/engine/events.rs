@@ -149,6 +149,13 @@ pub enum PlayerEvent {
         /// Load time in milliseconds.
         load_ms: f64,
     },
+    /// A segment load was abandoned because it would drain the buffer; a lower level loads.
+    FragLoadEmergencyAborted {
+        /// Level of the abandoned load.
+        level: usize,
+        /// Level loaded instead.
+        to: usize,
+    },
     /// A segment was appended to the SourceBuffer.
     FragBuffered {
         /// Level index.

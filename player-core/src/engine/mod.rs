@@ -24,10 +24,13 @@ pub use config::Config;
 pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
 pub use sniff::{Container, sniff};
 
-use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LoadSample};
+use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LevelInfo, LoadProgress, LoadSample};
 use crate::hls::{self, ByteRange, Playlist};
 use level::Level;
 use std::collections::{HashMap, VecDeque};
+
+/// How often ABR is asked whether a segment in flight should be abandoned, milliseconds.
+const ABANDON_CHECK_MS: f64 = 100.0;
 
 /// Identifies one load so its result can be matched to it.
 pub type RequestId = u64;
@@ -134,6 +137,17 @@ pub enum Input {
         /// Milliseconds from request to first byte.
         ttfb_ms: f64,
     },
+    /// Part of a load's body arrived.
+    LoadProgress {
+        /// The request's id.
+        id: RequestId,
+        /// Bytes received so far.
+        loaded_bytes: u64,
+        /// Content-Length, when the server sent one.
+        total_bytes: Option<u64>,
+        /// Milliseconds from request to first byte.
+        ttfb_ms: f64,
+    },
     /// A load failed without an HTTP answer (network error, CORS, reset).
     LoadFailed {
         /// The request's id.
@@ -184,6 +198,8 @@ pub enum Input {
 #[derive(Debug, Clone)]
 struct Pending {
     kind: LoadKind,
+    /// Bytes received so far, their total when known, and the time to first byte.
+    progress: Option<(u64, Option<u64>, f64)>,
     level: usize,
     sn: u64,
     url: String,
@@ -235,6 +251,12 @@ pub struct Engine {
     fatal: bool,
     /// Nothing was buffered yet since the load or the last seek.
     starting: bool,
+    /// Level ABR switched down to by abandoning a load; holds until a segment of it is requested.
+    after_abandon: Option<usize>,
+    /// Whether a segment was loaded since `load`; until then a configured start level holds.
+    any_segment_loaded: bool,
+    /// When to ask ABR again whether the segment in flight should be abandoned.
+    abandon_check_at: Option<f64>,
     reload_at: Option<(f64, usize)>,
 }
 
@@ -276,6 +298,9 @@ impl Engine {
             eos_sent: false,
             fatal: false,
             starting: true,
+            any_segment_loaded: false,
+            after_abandon: None,
+            abandon_check_at: None,
             reload_at: None,
         }
     }
@@ -364,6 +389,17 @@ impl Engine {
                     }
                 }
             }
+            Input::LoadProgress {
+                id,
+                loaded_bytes,
+                total_bytes,
+                ttfb_ms,
+            } => {
+                if let Some(p) = self.pending.get_mut(&id) {
+                    p.progress = Some((loaded_bytes, total_bytes, ttfb_ms));
+                    self.check_abandon(now_ms, id);
+                }
+            }
             Input::LoadFailed { id, message } => {
                 if let Some(p) = self.pending.remove(&id) {
                     self.on_load_error(now_ms, p, message, 0);
@@ -427,10 +463,11 @@ impl Engine {
     pub fn poll_timeout(&self) -> Option<f64> {
         let retry = self.retry.as_ref().map(|(at, _)| *at);
         let reload = self.reload_at.map(|(at, _)| at);
-        match (retry, reload) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let abandon = self.abandon_check_at;
+        [retry, reload, abandon]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
     }
 
     /// Runs what was due at `now_ms`.
@@ -446,6 +483,17 @@ impl Engine {
         {
             self.reload_at = None;
             self.load_playlist(now_ms, level);
+        }
+        if self.abandon_check_at.is_some_and(|at| at <= now_ms) {
+            self.abandon_check_at = None;
+            let segment = self
+                .pending
+                .iter()
+                .find(|(_, p)| p.kind == LoadKind::Segment)
+                .map(|(id, _)| *id);
+            if let Some(id) = segment {
+                self.check_abandon(now_ms, id);
+            }
         }
         self.advance(now_ms);
     }
@@ -503,6 +551,7 @@ impl Engine {
             id,
             Pending {
                 kind,
+                progress: None,
                 level,
                 sn,
                 url,
@@ -695,6 +744,8 @@ impl Engine {
     }
 
     fn on_segment(&mut self, now_ms: f64, p: Pending, data: Vec<u8>, ttfb_ms: f64) {
+        self.abandon_check_at = None;
+        self.any_segment_loaded = true;
         if !self.check_media(&p, &data) {
             return;
         }
@@ -819,9 +870,21 @@ impl Engine {
 
     fn choose_auto_level(&mut self, now_ms: f64, segment_duration_s: f64) -> usize {
         let infos: Vec<_> = self.levels.iter().map(|l| l.info).collect();
-        let ctx = AbrContext {
+        let ctx = self.abr_context(now_ms, &infos, segment_duration_s);
+        self.abr
+            .choose_level(&ctx)
+            .min(infos.len().saturating_sub(1))
+    }
+
+    fn abr_context<'a>(
+        &self,
+        now_ms: f64,
+        infos: &'a [LevelInfo],
+        segment_duration_s: f64,
+    ) -> AbrContext<'a> {
+        AbrContext {
             now_ms,
-            levels: &infos,
+            levels: infos,
             current: self.current_level.unwrap_or(0),
             buffer_ahead_s: self.buffer_ahead(),
             segment_duration_s,
@@ -831,10 +894,7 @@ impl Engine {
             player_width: 0,
             player_height: 0,
             starting: self.starting,
-        };
-        self.abr
-            .choose_level(&ctx)
-            .min(infos.len().saturating_sub(1))
+        }
     }
 
     /// Decides the next load, eviction or end of stream.
@@ -857,9 +917,12 @@ impl Engine {
             .details
             .as_ref()
             .map_or(4.0, |d| d.target_duration);
-        let level = match self.forced_level {
+        let keep_start_level = self.config.start_level.is_some() && !self.any_segment_loaded;
+        let level = match self.forced_level.or(self.after_abandon) {
             Some(l) => l,
-            None if self.auto_level => self.choose_auto_level(now_ms, target_duration),
+            None if self.auto_level && !keep_start_level => {
+                self.choose_auto_level(now_ms, target_duration)
+            }
             None => current,
         };
         if self.levels[level].details.is_none() {
@@ -902,6 +965,46 @@ impl Engine {
         }
         let (url, range) = (segment.url.clone(), segment.byte_range);
         self.request(now_ms, LoadKind::Segment, level, sn, url, range, 0);
+        self.after_abandon = None;
+        self.abandon_check_at = Some(now_ms + ABANDON_CHECK_MS);
+    }
+
+    /// Asks ABR whether the segment load `id` would drain the buffer; if so, aborts it and
+    /// loads the same time range from the lower level ABR names.
+    fn check_abandon(&mut self, now_ms: f64, id: RequestId) {
+        let Some(p) = self.pending.get(&id) else {
+            return;
+        };
+        if p.kind != LoadKind::Segment {
+            return;
+        }
+        self.abandon_check_at = Some(now_ms + ABANDON_CHECK_MS);
+        let (loaded_bytes, total_bytes, ttfb_ms) = p.progress.unwrap_or((0, None, 0.0));
+        let media_duration_s = self.levels[p.level]
+            .segment_times(p.sn)
+            .map_or(0.0, |(s, e)| e - s);
+        let progress = LoadProgress {
+            level: p.level,
+            elapsed_ms: now_ms - p.started_ms,
+            loaded_bytes,
+            total_bytes,
+            media_duration_s,
+            ttfb_ms: p.progress.map(|_| ttfb_ms),
+        };
+        let level = p.level;
+        let infos: Vec<_> = self.levels.iter().map(|l| l.info).collect();
+        let ctx = self.abr_context(now_ms, &infos, media_duration_s);
+        let Some(lower) = self.abr.abandon(&ctx, &progress) else {
+            return;
+        };
+        if lower >= level || self.forced_level.is_some() {
+            return;
+        }
+        self.pending.remove(&id);
+        self.out.push_back(Output::Abort(id));
+        self.abandon_check_at = None;
+        self.emit(PlayerEvent::FragLoadEmergencyAborted { level, to: lower });
+        self.after_abandon = Some(lower);
     }
 
     fn set_duration(&mut self) {

@@ -505,3 +505,56 @@ fn live_playlists_are_reloaded_at_the_target_duration() {
     assert!(!sim.ended, "a live stream does not end");
     assert!(sim.errors().is_empty(), "{:?}", sim.errors());
 }
+
+#[test]
+fn a_segment_load_that_would_drain_the_buffer_is_abandoned_for_a_lower_level() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(1),
+        initial_bandwidth_estimate: 20e6,
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    for _ in 0..4 {
+        sim.answer_one(); // master, high playlist, init, segment 0
+    }
+    let stalled = sim.in_flight.pop_front().expect("segment 1 in flight");
+    assert!(
+        stalled.url.ends_with("/high/seg_001.m4s"),
+        "{}",
+        stalled.url
+    );
+    // The link collapses: 20 kB arrive in 2.5 s while only ~4 s are buffered.
+    let started = sim.now;
+    for step in 1..=25 {
+        sim.now = started + f64::from(step) * 100.0;
+        sim.engine.handle_input(
+            sim.now,
+            Input::LoadProgress {
+                id: stalled.id,
+                loaded_bytes: 800 * u64::from(step as u32),
+                total_bytes: Some(1_750_000),
+                ttfb_ms: 80.0,
+            },
+        );
+        sim.drain();
+        if sim.outputs.contains(&Output::Abort(stalled.id)) {
+            break;
+        }
+    }
+    assert!(
+        sim.outputs.contains(&Output::Abort(stalled.id)),
+        "the slow load was abandoned"
+    );
+    assert!(
+        sim.events
+            .contains(&PlayerEvent::FragLoadEmergencyAborted { level: 1, to: 0 })
+    );
+    let next = sim.requests.last().expect("a replacement load");
+    assert!(next.url.contains("/low/"), "{}", next.url);
+    // The same stretch of time is loaded from the lower level once its playlist is there.
+    sim.run(sim.now + 5_000.0);
+    assert!(
+        sim.urls(LoadKind::Segment)
+            .contains(&"https://cdn.test/vod/low/seg_001.m4s")
+    );
+}
