@@ -45,8 +45,11 @@ fn run_server(config: Config) -> Result<(), Box<dyn Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve::run(config, serve::shutdown_signal()))?;
-    Ok(())
+    runtime.block_on(async {
+        let shutdown = serve::shutdown_signal()?;
+        serve::run(config, shutdown).await?;
+        Ok(())
+    })
 }
 
 /// The error and its sources, joined with `: `.

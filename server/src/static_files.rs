@@ -102,6 +102,14 @@ async fn serve(prefix_len: usize, dir: ServeDir, mut req: Request) -> Result<Res
 }
 
 fn fix_headers(path: &str, response: &mut Response) {
+    // ServeDir answers a folder path with its index.html.
+    let index;
+    let path = if path.ends_with('/') {
+        index = format!("{path}index.html");
+        &index
+    } else {
+        path
+    };
     let status = response.status();
     let headers = response.headers_mut();
     if status.is_success() {
