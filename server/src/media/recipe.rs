@@ -2,7 +2,7 @@
 //! (its description is the stamp) and new kinds of title are new values, not new code paths.
 
 /// Bumped when the generator's code changes the output for an unchanged [`Recipe`].
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// A synthetic title: test pattern video plus a tone, encoded into a bitrate ladder.
 #[derive(Debug, Clone, PartialEq)]
@@ -213,6 +213,10 @@ mod tests {
         let mut changed = VOD_FMP4.clone();
         changed.duration_s = 30;
         assert_ne!(VOD_FMP4.stamp(), changed.stamp());
-        assert!(VOD_FMP4.stamp().starts_with("generator 1\n"));
+        assert!(
+            VOD_FMP4
+                .stamp()
+                .starts_with(&format!("generator {GENERATOR_VERSION}\n"))
+        );
     }
 }
