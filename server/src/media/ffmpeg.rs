@@ -12,7 +12,7 @@ use super::recipe::{Packaging, Recipe};
 /// x264 threads per rung. x264's rate control with several threads depends on thread timing
 /// (two runs on a loaded machine differ by a few bytes), so each encoder runs on one thread:
 /// the output is then byte-identical from run to run and machine to machine. ffmpeg 5.1 runs
-/// the encoders one after the other, so this costs wall time: about 50 s instead of 31 s on
+/// the encoders one after the other, so this costs wall time: about 55 s instead of 31 s on
 /// two idle cores.
 const X264_THREADS: &str = "1";
 
