@@ -1,6 +1,6 @@
 //! The `flodrama-server` binary: the `listening on` line, signals, and the missing-ffmpeg error.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -101,6 +101,31 @@ fn stops_on_sigint() {
     send(&child, "-INT");
     let status = wait_exit(&mut child);
     assert!(status.success(), "{status}");
+}
+
+#[test]
+fn a_stalled_download_does_not_block_shutdown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("media/big.mp4");
+    std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+    std::fs::write(&big, vec![7u8; 64 * 1024 * 1024]).unwrap();
+    let (mut child, _stdout, port) = start(tmp.path());
+    let mut stalled = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stalled, "GET /media/big.mp4 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut first = [0u8; 12];
+    stalled.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    send(&child, "-TERM");
+    let status = wait_exit(&mut child);
+    assert!(status.success(), "{status}");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(stderr.contains("connections still open"), "{stderr}");
 }
 
 #[test]

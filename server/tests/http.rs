@@ -246,9 +246,9 @@ async fn cors_origin_list_restricts_origins() {
 
 #[tokio::test]
 async fn paths_cannot_escape_the_static_roots() {
-    let (_tmp, config) = fixture();
+    let (tmp, config) = fixture();
     let server = TestServer::start(config).await;
-    let secret_path = _tmp.path().join("secret.txt");
+    let secret_path = tmp.path().join("secret.txt");
     let absolute = secret_path.to_str().unwrap();
     let targets = [
         "/media/../secret.txt".to_owned(),
