@@ -131,6 +131,11 @@ fn a_stalled_download_does_not_block_shutdown() {
 #[test]
 fn missing_ffmpeg_is_one_clear_sentence() {
     let tmp = tempfile::tempdir().unwrap();
+    // Work folders of a generation killed midway (no such pid) and of a live one (pid 1).
+    let abandoned = tmp.path().join("media/.vod.tmp-999999999");
+    let live = tmp.path().join("media/.vod.tmp-1");
+    std::fs::create_dir_all(abandoned.join("720p")).unwrap();
+    std::fs::create_dir_all(&live).unwrap();
     let output = Command::new(BIN)
         .args(["prepare-media", "--data-dir"])
         .arg(tmp.path())
@@ -145,10 +150,15 @@ fn missing_ffmpeg_is_one_clear_sentence() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(output.stdout.is_empty());
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("media"))
+    let left: Vec<_> = std::fs::read_dir(tmp.path().join("media"))
         .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert!(leftovers.is_empty(), "temporary folder left behind");
+    assert_eq!(
+        left,
+        [".vod.tmp-1"],
+        "only the live generation's folder stays"
+    );
 }
 
 #[test]

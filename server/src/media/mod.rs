@@ -193,6 +193,7 @@ struct WorkDir {
 
 impl WorkDir {
     fn create(media_dir: &Path, recipe: &Recipe) -> Result<WorkDir, MediaError> {
+        remove_abandoned(media_dir, recipe);
         let path = media_dir.join(format!(".{}.tmp-{}", recipe.name, std::process::id()));
         if path.exists() {
             std::fs::remove_dir_all(&path).map_err(|e| MediaError::io(&path, e))?;
@@ -225,6 +226,31 @@ impl WorkDir {
             }
             Err(_) if is_prepared(media_dir, recipe) => Ok(()),
             Err(e) => Err(MediaError::io(target, e)),
+        }
+    }
+}
+
+/// Removes the work folders of generations whose process is gone (killed by a signal before
+/// it could clean up). Only where `/proc` tells which processes live.
+fn remove_abandoned(media_dir: &Path, recipe: &Recipe) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{}.tmp-", recipe.name);
+    let Ok(entries) = std::fs::read_dir(media_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let alive = pid.parse::<u32>().is_ok_and(|pid| {
+            pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
+        });
+        if !alive {
+            tracing::info!("removing abandoned {}", entry.path().display());
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
