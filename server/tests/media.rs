@@ -1,6 +1,7 @@
 //! The generated fMP4 VOD title, served over HTTP and checked with player-core's parser,
 //! the init segments' own bytes, and ffprobe. The media is generated once into
-//! `target/tmp/flodrama-test-media` and reused while its stamp matches the recipe.
+//! `$FLODRAMA_TEST_DATA_DIR/media` (the test command points it at the data folder it already
+//! prepared) or else `target/tmp/flodrama-test-media`, and reused while its stamp matches.
 
 mod common;
 
@@ -17,7 +18,11 @@ use player_core::hls::{MediaPlaylist, MultivariantPlaylist, Playlist, Resolution
 fn media_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("flodrama-test-media/media");
+        let data = std::env::var_os("FLODRAMA_TEST_DATA_DIR").map_or_else(
+            || Path::new(env!("CARGO_TARGET_TMPDIR")).join("flodrama-test-media"),
+            PathBuf::from,
+        );
+        let dir = data.join("media");
         media::prepare(&dir, &VOD_FMP4).expect("test media generation");
         dir
     })

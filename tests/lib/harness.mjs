@@ -12,7 +12,7 @@ export const ARTIFACTS = join(ROOT, "artifacts");
 export async function startServer(extraArgs = []) {
   const bin = process.env.SERVER_BIN ?? join(ROOT, "target", "debug", "flodrama-server");
   const args = [
-    "serve", "--port", "0", "--root", ROOT, "--data-dir", join(ROOT, "data"),
+    "serve", "--host", "127.0.0.1", "--port", "0", "--no-prepare", "--root", ROOT, "--data-dir", join(ROOT, "data"),
     "--mount", `/test-pages=${join(ROOT, "tests", "pages")}`, ...extraArgs,
   ];
   const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
