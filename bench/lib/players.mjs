@@ -13,6 +13,7 @@ export async function setUp() {
   const quiet = { stdio: ["ignore", 2, 2], cwd: ROOT };
   execFileSync("bash", ["scripts/build.sh", "sdk"], quiet);
   execFileSync("cargo", ["build", "--quiet", "-p", "flodrama-server"], quiet);
+  execFileSync(join(ROOT, "target", "debug", "flodrama-server"), ["prepare-media", "--data-dir", join(ROOT, "data")], quiet);
   const hlsDist = join(ROOT, "node_modules", "hls.js", "dist");
   const server = await startServer(["--mount", `/vendor/hls.js=${hlsDist}`]);
   const browser = await launchBrowser();
