@@ -112,10 +112,10 @@ fn fix_headers(path: &str, response: &mut Response) {
     };
     let status = response.status();
     let headers = response.headers_mut();
-    if status.is_success() {
-        if let Some(content_type) = content_type_for(path) {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        }
+    if status.is_success()
+        && let Some(content_type) = content_type_for(path)
+    {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     if (status.is_success() || status == StatusCode::NOT_MODIFIED) && is_playlist(path) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));

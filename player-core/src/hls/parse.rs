@@ -83,12 +83,12 @@ fn parse_multivariant<'a>(
             out.renditions.push(rendition(attrs, base, line_no)?);
         } else if line == "#EXT-X-INDEPENDENT-SEGMENTS" {
             out.independent_segments = true;
-        } else if !line.starts_with('#') {
-            if let Some(mut v) = pending.take() {
-                v.url = resolve(base, line, line_no, "EXT-X-STREAM-INF")?;
-                v.uri = line.to_owned();
-                out.variants.push(v);
-            }
+        } else if !line.starts_with('#')
+            && let Some(mut v) = pending.take()
+        {
+            v.url = resolve(base, line, line_no, "EXT-X-STREAM-INF")?;
+            v.uri = line.to_owned();
+            out.variants.push(v);
         }
     }
     Ok(out)
