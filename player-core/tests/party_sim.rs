@@ -311,7 +311,7 @@ impl Sim {
                 base_ms: rtt / 2.0,
                 last_delivery: 0.0,
             },
-            frames: idx % 2 == 0,
+            frames: idx.is_multiple_of(2),
             id: None,
             closed: None,
             joined_at: self.t,

@@ -37,10 +37,10 @@ fn main() -> ExitCode {
 }
 
 fn run_server(config: Config) -> Result<(), Box<dyn Error>> {
-    if config.prepare_media {
-        if let Err(e) = media::prepare_all(&config.media_dir()) {
-            tracing::error!("test media not prepared, /media/ serves what is there: {e}");
-        }
+    if config.prepare_media
+        && let Err(e) = media::prepare_all(&config.media_dir())
+    {
+        tracing::error!("test media not prepared, /media/ serves what is there: {e}");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

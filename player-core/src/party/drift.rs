@@ -294,7 +294,7 @@ mod tests {
         let mut changes = vec![];
         for _ in 0..300 {
             t += 100.0;
-            let e = if (t as u64 / 700) % 2 == 0 {
+            let e = if (t as u64 / 700).is_multiple_of(2) {
                 300.0
             } else {
                 -300.0
