@@ -90,11 +90,17 @@ mod tests {
         let key = [7u8; 16];
         let iv = [9u8; 16];
         let ct = encrypt(&[0x47u8; 188 * 3], &key, iv);
-        assert_eq!(aes128_cbc(&ct, &[8u8; 16], iv), Err(DecryptError::BadPadding));
+        assert_eq!(
+            aes128_cbc(&ct, &[8u8; 16], iv),
+            Err(DecryptError::BadPadding)
+        );
         assert_eq!(
             aes128_cbc(&ct[..40], &key, iv),
             Err(DecryptError::BadLength { len: 40 })
         );
-        assert_eq!(aes128_cbc(&[], &key, iv), Err(DecryptError::BadLength { len: 0 }));
+        assert_eq!(
+            aes128_cbc(&[], &key, iv),
+            Err(DecryptError::BadLength { len: 0 })
+        );
     }
 }

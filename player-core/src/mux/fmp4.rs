@@ -4,12 +4,12 @@
 //! against tens or hundreds of kilobytes of `mdat`, so a hand-written encoder would not win
 //! measurably; the `mdat` payload is copied once, straight from the demuxed track buffers.
 
-use mp4_atom::{
-    Atom, Audio, Avc1, Avcc, Codec, Dinf, Dref, Encode,
-    Esds, Ftyp, Hdlr, Mdhd, Mdia, Mfhd, Minf, Moof, Moov, Mp4a, Mvex, Mvhd, Smhd, Stbl,
-    Stco, Stsd, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun, TrunEntry, Url, Visual, Vmhd,
-};
 use mp4_atom::esds::{DecoderConfig, DecoderSpecific, EsDescriptor, SLConfig};
+use mp4_atom::{
+    Atom, Audio, Avc1, Avcc, Codec, Dinf, Dref, Encode, Esds, Ftyp, Hdlr, Mdhd, Mdia, Mfhd, Minf,
+    Moof, Moov, Mp4a, Mvex, Mvhd, Smhd, Stbl, Stco, Stsd, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun,
+    TrunEntry, Url, Visual, Vmhd,
+};
 
 use super::audio::{AudioCodec, AudioConfig};
 use super::h264::AvcConfig;
@@ -34,7 +34,12 @@ pub(crate) fn init_segment(
     let ftyp = Ftyp {
         major_brand: b"isom".into(),
         minor_version: 1,
-        compatible_brands: vec![b"isom".into(), b"iso6".into(), b"avc1".into(), b"mp41".into()],
+        compatible_brands: vec![
+            b"isom".into(),
+            b"iso6".into(),
+            b"avc1".into(),
+            b"mp41".into(),
+        ],
     };
     let mut trak = Vec::new();
     let mut trex = Vec::new();
@@ -270,11 +275,13 @@ pub(crate) fn write_fragment(
     let mut offset = sized.len() + 8;
     for (traf, d) in moof.traf.iter_mut().zip(&data) {
         for trun in &mut traf.trun {
-            trun.data_offset = Some(i32::try_from(offset).map_err(|_| mp4_atom::Error::TooLarge(Moof::KIND))?);
+            trun.data_offset =
+                Some(i32::try_from(offset).map_err(|_| mp4_atom::Error::TooLarge(Moof::KIND))?);
         }
         offset += d.len();
     }
-    let mdat_size = u32::try_from(8 + payload).map_err(|_| mp4_atom::Error::TooLarge(Moof::KIND))?;
+    let mdat_size =
+        u32::try_from(8 + payload).map_err(|_| mp4_atom::Error::TooLarge(Moof::KIND))?;
     out.reserve(sized.len() + 8 + payload);
     moof.encode(out)?;
     out.extend_from_slice(&mdat_size.to_be_bytes());

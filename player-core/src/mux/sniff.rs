@@ -144,7 +144,10 @@ mod tests {
 
         assert_eq!(sniff(b"\0\0\0\x18ftypiso5\0\0\0\0"), Ok(Container::IsoBmff));
         assert_eq!(sniff(b"\0\0\0\x10styp"), Ok(Container::IsoBmff));
-        assert_eq!(sniff(b"WEBVTT\n\n00:00.000 --> 00:01.000\nhi"), Ok(Container::WebVtt));
+        assert_eq!(
+            sniff(b"WEBVTT\n\n00:00.000 --> 00:01.000\nhi"),
+            Ok(Container::WebVtt)
+        );
         assert_eq!(sniff(b"\xef\xbb\xbfWEBVTT"), Ok(Container::WebVtt));
 
         let mut id3_mp3 = b"ID3\x04\0\0\0\0\0\x02ab".to_vec();

@@ -134,6 +134,10 @@ pub struct TransmuxOutput {
     pub start_s: f64,
     /// End of the last sample in seconds.
     pub end_s: f64,
+    /// Presentation span `(start_s, end_s)` of the video track.
+    pub video_span: Option<(f64, f64)>,
+    /// Presentation span `(start_s, end_s)` of the audio track.
+    pub audio_span: Option<(f64, f64)>,
     /// Number of video frames in `media`.
     pub video_frames: usize,
     /// Number of audio frames in `media`.
@@ -201,9 +205,7 @@ impl Transmuxer {
         match sniff(data) {
             Ok(Container::MpegTs { .. }) => {}
             found => {
-                return Err(MuxError::NotTransportStream {
-                    found: found.ok(),
-                });
+                return Err(MuxError::NotTransportStream { found: found.ok() });
             }
         }
         let switched = self.rendition.is_some_and(|r| r != info.rendition);
@@ -234,16 +236,21 @@ impl Transmuxer {
         let mut start = i64::MAX;
         let mut end = i64::MIN;
         let mut tracks = Vec::with_capacity(2);
+        let span = |a: i64, b: i64| (a as f64 / CLOCK, b as f64 / CLOCK);
+        let mut video_span = None;
+        let mut audio_span = None;
         if let Some(v) = &video {
             let (track, first_pts, last_end) = self.video_fragment(v, &mut timeline);
             start = start.min(first_pts);
             end = end.max(last_end);
+            video_span = Some(span(first_pts, last_end));
             tracks.push(track);
         }
         if let (Some(a), Some(cfg)) = (&audio, audio_config) {
             let (track, first, last_end) = self.audio_fragment(a, cfg, &mut timeline);
             start = start.min(first);
             end = end.max(last_end);
+            audio_span = Some(span(first, last_end));
             tracks.push(track);
         }
         let id3 = demuxed
@@ -258,8 +265,8 @@ impl Transmuxer {
 
         let video_frames = video.as_ref().map_or(0, |v| v.samples.len());
         let audio_frames = audio.as_ref().map_or(0, |a| a.samples.len());
-        let payload = video.as_ref().map_or(0, |v| v.data.len())
-            + audio.as_ref().map_or(0, |a| a.data.len());
+        let payload =
+            video.as_ref().map_or(0, |v| v.data.len()) + audio.as_ref().map_or(0, |a| a.data.len());
         let mut media = Vec::with_capacity(payload + 1024 + 16 * (video_frames + audio_frames));
         self.sequence = self.sequence.wrapping_add(1);
         write_fragment(self.sequence, tracks, &mut media)?;
@@ -268,6 +275,8 @@ impl Transmuxer {
             media,
             start_s: start as f64 / CLOCK,
             end_s: end as f64 / CLOCK,
+            video_span,
+            audio_span,
             video_frames,
             audio_frames,
             id3,
@@ -315,7 +324,8 @@ impl Transmuxer {
         }))
     }
 
-    /// The timeline in force, or a new one anchored on this segment's earliest timestamp.
+    /// The timeline in force, or a new one that puts this segment's earliest presentation
+    /// time at `start_s`.
     fn timeline_for(
         &self,
         video: Option<&VideoTrack>,
@@ -325,29 +335,40 @@ impl Transmuxer {
         if let Some(t) = self.timeline {
             return t;
         }
-        let firsts = [
-            video.and_then(|v| v.samples.first()).map(|s| s.dts & TS_MASK),
-            audio.and_then(|a| a.samples.first()).map(|s| s.pts & TS_MASK),
-        ];
-        let anchor = firsts.iter().flatten().copied().min().unwrap_or(0);
-        // Unwrap the other track relative to the anchor, in case they straddle a rollover.
+        let first_video = video.and_then(|v| v.samples.first());
+        let first_audio = audio.and_then(|a| a.samples.first()).map(|s| s.pts);
+        let decode = [first_video.map(|s| s.dts), first_audio];
+        let anchor = decode
+            .iter()
+            .flatten()
+            .map(|t| t & TS_MASK)
+            .min()
+            .unwrap_or(0);
+        // Unwrap every first timestamp relative to the anchor, in case they straddle a
+        // rollover; then anchor the reference on the earliest.
         let mut probe = Timeline {
             offset: 0,
             reference: anchor as i64,
         };
-        let earliest = firsts
-            .iter()
-            .flatten()
-            .map(|&t| probe.unwrap(t))
-            .min()
-            .unwrap_or(0);
+        let mut earliest = |ts: &[Option<u64>]| {
+            ts.iter()
+                .flatten()
+                .map(|&t| probe.unwrap(t))
+                .min()
+                .unwrap_or(0)
+        };
+        let earliest_decode = earliest(&decode);
+        let earliest_presentation = earliest(&[first_video.map(|s| s.pts), first_audio]);
         let offset = match start_s {
-            Some(s) if s.is_finite() && s >= 0.0 => (s * CLOCK).round() as i64 - earliest,
+            Some(s) if s.is_finite() && s >= 0.0 => {
+                (s * CLOCK).round() as i64 - earliest_presentation
+            }
             _ => 0,
         };
         Timeline {
-            offset: offset.max(-earliest),
-            reference: earliest,
+            // Decode times may not go below zero (tfdt is unsigned).
+            offset: offset.max(-earliest_decode),
+            reference: earliest_decode,
         }
     }
 

@@ -519,7 +519,10 @@ fn parse_pes(buf: &[u8]) -> Option<PesHeader> {
     } else {
         (6 + declared).min(buf.len())
     };
-    if matches!(stream_id, 0xbc | 0xbe | 0xbf | 0xf0 | 0xf1 | 0xf2 | 0xf8 | 0xff) {
+    if matches!(
+        stream_id,
+        0xbc | 0xbe | 0xbf | 0xf0 | 0xf1 | 0xf2 | 0xf8 | 0xff
+    ) {
         return Some(PesHeader {
             pts: None,
             dts: None,
