@@ -17,6 +17,9 @@ pub mod sniff;
 mod transmux;
 pub mod ts;
 
+#[cfg(test)]
+mod ts_tests;
+
 pub use audio::{AudioCodec, AudioConfig};
 pub use h264::AvcConfig;
 pub use sniff::{Container, SniffError, sniff};
