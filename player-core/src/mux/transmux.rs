@@ -25,6 +25,8 @@ pub const MAX_SEGMENT_BYTES: usize = 256 << 20;
 const CLOCK: f64 = 90_000.0;
 /// Frame duration assumed before two frames have been seen (30 fps).
 const DEFAULT_FRAME_TICKS: u32 = 3000;
+/// Latest playlist start time honoured (about 31 years); later values keep the source clock.
+const MAX_START_S: f64 = 1e9;
 /// Longest believable gap between consecutive video frames (10 s).
 const MAX_FRAME_TICKS: i64 = 900_000;
 
@@ -126,7 +128,8 @@ pub struct Id3Frame {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TransmuxOutput {
     /// Init segment, present for the first segment and whenever the codec configuration
-    /// changed (rendition switch, new SPS, new audio format).
+    /// changed (rendition switch, new SPS, new audio format). A track once seen stays in
+    /// later init segments even when a segment lacks it.
     pub init: Option<InitSegment>,
     /// `moof` + `mdat` holding every track's samples.
     pub media: Vec<u8>,
@@ -229,6 +232,11 @@ impl Transmuxer {
             None => None,
         };
         let audio_config = audio.as_ref().and_then(|a| a.config);
+        // A track missing from one segment (lost audio, a video-less segment) keeps its
+        // configuration: MSE does not allow a SourceBuffer's track set to change.
+        let previous = self.config.clone().unwrap_or_default();
+        let (video_config, audio_config) =
+            (video_config.or(previous.0), audio_config.or(previous.1));
 
         let init = self.init_if_changed(video_config, audio_config)?;
         let mut timeline = self.timeline_for(video.as_ref(), audio.as_ref(), info.start_s);
@@ -360,7 +368,7 @@ impl Transmuxer {
         let earliest_decode = earliest(&decode);
         let earliest_presentation = earliest(&[first_video.map(|s| s.pts), first_audio]);
         let offset = match start_s {
-            Some(s) if s.is_finite() && s >= 0.0 => {
+            Some(s) if (0.0..=MAX_START_S).contains(&s) => {
                 (s * CLOCK).round() as i64 - earliest_presentation
             }
             _ => 0,
@@ -433,7 +441,13 @@ impl Transmuxer {
         if let Some(last) = a.samples.last() {
             timeline.unwrap(last.pts);
         }
-        let mut base = (first.max(0) as u64 * rate + 45_000) / 90_000;
+        let rescale = |t: u64, from: u64, to: u64| {
+            u64::try_from(
+                (u128::from(t) * u128::from(to) + u128::from(from / 2)) / u128::from(from),
+            )
+            .unwrap_or(u64::MAX)
+        };
+        let mut base = rescale(first.max(0) as u64, 90_000, rate);
         if let Some((r, next)) = self.audio_next {
             if u64::from(r) == rate && base.abs_diff(next) <= frame / 2 {
                 base = next;
@@ -451,7 +465,7 @@ impl Transmuxer {
                 cts: None,
             })
             .collect();
-        let to_ticks = |t: u64| (t * 90_000 / rate) as i64;
+        let to_ticks = |t: u64| i64::try_from(rescale(t, rate, 90_000)).unwrap_or(i64::MAX);
         (
             FragmentTrack {
                 track_id: AUDIO_TRACK_ID,
