@@ -3,7 +3,7 @@
 //! * [`sniff`] tells the container of a segment from its bytes.
 //! * [`decrypt`] removes HLS AES-128 (CBC, PKCS#7) encryption.
 //! * [`ts`] demultiplexes MPEG-TS into H.264 / AAC / MPEG audio samples and ID3 metadata.
-//! * [`Transmuxer`] turns a sequence of TS segments into fMP4 init segments and fragments
+//! * [`Transmuxer`] turns a sequence of TS (or packed ADTS/MP3 audio) segments into fMP4 init segments and fragments
 //!   on one continuous timeline.
 //!
 //! Everything here is sans-IO: bytes in, bytes out, no clock.
@@ -13,6 +13,7 @@ mod bits;
 pub mod decrypt;
 mod fmp4;
 mod h264;
+mod packed;
 pub mod sniff;
 mod transmux;
 pub mod ts;

@@ -1,4 +1,4 @@
-//! MPEG-TS segments → fMP4 for MSE, on one continuous timeline.
+//! MPEG-TS (and HLS packed audio) segments → fMP4 for MSE, on one continuous timeline.
 //!
 //! Timeline: output timestamps are the source PTS/DTS (90 kHz), unwrapped past the 33-bit
 //! rollover, plus an offset chosen at the first segment and at each discontinuity. With
@@ -16,6 +16,7 @@ use super::fmp4::{
     init_segment, write_fragment,
 };
 use super::h264::AvcConfig;
+use super::packed::{PackedFormat, demux_packed};
 use super::sniff::{Container, sniff};
 use super::ts::{AudioTrack, DemuxError, TS_MASK, TsDemuxer, VideoTrack};
 
@@ -39,8 +40,8 @@ pub enum MuxError {
         /// Segment length.
         len: usize,
     },
-    /// Not an MPEG-TS segment (the container found, if any, is given).
-    #[error("segment is not MPEG-TS (found {found:?})")]
+    /// Neither MPEG-TS nor packed audio (the container found, if any, is given).
+    #[error("segment is not MPEG-TS or packed audio (found {found:?})")]
     NotTransportStream {
         /// What sniffing found.
         found: Option<Container>,
@@ -48,6 +49,9 @@ pub enum MuxError {
     /// The transport stream could not be demultiplexed.
     #[error("demuxing segment: {0}")]
     Demux(#[from] DemuxError),
+    /// A packed audio segment lacks the ID3 `PRIV` transport stream timestamp.
+    #[error("packed audio segment without an ID3 transportStreamTimestamp")]
+    PackedAudioWithoutTimestamp,
     /// The segment carries no audio or video samples.
     #[error("segment has no audio or video samples")]
     NoSamples,
@@ -196,7 +200,7 @@ impl Transmuxer {
         Self::default()
     }
 
-    /// Transmuxes one complete (decrypted) MPEG-TS segment.
+    /// Transmuxes one complete (decrypted) MPEG-TS or packed audio segment.
     pub fn push_segment(
         &mut self,
         data: &[u8],
@@ -205,12 +209,14 @@ impl Transmuxer {
         if data.len() > MAX_SEGMENT_BYTES {
             return Err(MuxError::TooLarge { len: data.len() });
         }
-        match sniff(data) {
-            Ok(Container::MpegTs { .. }) => {}
+        let packed = match sniff(data) {
+            Ok(Container::MpegTs { .. }) => None,
+            Ok(Container::Adts { offset }) => Some((offset, PackedFormat::Adts)),
+            Ok(Container::MpegAudio { offset }) => Some((offset, PackedFormat::MpegAudio)),
             found => {
                 return Err(MuxError::NotTransportStream { found: found.ok() });
             }
-        }
+        };
         let switched = self.rendition.is_some_and(|r| r != info.rendition);
         if info.discontinuity || switched {
             self.demuxer = TsDemuxer::new();
@@ -221,7 +227,12 @@ impl Transmuxer {
         }
         self.rendition = Some(info.rendition);
 
-        let demuxed = self.demuxer.demux(data)?;
+        let demuxed = match packed {
+            None => self.demuxer.demux(data)?,
+            Some((offset, format)) => {
+                demux_packed(data, offset, format).ok_or(MuxError::PackedAudioWithoutTimestamp)?
+            }
+        };
         let video = demuxed.video.filter(|v| !v.samples.is_empty());
         let audio = demuxed.audio.filter(|a| !a.samples.is_empty());
         if video.is_none() && audio.is_none() {

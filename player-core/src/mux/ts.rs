@@ -425,7 +425,7 @@ impl TsDemuxer {
         let track = out.audio.get_or_insert_with(AudioTrack::default);
         let carry = std::mem::take(&mut self.audio_carry);
         let joined;
-        let (data, mut next_pts) = if carry.is_empty() {
+        let (data, next_pts) = if carry.is_empty() {
             match pts.or(self.audio_next_pts) {
                 Some(pts) => (payload, pts),
                 None => return, // cannot time frames without a PTS
@@ -434,37 +434,64 @@ impl TsDemuxer {
             joined = [carry.as_slice(), payload].concat();
             (joined.as_slice(), self.audio_carry_pts)
         };
-        let mut pos = 0;
-        while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
-            let Some(h) = parse(rest) else {
-                let skip = rest
-                    .get(1..)
-                    .and_then(|r| memchr::memchr(0xff, r))
-                    .map_or(rest.len(), |i| i + 1);
-                out.skipped_bytes += skip;
-                pos += skip;
-                continue;
-            };
-            let Some(frame) = rest.get(h.header_len..h.frame_len) else {
-                self.audio_carry.extend_from_slice(rest);
-                self.audio_carry_pts = next_pts;
-                break;
-            };
-            if track.config.is_none_or(|c| c != h.config) {
-                track.config = Some(h.config);
-            }
-            track.samples.push(AudioSample {
-                offset: track.data.len(),
-                len: frame.len(),
-                pts: next_pts & TS_MASK,
-            });
-            track.data.extend_from_slice(frame);
-            next_pts += u64::from(h.config.samples_per_frame) * 90_000
-                / u64::from(h.config.sample_rate.max(1));
-            pos += h.frame_len;
+        let (incomplete, next_pts) =
+            split_audio_frames(data, next_pts, parse, track, &mut out.skipped_bytes);
+        if let Some(rest) = incomplete.and_then(|at| data.get(at..)) {
+            self.audio_carry.extend_from_slice(rest);
+            self.audio_carry_pts = next_pts;
         }
         self.audio_next_pts = Some(next_pts & TS_MASK);
     }
+}
+
+/// Appends the audio frames in `data` to `track`, the first at `pts` (90 kHz) and the rest
+/// at their exact offsets from it. Returns where an incomplete last frame starts, if any,
+/// and the PTS after the last whole frame.
+pub(crate) fn split_audio_frames(
+    data: &[u8],
+    pts: u64,
+    parse: fn(&[u8]) -> Option<FrameHeader>,
+    track: &mut AudioTrack,
+    skipped: &mut usize,
+) -> (Option<usize>, u64) {
+    let mut pos = 0;
+    // Frames are timed as `base + samples / rate`, re-anchored if the rate changes.
+    let mut base = pts;
+    let mut samples: u64 = 0;
+    let mut rate: u64 = 0;
+    let at = |base: u64, samples: u64, rate: u64| base + samples * 90_000 / rate.max(1);
+    while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
+        let Some(h) = parse(rest) else {
+            let skip = rest
+                .get(1..)
+                .and_then(|r| memchr::memchr(0xff, r))
+                .map_or(rest.len(), |i| i + 1);
+            *skipped += skip;
+            pos += skip;
+            continue;
+        };
+        let Some(frame) = rest.get(h.header_len..h.frame_len) else {
+            return (Some(pos), at(base, samples, rate));
+        };
+        let frame_rate = u64::from(h.config.sample_rate);
+        if frame_rate != rate {
+            base = at(base, samples, rate);
+            samples = 0;
+            rate = frame_rate;
+        }
+        if track.config != Some(h.config) {
+            track.config = Some(h.config);
+        }
+        track.samples.push(AudioSample {
+            offset: track.data.len(),
+            len: frame.len(),
+            pts: at(base, samples, rate) & TS_MASK,
+        });
+        track.data.extend_from_slice(frame);
+        samples += u64::from(h.config.samples_per_frame);
+        pos += h.frame_len;
+    }
+    (None, at(base, samples, rate))
 }
 
 impl EsState {

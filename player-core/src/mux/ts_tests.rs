@@ -327,3 +327,40 @@ proptest::proptest! {
         let _ = super::sniff(&ts);
     }
 }
+
+#[test]
+fn packed_adts_audio_transmuxes_on_its_id3_timestamp() {
+    let segment = |pts: u64| {
+        let mut seg = super::packed::tests::timestamp_tag(pts);
+        for i in 0..5 {
+            seg.extend_from_slice(&adts(120, i));
+        }
+        seg
+    };
+    let mut tm = Transmuxer::new();
+    let first = tm
+        .push_segment(&segment(900_000), SegmentInfo::default())
+        .expect("packed audio");
+    assert_eq!(first.audio_frames, 5);
+    assert_eq!(
+        first.audio_span,
+        Some((10.0, 10.0 + 5.0 * 1920.0 / 90_000.0))
+    );
+    assert_eq!(first.id3.len(), 1);
+    assert_eq!(first.id3[0].pts_s, Some(10.0));
+    assert_eq!(first.init.expect("init").mime_codecs, "mp4a.40.2");
+    let second = tm
+        .push_segment(&segment(900_000 + 5 * 1920), SegmentInfo::default())
+        .expect("next packed segment");
+    assert_eq!(
+        second.audio_span.map(|s| s.0),
+        first.audio_span.map(|s| s.1)
+    );
+
+    let mut untimed = b"ID3\x04\0\0\0\0\0\0".to_vec();
+    untimed.extend_from_slice(&adts(120, 0));
+    assert!(matches!(
+        tm.push_segment(&untimed, SegmentInfo::default()),
+        Err(super::MuxError::PackedAudioWithoutTimestamp)
+    ));
+}
