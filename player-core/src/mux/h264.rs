@@ -1,7 +1,12 @@
-//! H.264 elementary stream handling: Annex B start-code splitting, SPS parsing and the
-//! decoder configuration that becomes the `avcC` box.
+//! H.264 elementary stream handling: Annex B start-code splitting and the decoder
+//! configuration that becomes the `avcC` box (SPS parsing by the `h264-reader` crate).
+//!
+//! Start codes are found by hand (`memchr` on the `01` byte over the whole PES payload)
+//! rather than with `h264-reader`'s push-based Annex B reader, which hands NAL units out in
+//! pieces: each NAL unit here is one contiguous slice, copied once into the sample buffer.
 
-use super::bits::BitReader;
+use h264_reader::nal::sps::SeqParameterSet;
+use h264_reader::rbsp::{BitReader, decode_nal};
 
 /// NAL unit types this module acts on.
 pub(crate) const NAL_IDR: u8 = 5;
@@ -93,111 +98,15 @@ pub(crate) fn nal_type(nal: &[u8]) -> u8 {
     nal.first().map_or(0, |h| h & 0x1f)
 }
 
-/// Removes emulation prevention bytes (`00 00 03` → `00 00`).
-fn unescape(nal: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(nal.len());
-    let mut zeros = 0;
-    for &b in nal {
-        if zeros >= 2 && b == 3 {
-            zeros = 0;
-            continue;
-        }
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-        out.push(b);
-    }
-    out
-}
-
-const HIGH_PROFILES: [u8; 13] = [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135];
-
-/// Parses an SPS NAL unit far enough to get the cropped picture size.
+/// Cropped picture size from an SPS NAL unit, parsed with `h264-reader`.
 pub(crate) fn parse_sps_dimensions(sps: &[u8]) -> Option<(u16, u16)> {
     if nal_type(sps) != NAL_SPS {
         return None;
     }
-    let rbsp = unescape(sps.get(1..)?);
-    let mut r = BitReader::new(&rbsp);
-    let profile = r.bits(8)? as u8;
-    r.bits(16)?; // constraint flags, level
-    r.ue()?; // seq_parameter_set_id
-    let mut chroma_format_idc = 1;
-    let mut separate_colour_plane = false;
-    if HIGH_PROFILES.contains(&profile) {
-        chroma_format_idc = r.ue()?;
-        if chroma_format_idc == 3 {
-            separate_colour_plane = r.bit()? == 1;
-        }
-        r.ue()?; // bit_depth_luma_minus8
-        r.ue()?; // bit_depth_chroma_minus8
-        r.bit()?; // qpprime_y_zero_transform_bypass_flag
-        if r.bit()? == 1 {
-            let lists = if chroma_format_idc == 3 { 12 } else { 8 };
-            for i in 0..lists {
-                if r.bit()? == 1 {
-                    skip_scaling_list(&mut r, if i < 6 { 16 } else { 64 })?;
-                }
-            }
-        }
-    }
-    r.ue()?; // log2_max_frame_num_minus4
-    match r.ue()? {
-        0 => {
-            r.ue()?; // log2_max_pic_order_cnt_lsb_minus4
-        }
-        1 => {
-            r.bit()?;
-            r.se()?;
-            r.se()?;
-            let cycle = r.ue()?;
-            if cycle > 255 {
-                return None;
-            }
-            for _ in 0..cycle {
-                r.se()?;
-            }
-        }
-        _ => {}
-    }
-    r.ue()?; // max_num_ref_frames
-    r.bit()?; // gaps_in_frame_num_value_allowed_flag
-    let width_mbs = u64::from(r.ue()?) + 1;
-    let height_units = u64::from(r.ue()?) + 1;
-    let frame_mbs_only = u64::from(r.bit()?);
-    if frame_mbs_only == 0 {
-        r.bit()?; // mb_adaptive_frame_field_flag
-    }
-    r.bit()?; // direct_8x8_inference_flag
-    let (mut left, mut right, mut top, mut bottom) = (0u64, 0u64, 0u64, 0u64);
-    if r.bit()? == 1 {
-        left = r.ue()?.into();
-        right = r.ue()?.into();
-        top = r.ue()?.into();
-        bottom = r.ue()?.into();
-    }
-    let (sub_w, sub_h) = match (chroma_format_idc, separate_colour_plane) {
-        (0, _) | (3, true) => (1, 1),
-        (1, _) => (2, 2),
-        (2, _) => (2, 1),
-        _ => (1, 1),
-    };
-    let crop_x = sub_w * (left + right);
-    let crop_y = sub_h * (2 - frame_mbs_only) * (top + bottom);
-    let width = (width_mbs * 16).checked_sub(crop_x)?;
-    let height = ((2 - frame_mbs_only) * height_units * 16).checked_sub(crop_y)?;
+    let rbsp = decode_nal(sps).ok()?;
+    let parsed = SeqParameterSet::from_bits(BitReader::new(&rbsp[..])).ok()?;
+    let (width, height) = parsed.pixel_dimensions().ok()?;
     Some((u16::try_from(width).ok()?, u16::try_from(height).ok()?))
-}
-
-fn skip_scaling_list(r: &mut BitReader<'_>, size: usize) -> Option<()> {
-    let (mut last, mut next) = (8i32, 8i32);
-    for _ in 0..size {
-        if next != 0 {
-            next = (last + r.se()? + 256).rem_euclid(256);
-        }
-        if next != 0 {
-            last = next;
-        }
-    }
-    Some(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@
 //! Everything here is sans-IO: bytes in, bytes out, no clock.
 
 mod audio;
-mod bits;
 pub mod decrypt;
 mod fmp4;
 mod h264;
