@@ -422,7 +422,7 @@ fn check_encrypted(name: &str, keyinfo: &str, iv_for: impl Fn(u64) -> [u8; 16]) 
             Err(e) => assert_eq!(e, DecryptError::BadPadding),
             Ok(bytes) => assert!(matches!(
                 Transmuxer::new().push_segment(&bytes, SegmentInfo::default()),
-                Err(MuxError::NotTransportStream { .. })
+                Err(MuxError::NotTransmuxable { .. })
             )),
         }
         assert_eq!(
@@ -598,7 +598,7 @@ fn non_ts_input_is_rejected() {
         .expect_err("fMP4 is not transmuxed");
     assert!(matches!(
         err,
-        MuxError::NotTransportStream {
+        MuxError::NotTransmuxable {
             found: Some(Container::IsoBmff)
         }
     ));

@@ -42,7 +42,7 @@ pub enum MuxError {
     },
     /// Neither MPEG-TS nor packed audio (the container found, if any, is given).
     #[error("segment is not MPEG-TS or packed audio (found {found:?})")]
-    NotTransportStream {
+    NotTransmuxable {
         /// What sniffing found.
         found: Option<Container>,
     },
@@ -214,7 +214,7 @@ impl Transmuxer {
             Ok(Container::Adts { offset }) => Some((offset, PackedFormat::Adts)),
             Ok(Container::MpegAudio { offset }) => Some((offset, PackedFormat::MpegAudio)),
             found => {
-                return Err(MuxError::NotTransportStream { found: found.ok() });
+                return Err(MuxError::NotTransmuxable { found: found.ok() });
             }
         };
         let switched = self.rendition.is_some_and(|r| r != info.rendition);
