@@ -508,6 +508,34 @@ fn mp3_audio_ts_transmuxes() {
         &mp4,
     );
     assert_eq!(codec.trim(), "mp3");
+
+    // Passthrough: video alone in fMP4, the MP3 frames raw for an audio/mpeg SourceBuffer.
+    let mut tm = Transmuxer::new();
+    tm.set_mpeg_audio_passthrough(true);
+    let split: Vec<TransmuxOutput> = segs
+        .iter()
+        .map(|s| tm.push_segment(s, SegmentInfo::default()).expect("transmux"))
+        .collect();
+    let video_init = split[0].init.as_ref().expect("init");
+    assert!(video_init.mime_codecs.starts_with("avc1."), "{}", video_init.mime_codecs);
+    assert!(!video_init.mime_codecs.contains(','), "video only");
+    let raw: Vec<&[u8]> = split
+        .iter()
+        .map(|o| o.raw_audio.as_ref().expect("raw audio").bytes.as_slice())
+        .collect();
+    let mp3 = write_temp("passthrough.mp3", &raw);
+    let frames = probe_packets(&mp3, &["-f", "mp3"]).len();
+    assert_eq!(frames, source, "raw MP3 frames");
+    for (o, full) in split.iter().zip(&outs) {
+        assert_eq!(o.audio_span, full.audio_span);
+        let raw = o.raw_audio.as_ref().expect("raw audio");
+        assert_eq!(raw.mime_type, "audio/mpeg");
+        assert_eq!(Some(raw.start_s), full.audio_span.map(|s| s.0));
+        assert_eq!(o.video_frames, full.video_frames);
+    }
+    let video_only = probe_packets(&write_mp4("passthrough_video.mp4", &split), &[]);
+    assert!(video_only.iter().all(|p| p.video));
+    assert_eq!(video_only.len(), outs.iter().map(|o| o.video_frames).sum::<usize>());
 }
 
 #[test]

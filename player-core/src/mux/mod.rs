@@ -24,5 +24,6 @@ pub use audio::{AudioCodec, AudioConfig};
 pub use h264::AvcConfig;
 pub use sniff::{Container, SniffError, sniff};
 pub use transmux::{
-    Id3Frame, InitSegment, MuxError, SegmentInfo, TrackInfo, TrackKind, TransmuxOutput, Transmuxer,
+    Id3Frame, InitSegment, MuxError, RawAudio, SegmentInfo, TrackInfo, TrackKind, TransmuxOutput,
+    Transmuxer,
 };

@@ -10,7 +10,7 @@
 
 use mp4_atom::TrunEntry;
 
-use super::audio::AudioConfig;
+use super::audio::{AudioCodec, AudioConfig};
 use super::fmp4::{
     AUDIO_TRACK_ID, FLAGS_NON_SYNC, FLAGS_SYNC, FragmentTrack, VIDEO_TIMESCALE, VIDEO_TRACK_ID,
     init_segment, write_fragment,
@@ -135,7 +135,7 @@ pub struct TransmuxOutput {
     /// changed (rendition switch, new SPS, new audio format). A track once seen stays in
     /// later init segments even when a segment lacks it.
     pub init: Option<InitSegment>,
-    /// `moof` + `mdat` holding every track's samples.
+    /// `moof` + `mdat` holding every track's samples (empty when no track goes to fMP4).
     pub media: Vec<u8>,
     /// Earliest presentation time in seconds.
     pub start_s: f64,
@@ -147,10 +147,25 @@ pub struct TransmuxOutput {
     pub audio_span: Option<(f64, f64)>,
     /// Number of video frames in `media`.
     pub video_frames: usize,
-    /// Number of audio frames in `media`.
+    /// Number of audio frames (in `media`, or in `raw_audio`).
     pub audio_frames: usize,
+    /// MPEG audio frames for a separate `audio/mpeg` SourceBuffer, when
+    /// [`Transmuxer::set_mpeg_audio_passthrough`] is on; `media` then holds only video.
+    pub raw_audio: Option<RawAudio>,
     /// Timed metadata found in the segment.
     pub id3: Vec<Id3Frame>,
+}
+
+/// Raw audio frames for a SourceBuffer of a byte-stream format without timestamps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawAudio {
+    /// SourceBuffer MIME type, `audio/mpeg`.
+    pub mime_type: &'static str,
+    /// Output time of the first frame: set `SourceBuffer.timestampOffset` to it before
+    /// appending (the byte stream carries no timestamps, so it starts at 0).
+    pub start_s: f64,
+    /// Concatenated frames, headers included.
+    pub bytes: Vec<u8>,
 }
 
 /// State of the output timeline within one discontinuity sequence.
@@ -192,12 +207,22 @@ pub struct Transmuxer {
     frame_ticks: u32,
     /// Next audio decode time (audio timescale) expected after the last segment.
     audio_next: Option<(u32, u64)>,
+    /// Emit MPEG audio as raw frames for an `audio/mpeg` SourceBuffer.
+    mpeg_audio_passthrough: bool,
 }
 
 impl Transmuxer {
     /// A transmuxer with no stream state.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// When set, MPEG audio (MP3) is not put in the fMP4 but returned as raw frames in
+    /// [`TransmuxOutput::raw_audio`], for browsers whose MSE takes `audio/mpeg` but not MP3
+    /// in MP4 (`MediaSource.isTypeSupported('audio/mp4; codecs="mp4a.6B"')` is false, as in
+    /// Chromium). AAC is unaffected.
+    pub fn set_mpeg_audio_passthrough(&mut self, enabled: bool) {
+        self.mpeg_audio_passthrough = enabled;
     }
 
     /// Transmuxes one complete (decrypted) MPEG-TS or packed audio segment.
@@ -243,6 +268,9 @@ impl Transmuxer {
             None => None,
         };
         let audio_config = audio.as_ref().and_then(|a| a.config);
+        let raw_audio_wanted = self.mpeg_audio_passthrough
+            && audio_config.is_some_and(|c| matches!(c.codec, AudioCodec::Mpeg { .. }));
+        let audio_config = audio_config.filter(|_| !raw_audio_wanted);
         // A track missing from one segment (lost audio, a video-less segment) keeps its
         // configuration: MSE does not allow a SourceBuffer's track set to change.
         let previous = self.config.clone().unwrap_or_default();
@@ -265,12 +293,23 @@ impl Transmuxer {
             video_span = Some(span(first_pts, last_end));
             tracks.push(track);
         }
-        if let (Some(a), Some(cfg)) = (&audio, audio_config) {
-            let (track, first, last_end) = self.audio_fragment(a, cfg, &mut timeline);
-            start = start.min(first);
-            end = end.max(last_end);
-            audio_span = Some(span(first, last_end));
-            tracks.push(track);
+        let mut raw_audio = None;
+        if let Some(a) = &audio {
+            if let Some(cfg) = a.config {
+                let (track, first, last_end) = self.audio_fragment(a, cfg, &mut timeline);
+                start = start.min(first);
+                end = end.max(last_end);
+                audio_span = Some(span(first, last_end));
+                if raw_audio_wanted {
+                    raw_audio = Some(RawAudio {
+                        mime_type: "audio/mpeg",
+                        start_s: first as f64 / CLOCK,
+                        bytes: track.data.to_vec(),
+                    });
+                } else {
+                    tracks.push(track);
+                }
+            }
         }
         let id3 = demuxed
             .id3
@@ -286,9 +325,12 @@ impl Transmuxer {
         let audio_frames = audio.as_ref().map_or(0, |a| a.samples.len());
         let payload =
             video.as_ref().map_or(0, |v| v.data.len()) + audio.as_ref().map_or(0, |a| a.data.len());
-        let mut media = Vec::with_capacity(payload + 1024 + 16 * (video_frames + audio_frames));
-        self.sequence = self.sequence.wrapping_add(1);
-        write_fragment(self.sequence, tracks, &mut media)?;
+        let mut media = Vec::new();
+        if !tracks.is_empty() {
+            media.reserve(payload + 1024 + 16 * (video_frames + audio_frames));
+            self.sequence = self.sequence.wrapping_add(1);
+            write_fragment(self.sequence, tracks, &mut media)?;
+        }
         Ok(TransmuxOutput {
             init,
             media,
@@ -298,6 +340,7 @@ impl Transmuxer {
             audio_span,
             video_frames,
             audio_frames,
+            raw_audio,
             id3,
         })
     }
