@@ -514,10 +514,17 @@ fn mp3_audio_ts_transmuxes() {
     tm.set_mpeg_audio_passthrough(true);
     let split: Vec<TransmuxOutput> = segs
         .iter()
-        .map(|s| tm.push_segment(s, SegmentInfo::default()).expect("transmux"))
+        .map(|s| {
+            tm.push_segment(s, SegmentInfo::default())
+                .expect("transmux")
+        })
         .collect();
     let video_init = split[0].init.as_ref().expect("init");
-    assert!(video_init.mime_codecs.starts_with("avc1."), "{}", video_init.mime_codecs);
+    assert!(
+        video_init.mime_codecs.starts_with("avc1."),
+        "{}",
+        video_init.mime_codecs
+    );
     assert!(!video_init.mime_codecs.contains(','), "video only");
     let raw: Vec<&[u8]> = split
         .iter()
@@ -535,7 +542,10 @@ fn mp3_audio_ts_transmuxes() {
     }
     let video_only = probe_packets(&write_mp4("passthrough_video.mp4", &split), &[]);
     assert!(video_only.iter().all(|p| p.video));
-    assert_eq!(video_only.len(), outs.iter().map(|o| o.video_frames).sum::<usize>());
+    assert_eq!(
+        video_only.len(),
+        outs.iter().map(|o| o.video_frames).sum::<usize>()
+    );
 }
 
 #[test]

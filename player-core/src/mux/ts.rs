@@ -21,6 +21,9 @@ const SYNC: u8 = 0x47;
 const MAX_PES_LEN: usize = 32 << 20;
 /// Largest ID3 payload surfaced.
 const MAX_ID3_LEN: usize = 1 << 20;
+/// PMT stream types of video codecs other than H.264: MPEG-1/2 video, MPEG-4 visual,
+/// HEVC, VVC, and the SAMPLE-AES encrypted H.264 type.
+const OTHER_VIDEO_TYPES: [u8; 6] = [0x01, 0x02, 0x10, 0x24, 0x33, 0xdb];
 /// 33-bit timestamp mask.
 pub(crate) const TS_MASK: u64 = (1 << 33) - 1;
 
@@ -33,6 +36,13 @@ pub enum DemuxError {
     /// No PAT or PMT was seen (and none is known from earlier segments).
     #[error("no PAT/PMT in segment")]
     NoProgram,
+    /// The PMT lists video in a codec other than H.264 (e.g. `0x24` HEVC) and no H.264:
+    /// transmuxing would silently drop the picture.
+    #[error("unsupported video stream type 0x{stream_type:02x}")]
+    UnsupportedVideo {
+        /// PMT stream type of the video.
+        stream_type: u8,
+    },
     /// The PMT lists no stream this demuxer supports.
     #[error("no supported elementary stream (PMT stream types {stream_types:02x?})")]
     NoSupportedStream {
@@ -191,6 +201,14 @@ impl TsDemuxer {
         self.streams = streams;
         if self.pmt_pid.is_none() || self.stream_types.is_empty() {
             return Err(DemuxError::NoProgram);
+        }
+        let has_h264 = self.streams.iter().any(|s| s.kind == EsKind::H264);
+        let other_video = self
+            .stream_types
+            .iter()
+            .find(|t| OTHER_VIDEO_TYPES.contains(t));
+        if let (false, Some(&stream_type)) = (has_h264, other_video) {
+            return Err(DemuxError::UnsupportedVideo { stream_type });
         }
         if self.streams.is_empty() {
             return Err(DemuxError::NoSupportedStream {

@@ -364,3 +364,18 @@ fn packed_adts_audio_transmuxes_on_its_id3_timestamp() {
         Err(super::MuxError::PackedAudioWithoutTimestamp)
     ));
 }
+
+#[test]
+fn video_in_an_unsupported_codec_is_an_error_not_silence() {
+    let mut cc = 0;
+    let mut ts = vec![pat(), pmt(&[(0x24, VIDEO_PID), (0x0f, AUDIO_PID)])];
+    ts.extend(packetize(
+        AUDIO_PID,
+        &pes(0xc0, 0, None, &adts(100, 1)),
+        &mut cc,
+    ));
+    assert_eq!(
+        TsDemuxer::new().demux(&ts.concat()),
+        Err(super::ts::DemuxError::UnsupportedVideo { stream_type: 0x24 })
+    );
+}
