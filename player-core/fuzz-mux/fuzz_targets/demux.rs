@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let cut = data.len() / 2;
     let (first, second) = data.split_at(cut);
     let mut tm = Transmuxer::new();
+    tm.set_mpeg_audio_passthrough(flags & 8 != 0);
     let _ = tm.push_segment(data, SegmentInfo::default());
     let _ = tm.push_segment(
         first,
