@@ -7,4 +7,5 @@
 pub mod abr;
 pub mod engine;
 pub mod hls;
+pub mod mux;
 pub mod party;

@@ -1,0 +1,534 @@
+//! MPEG-TS (and HLS packed audio) segments → fMP4 for MSE, on one continuous timeline.
+//!
+//! Timeline: output timestamps are the source PTS/DTS (90 kHz), unwrapped past the 33-bit
+//! rollover, plus an offset chosen at the first segment and at each discontinuity. With
+//! [`SegmentInfo::start_s`] set there, the offset puts the segment's earliest timestamp at
+//! that playlist time (so buffered ranges line up with the playlist); without it the offset is
+//! 0 and the source timeline is kept as is. Within a discontinuity sequence the offset and
+//! the unwrapping reference carry over, including across rendition switches (HLS renditions
+//! share one clock), so audio and video stay in sync.
+
+use mp4_atom::TrunEntry;
+
+use super::audio::{AudioCodec, AudioConfig};
+use super::fmp4::{
+    AUDIO_TRACK_ID, FLAGS_NON_SYNC, FLAGS_SYNC, FragmentTrack, VIDEO_TIMESCALE, VIDEO_TRACK_ID,
+    init_segment, write_fragment,
+};
+use super::h264::AvcConfig;
+use super::packed::{PackedFormat, demux_packed};
+use super::sniff::{Container, sniff};
+use super::ts::{AudioTrack, DemuxError, TS_MASK, TsDemuxer, VideoTrack};
+
+/// Largest segment accepted.
+pub const MAX_SEGMENT_BYTES: usize = 256 << 20;
+/// 90 kHz ticks per second.
+const CLOCK: f64 = 90_000.0;
+/// Frame duration assumed before two frames have been seen (30 fps).
+const DEFAULT_FRAME_TICKS: u32 = 3000;
+/// Latest playlist start time honoured (about 31 years); later values keep the source clock.
+const MAX_START_S: f64 = 1e9;
+/// Longest believable gap between consecutive video frames (10 s).
+const MAX_FRAME_TICKS: i64 = 900_000;
+
+/// Why a segment could not be transmuxed.
+#[derive(Debug, thiserror::Error)]
+pub enum MuxError {
+    /// Segment larger than [`MAX_SEGMENT_BYTES`].
+    #[error("segment of {len} bytes exceeds the {MAX_SEGMENT_BYTES}-byte limit")]
+    TooLarge {
+        /// Segment length.
+        len: usize,
+    },
+    /// Neither MPEG-TS nor packed audio (the container found, if any, is given).
+    #[error("segment is not MPEG-TS or packed audio (found {found:?})")]
+    NotTransmuxable {
+        /// What sniffing found.
+        found: Option<Container>,
+    },
+    /// The transport stream could not be demultiplexed.
+    #[error("demuxing segment: {0}")]
+    Demux(#[from] DemuxError),
+    /// A packed audio segment lacks the ID3 `PRIV` transport stream timestamp.
+    #[error("packed audio segment without an ID3 transportStreamTimestamp")]
+    PackedAudioWithoutTimestamp,
+    /// The segment carries no audio or video samples.
+    #[error("segment has no audio or video samples")]
+    NoSamples,
+    /// Video samples arrived before any SPS/PPS.
+    #[error("H.264 samples without a preceding SPS/PPS")]
+    MissingVideoConfig,
+    /// The MP4 writer failed (sizes out of range).
+    #[error("writing fMP4: {0}")]
+    Mp4(#[from] mp4_atom::Error),
+}
+
+/// What the caller knows about a segment from the playlist.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SegmentInfo {
+    /// The segment follows an `EXT-X-DISCONTINUITY` (or a seek to an unrelated position).
+    pub discontinuity: bool,
+    /// Rendition (variant) the segment belongs to; a change resets the demuxer.
+    pub rendition: u32,
+    /// Playlist start time of the segment in seconds; used when a new timeline begins.
+    pub start_s: Option<f64>,
+}
+
+/// Kind of a track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackKind {
+    /// H.264 video.
+    Video,
+    /// AAC or MPEG audio.
+    Audio,
+}
+
+/// One track of an init segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackInfo {
+    /// Track id in `moov`/`moof`.
+    pub id: u32,
+    /// Video or audio.
+    pub kind: TrackKind,
+    /// RFC 6381 codec string.
+    pub codec: String,
+    /// Media timescale (ticks per second).
+    pub timescale: u32,
+}
+
+/// An fMP4 init segment (`ftyp` + `moov`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitSegment {
+    /// The bytes to append first to the SourceBuffer.
+    pub bytes: Vec<u8>,
+    /// Codecs for the MIME type, e.g. `avc1.4d401f,mp4a.40.2`.
+    pub mime_codecs: String,
+    /// Tracks in the order of their `trak` boxes.
+    pub tracks: Vec<TrackInfo>,
+}
+
+impl InitSegment {
+    /// Full MIME type for `MediaSource.isTypeSupported` / `addSourceBuffer`.
+    pub fn mime_type(&self) -> String {
+        let top = if self.tracks.iter().any(|t| t.kind == TrackKind::Video) {
+            "video/mp4"
+        } else {
+            "audio/mp4"
+        };
+        format!("{top}; codecs=\"{}\"", self.mime_codecs)
+    }
+}
+
+/// An ID3 tag with its presentation time on the output timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Id3Frame {
+    /// Presentation time in seconds (`None` when the PES had no PTS).
+    pub pts_s: Option<f64>,
+    /// The ID3 tag bytes.
+    pub data: Vec<u8>,
+}
+
+/// Result of transmuxing one segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransmuxOutput {
+    /// Init segment, present for the first segment and whenever the codec configuration
+    /// changed (rendition switch, new SPS, new audio format). A track once seen stays in
+    /// later init segments even when a segment lacks it.
+    pub init: Option<InitSegment>,
+    /// `moof` + `mdat` holding every track's samples (empty when no track goes to fMP4).
+    pub media: Vec<u8>,
+    /// Earliest presentation time in seconds.
+    pub start_s: f64,
+    /// End of the last sample in seconds.
+    pub end_s: f64,
+    /// Presentation span `(start_s, end_s)` of the video track.
+    pub video_span: Option<(f64, f64)>,
+    /// Presentation span `(start_s, end_s)` of the audio track.
+    pub audio_span: Option<(f64, f64)>,
+    /// Number of video frames in `media`.
+    pub video_frames: usize,
+    /// Number of audio frames (in `media`, or in `raw_audio`).
+    pub audio_frames: usize,
+    /// MPEG audio frames for a separate `audio/mpeg` SourceBuffer, when
+    /// [`Transmuxer::set_mpeg_audio_passthrough`] is on; `media` then holds only video.
+    pub raw_audio: Option<RawAudio>,
+    /// Timed metadata found in the segment.
+    pub id3: Vec<Id3Frame>,
+}
+
+/// Raw audio frames for a SourceBuffer of a byte-stream format without timestamps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawAudio {
+    /// SourceBuffer MIME type, `audio/mpeg`.
+    pub mime_type: &'static str,
+    /// Output time of the first frame: set `SourceBuffer.timestampOffset` to it before
+    /// appending (the byte stream carries no timestamps, so it starts at 0).
+    pub start_s: f64,
+    /// Concatenated frames, headers included.
+    pub bytes: Vec<u8>,
+}
+
+/// State of the output timeline within one discontinuity sequence.
+#[derive(Debug, Clone, Copy)]
+struct Timeline {
+    /// Added to unwrapped source timestamps.
+    offset: i64,
+    /// Last unwrapped timestamp seen, the reference for unwrapping the next one.
+    reference: i64,
+}
+
+impl Timeline {
+    /// Unwraps a 33-bit timestamp to the candidate nearest the reference, and moves the
+    /// reference there.
+    fn unwrap(&mut self, raw: u64) -> i64 {
+        let period = 1i64 << 33;
+        let raw = (raw & TS_MASK) as i64;
+        let mut delta = (raw - self.reference).rem_euclid(period);
+        if delta > period / 2 {
+            delta -= period;
+        }
+        self.reference += delta;
+        self.reference
+    }
+
+    fn output(&mut self, raw: u64) -> i64 {
+        self.unwrap(raw) + self.offset
+    }
+}
+
+/// Turns MPEG-TS segments into fMP4. One instance per playback (per SourceBuffer).
+#[derive(Debug, Default)]
+pub struct Transmuxer {
+    demuxer: TsDemuxer,
+    timeline: Option<Timeline>,
+    rendition: Option<u32>,
+    config: Option<(Option<AvcConfig>, Option<AudioConfig>)>,
+    sequence: u32,
+    frame_ticks: u32,
+    /// Next audio decode time (audio timescale) expected after the last segment.
+    audio_next: Option<(u32, u64)>,
+    /// Emit MPEG audio as raw frames for an `audio/mpeg` SourceBuffer.
+    mpeg_audio_passthrough: bool,
+}
+
+impl Transmuxer {
+    /// A transmuxer with no stream state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// When set, MPEG audio (MP3) is not put in the fMP4 but returned as raw frames in
+    /// [`TransmuxOutput::raw_audio`], for browsers whose MSE takes `audio/mpeg` but not MP3
+    /// in MP4 (`MediaSource.isTypeSupported('audio/mp4; codecs="mp4a.6B"')` is false, as in
+    /// Chromium). AAC is unaffected.
+    pub fn set_mpeg_audio_passthrough(&mut self, enabled: bool) {
+        self.mpeg_audio_passthrough = enabled;
+    }
+
+    /// Transmuxes one complete (decrypted) MPEG-TS or packed audio segment.
+    pub fn push_segment(
+        &mut self,
+        data: &[u8],
+        info: SegmentInfo,
+    ) -> Result<TransmuxOutput, MuxError> {
+        if data.len() > MAX_SEGMENT_BYTES {
+            return Err(MuxError::TooLarge { len: data.len() });
+        }
+        let packed = match sniff(data) {
+            Ok(Container::MpegTs { .. }) => None,
+            Ok(Container::Adts { offset }) => Some((offset, PackedFormat::Adts)),
+            Ok(Container::MpegAudio { offset }) => Some((offset, PackedFormat::MpegAudio)),
+            found => {
+                return Err(MuxError::NotTransmuxable { found: found.ok() });
+            }
+        };
+        let switched = self.rendition.is_some_and(|r| r != info.rendition);
+        if info.discontinuity || switched {
+            self.demuxer = TsDemuxer::new();
+            self.audio_next = None;
+        }
+        if info.discontinuity {
+            self.timeline = None;
+        }
+        self.rendition = Some(info.rendition);
+
+        let demuxed = match packed {
+            None => self.demuxer.demux(data)?,
+            Some((offset, format)) => {
+                demux_packed(data, offset, format).ok_or(MuxError::PackedAudioWithoutTimestamp)?
+            }
+        };
+        let video = demuxed.video.filter(|v| !v.samples.is_empty());
+        let audio = demuxed.audio.filter(|a| !a.samples.is_empty());
+        if video.is_none() && audio.is_none() {
+            return Err(MuxError::NoSamples);
+        }
+        let video_config = match &video {
+            Some(v) => Some(v.config.clone().ok_or(MuxError::MissingVideoConfig)?),
+            None => None,
+        };
+        let audio_config = audio.as_ref().and_then(|a| a.config);
+        let raw_audio_wanted = self.mpeg_audio_passthrough
+            && audio_config.is_some_and(|c| matches!(c.codec, AudioCodec::Mpeg { .. }));
+        let audio_config = audio_config.filter(|_| !raw_audio_wanted);
+        // A track missing from one segment (lost audio, a video-less segment) keeps its
+        // configuration: MSE does not allow a SourceBuffer's track set to change.
+        let previous = self.config.clone().unwrap_or_default();
+        let (video_config, audio_config) =
+            (video_config.or(previous.0), audio_config.or(previous.1));
+
+        let init = self.init_if_changed(video_config, audio_config)?;
+        let mut timeline = self.timeline_for(video.as_ref(), audio.as_ref(), info.start_s);
+
+        let mut start = i64::MAX;
+        let mut end = i64::MIN;
+        let mut tracks = Vec::with_capacity(2);
+        let span = |a: i64, b: i64| (a as f64 / CLOCK, b as f64 / CLOCK);
+        let mut video_span = None;
+        let mut audio_span = None;
+        if let Some(v) = &video {
+            let (track, first_pts, last_end) = self.video_fragment(v, &mut timeline);
+            start = start.min(first_pts);
+            end = end.max(last_end);
+            video_span = Some(span(first_pts, last_end));
+            tracks.push(track);
+        }
+        let mut raw_audio = None;
+        if let Some(a) = &audio {
+            if let Some(cfg) = a.config {
+                let (track, first, last_end) = self.audio_fragment(a, cfg, &mut timeline);
+                start = start.min(first);
+                end = end.max(last_end);
+                audio_span = Some(span(first, last_end));
+                if raw_audio_wanted {
+                    raw_audio = Some(RawAudio {
+                        mime_type: "audio/mpeg",
+                        start_s: first as f64 / CLOCK,
+                        bytes: track.data.to_vec(),
+                    });
+                } else {
+                    tracks.push(track);
+                }
+            }
+        }
+        let id3 = demuxed
+            .id3
+            .into_iter()
+            .map(|tag| Id3Frame {
+                pts_s: tag.pts.map(|p| timeline.output(p) as f64 / CLOCK),
+                data: tag.data,
+            })
+            .collect();
+        self.timeline = Some(timeline);
+
+        let video_frames = video.as_ref().map_or(0, |v| v.samples.len());
+        let audio_frames = audio.as_ref().map_or(0, |a| a.samples.len());
+        let payload =
+            video.as_ref().map_or(0, |v| v.data.len()) + audio.as_ref().map_or(0, |a| a.data.len());
+        let mut media = Vec::new();
+        if !tracks.is_empty() {
+            media.reserve(payload + 1024 + 16 * (video_frames + audio_frames));
+            self.sequence = self.sequence.wrapping_add(1);
+            write_fragment(self.sequence, tracks, &mut media)?;
+        }
+        Ok(TransmuxOutput {
+            init,
+            media,
+            start_s: start as f64 / CLOCK,
+            end_s: end as f64 / CLOCK,
+            video_span,
+            audio_span,
+            video_frames,
+            audio_frames,
+            raw_audio,
+            id3,
+        })
+    }
+
+    fn init_if_changed(
+        &mut self,
+        video: Option<AvcConfig>,
+        audio: Option<AudioConfig>,
+    ) -> Result<Option<InitSegment>, MuxError> {
+        let config = (video, audio);
+        if self.config.as_ref() == Some(&config) {
+            return Ok(None);
+        }
+        let (video, audio) = &config;
+        let bytes = init_segment(video.as_ref(), audio.as_ref())?;
+        let mut tracks = Vec::with_capacity(2);
+        if let Some(v) = video {
+            tracks.push(TrackInfo {
+                id: VIDEO_TRACK_ID,
+                kind: TrackKind::Video,
+                codec: v.codec_string(),
+                timescale: VIDEO_TIMESCALE,
+            });
+        }
+        if let Some(a) = audio {
+            tracks.push(TrackInfo {
+                id: AUDIO_TRACK_ID,
+                kind: TrackKind::Audio,
+                codec: a.codec_string(),
+                timescale: a.sample_rate,
+            });
+        }
+        let mime_codecs = tracks
+            .iter()
+            .map(|t| t.codec.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.config = Some(config);
+        Ok(Some(InitSegment {
+            bytes,
+            mime_codecs,
+            tracks,
+        }))
+    }
+
+    /// The timeline in force, or a new one that puts this segment's earliest presentation
+    /// time at `start_s`.
+    fn timeline_for(
+        &self,
+        video: Option<&VideoTrack>,
+        audio: Option<&AudioTrack>,
+        start_s: Option<f64>,
+    ) -> Timeline {
+        if let Some(t) = self.timeline {
+            return t;
+        }
+        let first_video = video.and_then(|v| v.samples.first());
+        let first_audio = audio.and_then(|a| a.samples.first()).map(|s| s.pts);
+        let decode = [first_video.map(|s| s.dts), first_audio];
+        let anchor = decode
+            .iter()
+            .flatten()
+            .map(|t| t & TS_MASK)
+            .min()
+            .unwrap_or(0);
+        // Unwrap every first timestamp relative to the anchor, in case they straddle a
+        // rollover; then anchor the reference on the earliest.
+        let mut probe = Timeline {
+            offset: 0,
+            reference: anchor as i64,
+        };
+        let mut earliest = |ts: &[Option<u64>]| {
+            ts.iter()
+                .flatten()
+                .map(|&t| probe.unwrap(t))
+                .min()
+                .unwrap_or(0)
+        };
+        let earliest_decode = earliest(&decode);
+        let earliest_presentation = earliest(&[first_video.map(|s| s.pts), first_audio]);
+        let offset = match start_s {
+            Some(s) if (0.0..=MAX_START_S).contains(&s) => {
+                (s * CLOCK).round() as i64 - earliest_presentation
+            }
+            _ => 0,
+        };
+        Timeline {
+            // Decode times may not go below zero (tfdt is unsigned).
+            offset: offset.max(-earliest_decode),
+            reference: earliest_decode,
+        }
+    }
+
+    fn video_fragment<'a>(
+        &mut self,
+        v: &'a VideoTrack,
+        timeline: &mut Timeline,
+    ) -> (FragmentTrack<'a>, i64, i64) {
+        let times: Vec<(i64, i64)> = v
+            .samples
+            .iter()
+            .map(|s| {
+                let dts = timeline.output(s.dts);
+                let pts = timeline.output(s.pts);
+                (dts, pts)
+            })
+            .collect();
+        if self.frame_ticks == 0 {
+            self.frame_ticks = DEFAULT_FRAME_TICKS;
+        }
+        let mut entries = Vec::with_capacity(v.samples.len());
+        let mut first_pts = i64::MAX;
+        let mut last_end = i64::MIN;
+        for (i, (s, &(dts, pts))) in v.samples.iter().zip(&times).enumerate() {
+            let next = times.get(i + 1).map(|&(d, _)| d - dts);
+            if let Some(d) = next.filter(|&d| d > 0 && d <= MAX_FRAME_TICKS) {
+                self.frame_ticks = d as u32;
+            }
+            let duration = self.frame_ticks;
+            first_pts = first_pts.min(pts);
+            last_end = last_end.max(pts + i64::from(duration));
+            entries.push(TrunEntry {
+                duration: Some(duration),
+                size: Some(s.len as u32),
+                flags: Some(if s.key { FLAGS_SYNC } else { FLAGS_NON_SYNC }),
+                cts: Some((pts - dts).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32),
+            });
+        }
+        let base = times.first().map_or(0, |&(d, _)| d.max(0) as u64);
+        (
+            FragmentTrack {
+                track_id: VIDEO_TRACK_ID,
+                base_decode_time: base,
+                entries,
+                data: &v.data,
+            },
+            first_pts,
+            last_end,
+        )
+    }
+
+    fn audio_fragment<'a>(
+        &mut self,
+        a: &'a AudioTrack,
+        cfg: AudioConfig,
+        timeline: &mut Timeline,
+    ) -> (FragmentTrack<'a>, i64, i64) {
+        let rate = u64::from(cfg.sample_rate.max(1));
+        let frame = u64::from(cfg.samples_per_frame);
+        let first = a.samples.first().map_or(0, |s| timeline.output(s.pts));
+        // Keep the reference moving through the segment's audio timestamps.
+        if let Some(last) = a.samples.last() {
+            timeline.unwrap(last.pts);
+        }
+        let rescale = |t: u64, from: u64, to: u64| {
+            u64::try_from(
+                (u128::from(t) * u128::from(to) + u128::from(from / 2)) / u128::from(from),
+            )
+            .unwrap_or(u64::MAX)
+        };
+        let mut base = rescale(first.max(0) as u64, 90_000, rate);
+        if let Some((r, next)) = self.audio_next {
+            if u64::from(r) == rate && base.abs_diff(next) <= frame / 2 {
+                base = next;
+            }
+        }
+        let count = a.samples.len() as u64;
+        self.audio_next = Some((cfg.sample_rate, base + count * frame));
+        let entries = a
+            .samples
+            .iter()
+            .map(|s| TrunEntry {
+                duration: Some(cfg.samples_per_frame),
+                size: Some(s.len as u32),
+                flags: None,
+                cts: None,
+            })
+            .collect();
+        let to_ticks = |t: u64| i64::try_from(rescale(t, rate, 90_000)).unwrap_or(i64::MAX);
+        (
+            FragmentTrack {
+                track_id: AUDIO_TRACK_ID,
+                base_decode_time: base,
+                entries,
+                data: &a.data,
+            },
+            to_ticks(base),
+            to_ticks(base + count * frame),
+        )
+    }
+}
