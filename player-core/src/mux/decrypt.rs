@@ -37,7 +37,7 @@ pub fn aes128_cbc_in_place(
     iv: [u8; 16],
 ) -> Result<(), DecryptError> {
     let len = buf.len();
-    if len == 0 || len % BLOCK != 0 {
+    if len == 0 || !len.is_multiple_of(BLOCK) {
         return Err(DecryptError::BadLength { len });
     }
     let plain_len = Aes128CbcDec::new(key.into(), &iv.into())

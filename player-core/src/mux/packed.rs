@@ -73,12 +73,11 @@ fn find_timestamp(mut frames: &[u8], version: u8) -> Option<u64> {
             u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize
         };
         let body = frames.get(10..10 + size)?;
-        if &h[..4] == b"PRIV" {
-            if let Some(rest) = body.strip_prefix(TIMESTAMP_OWNER) {
-                if let Some(&[0, a, b, c, d, e, f, g, h8]) = rest.get(..9) {
-                    return Some(u64::from_be_bytes([a, b, c, d, e, f, g, h8]) & TS_MASK);
-                }
-            }
+        if &h[..4] == b"PRIV"
+            && let Some(rest) = body.strip_prefix(TIMESTAMP_OWNER)
+            && let Some(&[0, a, b, c, d, e, f, g, h8]) = rest.get(..9)
+        {
+            return Some(u64::from_be_bytes([a, b, c, d, e, f, g, h8]) & TS_MASK);
         }
         frames = frames.get(10 + size..)?;
     }

@@ -65,15 +65,15 @@ pub fn sniff(data: &[u8]) -> Result<Container, SniffError> {
     }
     let offset = skip_id3(data);
     let rest = data.get(offset..).unwrap_or_default();
-    if let Some(h) = parse_adts(rest) {
-        if frame_chain_ok(rest, h.frame_len, parse_adts) {
-            return Ok(Container::Adts { offset });
-        }
+    if let Some(h) = parse_adts(rest)
+        && frame_chain_ok(rest, h.frame_len, parse_adts)
+    {
+        return Ok(Container::Adts { offset });
     }
-    if let Some(h) = parse_mpeg_audio(rest) {
-        if frame_chain_ok(rest, h.frame_len, parse_mpeg_audio) {
-            return Ok(Container::MpegAudio { offset });
-        }
+    if let Some(h) = parse_mpeg_audio(rest)
+        && frame_chain_ok(rest, h.frame_len, parse_mpeg_audio)
+    {
+        return Ok(Container::MpegAudio { offset });
     }
     Err(SniffError::Unknown {
         head: data.iter().take(8).copied().collect(),

@@ -294,21 +294,21 @@ impl Transmuxer {
             tracks.push(track);
         }
         let mut raw_audio = None;
-        if let Some(a) = &audio {
-            if let Some(cfg) = a.config {
-                let (track, first, last_end) = self.audio_fragment(a, cfg, &mut timeline);
-                start = start.min(first);
-                end = end.max(last_end);
-                audio_span = Some(span(first, last_end));
-                if raw_audio_wanted {
-                    raw_audio = Some(RawAudio {
-                        mime_type: "audio/mpeg",
-                        start_s: first as f64 / CLOCK,
-                        bytes: track.data.to_vec(),
-                    });
-                } else {
-                    tracks.push(track);
-                }
+        if let Some(a) = &audio
+            && let Some(cfg) = a.config
+        {
+            let (track, first, last_end) = self.audio_fragment(a, cfg, &mut timeline);
+            start = start.min(first);
+            end = end.max(last_end);
+            audio_span = Some(span(first, last_end));
+            if raw_audio_wanted {
+                raw_audio = Some(RawAudio {
+                    mime_type: "audio/mpeg",
+                    start_s: first as f64 / CLOCK,
+                    bytes: track.data.to_vec(),
+                });
+            } else {
+                tracks.push(track);
             }
         }
         let id3 = demuxed
@@ -502,10 +502,11 @@ impl Transmuxer {
             .unwrap_or(u64::MAX)
         };
         let mut base = rescale(first.max(0) as u64, 90_000, rate);
-        if let Some((r, next)) = self.audio_next {
-            if u64::from(r) == rate && base.abs_diff(next) <= frame / 2 {
-                base = next;
-            }
+        if let Some((r, next)) = self.audio_next
+            && u64::from(r) == rate
+            && base.abs_diff(next) <= frame / 2
+        {
+            base = next;
         }
         let count = a.samples.len() as u64;
         self.audio_next = Some((cfg.sample_rate, base + count * frame));

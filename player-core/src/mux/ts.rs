@@ -407,10 +407,10 @@ impl TsDemuxer {
         for_each_nal(payload, |nal| match nal_type(nal) {
             NAL_AUD | NAL_FILLER => {}
             NAL_SPS => {
-                if avc.as_ref().is_none_or(|c| c.sps != nal) {
-                    if let Some(cfg) = AvcConfig::from_sps(nal) {
-                        *avc = Some(cfg);
-                    }
+                if avc.as_ref().is_none_or(|c| c.sps != nal)
+                    && let Some(cfg) = AvcConfig::from_sps(nal)
+                {
+                    *avc = Some(cfg);
                 }
             }
             NAL_PPS => {
