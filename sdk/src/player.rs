@@ -98,8 +98,10 @@ impl Player {
         let sampler_weak = weak.clone();
         let sampler = Interval::new(PLAYHEAD_SAMPLE_MS, move || {
             with_inner(&sampler_weak, |inner| {
-                let input = inner.playhead();
-                inner.engine.handle_input(now_ms(), input);
+                let now = now_ms();
+                for input in inner.media_state() {
+                    inner.engine.handle_input(now, input);
+                }
             });
         });
         {
@@ -293,6 +295,23 @@ impl Inner {
             position: self.video.current_time(),
             buffered,
         }
+    }
+
+    /// The playhead, the element's size in device pixels and its frame counts.
+    fn media_state(&self) -> [Input; 3] {
+        let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+        let px = |css: i32| (f64::from(css.max(0)) * ratio).round() as u32;
+        let quality = self.video.get_video_playback_quality();
+        let dropped = u64::from(quality.dropped_video_frames());
+        let decoded = u64::from(quality.total_video_frames());
+        [
+            self.playhead(),
+            Input::Viewport {
+                width: px(self.video.client_width()),
+                height: px(self.video.client_height()),
+            },
+            Input::Frames { dropped, decoded },
+        ]
     }
 
     fn abort_all(&mut self) {

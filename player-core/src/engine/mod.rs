@@ -188,6 +188,21 @@ pub enum Input {
         /// `buffered` ranges in seconds.
         buffered: Vec<(f64, f64)>,
     },
+    /// The video element's size on screen in device pixels, for the ABR's size cap.
+    Viewport {
+        /// Width in device pixels.
+        width: u32,
+        /// Height in device pixels.
+        height: u32,
+    },
+    /// The media element's cumulative frame counts (`getVideoPlaybackQuality()`), for the
+    /// ABR's dropped-frames cap.
+    Frames {
+        /// Frames dropped so far.
+        dropped: u64,
+        /// Frames decoded so far.
+        decoded: u64,
+    },
     /// The media element started seeking to `position`.
     Seeking {
         /// Target in seconds.
@@ -251,6 +266,8 @@ pub struct Engine {
     fatal: bool,
     /// Nothing was buffered yet since the load or the last seek.
     starting: bool,
+    /// Size of the video element in device pixels, (0, 0) when unknown.
+    viewport: (u32, u32),
     /// Level ABR switched down to by abandoning a load; holds until a segment of it is requested.
     after_abandon: Option<usize>,
     /// Whether a segment was loaded since `load`; until then a configured start level holds.
@@ -300,6 +317,7 @@ impl Engine {
             starting: true,
             any_segment_loaded: false,
             after_abandon: None,
+            viewport: (0, 0),
             abandon_check_at: None,
             reload_at: None,
         }
@@ -316,8 +334,10 @@ impl Engine {
         let config = self.config.clone();
         let abr = std::mem::replace(&mut self.abr, Box::new(Hybrid::default()));
         let out = std::mem::take(&mut self.out);
+        let viewport = self.viewport;
         *self = Self::with_abr(config, abr);
         self.out = out;
+        self.viewport = viewport;
         self.next_id = next_id;
         self.manifest_url = Some(url.to_owned());
         self.start_position = start_position.filter(|p| p.is_finite() && *p > 0.0);
@@ -448,6 +468,12 @@ impl Engine {
             Input::Playhead { position, buffered } => {
                 self.position = position;
                 self.buffered = buffered;
+            }
+            Input::Viewport { width, height } => self.viewport = (width, height),
+            Input::Frames { dropped, decoded } => {
+                if let Some(level) = self.current_level {
+                    self.abr.on_dropped_frames(now_ms, level, dropped, decoded);
+                }
             }
             Input::Seeking { position } => self.on_seeking(position),
         }
@@ -891,8 +917,8 @@ impl Engine {
             playback_rate: 1.0,
             min_level: 0,
             max_level: infos.len().saturating_sub(1),
-            player_width: 0,
-            player_height: 0,
+            player_width: self.viewport.0,
+            player_height: self.viewport.1,
             starting: self.starting,
         }
     }

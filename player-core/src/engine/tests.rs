@@ -558,3 +558,23 @@ fn a_segment_load_that_would_drain_the_buffer_is_abandoned_for_a_lower_level() {
             .contains(&"https://cdn.test/vod/low/seg_001.m4s")
     );
 }
+
+#[test]
+fn a_small_player_caps_the_level_chosen() {
+    let mut sim = Sim::new(Config {
+        initial_bandwidth_estimate: 50e6,
+        ..Config::default()
+    });
+    sim.engine.handle_input(
+        0.0,
+        Input::Viewport {
+            width: 400,
+            height: 225,
+        },
+    );
+    sim.load(MASTER);
+    sim.run(20_000.0);
+    let segments = sim.urls(LoadKind::Segment);
+    assert!(!segments.is_empty());
+    assert!(segments.iter().all(|u| u.contains("/low/")), "{segments:?}");
+}
