@@ -266,6 +266,8 @@ pub struct Engine {
     fatal: bool,
     /// Nothing was buffered yet since the load or the last seek.
     starting: bool,
+    /// Level of the last segment appended.
+    buffered_level: Option<usize>,
     /// Size of the video element in device pixels, (0, 0) when unknown.
     viewport: (u32, u32),
     /// Level ABR switched down to by abandoning a load; holds until a segment of it is requested.
@@ -318,6 +320,7 @@ impl Engine {
             any_segment_loaded: false,
             after_abandon: None,
             viewport: (0, 0),
+            buffered_level: None,
             abandon_check_at: None,
             reload_at: None,
         }
@@ -838,6 +841,10 @@ impl Engine {
             return;
         }
         self.starting = false;
+        if self.buffered_level != Some(q.level) {
+            self.buffered_level = Some(q.level);
+            self.emit(PlayerEvent::LevelSwitched { level: q.level });
+        }
         self.emit(PlayerEvent::FragBuffered {
             level: q.level,
             sn: q.sn,
