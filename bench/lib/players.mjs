@@ -26,12 +26,12 @@ export async function setUp() {
 
 /** Opens a fresh page playing `src` with `player` ("ours" or "hlsjs"). */
 export async function openPlayer(browser, server, player, src, config = {}) {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");
   await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-  const url = `${server.url}${PLAYERS[player]}?src=${encodeURIComponent(src)}&config=${encodeURIComponent(JSON.stringify(config))}`;
+  const url = `${server.url}${PLAYERS[player]}?src=${encodeURIComponent(src)}&size=1280x720&config=${encodeURIComponent(JSON.stringify(config))}`;
   return { page, cdp, context, url };
 }
 
