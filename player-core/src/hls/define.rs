@@ -39,8 +39,10 @@ impl Variables {
     }
 
     /// Replaces every `{$name}` of `text`; borrows when there is nothing to replace.
+    /// A reference to an undefined variable is an error even when nothing is defined, as
+    /// RFC 8216bis requires and hls.js does.
     pub fn substitute<'a>(&self, text: &'a str) -> Result<Cow<'a, str>, SubstitutionError> {
-        if self.vars.is_empty() || !text.contains("{$") {
+        if !text.contains("{$") {
             return Ok(Cow::Borrowed(text));
         }
         let mut out = String::with_capacity(text.len());
@@ -93,5 +95,9 @@ mod tests {
             Err(SubstitutionError::Undefined("other".into()))
         );
         assert!(matches!(v.substitute("plain"), Ok(Cow::Borrowed("plain"))));
+        assert_eq!(
+            Variables::default().substitute("{$x}"),
+            Err(SubstitutionError::Undefined("x".into()))
+        );
     }
 }

@@ -30,6 +30,10 @@ pub enum ParseError {
     /// The playlist URL itself is not an absolute URL.
     #[error("playlist URL {0:?} is not absolute")]
     BadBaseUrl(String),
+    /// A multivariant playlist (it has EXT-X-STREAM-INF or EXT-X-MEDIA tags) that yields no
+    /// variant, I-frame variant or rendition.
+    #[error("multivariant playlist lists no variant")]
+    NoVariants,
     /// A tag's value could not be used.
     #[error("line {line}: {tag}: {reason}")]
     Tag {
@@ -129,11 +133,7 @@ impl Ctx<'_> {
     }
 
     /// The attributes of a tag, values substituted.
-    fn attrs<'s>(
-        &self,
-        tag: &'static str,
-        list: &'s str,
-    ) -> Result<Attrs<'s>, ParseError> {
+    fn attrs<'s>(&self, tag: &'static str, list: &'s str) -> Result<Attrs<'s>, ParseError> {
         attributes(list)
             .map(
                 |Attr {
@@ -365,6 +365,9 @@ fn parse_multivariant<'t>(
             "EXTM3U" => {}
             _ => out.unknown_tags.push(line.to_owned()),
         }
+    }
+    if out.variants.is_empty() && out.i_frame_variants.is_empty() && out.renditions.is_empty() {
+        return Err(ParseError::NoVariants);
     }
     Ok(out)
 }
