@@ -612,7 +612,6 @@ fn parse_media<'t>(
     let mut pending_range: Option<(u64, Option<u64>)> = None;
     let mut segment_range: Option<RangeEnd> = None;
     let mut part_range: Option<RangeEnd> = None;
-    let mut discontinuity_sequence = 0;
     for (line_no, line) in lines {
         ctx.line = line_no;
         if line.is_empty() {
@@ -636,10 +635,6 @@ fn parse_media<'t>(
                 )?);
             }
             seg.uri = uri.into_owned();
-            if seg.discontinuity {
-                discontinuity_sequence += 1;
-            }
-            seg.discontinuity_sequence = out.discontinuity_sequence + discontinuity_sequence;
             seg.key = keys.key.clone();
             seg.keys = keys.all.clone();
             seg.map = map.clone();
@@ -718,6 +713,13 @@ fn parse_media<'t>(
     }
     out.trailing_parts = next.parts;
     out.trailing_unknown_tags = next.unknown_tags;
+    // After the loop: EXT-X-DISCONTINUITY-SEQUENCE may (wrongly) follow segments.
+    let mut discontinuity_sequence = out.discontinuity_sequence;
+    for seg in &mut out.segments {
+        discontinuity_sequence =
+            discontinuity_sequence.saturating_add(u64::from(seg.discontinuity));
+        seg.discontinuity_sequence = discontinuity_sequence;
+    }
     Ok(out)
 }
 
