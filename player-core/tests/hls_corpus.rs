@@ -827,3 +827,20 @@ fn substitution_growth_is_bounded() {
         })
     ));
 }
+
+#[test]
+fn values_with_quotes_or_commas_round_trip() {
+    let text = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n\
+        #EXT-X-DATERANGE:ID=ecplis\"-6FFFFFF0\",SCTE35-CMD=\"0xFC, 01\",START-DATE=\"x\"\n\
+        #EXTINF:4,\na.ts\n";
+    let parsed = parse_playlist(text, BASE).unwrap();
+    let Playlist::Media(m) = &parsed else {
+        panic!("media expected")
+    };
+    assert_eq!(m.date_ranges[0].id, "ecplis\"-6FFFFFF0\"");
+    assert_eq!(m.date_ranges[0].scte35_cmd.as_deref(), Some("0xFC, 01"));
+    let written = write_playlist(&parsed);
+    assert!(written.contains("ID=ecplis\"-6FFFFFF0\","), "{written}");
+    assert!(written.contains("SCTE35-CMD=\"0xFC, 01\""), "{written}");
+    assert_eq!(parse_playlist(&written, BASE).unwrap(), parsed);
+}

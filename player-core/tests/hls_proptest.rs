@@ -87,6 +87,8 @@ fn media_line() -> impl Strategy<Value = String> {
         1 => "[A-Z]{1,6}(:[a-z=,]{0,6})?".prop_map(|t| format!("#EXT-X-{t}")),
         1 => Just("# a comment".to_owned()),
         1 => Just(String::new()),
+        1 => ("[a-z\"]{1,5}", "[a-z, ]{0,4}", "[0-9A-F\"]{0,4}")
+            .prop_map(|(id, class, scte)| format!("#EXT-X-DATERANGE:ID={id},CLASS=\"{class}\",SCTE35-CMD=\"{scte}\",SCTE35-IN={scte}")),
     ]
 }
 
@@ -120,6 +122,9 @@ fn multivariant_line() -> impl Strategy<Value = String> {
         1 => (1u64..12).prop_map(|v| format!("#EXT-X-VERSION:{v}")),
         1 => Just("#EXT-X-DEFINE:QUERYPARAM=\"token\"".to_owned()),
         1 => "[A-Z]{1,6}".prop_map(|t| format!("#EXT-X-{t}:1")),
+        1 => ("[A-Z, -]{0,6}", "[A-Z\"]{0,3}", uri()).prop_map(|(h, r, u)| {
+            format!("#EXT-X-STREAM-INF:BANDWIDTH=1,HDCP-LEVEL=\"{h}\",VIDEO-RANGE={r},AUDIO=a\"b\n{u}")
+        }),
     ]
 }
 

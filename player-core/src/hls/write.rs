@@ -42,12 +42,27 @@ impl<'a> AttrWriter<'a> {
         self.out.push('=');
     }
 
+    /// A quoted-string attribute. A value holding `"` (only an unquoted value in the
+    /// source can) is written unquoted, as it was read.
     fn quoted(&mut self, name: &str, value: &str) -> &mut Self {
+        if value.contains('"') {
+            return self.raw(name, value);
+        }
         self.name(name);
         self.out.push('"');
         self.out.push_str(value);
         self.out.push('"');
         self
+    }
+
+    /// An enumerated-string attribute, written unquoted unless it holds a comma or edge
+    /// whitespace (only a quoted value in the source can), which would not read back.
+    fn enumerated(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+        match value {
+            Some(v) if v.contains(',') || v.trim() != v => self.quoted(name, v),
+            Some(v) => self.raw(name, v),
+            None => self,
+        }
     }
 
     fn opt_quoted(&mut self, name: &str, value: Option<&str>) -> &mut Self {
@@ -155,7 +170,7 @@ fn write_multivariant(m: &MultivariantPlaylist) -> String {
             .quoted("DATA-ID", &d.data_id)
             .opt_quoted("VALUE", d.value.as_deref())
             .opt_quoted("URI", d.uri.as_deref())
-            .opt_raw("FORMAT", d.format.as_deref())
+            .enumerated("FORMAT", d.format.as_deref())
             .opt_quoted("LANGUAGE", d.language.as_deref())
             .end();
     }
@@ -212,8 +227,8 @@ fn write_variant(out: &mut String, tag: &str, v: &Variant) {
         let _ = write!(w.out, "{}x{}", r.width, r.height);
     }
     w.opt_raw("FRAME-RATE", v.frame_rate)
-        .opt_raw("HDCP-LEVEL", v.hdcp_level.as_deref())
-        .opt_raw("VIDEO-RANGE", v.video_range.as_deref())
+        .enumerated("HDCP-LEVEL", v.hdcp_level.as_deref())
+        .enumerated("VIDEO-RANGE", v.video_range.as_deref())
         .opt_quoted("ALLOWED-CPC", v.allowed_cpc.as_deref())
         .opt_quoted("AUDIO", v.audio.as_deref())
         .opt_quoted("VIDEO", v.video.as_deref())
@@ -447,14 +462,14 @@ fn write_date_range(out: &mut String, d: &DateRange) {
         .opt_quoted("END-DATE", d.end_date.as_deref())
         .opt_raw("DURATION", d.duration)
         .opt_raw("PLANNED-DURATION", d.planned_duration)
-        .opt_raw("SCTE35-CMD", d.scte35_cmd.as_deref())
-        .opt_raw("SCTE35-OUT", d.scte35_out.as_deref())
-        .opt_raw("SCTE35-IN", d.scte35_in.as_deref())
+        .enumerated("SCTE35-CMD", d.scte35_cmd.as_deref())
+        .enumerated("SCTE35-OUT", d.scte35_out.as_deref())
+        .enumerated("SCTE35-IN", d.scte35_in.as_deref())
         .flag("END-ON-NEXT", d.end_on_next);
     for (name, value) in &d.client_attributes {
         match value {
             AttributeValue::String(s) => w.quoted(name, s),
-            AttributeValue::Hex(s) | AttributeValue::Number(s) => w.raw(name, s),
+            AttributeValue::Hex(s) | AttributeValue::Number(s) => w.enumerated(name, Some(s)),
         };
     }
     w.end();
