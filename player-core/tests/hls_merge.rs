@@ -16,7 +16,7 @@ fn live(first: u64, count: u64, disc_at: Option<u64>) -> String {
     let mut s = format!(
         "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:{first}\n#EXT-X-MAP:URI=\"init.mp4\"\n"
     );
-    for n in first..first + count {
+    for n in (0..count).map(|i| first.saturating_add(i)) {
         if disc_at == Some(n) {
             s.push_str("#EXT-X-DISCONTINUITY\n");
         }
@@ -154,4 +154,33 @@ fn delta_skipping_unknown_segments_is_refused() {
         })
     );
     assert_eq!(old.segments.len(), 3);
+}
+
+#[test]
+fn sequence_numbers_near_the_top_of_u64_do_not_overflow() {
+    let top = u64::MAX - 5;
+    let mut old = media(&live(top, 3, None));
+    let report = old.merge_update(media(&live(top, 4, None))).unwrap();
+    assert_eq!(report.removed, 0);
+    assert_eq!(old.segments.len(), 4);
+    let delta = format!(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:{top}\n\
+         #EXT-X-SKIP:SKIPPED-SEGMENTS=2\n#EXTINF:4,\nlast.m4s\n"
+    );
+    let restored = old.merge_update(media(&delta)).unwrap();
+    assert_eq!(restored.restored, 2);
+    assert_eq!(uris(&old)[0], format!("seg{top}.m4s"));
+    assert_eq!(uris(&old)[2], "last.m4s");
+    let beyond = format!(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:{}\n\
+         #EXT-X-SKIP:SKIPPED-SEGMENTS=9\n#EXTINF:4,\nx.m4s\n#EXTINF:4,\ny.m4s\n",
+        u64::MAX - 1
+    );
+    assert_eq!(
+        old.merge_update(media(&beyond)),
+        Err(MergeError::SkippedSegmentsUnavailable {
+            first: u64::MAX - 1,
+            end: u64::MAX
+        })
+    );
 }

@@ -77,7 +77,8 @@ impl MediaPlaylist {
             gap: newer.media_sequence > old_end,
             ..MergeReport::default()
         };
-        for (sequence, s) in (listed_first..).zip(&newer.segments) {
+        for (i, s) in newer.segments.iter().enumerate() {
+            let sequence = listed_first.saturating_add(i as u64);
             if sequence >= old_end {
                 report.added += 1;
             } else if let Some(old) =

@@ -24,9 +24,12 @@ impl Resolver {
         let without_query = String::from(stripped);
         let dir = (!base.cannot_be_a_base())
             .then(|| {
-                let path_start = without_query.len() - base.path().len();
+                // Without query and fragment, the serialization ends with the path.
+                let path_start = without_query.len().checked_sub(base.path().len())?;
                 let slash = base.path().rfind('/')?;
-                Some(without_query[..path_start + slash + 1].to_owned())
+                without_query
+                    .get(..path_start + slash + 1)
+                    .map(str::to_owned)
             })
             .flatten();
         Self {
