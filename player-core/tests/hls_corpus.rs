@@ -844,3 +844,44 @@ fn values_with_quotes_or_commas_round_trip() {
     assert!(written.contains("SCTE35-CMD=\"0xFC, 01\""), "{written}");
     assert_eq!(parse_playlist(&written, BASE).unwrap(), parsed);
 }
+
+#[test]
+fn substituted_values_cannot_break_lines_or_empty_a_uri() {
+    let spaced = "#EXTM3U\n#EXT-X-DEFINE:NAME=\"p\",VALUE=\" a/b \"\n#EXTINF:1,\n{$p}\n";
+    let parsed = parse_playlist(spaced, BASE).unwrap();
+    let Playlist::Media(m) = &parsed else {
+        panic!("media expected")
+    };
+    assert_eq!(m.segments[0].uri, "a/b");
+    assert_eq!(
+        parse_playlist(&write_playlist(&parsed), BASE).unwrap(),
+        parsed
+    );
+    let empty = "#EXTM3U\n#EXT-X-DEFINE:NAME=\"p\",VALUE=\"\"\n#EXTINF:1,\n{$p}\n";
+    assert!(matches!(
+        parse_playlist(empty, BASE),
+        Err(ParseError::Tag {
+            line: 4,
+            tag: "URI",
+            ..
+        })
+    ));
+    let tag = "#EXTM3U\n#EXT-X-DEFINE:NAME=\"p\",VALUE=\"#EXT-X-ENDLIST\"\n#EXTINF:1,\n{$p}\n";
+    assert!(matches!(
+        parse_playlist(tag, BASE),
+        Err(ParseError::Tag {
+            line: 4,
+            tag: "URI",
+            ..
+        })
+    ));
+    let newline = "#EXTM3U\n#EXT-X-DEFINE:QUERYPARAM=\"q\"\n#EXTINF:1,\n{$q}.ts\n";
+    assert!(matches!(
+        parse_playlist(newline, "https://x.example/i.m3u8?q=a%0Ab"),
+        Err(ParseError::Tag {
+            line: 2,
+            tag: "EXT-X-DEFINE",
+            ..
+        })
+    ));
+}

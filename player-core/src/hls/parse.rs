@@ -132,6 +132,19 @@ impl Ctx<'_> {
         })
     }
 
+    /// A URI line after substitution, trimmed again (a value may bring edge spaces).
+    fn uri_line<'s>(&self, line: &'s str) -> Result<Cow<'s, str>, ParseError> {
+        let uri = match self.sub("URI", line)? {
+            Cow::Borrowed(s) => Cow::Borrowed(s),
+            Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
+            Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
+        };
+        if uri.is_empty() || uri.starts_with('#') {
+            return Err(self.err("URI", "empty or a tag after variable substitution"));
+        }
+        Ok(uri)
+    }
+
     /// The attributes of a tag, values substituted.
     fn attrs<'s>(&self, tag: &'static str, list: &'s str) -> Result<Attrs<'s>, ParseError> {
         attributes(list)
@@ -206,6 +219,9 @@ impl Ctx<'_> {
             }
             _ => return Err(self.err(tag, "exactly one of NAME, IMPORT, QUERYPARAM is needed")),
         };
+        if define.value().contains(['"', '\r', '\n']) {
+            return Err(self.err(tag, "a value may not hold a quote or a line break"));
+        }
         if !is_name(define.name()) {
             return Err(self.err(tag, format!("{:?} is not a variable name", define.name())));
         }
@@ -329,7 +345,7 @@ fn parse_multivariant<'t>(
         }
         let Some(tag_line) = line.strip_prefix('#') else {
             if let Some(mut v) = pending.take() {
-                let uri = ctx.sub("URI", line)?;
+                let uri = ctx.uri_line(line)?;
                 v.url = ctx.resolve("EXT-X-STREAM-INF", &uri)?;
                 v.uri = uri.into_owned();
                 out.variants.push(v);
@@ -623,7 +639,7 @@ fn parse_media<'t>(
             }
             let mut seg = std::mem::take(&mut next);
             seen_extinf = false;
-            let uri = ctx.sub("URI", line)?;
+            let uri = ctx.uri_line(line)?;
             seg.url = ctx.resolve("URI", &uri)?;
             if let Some(spec) = pending_range.take() {
                 seg.byte_range = Some(byte_range(
