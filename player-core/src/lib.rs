@@ -7,3 +7,4 @@
 pub mod abr;
 pub mod engine;
 pub mod hls;
+pub mod party;

@@ -1,1 +1,10 @@
-//! FloDrama Player for the browser: carries out the commands of `player-core`.
+//! FloDrama Player for the browser: carries out the commands of `player-core` with Media
+//! Source Extensions, fetch and timers, and exposes a typed JS API.
+
+mod config;
+mod events;
+mod js;
+mod mse;
+mod player;
+
+pub use player::Player;

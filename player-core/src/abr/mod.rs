@@ -1,7 +1,15 @@
 //! Adaptive bitrate: the interface the engine asks, and the rules behind it.
 
+mod bola;
+mod caps;
+mod estimator;
+mod hybrid;
 mod throughput;
 
+pub use bola::Bola;
+pub use caps::{DroppedFramesCap, size_cap};
+pub use estimator::{BandwidthEstimator, Ewma};
+pub use hybrid::{Hybrid, HybridConfig};
 pub use throughput::ThroughputRule;
 
 /// What the ABR knows of one level (variant) of the ladder.
@@ -41,6 +49,8 @@ pub struct LoadProgress {
     pub total_bytes: Option<u64>,
     /// Media duration of the segment in seconds.
     pub media_duration_s: f64,
+    /// Time to first byte of this load in milliseconds, once the response started.
+    pub ttfb_ms: Option<f64>,
 }
 
 /// The playback situation a decision is made in.
@@ -60,8 +70,15 @@ pub struct AbrContext<'a> {
     pub playback_rate: f64,
     /// Lowest level allowed (manual min / caps).
     pub min_level: usize,
-    /// Highest level allowed (manual max, player size, dropped frames).
+    /// Highest level allowed (manual max). Player-size and dropped-frame caps are applied by
+    /// the algorithm from `player_width`/`player_height` and [`Abr::on_dropped_frames`].
     pub max_level: usize,
+    /// Width of the video element in device pixels, 0 when unknown (no size cap).
+    pub player_width: u32,
+    /// Height of the video element in device pixels, 0 when unknown (no size cap).
+    pub player_height: u32,
+    /// True while nothing has played yet since the start or the last seek.
+    pub starting: bool,
 }
 
 /// An adaptive-bitrate algorithm, driven by the engine with time passed in.
@@ -74,4 +91,7 @@ pub trait Abr {
     fn abandon(&mut self, ctx: &AbrContext<'_>, progress: &LoadProgress) -> Option<usize>;
     /// Current bandwidth estimate in bits per second.
     fn estimate_bps(&self) -> f64;
+    /// Cumulative frame counters of the video element (`getVideoPlaybackQuality()`), sampled
+    /// while `level` plays; lets the algorithm cap levels the device cannot decode smoothly.
+    fn on_dropped_frames(&mut self, _now_ms: f64, _level: usize, _dropped: u64, _decoded: u64) {}
 }

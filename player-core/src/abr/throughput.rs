@@ -95,6 +95,9 @@ mod tests {
             playback_rate: 1.0,
             min_level: 0,
             max_level: 3,
+            player_width: 0,
+            player_height: 0,
+            starting: false,
         };
         // 3 Mbit/s measured, 2.4 Mbit/s budget.
         assert_eq!(rule.choose_level(&ctx), 2);

@@ -1,1 +1,1043 @@
 //! The sans-IO playback engine.
+//!
+//! The engine decides what to load, append, evict and report; the caller (the browser sdk, a
+//! test's simulated network and media element) carries the decisions out and feeds the results
+//! back. Time is always an argument.
+//!
+//! ```text
+//! engine.load(now, url, None);
+//! loop {
+//!     while let Some(out) = engine.poll_output() { perform(out) }   // Load, Append, ...
+//!     // later, when something happens:
+//!     engine.handle_input(now, Input::LoadComplete { .. });
+//!     // or when engine.poll_timeout() is due:
+//!     engine.handle_timeout(now);
+//! }
+//! ```
+
+mod config;
+mod events;
+mod level;
+mod sniff;
+
+pub use config::Config;
+pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
+pub use sniff::{Container, sniff};
+
+use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LevelInfo, LoadProgress, LoadSample};
+use crate::hls::{self, ByteRange, Playlist};
+use level::Level;
+use std::collections::{HashMap, VecDeque};
+
+/// How often ABR is asked whether a segment in flight should be abandoned, milliseconds.
+const ABANDON_CHECK_MS: f64 = 100.0;
+
+/// Identifies one load so its result can be matched to it.
+pub type RequestId = u64;
+
+/// A SourceBuffer the engine appends to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrackId {
+    /// Video, or audio and video muxed together.
+    Main,
+    /// Alternate audio in its own SourceBuffer.
+    Audio,
+}
+
+impl TrackId {
+    /// A short name for logs and JS.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Main => "main",
+            Self::Audio => "audio",
+        }
+    }
+}
+
+/// What a load is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadKind {
+    /// The URL given to `load`.
+    Manifest,
+    /// A level's media playlist.
+    Playlist,
+    /// A level's initialization section.
+    Init,
+    /// A media segment.
+    Segment,
+}
+
+/// A request the caller must perform, answered with [`Input::LoadComplete`] or
+/// [`Input::LoadFailed`] carrying the same `id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadRequest {
+    /// Matches the answer to the request.
+    pub id: RequestId,
+    /// Absolute URL, to be used byte-exact.
+    pub url: String,
+    /// Byte range to request (HTTP `Range`), if any.
+    pub range: Option<ByteRange>,
+    /// What the load is for.
+    pub kind: LoadKind,
+}
+
+/// A command for the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Start a load.
+    Load(LoadRequest),
+    /// Cancel a load; no answer is expected any more.
+    Abort(RequestId),
+    /// Create a SourceBuffer for `track` with this MIME type.
+    AddTrack {
+        /// Which track.
+        track: TrackId,
+        /// MIME type with codecs, e.g. `video/mp4; codecs="avc1.4d401e,mp4a.40.2"`.
+        mime: String,
+    },
+    /// Queue bytes for appending; answer with [`Input::Appended`] or [`Input::AppendFailed`].
+    Append {
+        /// Which track.
+        track: TrackId,
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// Queue removal of a time range; answer with [`Input::Removed`].
+    Remove {
+        /// Which track.
+        track: TrackId,
+        /// Start in seconds.
+        start: f64,
+        /// End in seconds.
+        end: f64,
+    },
+    /// Set the MediaSource duration (after queued operations).
+    SetDuration(f64),
+    /// Move the playhead (media element `currentTime`).
+    Seek(f64),
+    /// Call `MediaSource.endOfStream()` once queued operations are done.
+    EndOfStream,
+    /// Tell the application.
+    Event(PlayerEvent),
+}
+
+/// Something that happened in the outside world.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The MediaSource fired `sourceopen`.
+    MediaSourceOpen,
+    /// A load answered (any HTTP status).
+    LoadComplete {
+        /// The request's id.
+        id: RequestId,
+        /// HTTP status (200, 206, 404, ...).
+        status: u16,
+        /// The body.
+        data: Vec<u8>,
+        /// Milliseconds from request to first byte.
+        ttfb_ms: f64,
+    },
+    /// Part of a load's body arrived.
+    LoadProgress {
+        /// The request's id.
+        id: RequestId,
+        /// Bytes received so far.
+        loaded_bytes: u64,
+        /// Content-Length, when the server sent one.
+        total_bytes: Option<u64>,
+        /// Milliseconds from request to first byte.
+        ttfb_ms: f64,
+    },
+    /// A load failed without an HTTP answer (network error, CORS, reset).
+    LoadFailed {
+        /// The request's id.
+        id: RequestId,
+        /// What the browser said.
+        message: String,
+    },
+    /// A SourceBuffer could not be created.
+    AddTrackFailed {
+        /// Which track.
+        track: TrackId,
+        /// What the browser said.
+        message: String,
+    },
+    /// An append finished.
+    Appended {
+        /// Which track.
+        track: TrackId,
+    },
+    /// An append failed.
+    AppendFailed {
+        /// Which track.
+        track: TrackId,
+        /// `QuotaExceededError`: the buffer is full.
+        quota_exceeded: bool,
+        /// What the browser said.
+        message: String,
+    },
+    /// A removal finished.
+    Removed {
+        /// Which track.
+        track: TrackId,
+    },
+    /// The media element's state, sent on `timeupdate` and when a timeout fires.
+    Playhead {
+        /// `currentTime` in seconds.
+        position: f64,
+        /// `buffered` ranges in seconds.
+        buffered: Vec<(f64, f64)>,
+    },
+    /// The media element started seeking to `position`.
+    Seeking {
+        /// Target in seconds.
+        position: f64,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    kind: LoadKind,
+    /// Bytes received so far, their total when known, and the time to first byte.
+    progress: Option<(u64, Option<u64>, f64)>,
+    level: usize,
+    sn: u64,
+    url: String,
+    range: Option<ByteRange>,
+    started_ms: f64,
+    attempt: u32,
+}
+
+/// A segment appended or being appended, oldest first.
+#[derive(Debug, Clone, Copy)]
+struct Queued {
+    level: usize,
+    sn: u64,
+    start: f64,
+    end: f64,
+    init: bool,
+}
+
+/// The playback engine.
+pub struct Engine {
+    config: Config,
+    abr: Box<dyn Abr>,
+    out: VecDeque<Output>,
+    next_id: RequestId,
+    pending: HashMap<RequestId, Pending>,
+    retry: Option<(f64, Pending)>,
+    manifest_url: Option<String>,
+    levels: Vec<Level>,
+    /// Level whose segments are loaded now.
+    current_level: Option<usize>,
+    /// Level requested for the next segment by the application.
+    forced_level: Option<usize>,
+    auto_level: bool,
+    media_open: bool,
+    track_added: bool,
+    duration_set: bool,
+    /// (level, init URL, range) in the SourceBuffer.
+    appended_init: Option<(usize, String, Option<ByteRange>)>,
+    queued: VecDeque<Queued>,
+    /// Time in seconds from which the next segment must be loaded.
+    next_time: f64,
+    position: f64,
+    buffered: Vec<(f64, f64)>,
+    start_position: Option<f64>,
+    start_seek_done: bool,
+    /// End of the back-buffer removal in progress.
+    removing: Option<f64>,
+    eos_sent: bool,
+    fatal: bool,
+    /// Nothing was buffered yet since the load or the last seek.
+    starting: bool,
+    /// Level ABR switched down to by abandoning a load; holds until a segment of it is requested.
+    after_abandon: Option<usize>,
+    /// Whether a segment was loaded since `load`; until then a configured start level holds.
+    any_segment_loaded: bool,
+    /// When to ask ABR again whether the segment in flight should be abandoned.
+    abandon_check_at: Option<f64>,
+    reload_at: Option<(f64, usize)>,
+}
+
+impl Engine {
+    /// An idle engine.
+    pub fn new(config: Config) -> Self {
+        let abr = Box::new(Hybrid::new(HybridConfig {
+            default_estimate_bps: config.initial_bandwidth_estimate,
+            ..HybridConfig::default()
+        }));
+        Self::with_abr(config, abr)
+    }
+
+    /// An idle engine deciding levels with `abr`.
+    pub fn with_abr(config: Config, abr: Box<dyn Abr>) -> Self {
+        Self {
+            config,
+            abr,
+            out: VecDeque::new(),
+            next_id: 1,
+            pending: HashMap::new(),
+            retry: None,
+            manifest_url: None,
+            levels: Vec::new(),
+            current_level: None,
+            forced_level: None,
+            auto_level: true,
+            media_open: false,
+            track_added: false,
+            duration_set: false,
+            appended_init: None,
+            queued: VecDeque::new(),
+            next_time: 0.0,
+            position: 0.0,
+            buffered: Vec::new(),
+            start_position: None,
+            start_seek_done: false,
+            removing: None,
+            eos_sent: false,
+            fatal: false,
+            starting: true,
+            any_segment_loaded: false,
+            after_abandon: None,
+            abandon_check_at: None,
+            reload_at: None,
+        }
+    }
+
+    /// Starts playing `url` (a multivariant or media playlist), from `start_position` seconds
+    /// when given. Loads of an earlier title are aborted; the caller must attach a new
+    /// MediaSource and report [`Input::MediaSourceOpen`].
+    pub fn load(&mut self, now_ms: f64, url: &str, start_position: Option<f64>) {
+        for id in self.pending.keys().copied().collect::<Vec<_>>() {
+            self.out.push_back(Output::Abort(id));
+        }
+        let next_id = self.next_id;
+        let config = self.config.clone();
+        let abr = std::mem::replace(&mut self.abr, Box::new(Hybrid::default()));
+        let out = std::mem::take(&mut self.out);
+        *self = Self::with_abr(config, abr);
+        self.out = out;
+        self.next_id = next_id;
+        self.manifest_url = Some(url.to_owned());
+        self.start_position = start_position.filter(|p| p.is_finite() && *p > 0.0);
+        self.next_time = self.start_position.unwrap_or(0.0);
+        self.emit(PlayerEvent::ManifestLoading {
+            url: url.to_owned(),
+        });
+        self.request(now_ms, LoadKind::Manifest, 0, 0, url.to_owned(), None, 0);
+    }
+
+    /// Levels of the loaded title.
+    pub fn levels(&self) -> Vec<LevelSummary> {
+        self.levels.iter().map(|l| l.summary.clone()).collect()
+    }
+
+    /// Level of the segments being loaded, if any.
+    pub fn current_level(&self) -> Option<usize> {
+        self.current_level
+    }
+
+    /// Whether ABR chooses the level.
+    pub fn auto_level(&self) -> bool {
+        self.auto_level && self.forced_level.is_none()
+    }
+
+    /// Current bandwidth estimate in bits per second.
+    pub fn bandwidth_estimate(&self) -> f64 {
+        self.abr.estimate_bps()
+    }
+
+    /// Plays `level` from the next segment on, without flushing the buffer;
+    /// `None` returns the choice to ABR.
+    pub fn set_next_level(&mut self, now_ms: f64, level: Option<usize>) {
+        match level {
+            Some(l) if l < self.levels.len() => {
+                self.forced_level = Some(l);
+                self.auto_level = false;
+            }
+            Some(l) => self.error(
+                ErrorKind::Other,
+                ErrorDetail::InvalidState,
+                false,
+                format!("level {l} does not exist ({} levels)", self.levels.len()),
+                None,
+            ),
+            None => {
+                self.forced_level = None;
+                self.auto_level = true;
+            }
+        }
+        self.advance(now_ms);
+    }
+
+    /// Reports something that happened.
+    pub fn handle_input(&mut self, now_ms: f64, input: Input) {
+        match input {
+            Input::MediaSourceOpen => self.media_open = true,
+            Input::LoadComplete {
+                id,
+                status,
+                data,
+                ttfb_ms,
+            } => {
+                if let Some(p) = self.pending.remove(&id) {
+                    if (200..300).contains(&status) {
+                        self.on_loaded(now_ms, p, data, ttfb_ms);
+                    } else {
+                        self.on_load_error(now_ms, p, format!("HTTP {status}"), status);
+                    }
+                }
+            }
+            Input::LoadProgress {
+                id,
+                loaded_bytes,
+                total_bytes,
+                ttfb_ms,
+            } => {
+                if let Some(p) = self.pending.get_mut(&id) {
+                    p.progress = Some((loaded_bytes, total_bytes, ttfb_ms));
+                    self.check_abandon(now_ms, id);
+                }
+            }
+            Input::LoadFailed { id, message } => {
+                if let Some(p) = self.pending.remove(&id) {
+                    self.on_load_error(now_ms, p, message, 0);
+                }
+            }
+            Input::AddTrackFailed { track, message } => self.error(
+                ErrorKind::Media,
+                ErrorDetail::BufferAddCodecError,
+                true,
+                format!(
+                    "the browser cannot play the {} track: {message}",
+                    track.as_str()
+                ),
+                None,
+            ),
+            Input::Appended { .. } => self.on_appended(),
+            Input::AppendFailed {
+                track,
+                quota_exceeded,
+                message,
+            } => {
+                let what = if quota_exceeded {
+                    "the buffer is full"
+                } else {
+                    "the media is not decodable"
+                };
+                self.error(
+                    ErrorKind::Media,
+                    ErrorDetail::BufferAppendError,
+                    true,
+                    format!(
+                        "appending to the {} track failed ({what}): {message}",
+                        track.as_str()
+                    ),
+                    None,
+                );
+            }
+            Input::Removed { .. } => {
+                if let Some(end) = self.removing.take() {
+                    self.buffered.retain(|r| r.1 > end);
+                    if let Some(first) = self.buffered.first_mut() {
+                        first.0 = first.0.max(end);
+                    }
+                }
+            }
+            Input::Playhead { position, buffered } => {
+                self.position = position;
+                self.buffered = buffered;
+            }
+            Input::Seeking { position } => self.on_seeking(position),
+        }
+        self.advance(now_ms);
+    }
+
+    /// The next command, if any.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// When [`Engine::handle_timeout`] should be called next, in the caller's milliseconds.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        let retry = self.retry.as_ref().map(|(at, _)| *at);
+        let reload = self.reload_at.map(|(at, _)| at);
+        let abandon = self.abandon_check_at;
+        [retry, reload, abandon]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min)
+    }
+
+    /// Runs what was due at `now_ms`.
+    pub fn handle_timeout(&mut self, now_ms: f64) {
+        if let Some((at, _)) = &self.retry
+            && *at <= now_ms
+            && let Some((_, p)) = self.retry.take()
+        {
+            self.request(now_ms, p.kind, p.level, p.sn, p.url, p.range, p.attempt);
+        }
+        if let Some((at, level)) = self.reload_at
+            && at <= now_ms
+        {
+            self.reload_at = None;
+            self.load_playlist(now_ms, level);
+        }
+        if self.abandon_check_at.is_some_and(|at| at <= now_ms) {
+            self.abandon_check_at = None;
+            let segment = self
+                .pending
+                .iter()
+                .find(|(_, p)| p.kind == LoadKind::Segment)
+                .map(|(id, _)| *id);
+            if let Some(id) = segment {
+                self.check_abandon(now_ms, id);
+            }
+        }
+        self.advance(now_ms);
+    }
+
+    fn emit(&mut self, event: PlayerEvent) {
+        self.out.push_back(Output::Event(event));
+    }
+
+    fn error(
+        &mut self,
+        kind: ErrorKind,
+        detail: ErrorDetail,
+        fatal: bool,
+        message: String,
+        url: Option<String>,
+    ) {
+        if fatal {
+            self.fatal = true;
+            for id in self.pending.keys().copied().collect::<Vec<_>>() {
+                self.out.push_back(Output::Abort(id));
+            }
+            self.pending.clear();
+            self.retry = None;
+            self.reload_at = None;
+        }
+        self.emit(PlayerEvent::Error(PlayerError {
+            kind,
+            detail,
+            fatal,
+            message,
+            url,
+        }));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn request(
+        &mut self,
+        now_ms: f64,
+        kind: LoadKind,
+        level: usize,
+        sn: u64,
+        url: String,
+        range: Option<ByteRange>,
+        attempt: u32,
+    ) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.out.push_back(Output::Load(LoadRequest {
+            id,
+            url: url.clone(),
+            range,
+            kind,
+        }));
+        self.pending.insert(
+            id,
+            Pending {
+                kind,
+                progress: None,
+                level,
+                sn,
+                url,
+                range,
+                started_ms: now_ms,
+                attempt,
+            },
+        );
+    }
+
+    fn on_load_error(&mut self, now_ms: f64, p: Pending, reason: String, status: u16) {
+        let (detail, what) = match p.kind {
+            LoadKind::Manifest => (ErrorDetail::ManifestLoadError, "playlist"),
+            LoadKind::Playlist => (ErrorDetail::LevelLoadError, "media playlist"),
+            LoadKind::Init => (ErrorDetail::InitLoadError, "initialization segment"),
+            LoadKind::Segment => (ErrorDetail::FragLoadError, "segment"),
+        };
+        // A missing or forbidden first playlist will not appear by retrying.
+        let retryable = p.kind != LoadKind::Manifest || status == 0 || status >= 500;
+        let fatal = !retryable || p.attempt >= self.config.max_load_retries;
+        let message = format!("loading the {what} {} failed: {reason}", p.url);
+        self.error(
+            ErrorKind::Network,
+            detail,
+            fatal,
+            message,
+            Some(p.url.clone()),
+        );
+        if !fatal {
+            let delay = (self.config.retry_delay_ms * 2f64.powi(p.attempt as i32))
+                .min(self.config.max_retry_delay_ms);
+            self.retry = Some((
+                now_ms + delay,
+                Pending {
+                    attempt: p.attempt + 1,
+                    ..p
+                },
+            ));
+        }
+    }
+
+    fn on_loaded(&mut self, now_ms: f64, p: Pending, data: Vec<u8>, ttfb_ms: f64) {
+        match p.kind {
+            LoadKind::Manifest => self.on_manifest(now_ms, &p.url, &data),
+            LoadKind::Playlist => self.on_playlist(now_ms, p.level, &p.url, &data),
+            LoadKind::Init => self.on_init(p, data),
+            LoadKind::Segment => self.on_segment(now_ms, p, data, ttfb_ms),
+        }
+    }
+
+    fn on_manifest(&mut self, now_ms: f64, url: &str, data: &[u8]) {
+        let parsed = std::str::from_utf8(data)
+            .map_err(|_| "the body is not UTF-8 text".to_owned())
+            .and_then(|text| hls::parse_playlist(text, url).map_err(|e| e.to_string()));
+        let playlist = match parsed {
+            Ok(p) => p,
+            Err(reason) => {
+                let message = format!("{url} is not a usable HLS playlist: {reason}");
+                self.error(
+                    ErrorKind::Network,
+                    ErrorDetail::ManifestParsingError,
+                    true,
+                    message,
+                    Some(url.to_owned()),
+                );
+                return;
+            }
+        };
+        match playlist {
+            Playlist::Multivariant(m) => {
+                self.levels = Level::from_variants(&m.variants);
+                if self.levels.is_empty() {
+                    self.error(
+                        ErrorKind::Network,
+                        ErrorDetail::ManifestIncompatibleCodecsError,
+                        true,
+                        format!("{url} lists no playable variant"),
+                        Some(url.to_owned()),
+                    );
+                    return;
+                }
+            }
+            Playlist::Media(media) => {
+                let mut level = Level::single(url);
+                level.set_details(media);
+                self.levels = vec![level];
+            }
+        }
+        let levels = self.levels();
+        self.emit(PlayerEvent::ManifestParsed { levels });
+        let start = self.first_level();
+        self.current_level = Some(start);
+        if self.levels[start].details.is_some() {
+            self.after_details(now_ms, start);
+        } else {
+            self.load_playlist(now_ms, start);
+        }
+    }
+
+    fn first_level(&mut self) -> usize {
+        let last = self.levels.len() - 1;
+        match self.config.start_level {
+            Some(l) => l.min(last),
+            None => self.choose_auto_level(0.0, 4.0),
+        }
+    }
+
+    fn load_playlist(&mut self, now_ms: f64, level: usize) {
+        let in_flight = self
+            .pending
+            .values()
+            .any(|p| p.kind == LoadKind::Playlist && p.level == level);
+        if !in_flight {
+            let url = self.levels[level].summary.url.clone();
+            self.request(now_ms, LoadKind::Playlist, level, 0, url, None, 0);
+        }
+    }
+
+    fn on_playlist(&mut self, now_ms: f64, level: usize, url: &str, data: &[u8]) {
+        let parsed = std::str::from_utf8(data)
+            .map_err(|_| "the body is not UTF-8 text".to_owned())
+            .and_then(|text| hls::parse_playlist(text, url).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(Playlist::Media(media)) => {
+                if let Some(l) = self.levels.get_mut(level) {
+                    l.set_details(media);
+                    self.after_details(now_ms, level);
+                }
+            }
+            Ok(Playlist::Multivariant(_)) => self.error(
+                ErrorKind::Network,
+                ErrorDetail::LevelParsingError,
+                true,
+                format!("{url} is a multivariant playlist where a media playlist was expected"),
+                Some(url.to_owned()),
+            ),
+            Err(reason) => self.error(
+                ErrorKind::Network,
+                ErrorDetail::LevelParsingError,
+                true,
+                format!("{url} is not a usable media playlist: {reason}"),
+                Some(url.to_owned()),
+            ),
+        }
+    }
+
+    fn after_details(&mut self, now_ms: f64, level: usize) {
+        let Some(details) = self.levels[level].details.as_ref() else {
+            return;
+        };
+        let vod = details.end_list;
+        let duration = details.total_duration();
+        let segments = details.segments.len();
+        let target = details.target_duration;
+        self.emit(PlayerEvent::LevelLoaded {
+            level,
+            vod,
+            duration,
+            segments,
+        });
+        if !vod {
+            self.reload_at = Some((now_ms + target.max(1.0) * 1000.0, level));
+        }
+    }
+
+    fn on_init(&mut self, p: Pending, data: Vec<u8>) {
+        if !self.check_media(&p, &data) {
+            return;
+        }
+        if !self.track_added {
+            let codecs = self.levels[p.level].codecs();
+            self.out.push_back(Output::AddTrack {
+                track: TrackId::Main,
+                mime: format!("video/mp4; codecs=\"{codecs}\""),
+            });
+            self.track_added = true;
+        }
+        self.appended_init = Some((p.level, p.url, p.range));
+        self.queued.push_back(Queued {
+            level: p.level,
+            sn: p.sn,
+            start: 0.0,
+            end: 0.0,
+            init: true,
+        });
+        self.out.push_back(Output::Append {
+            track: TrackId::Main,
+            data,
+        });
+    }
+
+    fn on_segment(&mut self, now_ms: f64, p: Pending, data: Vec<u8>, ttfb_ms: f64) {
+        self.abandon_check_at = None;
+        self.any_segment_loaded = true;
+        if !self.check_media(&p, &data) {
+            return;
+        }
+        let load_ms = (now_ms - p.started_ms).max(0.0);
+        let Some((start, end)) = self.levels[p.level].segment_times(p.sn) else {
+            return;
+        };
+        self.abr.on_load(
+            now_ms,
+            LoadSample {
+                bytes: data.len() as u64,
+                ttfb_ms,
+                duration_ms: load_ms,
+                media_duration_s: end - start,
+            },
+        );
+        self.emit(PlayerEvent::FragLoaded {
+            level: p.level,
+            sn: p.sn,
+            bytes: data.len(),
+            load_ms,
+        });
+        self.next_time = end;
+        self.queued.push_back(Queued {
+            level: p.level,
+            sn: p.sn,
+            start,
+            end,
+            init: false,
+        });
+        self.out.push_back(Output::Append {
+            track: TrackId::Main,
+            data,
+        });
+    }
+
+    /// Refuses bytes that are not a container the engine can append.
+    fn check_media(&mut self, p: &Pending, data: &[u8]) -> bool {
+        match sniff(data) {
+            Some(Container::Fmp4) => true,
+            found => {
+                let what = match found {
+                    Some(Container::MpegTs) => "an MPEG-TS segment, which needs transmuxing",
+                    _ => "not a media segment",
+                };
+                let message = format!("{} is {what} ({} bytes)", p.url, data.len());
+                self.error(
+                    ErrorKind::Mux,
+                    ErrorDetail::FragParsingError,
+                    true,
+                    message,
+                    Some(p.url.clone()),
+                );
+                false
+            }
+        }
+    }
+
+    fn on_appended(&mut self) {
+        let Some(q) = self.queued.pop_front() else {
+            return;
+        };
+        if q.init {
+            return;
+        }
+        self.starting = false;
+        self.emit(PlayerEvent::FragBuffered {
+            level: q.level,
+            sn: q.sn,
+            start: q.start,
+            end: q.end,
+        });
+        if let Some(start) = self.start_position
+            && !self.start_seek_done
+        {
+            self.start_seek_done = true;
+            self.out.push_back(Output::Seek(start));
+        }
+    }
+
+    fn on_seeking(&mut self, position: f64) {
+        self.position = position;
+        let buffered_here = self
+            .buffered
+            .iter()
+            .any(|&(s, e)| s - 0.1 <= position && position < e);
+        let loaded_here = buffered_here && position <= self.next_time;
+        if loaded_here {
+            return;
+        }
+        let segments: Vec<RequestId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| matches!(p.kind, LoadKind::Segment | LoadKind::Init))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in segments {
+            self.pending.remove(&id);
+            self.out.push_back(Output::Abort(id));
+        }
+        self.retry = None;
+        self.next_time = position;
+        self.eos_sent = false;
+        self.starting = true;
+    }
+
+    fn segment_in_flight(&self) -> bool {
+        self.retry.is_some()
+            || self
+                .pending
+                .values()
+                .any(|p| matches!(p.kind, LoadKind::Segment | LoadKind::Init))
+    }
+
+    fn buffer_ahead(&self) -> f64 {
+        let position = match self.start_position {
+            Some(start) if !self.start_seek_done => start,
+            _ => self.position,
+        };
+        (self.next_time - position).max(0.0)
+    }
+
+    fn choose_auto_level(&mut self, now_ms: f64, segment_duration_s: f64) -> usize {
+        let infos: Vec<_> = self.levels.iter().map(|l| l.info).collect();
+        let ctx = self.abr_context(now_ms, &infos, segment_duration_s);
+        self.abr
+            .choose_level(&ctx)
+            .min(infos.len().saturating_sub(1))
+    }
+
+    fn abr_context<'a>(
+        &self,
+        now_ms: f64,
+        infos: &'a [LevelInfo],
+        segment_duration_s: f64,
+    ) -> AbrContext<'a> {
+        AbrContext {
+            now_ms,
+            levels: infos,
+            current: self.current_level.unwrap_or(0),
+            buffer_ahead_s: self.buffer_ahead(),
+            segment_duration_s,
+            playback_rate: 1.0,
+            min_level: 0,
+            max_level: infos.len().saturating_sub(1),
+            player_width: 0,
+            player_height: 0,
+            starting: self.starting,
+        }
+    }
+
+    /// Decides the next load, eviction or end of stream.
+    fn advance(&mut self, now_ms: f64) {
+        if self.fatal || self.levels.is_empty() || !self.media_open {
+            return;
+        }
+        self.set_duration();
+        self.evict_back_buffer();
+        if self.segment_in_flight() || self.eos_sent {
+            return;
+        }
+        if self.buffer_ahead() >= self.config.max_buffer_length {
+            return;
+        }
+        let Some(current) = self.current_level else {
+            return;
+        };
+        let target_duration = self.levels[current]
+            .details
+            .as_ref()
+            .map_or(4.0, |d| d.target_duration);
+        let keep_start_level = self.config.start_level.is_some() && !self.any_segment_loaded;
+        let level = match self.forced_level.or(self.after_abandon) {
+            Some(l) => l,
+            None if self.auto_level && !keep_start_level => {
+                self.choose_auto_level(now_ms, target_duration)
+            }
+            None => current,
+        };
+        if self.levels[level].details.is_none() {
+            self.load_playlist(now_ms, level);
+            return;
+        }
+        if level != current {
+            self.current_level = Some(level);
+            self.emit(PlayerEvent::LevelSwitching { level });
+        }
+        self.load_next_segment(now_ms, level);
+    }
+
+    fn load_next_segment(&mut self, now_ms: f64, level: usize) {
+        let l = &self.levels[level];
+        let Some(details) = l.details.as_ref() else {
+            return;
+        };
+        let Some(index) = l.segment_at(self.next_time) else {
+            if details.end_list && self.queued.is_empty() {
+                self.eos_sent = true;
+                self.out.push_back(Output::EndOfStream);
+                self.emit(PlayerEvent::BufferEos);
+            }
+            return;
+        };
+        let segment = &details.segments[index];
+        let sn = details.media_sequence + index as u64;
+        if segment.gap {
+            self.next_time = l.starts[index] + segment.duration;
+            return;
+        }
+        if let Some(map) = &segment.map {
+            let wanted = (level, map.url.clone(), map.byte_range);
+            if self.appended_init.as_ref() != Some(&wanted) {
+                let (url, range) = (map.url.clone(), map.byte_range);
+                self.request(now_ms, LoadKind::Init, level, sn, url, range, 0);
+                return;
+            }
+        }
+        let (url, range) = (segment.url.clone(), segment.byte_range);
+        self.request(now_ms, LoadKind::Segment, level, sn, url, range, 0);
+        self.after_abandon = None;
+        self.abandon_check_at = Some(now_ms + ABANDON_CHECK_MS);
+    }
+
+    /// Asks ABR whether the segment load `id` would drain the buffer; if so, aborts it and
+    /// loads the same time range from the lower level ABR names.
+    fn check_abandon(&mut self, now_ms: f64, id: RequestId) {
+        let Some(p) = self.pending.get(&id) else {
+            return;
+        };
+        if p.kind != LoadKind::Segment {
+            return;
+        }
+        self.abandon_check_at = Some(now_ms + ABANDON_CHECK_MS);
+        let (loaded_bytes, total_bytes, ttfb_ms) = p.progress.unwrap_or((0, None, 0.0));
+        let media_duration_s = self.levels[p.level]
+            .segment_times(p.sn)
+            .map_or(0.0, |(s, e)| e - s);
+        let progress = LoadProgress {
+            level: p.level,
+            elapsed_ms: now_ms - p.started_ms,
+            loaded_bytes,
+            total_bytes,
+            media_duration_s,
+            ttfb_ms: p.progress.map(|_| ttfb_ms),
+        };
+        let level = p.level;
+        let infos: Vec<_> = self.levels.iter().map(|l| l.info).collect();
+        let ctx = self.abr_context(now_ms, &infos, media_duration_s);
+        let Some(lower) = self.abr.abandon(&ctx, &progress) else {
+            return;
+        };
+        if lower >= level || self.forced_level.is_some() {
+            return;
+        }
+        self.pending.remove(&id);
+        self.out.push_back(Output::Abort(id));
+        self.abandon_check_at = None;
+        self.emit(PlayerEvent::FragLoadEmergencyAborted { level, to: lower });
+        self.after_abandon = Some(lower);
+    }
+
+    fn set_duration(&mut self) {
+        if self.duration_set {
+            return;
+        }
+        let vod = self
+            .current_level
+            .and_then(|l| self.levels[l].details.as_ref());
+        if let Some(d) = vod.filter(|d| d.end_list) {
+            let duration = d.total_duration();
+            self.duration_set = true;
+            self.out.push_back(Output::SetDuration(duration));
+        }
+    }
+
+    fn evict_back_buffer(&mut self) {
+        let keep_from = self.position - self.config.back_buffer_length;
+        let Some(&(start, _)) = self.buffered.first() else {
+            return;
+        };
+        // Evict in steps of at least a few seconds so removals stay rare.
+        if self.removing.is_some() || keep_from - start < 4.0 {
+            return;
+        }
+        self.removing = Some(keep_from);
+        self.out.push_back(Output::Remove {
+            track: TrackId::Main,
+            start: 0.0,
+            end: keep_from,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

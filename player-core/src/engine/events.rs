@@ -1,0 +1,174 @@
+//! What the engine tells the application: events and typed errors.
+
+/// Broad class of an error, as in hls.js's `ErrorTypes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A load failed or answered with an error status.
+    Network,
+    /// Media could not be buffered or decoded.
+    Media,
+    /// A segment could not be demuxed or remuxed.
+    Mux,
+    /// A decryption key could not be loaded or used.
+    Key,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    /// The name used in JS events (`networkError`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Network => "networkError",
+            Self::Media => "mediaError",
+            Self::Mux => "muxError",
+            Self::Key => "keySystemError",
+            Self::Other => "otherError",
+        }
+    }
+}
+
+/// What exactly failed, as in hls.js's `ErrorDetails`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorDetail {
+    /// The multivariant or first playlist could not be loaded.
+    ManifestLoadError,
+    /// The first playlist is not a usable playlist.
+    ManifestParsingError,
+    /// The multivariant playlist lists no playable variant.
+    ManifestIncompatibleCodecsError,
+    /// A media playlist could not be loaded.
+    LevelLoadError,
+    /// A media playlist is not usable.
+    LevelParsingError,
+    /// A segment could not be loaded.
+    FragLoadError,
+    /// A segment's bytes are not media the engine can use.
+    FragParsingError,
+    /// An initialization section could not be loaded.
+    InitLoadError,
+    /// The media element refused appended bytes.
+    BufferAppendError,
+    /// Creating the SourceBuffer failed (codec not supported).
+    BufferAddCodecError,
+    /// A call was made in a state that does not allow it.
+    InvalidState,
+}
+
+impl ErrorDetail {
+    /// The name used in JS events (`manifestLoadError`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ManifestLoadError => "manifestLoadError",
+            Self::ManifestParsingError => "manifestParsingError",
+            Self::ManifestIncompatibleCodecsError => "manifestIncompatibleCodecsError",
+            Self::LevelLoadError => "levelLoadError",
+            Self::LevelParsingError => "levelParsingError",
+            Self::FragLoadError => "fragLoadError",
+            Self::FragParsingError => "fragParsingError",
+            Self::InitLoadError => "initLoadError",
+            Self::BufferAppendError => "bufferAppendError",
+            Self::BufferAddCodecError => "bufferAddCodecError",
+            Self::InvalidState => "invalidState",
+        }
+    }
+}
+
+/// An error reported to the application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayerError {
+    /// Broad class.
+    pub kind: ErrorKind,
+    /// Exact cause.
+    pub detail: ErrorDetail,
+    /// Whether playback stopped; a non-fatal error was recovered from (for example by a retry).
+    pub fatal: bool,
+    /// A sentence for people.
+    pub message: String,
+    /// The URL concerned, if any.
+    pub url: Option<String>,
+}
+
+/// A level (variant) as shown to the application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelSummary {
+    /// Peak bits per second.
+    pub bitrate: u64,
+    /// Display width, 0 when unknown.
+    pub width: u32,
+    /// Display height, 0 when unknown.
+    pub height: u32,
+    /// RFC 6381 codecs, empty when unknown.
+    pub codecs: String,
+    /// Media playlist URL.
+    pub url: String,
+}
+
+/// Something the application may want to know.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlayerEvent {
+    /// The first playlist is being loaded.
+    ManifestLoading {
+        /// Its URL.
+        url: String,
+    },
+    /// The first playlist was parsed; these are the levels.
+    ManifestParsed {
+        /// Levels, in playlist order.
+        levels: Vec<LevelSummary>,
+    },
+    /// A media playlist was loaded.
+    LevelLoaded {
+        /// Level index.
+        level: usize,
+        /// Whether the playlist will not change any more.
+        vod: bool,
+        /// Total duration in seconds.
+        duration: f64,
+        /// Number of segments.
+        segments: usize,
+    },
+    /// Segments of another level are about to be loaded.
+    LevelSwitching {
+        /// The level switched to.
+        level: usize,
+    },
+    /// The first segment of a new level was buffered.
+    LevelSwitched {
+        /// The level switched to.
+        level: usize,
+    },
+    /// A segment was loaded.
+    FragLoaded {
+        /// Level index.
+        level: usize,
+        /// Media sequence number.
+        sn: u64,
+        /// Bytes received.
+        bytes: usize,
+        /// Load time in milliseconds.
+        load_ms: f64,
+    },
+    /// A segment load was abandoned because it would drain the buffer; a lower level loads.
+    FragLoadEmergencyAborted {
+        /// Level of the abandoned load.
+        level: usize,
+        /// Level loaded instead.
+        to: usize,
+    },
+    /// A segment was appended to the SourceBuffer.
+    FragBuffered {
+        /// Level index.
+        level: usize,
+        /// Media sequence number.
+        sn: u64,
+        /// Start of the segment in seconds.
+        start: f64,
+        /// End of the segment in seconds.
+        end: f64,
+    },
+    /// All segments of a VOD title are buffered.
+    BufferEos,
+    /// An error occurred.
+    Error(PlayerError),
+}

@@ -1,0 +1,112 @@
+//! A level (variant) of the title as the engine tracks it.
+
+use super::LevelSummary;
+use crate::abr::LevelInfo;
+use crate::hls::{MediaPlaylist, Variant};
+
+/// Codecs assumed when neither the playlist nor the media says (H.264 main + AAC-LC).
+const DEFAULT_CODECS: &str = "avc1.4d401f,mp4a.40.2";
+
+/// A level and, once loaded, its media playlist with segment start times.
+#[derive(Debug, Clone)]
+pub(super) struct Level {
+    pub summary: LevelSummary,
+    pub info: LevelInfo,
+    pub details: Option<MediaPlaylist>,
+    /// Start time in seconds of each segment of `details`.
+    pub starts: Vec<f64>,
+}
+
+impl Level {
+    /// Levels from a multivariant playlist's variants, lowest bitrate first (playlist order
+    /// among equals).
+    pub fn from_variants(variants: &[Variant]) -> Vec<Self> {
+        let mut levels: Vec<Self> = variants
+            .iter()
+            .map(|v| {
+                let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));
+                Self {
+                    summary: LevelSummary {
+                        bitrate: v.bandwidth,
+                        width,
+                        height,
+                        codecs: v.codecs.clone().unwrap_or_default(),
+                        url: v.url.clone(),
+                    },
+                    info: LevelInfo {
+                        bitrate: v.average_bandwidth.unwrap_or(v.bandwidth) as f64,
+                        width,
+                        height,
+                    },
+                    details: None,
+                    starts: Vec::new(),
+                }
+            })
+            .collect();
+        levels.sort_by(|a, b| a.info.bitrate.total_cmp(&b.info.bitrate));
+        levels
+    }
+
+    /// The only level of a title given as a media playlist.
+    pub fn single(url: &str) -> Self {
+        Self {
+            summary: LevelSummary {
+                bitrate: 0,
+                width: 0,
+                height: 0,
+                codecs: String::new(),
+                url: url.to_owned(),
+            },
+            info: LevelInfo {
+                bitrate: 0.0,
+                width: 0,
+                height: 0,
+            },
+            details: None,
+            starts: Vec::new(),
+        }
+    }
+
+    /// Stores a freshly loaded media playlist.
+    pub fn set_details(&mut self, details: MediaPlaylist) {
+        let mut t = 0.0;
+        self.starts = details
+            .segments
+            .iter()
+            .map(|s| {
+                let start = t;
+                t += s.duration;
+                start
+            })
+            .collect();
+        self.details = Some(details);
+    }
+
+    /// The codecs to open the SourceBuffer with.
+    pub fn codecs(&self) -> &str {
+        if self.summary.codecs.is_empty() {
+            DEFAULT_CODECS
+        } else {
+            &self.summary.codecs
+        }
+    }
+
+    /// Index of the segment holding `time`; a time within 50 ms of a segment's end counts as the
+    /// next segment, so rounding never loads a segment twice.
+    pub fn segment_at(&self, time: f64) -> Option<usize> {
+        let details = self.details.as_ref()?;
+        const EPSILON: f64 = 0.05;
+        let index = self.starts.partition_point(|&s| s <= time + EPSILON);
+        let index = index.checked_sub(1)?;
+        let end = self.starts[index] + details.segments[index].duration;
+        (time + EPSILON < end).then_some(index)
+    }
+
+    /// Start and end in seconds of the segment with media sequence number `sn`.
+    pub fn segment_times(&self, sn: u64) -> Option<(f64, f64)> {
+        let details = self.details.as_ref()?;
+        let index = usize::try_from(sn.checked_sub(details.media_sequence)?).ok()?;
+        let start = *self.starts.get(index)?;
+        Some((start, start + details.segments.get(index)?.duration))
+    }
+}

@@ -1,0 +1,560 @@
+//! Engine tests against a simulated network and media element, on a simulated clock.
+
+use super::*;
+use std::collections::BTreeMap;
+
+const MASTER: &str = "https://cdn.test/vod/master.m3u8";
+
+fn fmp4(tag: &str) -> Vec<u8> {
+    let mut v = vec![0, 0, 0, 8];
+    v.extend_from_slice(b"moof");
+    v.extend_from_slice(tag.as_bytes());
+    v
+}
+
+fn media_playlist(segments: usize, end_list: bool) -> String {
+    let mut s = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"init.mp4\"\n");
+    for i in 0..segments {
+        s += &format!("#EXTINF:4.0,\nseg_{i:03}.m4s\n");
+    }
+    if end_list {
+        s += "#EXT-X-ENDLIST\n";
+    }
+    s
+}
+
+/// A network answering from a table of URLs, and a media element that plays buffered media.
+struct Sim {
+    engine: Engine,
+    now: f64,
+    /// URL → (status, body).
+    files: BTreeMap<String, (u16, Vec<u8>)>,
+    /// How many times each URL failed with HTTP 500 before succeeding.
+    flaky: BTreeMap<String, u32>,
+    requests: Vec<LoadRequest>,
+    in_flight: VecDeque<LoadRequest>,
+    events: Vec<PlayerEvent>,
+    outputs: Vec<Output>,
+    buffered: Vec<(f64, f64)>,
+    position: f64,
+    playing: bool,
+    ended: bool,
+    /// Bytes per millisecond the network delivers.
+    throughput: f64,
+}
+
+impl Sim {
+    fn new(config: Config) -> Self {
+        let mut files = BTreeMap::new();
+        let master = "#EXTM3U\n\
+            #EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=416x234,CODECS=\"avc1.4d400d,mp4a.40.2\"\nlow/index.m3u8\n\
+            #EXT-X-STREAM-INF:BANDWIDTH=3500000,RESOLUTION=1280x720,CODECS=\"avc1.4d401f,mp4a.40.2\"\nhigh/index.m3u8\n";
+        files.insert(MASTER.to_owned(), (200, master.as_bytes().to_vec()));
+        for rung in ["low", "high"] {
+            let base = format!("https://cdn.test/vod/{rung}/");
+            let pl = media_playlist(15, true);
+            files.insert(format!("{base}index.m3u8"), (200, pl.into_bytes()));
+            files.insert(format!("{base}init.mp4"), (200, fmp4("init")));
+            for i in 0..15 {
+                files.insert(
+                    format!("{base}seg_{i:03}.m4s"),
+                    (200, fmp4(&format!("{rung}{i}"))),
+                );
+            }
+        }
+        Self {
+            engine: Engine::new(config),
+            now: 0.0,
+            files,
+            flaky: BTreeMap::new(),
+            requests: Vec::new(),
+            in_flight: VecDeque::new(),
+            events: Vec::new(),
+            outputs: Vec::new(),
+            buffered: Vec::new(),
+            position: 0.0,
+            playing: true,
+            ended: false,
+            throughput: 1000.0,
+        }
+    }
+
+    fn load(&mut self, url: &str) {
+        self.engine.load(self.now, url, None);
+        self.engine.handle_input(self.now, Input::MediaSourceOpen);
+        self.drain();
+    }
+
+    /// Performs every pending output; appends complete at once.
+    fn drain(&mut self) {
+        while let Some(out) = self.engine.poll_output() {
+            self.outputs.push(out.clone());
+            match out {
+                Output::Load(req) => {
+                    self.requests.push(req.clone());
+                    self.in_flight.push_back(req);
+                }
+                Output::Abort(id) => self.in_flight.retain(|r| r.id != id),
+                Output::Append { track, .. } => self
+                    .engine
+                    .handle_input(self.now, Input::Appended { track }),
+                Output::Remove { track, end, .. } => {
+                    self.buffered = self
+                        .buffered
+                        .iter()
+                        .filter(|r| r.1 > end)
+                        .map(|&(s, e)| (s.max(end), e))
+                        .collect();
+                    self.engine.handle_input(self.now, Input::Removed { track });
+                }
+                Output::Event(PlayerEvent::FragBuffered { start, end, .. }) => {
+                    self.add_buffered(start, end);
+                    self.events.push(PlayerEvent::FragBuffered {
+                        level: 0,
+                        sn: 0,
+                        start,
+                        end,
+                    });
+                }
+                Output::Event(e) => self.events.push(e),
+                Output::Seek(t) => self.seek(t),
+                Output::EndOfStream => self.ended = true,
+                _ => {}
+            }
+        }
+    }
+
+    fn add_buffered(&mut self, start: f64, end: f64) {
+        self.buffered.push((start, end));
+        self.buffered.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut merged: Vec<(f64, f64)> = Vec::new();
+        for (s, e) in self.buffered.drain(..) {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 + 0.01 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        self.buffered = merged;
+    }
+
+    fn seek(&mut self, t: f64) {
+        self.position = t;
+        self.engine
+            .handle_input(self.now, Input::Seeking { position: t });
+        self.drain();
+    }
+
+    /// Answers the oldest in-flight request after its transfer time.
+    fn answer_one(&mut self) -> bool {
+        let Some(req) = self.in_flight.pop_front() else {
+            return false;
+        };
+        let (status, body) = self
+            .files
+            .get(&req.url)
+            .cloned()
+            .unwrap_or((404, b"not found".to_vec()));
+        let fails = self.flaky.get(&req.url).copied().unwrap_or(0);
+        let (status, body) = if fails > 0 {
+            self.flaky.insert(req.url.clone(), fails - 1);
+            (500, b"oops".to_vec())
+        } else {
+            (status, body)
+        };
+        // Pretend segments are 1 MB so the transfer takes simulated time.
+        let size = if req.kind == LoadKind::Segment {
+            1_000_000.0
+        } else {
+            1000.0
+        };
+        self.advance_clock(size / self.throughput);
+        self.engine.handle_input(
+            self.now,
+            Input::LoadComplete {
+                id: req.id,
+                status,
+                data: body,
+                ttfb_ms: 20.0,
+            },
+        );
+        self.drain();
+        true
+    }
+
+    /// Moves time on, playing buffered media and firing due timeouts.
+    fn advance_clock(&mut self, ms: f64) {
+        let end = self.now + ms;
+        while self.now < end {
+            let step = (end - self.now).min(250.0);
+            self.now += step;
+            if self.playing {
+                let limit = self
+                    .buffered
+                    .iter()
+                    .find(|r| r.0 <= self.position + 0.01 && self.position < r.1)
+                    .map_or(self.position, |r| r.1);
+                self.position = (self.position + step / 1000.0).min(limit);
+            }
+            self.engine.handle_input(
+                self.now,
+                Input::Playhead {
+                    position: self.position,
+                    buffered: self.buffered.clone(),
+                },
+            );
+            if let Some(t) = self.engine.poll_timeout()
+                && t <= self.now
+            {
+                self.engine.handle_timeout(self.now);
+            }
+            self.drain();
+        }
+    }
+
+    /// Runs until nothing is in flight and the clock passed `until_ms`.
+    fn run(&mut self, until_ms: f64) {
+        while self.now < until_ms {
+            if !self.answer_one() {
+                self.advance_clock(250.0);
+            }
+        }
+    }
+
+    fn errors(&self) -> Vec<&PlayerError> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                PlayerEvent::Error(err) => Some(err),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn urls(&self, kind: LoadKind) -> Vec<&str> {
+        self.requests
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.url.as_str())
+            .collect()
+    }
+}
+
+#[test]
+fn vod_plays_to_the_end_within_the_buffer_target() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    sim.run(5_000.0);
+    // 30 s forward target with 4 s segments: at most 8 segments ahead of a playhead near 0-5 s.
+    assert!(
+        sim.urls(LoadKind::Segment).len() <= 10,
+        "{:?}",
+        sim.urls(LoadKind::Segment)
+    );
+    assert!(sim.outputs.contains(&Output::SetDuration(60.0)));
+    assert!(sim.outputs.iter().any(|o| matches!(
+        o,
+        Output::AddTrack { track: TrackId::Main, mime } if mime == "video/mp4; codecs=\"avc1.4d400d,mp4a.40.2\""
+    )));
+    sim.run(70_000.0);
+    assert!(sim.ended, "end of stream was signalled");
+    assert!(sim.position >= 59.9, "played to {}", sim.position);
+    let segments = sim.urls(LoadKind::Segment);
+    assert_eq!(segments.len(), 15, "each segment loaded once");
+    assert_eq!(sim.urls(LoadKind::Init).len(), 1);
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+    // Back buffer stays within 30 s (plus a step of eviction).
+    let first = sim.buffered.first().map_or(0.0, |r| r.0);
+    assert!(
+        first >= sim.position - 30.0 - 4.0 - 0.01,
+        "buffer starts at {first}"
+    );
+}
+
+#[test]
+fn manifest_404_is_a_fatal_network_error_and_load_works_again() {
+    let mut sim = Sim::new(Config::default());
+    sim.load("https://cdn.test/missing.m3u8");
+    sim.run(2_000.0);
+    let errors = sim.errors();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].detail, ErrorDetail::ManifestLoadError);
+    assert!(errors[0].fatal);
+    assert!(
+        errors[0].message.contains("HTTP 404"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!(
+        sim.urls(LoadKind::Manifest).len(),
+        1,
+        "a 404 is not retried"
+    );
+
+    sim.load(MASTER);
+    sim.run(10_000.0);
+    assert!(
+        !sim.urls(LoadKind::Segment).is_empty(),
+        "the second load plays"
+    );
+    assert_eq!(sim.errors().len(), 1);
+}
+
+#[test]
+fn a_body_that_is_not_a_playlist_is_a_parsing_error() {
+    let mut sim = Sim::new(Config::default());
+    let url = "https://cdn.test/page.html";
+    sim.files
+        .insert(url.into(), (200, b"<!doctype html><p>hello".to_vec()));
+    sim.load(url);
+    sim.run(1_000.0);
+    let errors = sim.errors();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].detail, ErrorDetail::ManifestParsingError);
+    assert_eq!(errors[0].kind, ErrorKind::Network);
+    assert!(errors[0].fatal);
+}
+
+#[test]
+fn a_segment_that_is_not_media_is_a_fatal_mux_error() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    sim.files.insert(
+        "https://cdn.test/vod/low/seg_001.m4s".into(),
+        (200, b"<html>oops</html>".to_vec()),
+    );
+    sim.load(MASTER);
+    sim.run(20_000.0);
+    let errors = sim.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].detail, ErrorDetail::FragParsingError);
+    assert_eq!(errors[0].kind, ErrorKind::Mux);
+    assert!(errors[0].message.contains("seg_001.m4s"));
+    assert!(
+        sim.in_flight.is_empty(),
+        "nothing loads after a fatal error"
+    );
+}
+
+#[test]
+fn failed_segment_loads_are_retried_with_backoff() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    let url = "https://cdn.test/vod/low/seg_002.m4s".to_owned();
+    sim.flaky.insert(url.clone(), 2);
+    sim.load(MASTER);
+    sim.run(20_000.0);
+    let errors = sim.errors();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .all(|e| !e.fatal && e.detail == ErrorDetail::FragLoadError)
+    );
+    let tries: Vec<_> = sim
+        .requests
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.url == url)
+        .collect();
+    assert_eq!(tries.len(), 3, "two failures, then success");
+    assert_eq!(
+        sim.urls(LoadKind::Segment)
+            .iter()
+            .filter(|u| **u == url)
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn retries_stop_after_the_configured_count() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        max_load_retries: 2,
+        ..Config::default()
+    });
+    sim.flaky
+        .insert("https://cdn.test/vod/low/seg_000.m4s".to_owned(), 100);
+    sim.load(MASTER);
+    sim.run(30_000.0);
+    let errors = sim.errors();
+    assert_eq!(errors.len(), 3);
+    assert!(errors[2].fatal);
+    assert!(!errors[1].fatal);
+}
+
+#[test]
+fn next_level_switches_at_the_next_segment_without_flushing() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        max_buffer_length: 8.0,
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    sim.run(3_000.0);
+    let low_segments = sim.urls(LoadKind::Segment).len();
+    assert!(low_segments >= 2);
+    sim.engine.set_next_level(sim.now, Some(1));
+    sim.drain();
+    sim.run(20_000.0);
+    let segments = sim.urls(LoadKind::Segment);
+    assert!(
+        segments[low_segments..]
+            .iter()
+            .all(|u| u.contains("/high/")),
+        "{segments:?}"
+    );
+    assert!(
+        sim.urls(LoadKind::Init)
+            .contains(&"https://cdn.test/vod/high/init.mp4")
+    );
+    assert!(
+        sim.events
+            .contains(&PlayerEvent::LevelSwitching { level: 1 })
+    );
+    assert!(
+        !sim.outputs
+            .iter()
+            .any(|o| matches!(o, Output::Remove { start, .. } if *start > 0.0))
+    );
+    // Segment numbers continue: the first high segment follows the last low one.
+    let first_high = &segments[low_segments];
+    assert!(
+        first_high.ends_with(&format!("seg_{low_segments:03}.m4s")),
+        "{first_high}"
+    );
+}
+
+#[test]
+fn seeking_outside_the_buffer_aborts_and_loads_from_the_target() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    sim.answer_one(); // master
+    sim.answer_one(); // playlist
+    sim.answer_one(); // init
+    sim.answer_one(); // segment 0
+    assert_eq!(sim.in_flight.len(), 1, "segment 1 in flight");
+    let stale = sim.in_flight[0].id;
+    sim.seek(45.0);
+    assert!(sim.outputs.contains(&Output::Abort(stale)));
+    assert!(sim.in_flight.iter().all(|r| r.id != stale));
+    assert_eq!(
+        sim.in_flight.back().map(|r| r.url.as_str()),
+        Some("https://cdn.test/vod/low/seg_011.m4s")
+    );
+    sim.run(30_000.0);
+    assert!(sim.position > 50.0, "played on from 45 s: {}", sim.position);
+}
+
+#[test]
+fn start_position_seeks_once_media_is_buffered() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    sim.engine.load(0.0, MASTER, Some(30.0));
+    sim.engine.handle_input(0.0, Input::MediaSourceOpen);
+    sim.drain();
+    sim.run(3_000.0);
+    assert_eq!(
+        sim.urls(LoadKind::Segment).first().copied(),
+        Some("https://cdn.test/vod/low/seg_007.m4s")
+    );
+    assert!(sim.outputs.contains(&Output::Seek(30.0)));
+}
+
+#[test]
+fn a_media_playlist_url_plays_as_a_single_level() {
+    let mut sim = Sim::new(Config::default());
+    sim.load("https://cdn.test/vod/high/index.m3u8");
+    sim.run(70_000.0);
+    assert!(sim.ended);
+    assert_eq!(sim.engine.levels().len(), 1);
+    assert!(sim.outputs.iter().any(|o| matches!(
+        o,
+        Output::AddTrack { mime, .. } if mime.contains("avc1")
+    )));
+}
+
+#[test]
+fn live_playlists_are_reloaded_at_the_target_duration() {
+    let mut sim = Sim::new(Config::default());
+    let url = "https://cdn.test/live/index.m3u8";
+    sim.files
+        .insert(url.into(), (200, media_playlist(3, false).into_bytes()));
+    sim.files
+        .insert("https://cdn.test/live/init.mp4".into(), (200, fmp4("init")));
+    for i in 0..3 {
+        let seg = format!("https://cdn.test/live/seg_{i:03}.m4s");
+        sim.files.insert(seg, (200, fmp4("live")));
+    }
+    sim.load(url);
+    sim.run(9_500.0);
+    let reloads = sim.urls(LoadKind::Playlist).len();
+    assert!(reloads >= 2, "reloaded {reloads} times in 9.5 s");
+    assert!(!sim.ended, "a live stream does not end");
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+}
+
+#[test]
+fn a_segment_load_that_would_drain_the_buffer_is_abandoned_for_a_lower_level() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(1),
+        initial_bandwidth_estimate: 20e6,
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    for _ in 0..4 {
+        sim.answer_one(); // master, high playlist, init, segment 0
+    }
+    let stalled = sim.in_flight.pop_front().expect("segment 1 in flight");
+    assert!(
+        stalled.url.ends_with("/high/seg_001.m4s"),
+        "{}",
+        stalled.url
+    );
+    // The link collapses: 20 kB arrive in 2.5 s while only ~4 s are buffered.
+    let started = sim.now;
+    for step in 1..=25 {
+        sim.now = started + f64::from(step) * 100.0;
+        sim.engine.handle_input(
+            sim.now,
+            Input::LoadProgress {
+                id: stalled.id,
+                loaded_bytes: 800 * u64::from(step as u32),
+                total_bytes: Some(1_750_000),
+                ttfb_ms: 80.0,
+            },
+        );
+        sim.drain();
+        if sim.outputs.contains(&Output::Abort(stalled.id)) {
+            break;
+        }
+    }
+    assert!(
+        sim.outputs.contains(&Output::Abort(stalled.id)),
+        "the slow load was abandoned"
+    );
+    assert!(
+        sim.events
+            .contains(&PlayerEvent::FragLoadEmergencyAborted { level: 1, to: 0 })
+    );
+    let next = sim.requests.last().expect("a replacement load");
+    assert!(next.url.contains("/low/"), "{}", next.url);
+    // The same stretch of time is loaded from the lower level once its playlist is there.
+    sim.run(sim.now + 5_000.0);
+    assert!(
+        sim.urls(LoadKind::Segment)
+            .contains(&"https://cdn.test/vod/low/seg_001.m4s")
+    );
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the browser side: the sdk as the npm package folder sdk/pkg (wasm-bindgen + wasm-opt)
+# and the demo into demo/dist. Usage: build.sh [sdk|demo|all] (default all).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+what="${1:-all}"
+WASM_DIR="target/wasm32-unknown-unknown/wasm-release"
+
+build_wasm() { # package, wasm file name, out dir
+    cargo build --quiet --profile wasm-release --target wasm32-unknown-unknown -p "$1"
+    wasm-bindgen --target web --out-dir "$3" --out-name "${2%.wasm}" "$WASM_DIR/$2"
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        "$3/${2%.wasm}_bg.wasm" -o "$3/${2%.wasm}_bg.wasm"
+}
+
+if [[ "$what" == sdk || "$what" == all ]]; then
+    step "building the sdk (sdk/pkg)"
+    build_wasm flodrama-sdk flodrama_player.wasm sdk/pkg
+    cp sdk/package.json.in sdk/pkg/package.json
+fi
+if [[ "$what" == demo || "$what" == all ]]; then
+    step "building the demo (demo/dist)"
+    build_wasm flodrama-demo flodrama-demo.wasm demo/dist
+    cp demo/index.html demo/dist/index.html
+fi

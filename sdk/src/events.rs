@@ -1,0 +1,111 @@
+//! Engine events as JS objects, named as in hls.js.
+
+use crate::js::ObjectBuilder;
+use player_core::engine::{LevelSummary, PlayerError, PlayerEvent};
+use wasm_bindgen::JsValue;
+
+/// The JS event name and payload of `event`.
+pub fn to_js(event: &PlayerEvent) -> (&'static str, JsValue) {
+    match event {
+        PlayerEvent::ManifestLoading { url } => (
+            "manifestLoading",
+            ObjectBuilder::new().set("url", url.as_str()).build(),
+        ),
+        PlayerEvent::ManifestParsed { levels } => (
+            "manifestParsed",
+            ObjectBuilder::new()
+                .set("levels", levels_to_js(levels))
+                .build(),
+        ),
+        PlayerEvent::LevelLoaded {
+            level,
+            vod,
+            duration,
+            segments,
+        } => (
+            "levelLoaded",
+            ObjectBuilder::new()
+                .set("level", *level as u32)
+                .set("live", !vod)
+                .set("duration", *duration)
+                .set("segments", *segments as u32)
+                .build(),
+        ),
+        PlayerEvent::LevelSwitching { level } => (
+            "levelSwitching",
+            ObjectBuilder::new().set("level", *level as u32).build(),
+        ),
+        PlayerEvent::LevelSwitched { level } => (
+            "levelSwitched",
+            ObjectBuilder::new().set("level", *level as u32).build(),
+        ),
+        PlayerEvent::FragLoaded {
+            level,
+            sn,
+            bytes,
+            load_ms,
+        } => (
+            "fragLoaded",
+            ObjectBuilder::new()
+                .set("level", *level as u32)
+                .set("sn", *sn as f64)
+                .set("bytes", *bytes as f64)
+                .set("loadMs", *load_ms)
+                .build(),
+        ),
+        PlayerEvent::FragBuffered {
+            level,
+            sn,
+            start,
+            end,
+        } => (
+            "fragBuffered",
+            ObjectBuilder::new()
+                .set("level", *level as u32)
+                .set("sn", *sn as f64)
+                .set("start", *start)
+                .set("end", *end)
+                .build(),
+        ),
+        PlayerEvent::FragLoadEmergencyAborted { level, to } => (
+            "fragLoadEmergencyAborted",
+            ObjectBuilder::new()
+                .set("level", *level as u32)
+                .set("to", *to as u32)
+                .build(),
+        ),
+        PlayerEvent::BufferEos => ("bufferEos", ObjectBuilder::new().build()),
+        PlayerEvent::Error(e) => ("error", error_to_js(e)),
+    }
+}
+
+/// `{type, details, fatal, message, url}`, the shape of hls.js error events.
+pub fn error_to_js(e: &PlayerError) -> JsValue {
+    let b = ObjectBuilder::new()
+        .set("type", e.kind.as_str())
+        .set("details", e.detail.as_str())
+        .set("fatal", e.fatal)
+        .set("message", e.message.as_str());
+    match &e.url {
+        Some(url) => b.set("url", url.as_str()),
+        None => b.set("url", JsValue::NULL),
+    }
+    .build()
+}
+
+/// The levels as an array of `{bitrate, width, height, codecs, url}`.
+pub fn levels_to_js(levels: &[LevelSummary]) -> JsValue {
+    levels
+        .iter()
+        .map(|l| {
+            ObjectBuilder::new()
+                .set("bitrate", l.bitrate as f64)
+                .set("width", l.width)
+                .set("height", l.height)
+                .set("codecs", l.codecs.as_str())
+                .set("url", l.url.as_str())
+                .build()
+        })
+        .collect::<js_sys::Array>()
+        .into()
+}

@@ -1,0 +1,589 @@
+//! `Player`: owns the engine and carries out its commands with fetch, MSE and timers.
+
+use crate::config::engine_config;
+use crate::events::{error_to_js, levels_to_js, to_js};
+use crate::js::{self, now_ms};
+use crate::mse::{Mse, Op, message_of};
+use gloo_timers::callback::{Interval, Timeout};
+use js_sys::{Reflect, Uint8Array};
+use player_core::engine::{
+    Engine, ErrorDetail, ErrorKind, Input, LoadRequest, Output, PlayerError,
+};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{
+    AbortController, Event, Headers, HtmlVideoElement, ReadableStreamDefaultReader, RequestInit,
+    Response,
+};
+
+/// How often the playhead is sampled besides `timeupdate`, milliseconds.
+const PLAYHEAD_SAMPLE_MS: u32 = 250;
+
+/// Least time between two progress reports of one load, milliseconds.
+const PROGRESS_MS: f64 = 100.0;
+
+/// Largest body accepted for any load (playlists, keys, segments), bytes.
+const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
+
+type Shared = Rc<RefCell<Inner>>;
+type Handler = Closure<dyn FnMut(Event)>;
+
+struct Inner {
+    engine: Engine,
+    video: HtmlVideoElement,
+    mse: Option<Mse>,
+    fetches: HashMap<u64, AbortController>,
+    timer: Option<(f64, Timeout)>,
+    listeners: HashMap<String, Vec<js_sys::Function>>,
+    /// JS events waiting to be dispatched once the state is no longer borrowed.
+    outbox: Vec<(&'static str, JsValue)>,
+    video_handlers: Vec<(&'static str, Handler)>,
+    sampler: Option<Interval>,
+    destroyed: bool,
+}
+
+/// An HLS player bound to one `<video>` element.
+#[wasm_bindgen]
+pub struct Player {
+    shared: Shared,
+}
+
+#[wasm_bindgen]
+impl Player {
+    /// `new Player(video, config?)`. Throws when `video` is not an HTMLVideoElement or the
+    /// config has a wrongly typed field.
+    #[wasm_bindgen(constructor)]
+    pub fn new(video: JsValue, config: JsValue) -> Result<Player, JsValue> {
+        let video: HtmlVideoElement = video.dyn_into().map_err(|v| {
+            js::error(&format!(
+                "Player needs an HTMLVideoElement, got {}",
+                js::describe(&v)
+            ))
+        })?;
+        let engine = Engine::new(engine_config(&config)?);
+        let shared = Rc::new(RefCell::new(Inner {
+            engine,
+            video: video.clone(),
+            mse: None,
+            fetches: HashMap::new(),
+            timer: None,
+            listeners: HashMap::new(),
+            outbox: Vec::new(),
+            video_handlers: Vec::new(),
+            sampler: None,
+            destroyed: false,
+        }));
+        let weak = Rc::downgrade(&shared);
+        let mut handlers = Vec::new();
+        for name in ["timeupdate", "seeking"] {
+            let seeking = name == "seeking";
+            let handler = event_handler(&weak, move |inner, _| {
+                let position = inner.video.current_time();
+                let input = if seeking {
+                    Input::Seeking { position }
+                } else {
+                    inner.playhead()
+                };
+                inner.engine.handle_input(now_ms(), input);
+            });
+            video
+                .add_event_listener_with_callback(name, handler.as_ref().unchecked_ref())
+                .map_err(|e| js::error(&message_of(&e)))?;
+            handlers.push((name, handler));
+        }
+        let sampler_weak = weak.clone();
+        let sampler = Interval::new(PLAYHEAD_SAMPLE_MS, move || {
+            with_inner(&sampler_weak, |inner| {
+                let input = inner.playhead();
+                inner.engine.handle_input(now_ms(), input);
+            });
+        });
+        {
+            let mut inner = shared.borrow_mut();
+            inner.video_handlers = handlers;
+            inner.sampler = Some(sampler);
+        }
+        Ok(Player { shared })
+    }
+
+    /// Loads and plays `url`, a multivariant or media playlist (relative URLs resolve against
+    /// the page). Replaces whatever was loaded before.
+    pub fn load(&self, url: JsValue) -> Result<(), JsValue> {
+        let url = url.as_string().ok_or_else(|| {
+            js::error(&format!(
+                "load() needs a URL string, got {}",
+                js::describe(&url)
+            ))
+        })?;
+        let absolute = web_sys::Url::new_with_base(&url, &base_uri())
+            .map_err(|_| js::error(&format!("load(): {url:?} is not a valid URL")))?
+            .href();
+        {
+            let mut inner = self.live()?;
+            inner.abort_all();
+            inner.mse = None;
+            let weak = Rc::downgrade(&self.shared);
+            let on_open = event_handler(&weak, |inner, _| {
+                inner.engine.handle_input(now_ms(), Input::MediaSourceOpen);
+            });
+            match Mse::new(on_open) {
+                Ok(mse) => {
+                    inner.video.set_src(&mse.object_url);
+                    inner.mse = Some(mse);
+                }
+                Err(message) => inner.outbox.push(fatal(ErrorDetail::InvalidState, message)),
+            }
+            inner.engine.load(now_ms(), &absolute, None);
+        }
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// Starts playback; resolves when the browser allows it.
+    pub fn play(&self) -> Result<js_sys::Promise, JsValue> {
+        let inner = self.live()?;
+        inner.video.play()
+    }
+
+    /// Pauses playback.
+    pub fn pause(&self) -> Result<(), JsValue> {
+        let inner = self.live()?;
+        inner.video.pause()
+    }
+
+    /// Moves the playhead to `position` seconds.
+    pub fn seek(&self, position: JsValue) -> Result<(), JsValue> {
+        let t = position
+            .as_f64()
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .ok_or_else(|| {
+                js::error(&format!(
+                    "seek() needs a non-negative number of seconds, got {}",
+                    js::describe(&position)
+                ))
+            })?;
+        self.live()?.video.set_current_time(t);
+        Ok(())
+    }
+
+    /// The levels of the loaded title: `[{bitrate, width, height, codecs, url}]`.
+    #[wasm_bindgen(getter)]
+    pub fn levels(&self) -> Result<JsValue, JsValue> {
+        Ok(levels_to_js(&self.live()?.engine.levels()))
+    }
+
+    /// Level of the segments being loaded, -1 before any.
+    #[wasm_bindgen(getter, js_name = currentLevel)]
+    pub fn current_level(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.current_level().map_or(-1, |l| l as i32))
+    }
+
+    /// Plays `level` from the next segment on without flushing; -1 returns to automatic.
+    #[wasm_bindgen(setter, js_name = nextLevel)]
+    pub fn set_next_level(&self, level: JsValue) -> Result<(), JsValue> {
+        let n = level.as_f64().filter(|n| n.fract() == 0.0).ok_or_else(|| {
+            js::error(&format!(
+                "nextLevel must be an integer, got {}",
+                js::describe(&level)
+            ))
+        })?;
+        {
+            let mut inner = self.live()?;
+            let level = (n >= 0.0).then_some(n as usize);
+            inner.engine.set_next_level(now_ms(), level);
+        }
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// Whether ABR picks the level.
+    #[wasm_bindgen(getter, js_name = autoLevelEnabled)]
+    pub fn auto_level_enabled(&self) -> Result<bool, JsValue> {
+        Ok(self.live()?.engine.auto_level())
+    }
+
+    /// Bandwidth estimate in bits per second.
+    #[wasm_bindgen(getter, js_name = bandwidthEstimate)]
+    pub fn bandwidth_estimate(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.bandwidth_estimate())
+    }
+
+    /// Calls `callback(payload)` on every event named `name`.
+    pub fn on(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        let callback: js_sys::Function = callback.dyn_into().map_err(|v| {
+            js::error(&format!(
+                "on({name:?}, callback) needs a function, got {}",
+                js::describe(&v)
+            ))
+        })?;
+        let mut inner = self.live()?;
+        inner
+            .listeners
+            .entry(name.to_owned())
+            .or_default()
+            .push(callback);
+        Ok(())
+    }
+
+    /// Removes a callback added with `on`.
+    pub fn off(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        let mut inner = self.live()?;
+        if let Some(list) = inner.listeners.get_mut(name) {
+            list.retain(|f| JsValue::from(f.clone()) != callback);
+        }
+        Ok(())
+    }
+
+    /// Stops loading, detaches from the video element and releases everything. Any later call
+    /// throws.
+    pub fn destroy(&self) {
+        let Ok(mut inner) = self.shared.try_borrow_mut() else {
+            return;
+        };
+        if inner.destroyed {
+            return;
+        }
+        inner.destroyed = true;
+        inner.abort_all();
+        inner.timer = None;
+        inner.sampler = None;
+        for (name, handler) in std::mem::take(&mut inner.video_handlers) {
+            let _ = inner
+                .video
+                .remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+        }
+        if inner.mse.take().is_some() {
+            let _ = inner.video.remove_attribute("src");
+            inner.video.load();
+        }
+        inner.listeners.clear();
+    }
+}
+
+impl Player {
+    fn live(&self) -> Result<std::cell::RefMut<'_, Inner>, JsValue> {
+        let inner = self
+            .shared
+            .try_borrow_mut()
+            .map_err(|_| js::error("Player is busy: called from inside its own callback"))?;
+        if inner.destroyed {
+            return Err(js::error("Player was destroyed; create a new one"));
+        }
+        Ok(inner)
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        self.destroy();
+    }
+}
+
+impl Inner {
+    fn playhead(&self) -> Input {
+        let ranges = self.video.buffered();
+        let buffered = (0..ranges.length())
+            .filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?)))
+            .collect();
+        Input::Playhead {
+            position: self.video.current_time(),
+            buffered,
+        }
+    }
+
+    fn abort_all(&mut self) {
+        for (_, controller) in self.fetches.drain() {
+            controller.abort();
+        }
+    }
+
+    /// Performs every command the engine has, feeding immediate results back.
+    fn perform_all(&mut self, shared: &Weak<RefCell<Inner>>) {
+        while let Some(output) = self.engine.poll_output() {
+            let inputs = self.perform(output, shared);
+            for input in inputs {
+                self.engine.handle_input(now_ms(), input);
+            }
+        }
+        self.arm_timer(shared);
+    }
+
+    fn perform(&mut self, output: Output, shared: &Weak<RefCell<Inner>>) -> Vec<Input> {
+        match output {
+            Output::Load(req) => self.start_load(req, shared),
+            Output::Abort(id) => {
+                if let Some(c) = self.fetches.remove(&id) {
+                    c.abort();
+                }
+                Vec::new()
+            }
+            Output::AddTrack { track, mime } => {
+                let on_update_end = event_handler(shared, |inner, _| {
+                    let inputs = inner.mse.as_mut().map(Mse::on_update_end);
+                    for input in inputs.into_iter().flatten() {
+                        inner.engine.handle_input(now_ms(), input);
+                    }
+                });
+                let on_error = event_handler(shared, |inner, _| {
+                    if let Some(mse) = inner.mse.as_mut() {
+                        mse.on_error();
+                    }
+                });
+                let added = match self.mse.as_mut() {
+                    Some(mse) => mse.add_track(track, &mime, on_update_end, on_error),
+                    None => Err("no MediaSource is attached".into()),
+                };
+                match added {
+                    Ok(()) => Vec::new(),
+                    Err(message) => vec![Input::AddTrackFailed { track, message }],
+                }
+            }
+            Output::Append { track, data } => self.queue(Op::Append(track, data)),
+            Output::Remove { track, start, end } => self.queue(Op::Remove(track, start, end)),
+            Output::SetDuration(d) => self.queue(Op::Duration(d)),
+            Output::EndOfStream => self.queue(Op::EndOfStream),
+            Output::Seek(t) => {
+                self.video.set_current_time(t);
+                Vec::new()
+            }
+            Output::Event(event) => {
+                self.outbox.push(to_js(&event));
+                Vec::new()
+            }
+        }
+    }
+
+    fn queue(&mut self, op: Op) -> Vec<Input> {
+        match self.mse.as_mut() {
+            Some(mse) => mse.push(op),
+            None => Vec::new(),
+        }
+    }
+
+    fn start_load(&mut self, req: LoadRequest, shared: &Weak<RefCell<Inner>>) -> Vec<Input> {
+        let id = req.id;
+        let started = match begin_fetch(&req) {
+            Ok(started) => started,
+            Err(message) => return vec![Input::LoadFailed { id, message }],
+        };
+        let (controller, promise) = started;
+        self.fetches.insert(id, controller);
+        let weak = shared.clone();
+        let t0 = now_ms();
+        spawn_local(async move {
+            let input = finish_fetch(id, promise, t0, weak.clone()).await;
+            with_inner(&weak, |inner| {
+                if inner.fetches.remove(&id).is_some() {
+                    inner.engine.handle_input(now_ms(), input);
+                }
+            });
+        });
+        Vec::new()
+    }
+
+    fn arm_timer(&mut self, shared: &Weak<RefCell<Inner>>) {
+        let Some(at) = self.engine.poll_timeout() else {
+            self.timer = None;
+            return;
+        };
+        if self.timer.as_ref().is_some_and(|(armed, _)| *armed == at) {
+            return;
+        }
+        let delay = (at - now_ms()).clamp(0.0, f64::from(u32::MAX)) as u32;
+        let weak = shared.clone();
+        let timeout = Timeout::new(delay, move || {
+            with_inner(&weak, |inner| {
+                inner.timer = None;
+                inner.engine.handle_timeout(now_ms());
+            });
+        });
+        self.timer = Some((at, timeout));
+    }
+}
+
+/// Starts a fetch of `req`, with its byte range and an AbortController.
+fn begin_fetch(req: &LoadRequest) -> Result<(AbortController, js_sys::Promise), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let controller = AbortController::new().map_err(|e| message_of(&e))?;
+    let init = RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
+    if let Some(range) = req.range {
+        let headers = Headers::new().map_err(|e| message_of(&e))?;
+        let value = format!("bytes={}-{}", range.offset, range.last_byte());
+        headers.set("Range", &value).map_err(|e| message_of(&e))?;
+        init.set_headers(&headers);
+    }
+    let promise = window.fetch_with_str_and_init(&req.url, &init);
+    Ok((controller, promise))
+}
+
+/// Awaits the response, then reads its body chunk by chunk, reporting progress to the engine
+/// (which may abandon the load) at most every [`PROGRESS_MS`].
+async fn finish_fetch(
+    id: u64,
+    promise: js_sys::Promise,
+    t0: f64,
+    weak: Weak<RefCell<Inner>>,
+) -> Input {
+    let failed = |e: JsValue| Input::LoadFailed {
+        id,
+        message: message_of(&e),
+    };
+    let response: Response = match JsFuture::from(promise).await {
+        Ok(r) => r.unchecked_into(),
+        Err(e) => return failed(e),
+    };
+    let ttfb_ms = now_ms() - t0;
+    let status = response.status();
+    let total_bytes = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok());
+    if total_bytes.is_some_and(|t| t > MAX_BODY_BYTES) {
+        return Input::LoadFailed {
+            id,
+            message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        };
+    }
+    let Some(body) = response.body() else {
+        return Input::LoadComplete {
+            id,
+            status,
+            data: Vec::new(),
+            ttfb_ms,
+        };
+    };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let capacity = total_bytes.unwrap_or(0).min(MAX_BODY_BYTES) as usize;
+    let mut data = Vec::with_capacity(capacity);
+    let mut reported = now_ms();
+    loop {
+        let chunk = match JsFuture::from(reader.read()).await {
+            Ok(c) => c,
+            Err(e) => return failed(e),
+        };
+        if Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            == Some(true)
+        {
+            break;
+        }
+        let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
+            break;
+        };
+        let bytes: Uint8Array = value.unchecked_into();
+        let start = data.len();
+        let len = bytes.length() as usize;
+        if (start + len) as u64 > MAX_BODY_BYTES {
+            let _ = reader.cancel();
+            return Input::LoadFailed {
+                id,
+                message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            };
+        }
+        data.resize(start + len, 0);
+        bytes.copy_to(&mut data[start..]);
+        let now = now_ms();
+        if now - reported >= PROGRESS_MS {
+            reported = now;
+            let loaded_bytes = data.len() as u64;
+            let mut aborted = true;
+            with_inner(&weak, |inner| {
+                if inner.fetches.contains_key(&id) {
+                    aborted = false;
+                    let progress = Input::LoadProgress {
+                        id,
+                        loaded_bytes,
+                        total_bytes,
+                        ttfb_ms,
+                    };
+                    inner.engine.handle_input(now, progress);
+                }
+            });
+            if aborted {
+                let _ = reader.cancel();
+                return failed(JsValue::from_str("aborted"));
+            }
+        }
+    }
+    Input::LoadComplete {
+        id,
+        status,
+        data,
+        ttfb_ms,
+    }
+}
+
+fn fatal(detail: ErrorDetail, message: String) -> (&'static str, JsValue) {
+    let e = PlayerError {
+        kind: ErrorKind::Media,
+        detail,
+        fatal: true,
+        message,
+        url: None,
+    };
+    ("error", error_to_js(&e))
+}
+
+fn base_uri() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .unwrap_or_default()
+}
+
+/// A DOM event handler that runs `f` on the player state, then drives the engine.
+fn event_handler(weak: &Weak<RefCell<Inner>>, f: impl Fn(&mut Inner, &Event) + 'static) -> Handler {
+    let weak = weak.clone();
+    Closure::new(move |event: Event| with_inner(&weak, |inner| f(inner, &event)))
+}
+
+/// Runs `f` on the live player state, then performs the engine's commands and dispatches events.
+fn with_inner(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
+    let Some(shared) = weak.upgrade() else {
+        return;
+    };
+    {
+        let Ok(mut inner) = shared.try_borrow_mut() else {
+            return;
+        };
+        if inner.destroyed {
+            return;
+        }
+        f(&mut inner);
+    }
+    drive(&shared);
+}
+
+/// Performs the engine's commands, then calls listeners with the state released, so a listener
+/// may call back into the player.
+fn drive(shared: &Shared) {
+    let events = {
+        let Ok(mut inner) = shared.try_borrow_mut() else {
+            return;
+        };
+        if inner.destroyed {
+            return;
+        }
+        inner.perform_all(&Rc::downgrade(shared));
+        std::mem::take(&mut inner.outbox)
+    };
+    for (name, payload) in events {
+        let listeners = match shared.try_borrow() {
+            Ok(inner) => inner.listeners.get(name).cloned().unwrap_or_default(),
+            Err(_) => return,
+        };
+        for listener in listeners {
+            if let Err(e) = listener.call1(&JsValue::NULL, &payload) {
+                web_sys::console::error_2(&JsValue::from_str("FloDrama listener threw"), &e);
+            }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Command line and environment configuration.
+//!
+//! Paths given on the command line are relative to the working directory; `--root` locates the
+//! built front-ends (`demo/dist`, `www/dist`, `sdk/pkg`) inside the repository.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use axum::http::HeaderValue;
+use clap::{Args, Parser, Subcommand};
+
+/// `flodrama-server [serve|prepare-media] [OPTIONS]`.
+#[derive(Debug, Parser)]
+#[command(name = "flodrama-server", version, about)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub options: Options,
+}
+
+/// The sub-commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Prepare the test media if needed, then serve HTTP until SIGINT or SIGTERM.
+    Serve,
+    /// Generate the test media under `<data-dir>/media` (skipped when up to date), then exit.
+    PrepareMedia,
+}
+
+/// Options accepted before or after the sub-command.
+#[derive(Debug, Clone, Args)]
+pub struct Options {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
+    pub host: String,
+    /// Port to listen on; 0 picks a free port (read it from the `listening on` line).
+    #[arg(long, env = "PORT", default_value_t = 8080, global = true)]
+    pub port: u16,
+    /// Folder for generated media and server state.
+    #[arg(long, env = "DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// Repository root, where `demo/dist`, `www/dist` and `sdk/pkg` are looked for.
+    #[arg(long, default_value = ".", global = true)]
+    pub root: PathBuf,
+    /// Extra static folder as `PREFIX=DIR`, e.g. `/test-pages=tests/pages` (repeatable).
+    #[arg(long = "mount", value_name = "PREFIX=DIR", global = true)]
+    pub mounts: Vec<Mount>,
+    /// Origin allowed by CORS (repeatable); any origin when none is given.
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = parse_origin, global = true)]
+    pub cors_origins: Vec<HeaderValue>,
+    /// Do not generate missing test media when serving.
+    #[arg(long, global = true)]
+    pub no_prepare: bool,
+}
+
+impl Cli {
+    /// The sub-command, `serve` when none was given.
+    pub fn command(&self) -> Command {
+        self.command.unwrap_or(Command::Serve)
+    }
+}
+
+/// A static folder served under a URL prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// URL prefix without a trailing slash (`""` for the site root).
+    pub prefix: String,
+    /// Folder whose files are served.
+    pub dir: PathBuf,
+}
+
+/// Why a `--mount` argument was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MountError {
+    /// No `=` between prefix and folder.
+    #[error("expected PREFIX=DIR, got {0:?}")]
+    MissingEquals(String),
+    /// The prefix does not start with `/`.
+    #[error("mount prefix {0:?} must start with '/'")]
+    NotAbsolute(String),
+    /// The prefix has characters the router treats specially, or dot segments.
+    #[error(
+        "mount prefix {0:?} may only hold letters, digits and '/-_.~' without '.' or '..' segments"
+    )]
+    BadPrefix(String),
+    /// The folder is empty.
+    #[error("mount folder for {0:?} is empty")]
+    EmptyDir(String),
+}
+
+impl FromStr for Mount {
+    type Err = MountError;
+
+    fn from_str(arg: &str) -> Result<Self, Self::Err> {
+        let (prefix, dir) = arg
+            .split_once('=')
+            .ok_or_else(|| MountError::MissingEquals(arg.to_owned()))?;
+        Ok(Mount {
+            prefix: normalize_prefix(prefix)?,
+            dir: if dir.is_empty() {
+                return Err(MountError::EmptyDir(prefix.to_owned()));
+            } else {
+                PathBuf::from(dir)
+            },
+        })
+    }
+}
+
+/// Parses an origin such as `https://example.com` for `--cors-origin`.
+fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
+    let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+        && !origin.trim_end_matches('/').ends_with(':');
+    if !valid {
+        return Err(format!("{origin:?} is not an http(s) origin"));
+    }
+    HeaderValue::from_str(origin.trim_end_matches('/')).map_err(|e| format!("{origin:?}: {e}"))
+}
+
+/// Checks a URL prefix and strips its trailing slashes (`/` becomes `""`).
+pub fn normalize_prefix(prefix: &str) -> Result<String, MountError> {
+    if !prefix.starts_with('/') {
+        return Err(MountError::NotAbsolute(prefix.to_owned()));
+    }
+    let trimmed = prefix.trim_end_matches('/');
+    let chars_ok = trimmed
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c));
+    let segments_ok = trimmed
+        .split('/')
+        .skip(1)
+        .all(|s| !s.is_empty() && s != "." && s != "..");
+    if !chars_ok || !segments_ok {
+        return Err(MountError::BadPrefix(prefix.to_owned()));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The resolved configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Host name or address to bind.
+    pub host: String,
+    /// Port to bind; 0 for any free port.
+    pub port: u16,
+    /// Folder for generated media and state.
+    pub data_dir: PathBuf,
+    /// Static folders by URL prefix; later entries win over earlier ones with the same prefix.
+    pub mounts: Vec<Mount>,
+    /// Allowed CORS origins; empty means any origin.
+    pub cors_origins: Vec<HeaderValue>,
+    /// Generate missing media when serving.
+    pub prepare_media: bool,
+}
+
+impl Config {
+    /// Builds the configuration from parsed options: the built-in static folders first, then
+    /// the `--mount` ones, which may replace a built-in prefix.
+    pub fn from_options(options: &Options) -> Config {
+        let root = &options.root;
+        let data_dir = options.data_dir.clone();
+        let mut mounts = vec![
+            mount("", root.join("demo/dist")),
+            mount("/www", root.join("www/dist")),
+            mount("/sdk", root.join("sdk/pkg")),
+            mount("/media", media_dir(&data_dir)),
+        ];
+        mounts.extend(options.mounts.iter().cloned());
+        Config {
+            host: options.host.clone(),
+            port: options.port,
+            data_dir,
+            mounts,
+            cors_origins: options.cors_origins.clone(),
+            prepare_media: !options.no_prepare,
+        }
+    }
+
+    /// A configuration for tests: loopback, any port, the given mounts only.
+    pub fn for_mounts(data_dir: &Path, mounts: Vec<Mount>) -> Config {
+        Config {
+            host: "127.0.0.1".to_owned(),
+            port: 0,
+            data_dir: data_dir.to_owned(),
+            mounts,
+            cors_origins: Vec::new(),
+            prepare_media: false,
+        }
+    }
+
+    /// `<data-dir>/media`, served under `/media/`.
+    pub fn media_dir(&self) -> PathBuf {
+        media_dir(&self.data_dir)
+    }
+
+    /// The address to bind, resolving host names.
+    pub async fn resolve_addr(&self) -> std::io::Result<SocketAddr> {
+        tokio::net::lookup_host((self.host.as_str(), self.port))
+            .await?
+            .next()
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("host {:?} resolves to no address", self.host),
+                )
+            })
+    }
+}
+
+fn mount(prefix: &str, dir: PathBuf) -> Mount {
+    Mount {
+        prefix: prefix.to_owned(),
+        dir,
+    }
+}
+
+fn media_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("media")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mount_parses_prefix_and_dir() {
+        let m: Mount = "/test-pages/=tests/pages".parse().unwrap();
+        assert_eq!(m.prefix, "/test-pages");
+        assert_eq!(m.dir, PathBuf::from("tests/pages"));
+        let root: Mount = "/=site".parse().unwrap();
+        assert_eq!(root.prefix, "");
+    }
+
+    #[test]
+    fn mount_refuses_bad_prefixes() {
+        assert_eq!(
+            "x".parse::<Mount>(),
+            Err(MountError::MissingEquals("x".into()))
+        );
+        assert_eq!(
+            "pages=d".parse::<Mount>(),
+            Err(MountError::NotAbsolute("pages".into()))
+        );
+        for bad in ["/a/../b=d", "/{x}=d", "/a//b=d", "/*rest=d"] {
+            assert!(
+                matches!(bad.parse::<Mount>(), Err(MountError::BadPrefix(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            "/p=".parse::<Mount>(),
+            Err(MountError::EmptyDir("/p".into()))
+        );
+    }
+
+    #[test]
+    fn cli_defaults_and_global_options() {
+        let cli = Cli::try_parse_from(["flodrama-server"]).unwrap();
+        assert_eq!(cli.command(), Command::Serve);
+        let cli = Cli::try_parse_from([
+            "flodrama-server",
+            "prepare-media",
+            "--data-dir",
+            "/tmp/x",
+            "--mount",
+            "/a=b",
+            "--mount",
+            "/media=m",
+        ])
+        .unwrap();
+        assert_eq!(cli.command(), Command::PrepareMedia);
+        let config = Config::from_options(&cli.options);
+        assert_eq!(config.media_dir(), PathBuf::from("/tmp/x/media"));
+        let prefixes: Vec<_> = config.mounts.iter().map(|m| m.prefix.as_str()).collect();
+        assert_eq!(prefixes, ["", "/www", "/sdk", "/media", "/a", "/media"]);
+    }
+}
