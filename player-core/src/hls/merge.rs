@@ -83,10 +83,9 @@ impl MediaPlaylist {
                 report.added += 1;
             } else if let Some(old) =
                 index_from(old_first, sequence).and_then(|i| self.segments.get(i))
+                && old.uri != s.uri
             {
-                if old.uri != s.uri {
-                    report.changed += 1;
-                }
+                report.changed += 1;
             }
         }
         if skipped > 0 {

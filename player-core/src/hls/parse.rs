@@ -313,7 +313,7 @@ impl Ctx<'_> {
             let nibble = offset + i;
             // `digit` < 16 and `nibble / 2` < 16: both hold by construction.
             if let Some(byte) = out.get_mut(nibble / 2) {
-                *byte |= (digit as u8) << if nibble % 2 == 0 { 4 } else { 0 };
+                *byte |= (digit as u8) << if nibble.is_multiple_of(2) { 4 } else { 0 };
             }
         }
         Ok(out)

@@ -60,13 +60,13 @@ impl Resolver {
             }
             return Ok(format!("{}{tail}", self.without_query));
         }
-        if let Some(dir) = &self.dir {
-            if is_plain_relative_path(path) {
-                let mut out = String::with_capacity(dir.len() + uri.len());
-                out.push_str(dir);
-                out.push_str(uri);
-                return Ok(out);
-            }
+        if let Some(dir) = &self.dir
+            && is_plain_relative_path(path)
+        {
+            let mut out = String::with_capacity(dir.len() + uri.len());
+            out.push_str(dir);
+            out.push_str(uri);
+            return Ok(out);
         }
         let mut joined = self.base.join(path)?;
         joined.set_query(None);
