@@ -885,3 +885,31 @@ fn substituted_values_cannot_break_lines_or_empty_a_uri() {
         })
     ));
 }
+
+#[test]
+fn hostile_counts_are_bounded() {
+    let mut keys = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:1\n");
+    for i in 0..40 {
+        keys.push_str(&format!(
+            "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"k\",KEYFORMAT=\"f{i}\"\n"
+        ));
+    }
+    assert!(matches!(
+        parse_playlist(&keys, BASE),
+        Err(ParseError::Tag {
+            line: 35,
+            tag: "EXT-X-KEY",
+            ..
+        })
+    ));
+    let mut defines = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:1\n");
+    for i in 0..50_000 {
+        defines.push_str(&format!("#EXT-X-DEFINE:NAME=\"v{i}\",VALUE=\"{i}\"\n"));
+    }
+    defines.push_str("#EXTINF:1,\n{$v49999}.ts\n");
+    let Playlist::Media(m) = parse_playlist(&defines, BASE).unwrap() else {
+        panic!("media expected")
+    };
+    assert_eq!(m.defines.len(), 50_000);
+    assert_eq!(m.segments[0].uri, "49999.ts");
+}

@@ -1,6 +1,7 @@
 //! EXT-X-DEFINE variables and `{$name}` substitution.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// Largest line after substitution, in bytes; bounds the growth substitution can cause.
 pub const MAX_SUBSTITUTED_LINE_BYTES: usize = 1024 * 1024;
@@ -14,27 +15,24 @@ pub enum SubstitutionError {
     TooLong,
 }
 
-/// Variables defined so far, in definition order.
+/// Variables defined so far (hashed: a hostile playlist may define very many).
 #[derive(Debug, Clone, Default)]
 pub struct Variables {
-    vars: Vec<(String, String)>,
+    vars: HashMap<String, String>,
 }
 
 impl Variables {
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.vars.get(name).map(String::as_str)
     }
 
     /// Defines `name`; returns `false` if it was already defined (which RFC 8216bis forbids).
     pub fn define(&mut self, name: &str, value: &str) -> bool {
-        if self.get(name).is_some() {
+        if self.vars.contains_key(name) {
             return false;
         }
-        self.vars.push((name.to_owned(), value.to_owned()));
+        self.vars.insert(name.to_owned(), value.to_owned());
         true
     }
 

@@ -16,7 +16,8 @@ pub use define::MAX_SUBSTITUTED_LINE_BYTES;
 pub use merge::{MergeError, MergeReport};
 pub use model::*;
 pub use parse::{
-    MAX_PLAYLIST_BYTES, ParseError, ParseOptions, parse_playlist, parse_playlist_with,
+    MAX_KEYS_IN_FORCE, MAX_PLAYLIST_BYTES, ParseError, ParseOptions, parse_playlist,
+    parse_playlist_with,
 };
 pub use resolve::Resolver;
 pub use write::write_playlist;

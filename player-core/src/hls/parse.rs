@@ -18,6 +18,9 @@ use super::resolve::Resolver;
 /// Largest playlist accepted, in bytes.
 pub const MAX_PLAYLIST_BYTES: usize = 16 * 1024 * 1024;
 
+/// Most EXT-X-KEY tags of distinct KEYFORMATs in force at once (real playlists carry a few).
+pub const MAX_KEYS_IN_FORCE: usize = 32;
+
 /// Why a playlist could not be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParseError {
@@ -593,14 +596,17 @@ struct KeyState {
 }
 
 impl KeyState {
-    fn apply(&mut self, key: Option<Key>) {
+    /// Applies one EXT-X-KEY; `false` when it would exceed [`MAX_KEYS_IN_FORCE`].
+    fn apply(&mut self, key: Option<Key>) -> bool {
         match key {
             None => self.keys.clear(),
             Some(k) => {
                 let class = |k: &Key| k.keyformat.clone().filter(|f| f != "identity");
                 let new_class = class(&k);
+                let full = self.keys.len() >= MAX_KEYS_IN_FORCE;
                 match self.keys.iter_mut().find(|old| class(old) == new_class) {
                     Some(slot) => *slot = k,
+                    None if full => return false,
                     None => self.keys.push(k),
                 }
             }
@@ -612,6 +618,7 @@ impl KeyState {
             .or_else(|| self.keys.first());
         self.key = primary.cloned().map(Arc::new);
         self.all = (self.keys.len() > 1).then(|| Arc::from(self.keys.as_slice()));
+        true
     }
 }
 
@@ -679,7 +686,14 @@ fn parse_media<'t>(
             "EXT-X-PROGRAM-DATE-TIME" => next.program_date_time = Some(value.trim().to_owned()),
             "EXT-X-DISCONTINUITY" => next.discontinuity = true,
             "EXT-X-GAP" => next.gap = true,
-            "EXT-X-KEY" => keys.apply(ctx.key("EXT-X-KEY", value)?),
+            "EXT-X-KEY" => {
+                if !keys.apply(ctx.key("EXT-X-KEY", value)?) {
+                    return Err(ctx.err(
+                        "EXT-X-KEY",
+                        format!("more than {MAX_KEYS_IN_FORCE} key formats in force"),
+                    ));
+                }
+            }
             "EXT-X-MAP" => map = Some(Arc::new(parse_map(ctx, value)?)),
             "EXT-X-BITRATE" => bitrate = Some(ctx.num("EXT-X-BITRATE", value)?),
             "EXT-X-PART" => {
