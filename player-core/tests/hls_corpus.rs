@@ -656,6 +656,12 @@ fn uris_resolve_per_rfc3986_with_queries_byte_exact() {
         proto.variants[1].url,
         "https://cdn.example.com/v2/index.m3u8?a=1"
     );
+    let spaces = media("uri-spaces-unicode.m3u8");
+    assert_eq!(spaces.segments[0].url, "https://cdn.example/title/my%20segment%200.ts");
+    assert_eq!(
+        spaces.segments[1].url,
+        "https://cdn.example/title/%C3%A9pisode/s%C3%A9quence-1.ts?nom=été"
+    );
     let abs = media("uri-absolute-other-host.m3u8");
     assert_eq!(
         abs.segments[1].url,
