@@ -657,7 +657,10 @@ fn uris_resolve_per_rfc3986_with_queries_byte_exact() {
         "https://cdn.example.com/v2/index.m3u8?a=1"
     );
     let spaces = media("uri-spaces-unicode.m3u8");
-    assert_eq!(spaces.segments[0].url, "https://cdn.example/title/my%20segment%200.ts");
+    assert_eq!(
+        spaces.segments[0].url,
+        "https://cdn.example/title/my%20segment%200.ts"
+    );
     assert_eq!(
         spaces.segments[1].url,
         "https://cdn.example/title/%C3%A9pisode/s%C3%A9quence-1.ts?nom=été"
