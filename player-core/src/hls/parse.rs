@@ -1,11 +1,25 @@
-//! A first playlist parser: enough of RFC 8216 for multivariant and media playlists with
-//! fMP4 or TS segments, byte ranges, keys and maps.
+//! The playlist parser: every tag of RFC 8216 and rfc8216bis, lenient where deployed players
+//! are (CRLF, BOM, blank lines, stray spaces, lowercase hex, unquoted values, attribute order).
+//!
+//! Hand-written line dispatch instead of a grammar crate: one pass, borrowing from the input,
+//! allocating only the strings the model keeps; this is what makes it several times faster
+//! than hls.js on long live playlists.
 
-use super::model::*;
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use url::Url;
+
+use super::attr::{Attr, attributes};
+use super::define::{SubstitutionError, Variables, is_name};
+use super::model::*;
+use super::resolve::Resolver;
 
 /// Largest playlist accepted, in bytes.
 pub const MAX_PLAYLIST_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most EXT-X-KEY tags of distinct KEYFORMATs in force at once (real playlists carry a few).
+pub const MAX_KEYS_IN_FORCE: usize = 32;
 
 /// Why a playlist could not be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -19,436 +33,937 @@ pub enum ParseError {
     /// The playlist URL itself is not an absolute URL.
     #[error("playlist URL {0:?} is not absolute")]
     BadBaseUrl(String),
+    /// A multivariant playlist (it has EXT-X-STREAM-INF or EXT-X-MEDIA tags) that yields no
+    /// variant, I-frame variant or rendition.
+    #[error("multivariant playlist lists no variant")]
+    NoVariants,
     /// A tag's value could not be used.
     #[error("line {line}: {tag}: {reason}")]
     Tag {
         /// 1-based line number.
         line: usize,
-        /// The tag name, e.g. `EXTINF`.
+        /// The tag name, e.g. `EXTINF`; `URI` for a URI line.
         tag: &'static str,
         /// What is wrong.
         reason: String,
     },
 }
 
+/// Context a playlist is parsed in, beyond its text and URL.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParseOptions<'a> {
+    /// Variables of the multivariant playlist, for EXT-X-DEFINE:IMPORT in a media playlist
+    /// (pass `&multivariant.defines`).
+    pub imports: &'a [Define],
+}
+
 /// Parses `text`, fetched from `base_url`, into a multivariant or media playlist.
 pub fn parse_playlist(text: &str, base_url: &str) -> Result<Playlist, ParseError> {
+    parse_playlist_with(text, base_url, ParseOptions::default())
+}
+
+/// [`parse_playlist`] with options (variables to import).
+pub fn parse_playlist_with(
+    text: &str,
+    base_url: &str,
+    options: ParseOptions<'_>,
+) -> Result<Playlist, ParseError> {
     if text.len() > MAX_PLAYLIST_BYTES {
         return Err(ParseError::TooLarge(text.len()));
     }
     let base = Url::parse(base_url).map_err(|_| ParseError::BadBaseUrl(base_url.to_owned()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().map(str::trim_end).enumerate();
+    let mut lines = text
+        .split('\n')
+        .map(str::trim)
+        .enumerate()
+        .map(|(i, l)| (i + 1, l));
     match lines.find(|(_, l)| !l.is_empty()) {
-        Some((_, "#EXTM3U")) => {}
+        Some((_, first)) if first.starts_with("#EXTM3U") => {}
         _ => return Err(ParseError::NotAPlaylist),
     }
-    let is_multivariant = text.contains("#EXT-X-STREAM-INF");
-    if is_multivariant {
-        parse_multivariant(lines, &base).map(Playlist::Multivariant)
+    let mut ctx = Ctx {
+        resolver: Resolver::new(base),
+        vars: Variables::default(),
+        imports: options.imports,
+        line: 0,
+    };
+    if is_multivariant(text) {
+        parse_multivariant(lines, &mut ctx).map(Playlist::Multivariant)
     } else {
-        parse_media(lines, &base).map(Playlist::Media)
+        parse_media(lines, &mut ctx).map(Playlist::Media)
     }
 }
 
-fn parse_multivariant<'a>(
-    lines: impl Iterator<Item = (usize, &'a str)>,
-    base: &Url,
+/// A media playlist has EXTINF or EXT-X-TARGETDURATION; a multivariant one has variants or
+/// renditions. Anything else is an (empty) media playlist.
+fn is_multivariant(text: &str) -> bool {
+    if text.contains("#EXTINF") || text.contains("#EXT-X-TARGETDURATION") {
+        return false;
+    }
+    text.contains("#EXT-X-STREAM-INF")
+        || text.contains("#EXT-X-I-FRAME-STREAM-INF")
+        || text.contains("#EXT-X-MEDIA:")
+}
+
+/// Attributes of one tag: name, value after substitution, whether it was quoted.
+type Attrs<'s> = Vec<(&'s str, Cow<'s, str>, bool)>;
+
+/// State shared by both kinds of playlist.
+struct Ctx<'a> {
+    resolver: Resolver,
+    vars: Variables,
+    imports: &'a [Define],
+    line: usize,
+}
+
+impl Ctx<'_> {
+    fn err(&self, tag: &'static str, reason: impl Into<String>) -> ParseError {
+        ParseError::Tag {
+            line: self.line,
+            tag,
+            reason: reason.into(),
+        }
+    }
+
+    fn sub<'s>(&self, tag: &'static str, text: &'s str) -> Result<Cow<'s, str>, ParseError> {
+        self.vars.substitute(text).map_err(|e| match e {
+            SubstitutionError::Undefined(name) => {
+                self.err(tag, format!("variable {name:?} is not defined"))
+            }
+            SubstitutionError::TooLong => self.err(tag, "line too long after substitution"),
+        })
+    }
+
+    /// A URI line after substitution, trimmed again (a value may bring edge spaces).
+    fn uri_line<'s>(&self, line: &'s str) -> Result<Cow<'s, str>, ParseError> {
+        let uri = match self.sub("URI", line)? {
+            Cow::Borrowed(s) => Cow::Borrowed(s),
+            Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
+            Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
+        };
+        if uri.is_empty() || uri.starts_with('#') {
+            return Err(self.err("URI", "empty or a tag after variable substitution"));
+        }
+        Ok(uri)
+    }
+
+    /// The attributes of a tag, values substituted.
+    fn attrs<'s>(&self, tag: &'static str, list: &'s str) -> Result<Attrs<'s>, ParseError> {
+        attributes(list)
+            .map(
+                |Attr {
+                     name,
+                     value,
+                     quoted,
+                 }| Ok((name, self.sub(tag, value)?, quoted)),
+            )
+            .collect()
+    }
+
+    fn resolve(&self, tag: &'static str, uri: &str) -> Result<String, ParseError> {
+        self.resolver
+            .resolve(uri)
+            .map_err(|e| self.err(tag, format!("URI {uri:?} cannot be resolved: {e}")))
+    }
+
+    fn num<T: std::str::FromStr>(&self, tag: &'static str, s: &str) -> Result<T, ParseError> {
+        s.trim()
+            .parse()
+            .map_err(|_| self.err(tag, format!("{s:?} is not a valid number")))
+    }
+
+    fn float(&self, tag: &'static str, s: &str) -> Result<f64, ParseError> {
+        let v: f64 = self.num(tag, s)?;
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(self.err(tag, format!("{s:?} is not a finite number")))
+        }
+    }
+
+    fn define(&mut self, list: &str, defines: &mut Vec<Define>) -> Result<(), ParseError> {
+        let tag = "EXT-X-DEFINE";
+        let attrs = self.attrs(tag, list)?;
+        let get = |n: &str| attrs.iter().find(|a| a.0 == n).map(|a| a.1.as_ref());
+        let define = match (get("NAME"), get("IMPORT"), get("QUERYPARAM")) {
+            (Some(name), None, None) => {
+                let value = get("VALUE").ok_or_else(|| self.err(tag, "VALUE is missing"))?;
+                Define::Value {
+                    name: name.to_owned(),
+                    value: value.to_owned(),
+                }
+            }
+            (None, Some(name), None) => {
+                let value = self
+                    .imports
+                    .iter()
+                    .find(|d| d.name() == name)
+                    .ok_or_else(|| self.err(tag, format!("IMPORT {name:?}: no such variable")))?;
+                Define::Import {
+                    name: name.to_owned(),
+                    value: value.value().to_owned(),
+                }
+            }
+            (None, None, Some(name)) => {
+                let value = self
+                    .resolver
+                    .base()
+                    .query_pairs()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.into_owned())
+                    .ok_or_else(|| {
+                        self.err(tag, format!("QUERYPARAM {name:?} is not in the URL"))
+                    })?;
+                Define::QueryParam {
+                    name: name.to_owned(),
+                    value,
+                }
+            }
+            _ => return Err(self.err(tag, "exactly one of NAME, IMPORT, QUERYPARAM is needed")),
+        };
+        if define.value().contains(['"', '\r', '\n']) {
+            return Err(self.err(tag, "a value may not hold a quote or a line break"));
+        }
+        if !is_name(define.name()) {
+            return Err(self.err(tag, format!("{:?} is not a variable name", define.name())));
+        }
+        if !self.vars.define(define.name(), define.value()) {
+            return Err(self.err(tag, format!("{:?} is defined twice", define.name())));
+        }
+        defines.push(define);
+        Ok(())
+    }
+
+    fn start(&self, list: &str) -> Result<Start, ParseError> {
+        let tag = "EXT-X-START";
+        let mut start = None;
+        let mut precise = false;
+        for (name, value, _) in self.attrs(tag, list)? {
+            match name {
+                "TIME-OFFSET" => start = Some(self.float(tag, &value)?),
+                "PRECISE" => precise = value == "YES",
+                _ => {}
+            }
+        }
+        Ok(Start {
+            time_offset: start.ok_or_else(|| self.err(tag, "TIME-OFFSET is missing"))?,
+            precise,
+        })
+    }
+
+    /// EXT-X-KEY or EXT-X-SESSION-KEY; `None` for METHOD=NONE.
+    fn key(&self, tag: &'static str, list: &str) -> Result<Option<Key>, ParseError> {
+        let mut method = None;
+        let mut key = Key {
+            method: KeyMethod::Aes128,
+            uri: None,
+            url: None,
+            iv: None,
+            keyformat: None,
+            keyformat_versions: None,
+        };
+        for (name, value, _) in self.attrs(tag, list)? {
+            match name {
+                "METHOD" => {
+                    method = Some(match value.as_ref() {
+                        "NONE" => None,
+                        "AES-128" => Some(KeyMethod::Aes128),
+                        "SAMPLE-AES" => Some(KeyMethod::SampleAes),
+                        "SAMPLE-AES-CTR" => Some(KeyMethod::SampleAesCtr),
+                        "SAMPLE-AES-CENC" => Some(KeyMethod::SampleAesCenc),
+                        other => return Err(self.err(tag, format!("unknown METHOD {other:?}"))),
+                    })
+                }
+                "URI" => {
+                    key.url = Some(self.resolve(tag, &value)?);
+                    key.uri = Some(value.into_owned());
+                }
+                "IV" => key.iv = Some(self.iv(tag, &value)?),
+                "KEYFORMAT" => key.keyformat = Some(value.into_owned()),
+                "KEYFORMATVERSIONS" => key.keyformat_versions = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        match method {
+            None => Err(self.err(tag, "METHOD is missing")),
+            Some(None) => Ok(None),
+            Some(Some(m)) => {
+                key.method = m;
+                if key.uri.is_none() {
+                    return Err(self.err(tag, "URI is missing"));
+                }
+                Ok(Some(key))
+            }
+        }
+    }
+
+    /// A hexadecimal IV of up to 32 digits (`0x` optional, any case), right-aligned.
+    fn iv(&self, tag: &'static str, s: &str) -> Result<[u8; 16], ParseError> {
+        let hex = s
+            .strip_prefix("0x")
+            .or_else(|| s.strip_prefix("0X"))
+            .unwrap_or(s);
+        if hex.is_empty() || hex.len() > 32 {
+            return Err(self.err(tag, format!("IV {s:?} is not 1 to 32 hex digits")));
+        }
+        let mut out = [0u8; 16];
+        let offset = 32 - hex.len();
+        for (i, c) in hex.bytes().enumerate() {
+            let digit = (c as char)
+                .to_digit(16)
+                .ok_or_else(|| self.err(tag, format!("IV {s:?} is not hexadecimal")))?;
+            let nibble = offset + i;
+            // `digit` < 16 and `nibble / 2` < 16: both hold by construction.
+            if let Some(byte) = out.get_mut(nibble / 2) {
+                *byte |= (digit as u8) << if nibble.is_multiple_of(2) { 4 } else { 0 };
+            }
+        }
+        Ok(out)
+    }
+
+    /// `length[@offset]`.
+    fn byte_range_spec(
+        &self,
+        tag: &'static str,
+        s: &str,
+    ) -> Result<(u64, Option<u64>), ParseError> {
+        match s.split_once('@') {
+            Some((n, o)) => Ok((self.num(tag, n)?, Some(self.num(tag, o)?))),
+            None => Ok((self.num(tag, s)?, None)),
+        }
+    }
+}
+
+fn parse_multivariant<'t>(
+    lines: impl Iterator<Item = (usize, &'t str)>,
+    ctx: &mut Ctx<'_>,
 ) -> Result<MultivariantPlaylist, ParseError> {
     let mut out = MultivariantPlaylist::default();
     let mut pending: Option<Variant> = None;
-    for (idx, line) in lines {
-        let line_no = idx + 1;
+    for (line_no, line) in lines {
+        ctx.line = line_no;
         if line.is_empty() {
             continue;
         }
-        if let Some(attrs) = line.strip_prefix("#EXT-X-STREAM-INF:") {
-            let tag = "EXT-X-STREAM-INF";
-            let mut v = Variant::default();
-            for (k, val) in attributes(attrs) {
-                match k {
-                    "BANDWIDTH" => v.bandwidth = number(val, line_no, tag)?,
-                    "AVERAGE-BANDWIDTH" => v.average_bandwidth = Some(number(val, line_no, tag)?),
-                    "CODECS" => v.codecs = Some(val.to_owned()),
-                    "RESOLUTION" => v.resolution = Some(resolution(val, line_no)?),
-                    "FRAME-RATE" => v.frame_rate = Some(number(val, line_no, tag)?),
-                    "AUDIO" => v.audio = Some(val.to_owned()),
-                    "SUBTITLES" => v.subtitles = Some(val.to_owned()),
-                    "PATHWAY-ID" => v.pathway_id = Some(val.to_owned()),
-                    _ => {}
+        let Some(tag_line) = line.strip_prefix('#') else {
+            if let Some(mut v) = pending.take() {
+                let uri = ctx.uri_line(line)?;
+                v.url = ctx.resolve("EXT-X-STREAM-INF", &uri)?;
+                v.uri = uri.into_owned();
+                out.variants.push(v);
+            }
+            continue;
+        };
+        if !tag_line.starts_with("EXT") {
+            continue;
+        }
+        let (name, value) = tag_line.split_once(':').unwrap_or((tag_line, ""));
+        match name {
+            "EXT-X-STREAM-INF" => pending = Some(variant(ctx, "EXT-X-STREAM-INF", value)?),
+            "EXT-X-I-FRAME-STREAM-INF" => {
+                let tag = "EXT-X-I-FRAME-STREAM-INF";
+                let v = variant(ctx, tag, value)?;
+                if v.uri.is_empty() {
+                    return Err(ctx.err(tag, "URI is missing"));
+                }
+                out.i_frame_variants.push(v);
+            }
+            "EXT-X-MEDIA" => out.renditions.push(rendition(ctx, value)?),
+            "EXT-X-SESSION-DATA" => out.session_data.push(session_data(ctx, value)?),
+            "EXT-X-SESSION-KEY" => {
+                if let Some(key) = ctx.key("EXT-X-SESSION-KEY", value)? {
+                    out.session_keys.push(key);
                 }
             }
-            pending = Some(v);
-        } else if let Some(attrs) = line.strip_prefix("#EXT-X-MEDIA:") {
-            out.renditions.push(rendition(attrs, base, line_no)?);
-        } else if line == "#EXT-X-INDEPENDENT-SEGMENTS" {
-            out.independent_segments = true;
-        } else if !line.starts_with('#')
-            && let Some(mut v) = pending.take()
-        {
-            v.url = resolve(base, line, line_no, "EXT-X-STREAM-INF")?;
-            v.uri = line.to_owned();
-            out.variants.push(v);
+            "EXT-X-CONTENT-STEERING" => out.content_steering = Some(content_steering(ctx, value)?),
+            "EXT-X-INDEPENDENT-SEGMENTS" => out.independent_segments = true,
+            "EXT-X-START" => out.start = Some(ctx.start(value)?),
+            "EXT-X-DEFINE" => ctx.define(value, &mut out.defines)?,
+            "EXT-X-VERSION" => out.version = Some(ctx.num("EXT-X-VERSION", value)?),
+            "EXTM3U" => {}
+            _ => out.unknown_tags.push(line.to_owned()),
         }
+    }
+    if out.variants.is_empty() && out.i_frame_variants.is_empty() && out.renditions.is_empty() {
+        return Err(ParseError::NoVariants);
     }
     Ok(out)
 }
 
-fn rendition(attrs: &str, base: &Url, line_no: usize) -> Result<Rendition, ParseError> {
+fn variant(ctx: &Ctx<'_>, tag: &'static str, list: &str) -> Result<Variant, ParseError> {
+    let mut v = Variant::default();
+    for (name, value, quoted) in ctx.attrs(tag, list)? {
+        let text = || Some(value.clone().into_owned());
+        match name {
+            "BANDWIDTH" => v.bandwidth = ctx.num(tag, &value)?,
+            "AVERAGE-BANDWIDTH" => v.average_bandwidth = Some(ctx.num(tag, &value)?),
+            "CODECS" => v.codecs = text(),
+            "SUPPLEMENTAL-CODECS" => v.supplemental_codecs = text(),
+            "RESOLUTION" => {
+                let (w, h) = value
+                    .split_once(['x', 'X'])
+                    .ok_or_else(|| ctx.err(tag, format!("RESOLUTION {value:?} is not WxH")))?;
+                v.resolution = Some(Resolution {
+                    width: ctx.num(tag, w)?,
+                    height: ctx.num(tag, h)?,
+                });
+            }
+            "FRAME-RATE" => v.frame_rate = Some(ctx.float(tag, &value)?),
+            "HDCP-LEVEL" => v.hdcp_level = text(),
+            "VIDEO-RANGE" => v.video_range = text(),
+            "ALLOWED-CPC" => v.allowed_cpc = text(),
+            "AUDIO" => v.audio = text(),
+            "VIDEO" => v.video = text(),
+            "SUBTITLES" => v.subtitles = text(),
+            "CLOSED-CAPTIONS" => {
+                v.closed_captions = Some(if !quoted && value == "NONE" {
+                    ClosedCaptions::None
+                } else {
+                    ClosedCaptions::Group(value.clone().into_owned())
+                })
+            }
+            "STABLE-VARIANT-ID" => v.stable_variant_id = text(),
+            "PATHWAY-ID" => v.pathway_id = text(),
+            "SCORE" => v.score = Some(ctx.float(tag, &value)?),
+            "URI" if tag == "EXT-X-I-FRAME-STREAM-INF" => {
+                v.url = ctx.resolve(tag, &value)?;
+                v.uri = value.into_owned();
+            }
+            _ => v.other_attributes.push(other(name, &value, quoted)),
+        }
+    }
+    Ok(v)
+}
+
+/// An unknown attribute kept as written.
+fn other(name: &str, value: &str, quoted: bool) -> (String, String) {
+    let value = if quoted {
+        format!("\"{value}\"")
+    } else {
+        value.to_owned()
+    };
+    (name.to_owned(), value)
+}
+
+fn rendition(ctx: &Ctx<'_>, list: &str) -> Result<Rendition, ParseError> {
     let tag = "EXT-X-MEDIA";
+    let mut media_type = None;
     let mut r = Rendition {
         media_type: MediaType::Audio,
         group_id: String::new(),
         name: String::new(),
         language: None,
+        assoc_language: None,
         uri: None,
         url: None,
         default: false,
         autoselect: false,
+        forced: false,
+        instream_id: None,
+        bit_depth: None,
+        sample_rate: None,
+        characteristics: None,
+        channels: None,
+        stable_rendition_id: None,
+        other_attributes: Vec::new(),
     };
-    for (k, val) in attributes(attrs) {
-        match k {
+    for (name, value, quoted) in ctx.attrs(tag, list)? {
+        let text = || Some(value.clone().into_owned());
+        match name {
             "TYPE" => {
-                r.media_type = match val {
+                media_type = Some(match value.as_ref() {
                     "AUDIO" => MediaType::Audio,
                     "VIDEO" => MediaType::Video,
                     "SUBTITLES" => MediaType::Subtitles,
                     "CLOSED-CAPTIONS" => MediaType::ClosedCaptions,
-                    other => return Err(tag_error(line_no, tag, format!("unknown TYPE {other}"))),
-                }
+                    other => return Err(ctx.err(tag, format!("unknown TYPE {other:?}"))),
+                })
             }
-            "GROUP-ID" => r.group_id = val.to_owned(),
-            "NAME" => r.name = val.to_owned(),
-            "LANGUAGE" => r.language = Some(val.to_owned()),
+            "GROUP-ID" => r.group_id = value.into_owned(),
+            "NAME" => r.name = value.into_owned(),
+            "LANGUAGE" => r.language = text(),
+            "ASSOC-LANGUAGE" => r.assoc_language = text(),
             "URI" => {
-                r.url = Some(resolve(base, val, line_no, tag)?);
-                r.uri = Some(val.to_owned());
+                r.url = Some(ctx.resolve(tag, &value)?);
+                r.uri = text();
             }
-            "DEFAULT" => r.default = val == "YES",
-            "AUTOSELECT" => r.autoselect = val == "YES",
-            _ => {}
+            "DEFAULT" => r.default = value == "YES",
+            "AUTOSELECT" => r.autoselect = value == "YES",
+            "FORCED" => r.forced = value == "YES",
+            "INSTREAM-ID" => r.instream_id = text(),
+            "BIT-DEPTH" => r.bit_depth = Some(ctx.num(tag, &value)?),
+            "SAMPLE-RATE" => r.sample_rate = Some(ctx.num(tag, &value)?),
+            "CHARACTERISTICS" => r.characteristics = text(),
+            "CHANNELS" => r.channels = text(),
+            "STABLE-RENDITION-ID" => r.stable_rendition_id = text(),
+            _ => r.other_attributes.push(other(name, &value, quoted)),
         }
     }
+    r.media_type = media_type.ok_or_else(|| ctx.err(tag, "TYPE is missing"))?;
     Ok(r)
 }
 
-fn parse_media<'a>(
-    lines: impl Iterator<Item = (usize, &'a str)>,
-    base: &Url,
+fn session_data(ctx: &Ctx<'_>, list: &str) -> Result<SessionData, ParseError> {
+    let tag = "EXT-X-SESSION-DATA";
+    let mut data_id = None;
+    let mut d = SessionData {
+        data_id: String::new(),
+        value: None,
+        uri: None,
+        url: None,
+        format: None,
+        language: None,
+    };
+    for (name, value, _) in ctx.attrs(tag, list)? {
+        match name {
+            "DATA-ID" => data_id = Some(value.into_owned()),
+            "VALUE" => d.value = Some(value.into_owned()),
+            "URI" => {
+                d.url = Some(ctx.resolve(tag, &value)?);
+                d.uri = Some(value.into_owned());
+            }
+            "FORMAT" => d.format = Some(value.into_owned()),
+            "LANGUAGE" => d.language = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    d.data_id = data_id.ok_or_else(|| ctx.err(tag, "DATA-ID is missing"))?;
+    Ok(d)
+}
+
+fn content_steering(ctx: &Ctx<'_>, list: &str) -> Result<ContentSteering, ParseError> {
+    let tag = "EXT-X-CONTENT-STEERING";
+    let mut server = None;
+    let mut pathway_id = None;
+    for (name, value, _) in ctx.attrs(tag, list)? {
+        match name {
+            "SERVER-URI" => server = Some(value.into_owned()),
+            "PATHWAY-ID" => pathway_id = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    let server_uri = server.ok_or_else(|| ctx.err(tag, "SERVER-URI is missing"))?;
+    Ok(ContentSteering {
+        server_url: ctx.resolve(tag, &server_uri)?,
+        server_uri,
+        pathway_id,
+    })
+}
+
+/// Where the previous byte range of a resource ended, for implicit offsets.
+struct RangeEnd {
+    uri: String,
+    end: u64,
+}
+
+/// Applies an EXT-X-BYTERANGE-style spec to `uri`, filling an implicit offset.
+fn byte_range(
+    ctx: &Ctx<'_>,
+    tag: &'static str,
+    (length, offset): (u64, Option<u64>),
+    uri: &str,
+    previous: &mut Option<RangeEnd>,
+) -> Result<ByteRange, ParseError> {
+    let offset = match (offset, previous.as_ref()) {
+        (Some(o), _) => o,
+        (None, Some(prev)) if prev.uri == uri => prev.end,
+        _ => {
+            return Err(ctx.err(tag, "no offset and no previous range of the same resource"));
+        }
+    };
+    let end = offset
+        .checked_add(length)
+        .ok_or_else(|| ctx.err(tag, "range ends past 2^64"))?;
+    match previous {
+        Some(prev) if prev.uri == uri => prev.end = end,
+        _ => {
+            *previous = Some(RangeEnd {
+                uri: uri.to_owned(),
+                end,
+            })
+        }
+    }
+    Ok(ByteRange { offset, length })
+}
+
+/// The key set in force while parsing a media playlist.
+#[derive(Default)]
+struct KeyState {
+    keys: Vec<Key>,
+    key: Option<Arc<Key>>,
+    all: Option<Arc<[Key]>>,
+}
+
+impl KeyState {
+    /// Applies one EXT-X-KEY; `false` when it would exceed [`MAX_KEYS_IN_FORCE`].
+    fn apply(&mut self, key: Option<Key>) -> bool {
+        match key {
+            None => self.keys.clear(),
+            Some(k) => {
+                let class = |k: &Key| k.keyformat.clone().filter(|f| f != "identity");
+                let new_class = class(&k);
+                let full = self.keys.len() >= MAX_KEYS_IN_FORCE;
+                match self.keys.iter_mut().find(|old| class(old) == new_class) {
+                    Some(slot) => *slot = k,
+                    None if full => return false,
+                    None => self.keys.push(k),
+                }
+            }
+        }
+        let primary = self
+            .keys
+            .iter()
+            .find(|k| k.keyformat.as_deref().is_none_or(|f| f == "identity"))
+            .or_else(|| self.keys.first());
+        self.key = primary.cloned().map(Arc::new);
+        self.all = (self.keys.len() > 1).then(|| Arc::from(self.keys.as_slice()));
+        true
+    }
+}
+
+fn parse_media<'t>(
+    lines: impl Iterator<Item = (usize, &'t str)>,
+    ctx: &mut Ctx<'_>,
 ) -> Result<MediaPlaylist, ParseError> {
     let mut out = MediaPlaylist::default();
     let mut next = Segment::default();
-    let mut key: Option<Key> = None;
-    let mut map: Option<Map> = None;
-    let mut discontinuity_sequence = None;
-    let mut last_range_end: Option<(String, u64)> = None;
-    let mut pending_range: Option<(u64, Option<u64>)> = None;
     let mut seen_extinf = false;
-    for (idx, line) in lines {
-        let line_no = idx + 1;
+    let mut keys = KeyState::default();
+    let mut map: Option<Arc<Map>> = None;
+    let mut bitrate = None;
+    let mut pending_range: Option<(u64, Option<u64>)> = None;
+    let mut segment_range: Option<RangeEnd> = None;
+    let mut part_range: Option<RangeEnd> = None;
+    for (line_no, line) in lines {
+        ctx.line = line_no;
         if line.is_empty() {
             continue;
         }
-        if let Some(v) = line.strip_prefix("#EXTINF:") {
-            let (dur, title) = v.split_once(',').unwrap_or((v, ""));
-            next.duration = number(dur.trim(), line_no, "EXTINF")?;
-            next.title = (!title.is_empty()).then(|| title.to_owned());
-            seen_extinf = true;
-        } else if let Some(v) = line.strip_prefix("#EXT-X-TARGETDURATION:") {
-            out.target_duration = number(v.trim(), line_no, "EXT-X-TARGETDURATION")?;
-        } else if let Some(v) = line.strip_prefix("#EXT-X-MEDIA-SEQUENCE:") {
-            out.media_sequence = number(v.trim(), line_no, "EXT-X-MEDIA-SEQUENCE")?;
-        } else if let Some(v) = line.strip_prefix("#EXT-X-DISCONTINUITY-SEQUENCE:") {
-            let n = number(v.trim(), line_no, "EXT-X-DISCONTINUITY-SEQUENCE")?;
-            out.discontinuity_sequence = n;
-            discontinuity_sequence = Some(n);
-        } else if line == "#EXT-X-ENDLIST" {
-            out.end_list = true;
-        } else if let Some(v) = line.strip_prefix("#EXT-X-PLAYLIST-TYPE:") {
-            out.playlist_type = match v.trim() {
-                "VOD" => Some(PlaylistType::Vod),
-                "EVENT" => Some(PlaylistType::Event),
-                _ => None,
-            };
-        } else if line == "#EXT-X-DISCONTINUITY" {
-            next.discontinuity = true;
-        } else if line == "#EXT-X-GAP" {
-            next.gap = true;
-        } else if let Some(v) = line.strip_prefix("#EXT-X-PROGRAM-DATE-TIME:") {
-            next.program_date_time = Some(v.trim().to_owned());
-        } else if let Some(v) = line.strip_prefix("#EXT-X-BYTERANGE:") {
-            pending_range = Some(byte_range_spec(v.trim(), line_no, "EXT-X-BYTERANGE")?);
-        } else if let Some(attrs) = line.strip_prefix("#EXT-X-KEY:") {
-            key = parse_key(attrs, base, line_no)?;
-        } else if let Some(attrs) = line.strip_prefix("#EXT-X-MAP:") {
-            map = Some(parse_map(attrs, base, line_no)?);
-        } else if !line.starts_with('#') {
+        let Some(tag_line) = line.strip_prefix('#') else {
             if !seen_extinf {
-                return Err(tag_error(
-                    line_no,
-                    "EXTINF",
-                    "segment URI without EXTINF".into(),
-                ));
+                return Err(ctx.err("URI", "segment URI without EXTINF"));
             }
             let mut seg = std::mem::take(&mut next);
             seen_extinf = false;
-            seg.url = resolve(base, line, line_no, "EXTINF")?;
-            seg.uri = line.to_owned();
-            if let Some((length, offset)) = pending_range.take() {
-                let offset = match (offset, &last_range_end) {
-                    (Some(o), _) => o,
-                    (None, Some((url, end))) if *url == seg.url => *end,
-                    _ => {
-                        return Err(tag_error(
-                            line_no,
-                            "EXT-X-BYTERANGE",
-                            "no offset and no previous range of the same resource".into(),
-                        ));
+            let uri = ctx.uri_line(line)?;
+            seg.url = ctx.resolve("URI", &uri)?;
+            if let Some(spec) = pending_range.take() {
+                seg.byte_range = Some(byte_range(
+                    ctx,
+                    "EXT-X-BYTERANGE",
+                    spec,
+                    &uri,
+                    &mut segment_range,
+                )?);
+            }
+            seg.uri = uri.into_owned();
+            seg.key = keys.key.clone();
+            seg.keys = keys.all.clone();
+            seg.map = map.clone();
+            seg.bitrate = bitrate;
+            out.segments.push(seg);
+            continue;
+        };
+        if !tag_line.starts_with("EXT") {
+            continue;
+        }
+        let (name, value) = tag_line.split_once(':').unwrap_or((tag_line, ""));
+        match name {
+            "EXTINF" => {
+                let (dur, title) = value.split_once(',').unwrap_or((value, ""));
+                next.duration = ctx.float("EXTINF", dur)?;
+                if next.duration < 0.0 {
+                    return Err(ctx.err("EXTINF", "negative duration"));
+                }
+                let title = title.trim();
+                next.title = (!title.is_empty()).then(|| title.to_owned());
+                seen_extinf = true;
+            }
+            "EXT-X-BYTERANGE" => {
+                pending_range = Some(ctx.byte_range_spec("EXT-X-BYTERANGE", value.trim())?);
+            }
+            "EXT-X-PROGRAM-DATE-TIME" => next.program_date_time = Some(value.trim().to_owned()),
+            "EXT-X-DISCONTINUITY" => next.discontinuity = true,
+            "EXT-X-GAP" => next.gap = true,
+            "EXT-X-KEY" => {
+                if !keys.apply(ctx.key("EXT-X-KEY", value)?) {
+                    return Err(ctx.err(
+                        "EXT-X-KEY",
+                        format!("more than {MAX_KEYS_IN_FORCE} key formats in force"),
+                    ));
+                }
+            }
+            "EXT-X-MAP" => map = Some(Arc::new(parse_map(ctx, value)?)),
+            "EXT-X-BITRATE" => bitrate = Some(ctx.num("EXT-X-BITRATE", value)?),
+            "EXT-X-PART" => {
+                let part = parse_part(ctx, value, &mut part_range)?;
+                next.parts.push(part);
+            }
+            "EXT-X-TARGETDURATION" => {
+                out.target_duration = ctx.float("EXT-X-TARGETDURATION", value)?;
+            }
+            "EXT-X-MEDIA-SEQUENCE" => {
+                out.media_sequence = ctx.num("EXT-X-MEDIA-SEQUENCE", value)?;
+            }
+            "EXT-X-DISCONTINUITY-SEQUENCE" => {
+                out.discontinuity_sequence = ctx.num("EXT-X-DISCONTINUITY-SEQUENCE", value)?;
+            }
+            "EXT-X-ENDLIST" => out.end_list = true,
+            "EXT-X-PLAYLIST-TYPE" => {
+                out.playlist_type = match value.trim() {
+                    "VOD" => Some(PlaylistType::Vod),
+                    "EVENT" => Some(PlaylistType::Event),
+                    other => {
+                        return Err(ctx.err("EXT-X-PLAYLIST-TYPE", format!("unknown {other:?}")));
                     }
                 };
-                seg.byte_range = Some(ByteRange { offset, length });
-                last_range_end = Some((seg.url.clone(), offset.saturating_add(length)));
             }
-            let base_seq = discontinuity_sequence.unwrap_or(0);
-            let before = out
-                .segments
-                .last()
-                .map_or(base_seq, |s| s.discontinuity_sequence);
-            seg.discontinuity_sequence = before + u64::from(seg.discontinuity);
-            seg.key = key.clone();
-            seg.map = map.clone();
-            out.segments.push(seg);
+            "EXT-X-I-FRAMES-ONLY" => out.i_frames_only = true,
+            "EXT-X-INDEPENDENT-SEGMENTS" => out.independent_segments = true,
+            "EXT-X-START" => out.start = Some(ctx.start(value)?),
+            "EXT-X-VERSION" => out.version = Some(ctx.num("EXT-X-VERSION", value)?),
+            "EXT-X-DEFINE" => ctx.define(value, &mut out.defines)?,
+            "EXT-X-DATERANGE" => out.date_ranges.push(date_range(ctx, value)?),
+            "EXT-X-SERVER-CONTROL" => out.server_control = Some(server_control(ctx, value)?),
+            "EXT-X-PART-INF" => out.part_target = Some(part_inf(ctx, value)?),
+            "EXT-X-SKIP" => {
+                if !out.segments.is_empty() {
+                    return Err(ctx.err("EXT-X-SKIP", "must come before the first segment"));
+                }
+                out.skip = Some(skip(ctx, value)?);
+            }
+            "EXT-X-PRELOAD-HINT" => out.preload_hints.push(preload_hint(ctx, value)?),
+            "EXT-X-RENDITION-REPORT" => {
+                out.rendition_reports.push(rendition_report(ctx, value)?);
+            }
+            "EXTM3U" => {}
+            _ => next.unknown_tags.push(line.to_owned()),
         }
+    }
+    out.trailing_parts = next.parts;
+    out.trailing_unknown_tags = next.unknown_tags;
+    // After the loop: EXT-X-DISCONTINUITY-SEQUENCE may (wrongly) follow segments.
+    let mut discontinuity_sequence = out.discontinuity_sequence;
+    for seg in &mut out.segments {
+        discontinuity_sequence =
+            discontinuity_sequence.saturating_add(u64::from(seg.discontinuity));
+        seg.discontinuity_sequence = discontinuity_sequence;
     }
     Ok(out)
 }
 
-fn parse_key(attrs: &str, base: &Url, line_no: usize) -> Result<Option<Key>, ParseError> {
-    let tag = "EXT-X-KEY";
-    let mut method = None;
-    let mut key = Key {
-        method: KeyMethod::Aes128,
-        uri: None,
-        url: None,
-        iv: None,
-        keyformat: None,
-    };
-    for (k, val) in attributes(attrs) {
-        match k {
-            "METHOD" => {
-                method = Some(match val {
-                    "NONE" => None,
-                    "AES-128" => Some(KeyMethod::Aes128),
-                    "SAMPLE-AES" => Some(KeyMethod::SampleAes),
-                    "SAMPLE-AES-CTR" => Some(KeyMethod::SampleAesCtr),
-                    other => {
-                        return Err(tag_error(line_no, tag, format!("unknown METHOD {other}")));
-                    }
-                })
-            }
-            "URI" => {
-                key.url = Some(resolve(base, val, line_no, tag)?);
-                key.uri = Some(val.to_owned());
-            }
-            "IV" => key.iv = Some(iv(val, line_no)?),
-            "KEYFORMAT" => key.keyformat = Some(val.to_owned()),
-            _ => {}
-        }
-    }
-    match method {
-        None => Err(tag_error(line_no, tag, "METHOD is missing".into())),
-        Some(None) => Ok(None),
-        Some(Some(m)) => {
-            key.method = m;
-            Ok(Some(key))
-        }
-    }
-}
-
-fn parse_map(attrs: &str, base: &Url, line_no: usize) -> Result<Map, ParseError> {
+fn parse_map(ctx: &Ctx<'_>, list: &str) -> Result<Map, ParseError> {
     let tag = "EXT-X-MAP";
     let mut uri = None;
-    let mut byte_range = None;
-    for (k, val) in attributes(attrs) {
-        match k {
-            "URI" => uri = Some(val),
-            "BYTERANGE" => {
-                let (length, offset) = byte_range_spec(val, line_no, tag)?;
-                byte_range = Some(ByteRange {
-                    offset: offset.unwrap_or(0),
-                    length,
-                });
-            }
+    let mut range = None;
+    for (name, value, _) in ctx.attrs(tag, list)? {
+        match name {
+            "URI" => uri = Some(value.into_owned()),
+            "BYTERANGE" => range = Some(ctx.byte_range_spec(tag, &value)?),
             _ => {}
         }
     }
-    let uri = uri.ok_or_else(|| tag_error(line_no, tag, "URI is missing".into()))?;
+    let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
+    let byte_range = match range {
+        Some((length, offset)) => {
+            let offset = offset.unwrap_or(0);
+            if offset.checked_add(length).is_none() {
+                return Err(ctx.err(tag, "range ends past 2^64"));
+            }
+            Some(ByteRange { offset, length })
+        }
+        None => None,
+    };
     Ok(Map {
-        url: resolve(base, uri, line_no, tag)?,
-        uri: uri.to_owned(),
+        url: ctx.resolve(tag, &uri)?,
+        uri,
         byte_range,
     })
 }
 
-/// Splits an attribute list into (name, value) pairs, unquoting quoted values.
-fn attributes(list: &str) -> impl Iterator<Item = (&str, &str)> {
-    let mut rest = list;
-    std::iter::from_fn(move || {
-        rest = rest.trim_start_matches([',', ' ']);
-        if rest.is_empty() {
-            return None;
+fn parse_part(
+    ctx: &Ctx<'_>,
+    list: &str,
+    previous: &mut Option<RangeEnd>,
+) -> Result<Part, ParseError> {
+    let tag = "EXT-X-PART";
+    let mut uri = None;
+    let mut duration = None;
+    let mut independent = false;
+    let mut gap = false;
+    let mut range = None;
+    for (name, value, _) in ctx.attrs(tag, list)? {
+        match name {
+            "URI" => uri = Some(value.into_owned()),
+            "DURATION" => duration = Some(ctx.float(tag, &value)?),
+            "INDEPENDENT" => independent = value == "YES",
+            "GAP" => gap = value == "YES",
+            "BYTERANGE" => range = Some(ctx.byte_range_spec(tag, &value)?),
+            _ => {}
         }
-        let (name, after) = rest.split_once('=')?;
-        let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
-            match quoted.split_once('"') {
-                Some((v, r)) => (v, r),
-                None => (quoted, ""),
+    }
+    let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
+    let byte_range = match range {
+        Some(spec) => Some(byte_range(ctx, tag, spec, &uri, previous)?),
+        None => None,
+    };
+    Ok(Part {
+        url: ctx.resolve(tag, &uri)?,
+        uri,
+        duration: duration.ok_or_else(|| ctx.err(tag, "DURATION is missing"))?,
+        independent,
+        byte_range,
+        gap,
+    })
+}
+
+fn date_range(ctx: &Ctx<'_>, list: &str) -> Result<DateRange, ParseError> {
+    let tag = "EXT-X-DATERANGE";
+    let mut id = None;
+    let mut d = DateRange {
+        id: String::new(),
+        class: None,
+        start_date: None,
+        cue: None,
+        end_date: None,
+        duration: None,
+        planned_duration: None,
+        scte35_cmd: None,
+        scte35_out: None,
+        scte35_in: None,
+        end_on_next: false,
+        client_attributes: Vec::new(),
+    };
+    for (name, value, quoted) in ctx.attrs(tag, list)? {
+        match name {
+            "ID" => id = Some(value.into_owned()),
+            "CLASS" => d.class = Some(value.into_owned()),
+            "START-DATE" => d.start_date = Some(value.into_owned()),
+            "CUE" => d.cue = Some(value.into_owned()),
+            "END-DATE" => d.end_date = Some(value.into_owned()),
+            "DURATION" => d.duration = Some(ctx.float(tag, &value)?),
+            "PLANNED-DURATION" => d.planned_duration = Some(ctx.float(tag, &value)?),
+            "SCTE35-CMD" => d.scte35_cmd = Some(value.into_owned()),
+            "SCTE35-OUT" => d.scte35_out = Some(value.into_owned()),
+            "SCTE35-IN" => d.scte35_in = Some(value.into_owned()),
+            "END-ON-NEXT" => d.end_on_next = value == "YES",
+            n if n.starts_with("X-") => {
+                let v = if quoted {
+                    AttributeValue::String(value.into_owned())
+                } else if value.starts_with("0x") || value.starts_with("0X") {
+                    AttributeValue::Hex(value.into_owned())
+                } else {
+                    ctx.float(tag, &value)?;
+                    AttributeValue::Number(value.into_owned())
+                };
+                d.client_attributes.push((n.to_owned(), v));
             }
-        } else {
-            after.split_once(',').unwrap_or((after, ""))
-        };
-        rest = remaining;
-        Some((name.trim(), value.trim()))
+            _ => {}
+        }
+    }
+    d.id = id.ok_or_else(|| ctx.err(tag, "ID is missing"))?;
+    Ok(d)
+}
+
+fn server_control(ctx: &Ctx<'_>, list: &str) -> Result<ServerControl, ParseError> {
+    let tag = "EXT-X-SERVER-CONTROL";
+    let mut s = ServerControl::default();
+    for (name, value, _) in ctx.attrs(tag, list)? {
+        match name {
+            "CAN-SKIP-UNTIL" => s.can_skip_until = Some(ctx.float(tag, &value)?),
+            "CAN-SKIP-DATERANGES" => s.can_skip_dateranges = value == "YES",
+            "HOLD-BACK" => s.hold_back = Some(ctx.float(tag, &value)?),
+            "PART-HOLD-BACK" => s.part_hold_back = Some(ctx.float(tag, &value)?),
+            "CAN-BLOCK-RELOAD" => s.can_block_reload = value == "YES",
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+fn part_inf(ctx: &Ctx<'_>, list: &str) -> Result<f64, ParseError> {
+    let tag = "EXT-X-PART-INF";
+    let attrs = ctx.attrs(tag, list)?;
+    let target = attrs
+        .iter()
+        .find(|a| a.0 == "PART-TARGET")
+        .ok_or_else(|| ctx.err(tag, "PART-TARGET is missing"))?;
+    ctx.float(tag, &target.1)
+}
+
+fn skip(ctx: &Ctx<'_>, list: &str) -> Result<Skip, ParseError> {
+    let tag = "EXT-X-SKIP";
+    let mut count = None;
+    let mut removed = Vec::new();
+    for (name, value, _) in ctx.attrs(tag, list)? {
+        match name {
+            "SKIPPED-SEGMENTS" => count = Some(ctx.num(tag, &value)?),
+            "RECENTLY-REMOVED-DATERANGES" => {
+                removed = value
+                    .split('\t')
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    Ok(Skip {
+        skipped_segments: count.ok_or_else(|| ctx.err(tag, "SKIPPED-SEGMENTS is missing"))?,
+        recently_removed_dateranges: removed,
     })
 }
 
-fn number<T: std::str::FromStr>(s: &str, line: usize, tag: &'static str) -> Result<T, ParseError> {
-    s.parse()
-        .map_err(|_| tag_error(line, tag, format!("{s:?} is not a valid number")))
-}
-
-fn resolution(s: &str, line: usize) -> Result<Resolution, ParseError> {
-    let tag = "EXT-X-STREAM-INF";
-    let (w, h) = s
-        .split_once(['x', 'X'])
-        .ok_or_else(|| tag_error(line, tag, format!("RESOLUTION {s:?} is not WxH")))?;
-    Ok(Resolution {
-        width: number(w, line, tag)?,
-        height: number(h, line, tag)?,
+fn preload_hint(ctx: &Ctx<'_>, list: &str) -> Result<PreloadHint, ParseError> {
+    let tag = "EXT-X-PRELOAD-HINT";
+    let mut hint_type = None;
+    let mut uri = None;
+    let mut byterange_start = None;
+    let mut byterange_length = None;
+    for (name, value, _) in ctx.attrs(tag, list)? {
+        match name {
+            "TYPE" => {
+                hint_type = Some(match value.as_ref() {
+                    "PART" => PreloadHintType::Part,
+                    "MAP" => PreloadHintType::Map,
+                    other => return Err(ctx.err(tag, format!("unknown TYPE {other:?}"))),
+                })
+            }
+            "URI" => uri = Some(value.into_owned()),
+            "BYTERANGE-START" => byterange_start = Some(ctx.num(tag, &value)?),
+            "BYTERANGE-LENGTH" => byterange_length = Some(ctx.num(tag, &value)?),
+            _ => {}
+        }
+    }
+    let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
+    Ok(PreloadHint {
+        hint_type: hint_type.ok_or_else(|| ctx.err(tag, "TYPE is missing"))?,
+        url: ctx.resolve(tag, &uri)?,
+        uri,
+        byterange_start,
+        byterange_length,
     })
 }
 
-fn byte_range_spec(
-    s: &str,
-    line: usize,
-    tag: &'static str,
-) -> Result<(u64, Option<u64>), ParseError> {
-    match s.split_once('@') {
-        Some((n, o)) => Ok((number(n, line, tag)?, Some(number(o, line, tag)?))),
-        None => Ok((number(s, line, tag)?, None)),
+fn rendition_report(ctx: &Ctx<'_>, list: &str) -> Result<RenditionReport, ParseError> {
+    let tag = "EXT-X-RENDITION-REPORT";
+    let mut uri = None;
+    let mut last_msn = None;
+    let mut last_part = None;
+    for (name, value, _) in ctx.attrs(tag, list)? {
+        match name {
+            "URI" => uri = Some(value.into_owned()),
+            "LAST-MSN" => last_msn = Some(ctx.num(tag, &value)?),
+            "LAST-PART" => last_part = Some(ctx.num(tag, &value)?),
+            _ => {}
+        }
     }
-}
-
-fn iv(s: &str, line: usize) -> Result<[u8; 16], ParseError> {
-    let tag = "EXT-X-KEY";
-    let hex = s
-        .strip_prefix("0x")
-        .or_else(|| s.strip_prefix("0X"))
-        .ok_or_else(|| tag_error(line, tag, "IV must start with 0x".into()))?;
-    if hex.len() != 32 || !hex.is_ascii() {
-        return Err(tag_error(line, tag, "IV must be 32 hex digits".into()));
-    }
-    let mut out = [0u8; 16];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
-            .map_err(|_| tag_error(line, tag, format!("IV {s:?} is not hexadecimal")))?;
-    }
-    Ok(out)
-}
-
-fn resolve(base: &Url, uri: &str, line: usize, tag: &'static str) -> Result<String, ParseError> {
-    base.join(uri)
-        .map(String::from)
-        .map_err(|e| tag_error(line, tag, format!("URI {uri:?} cannot be resolved: {e}")))
-}
-
-fn tag_error(line: usize, tag: &'static str, reason: String) -> ParseError {
-    ParseError::Tag { line, tag, reason }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const BASE: &str = "https://cdn.example/title/master.m3u8?sig=a%2Fb";
-
-    #[test]
-    fn multivariant_variants_are_typed_and_resolved() {
-        let text = "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n\
-            #EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=800000,CODECS=\"avc1.4d401e,mp4a.40.2\",RESOLUTION=640x360,FRAME-RATE=30.000\n\
-            360p/index.m3u8?token=x%2By\n";
-        let Playlist::Multivariant(m) = parse_playlist(text, BASE).unwrap() else {
-            panic!("expected a multivariant playlist");
-        };
-        assert!(m.independent_segments);
-        let v = &m.variants[0];
-        assert_eq!(v.bandwidth, 900_000);
-        assert_eq!(v.average_bandwidth, Some(800_000));
-        assert_eq!(v.codecs.as_deref(), Some("avc1.4d401e,mp4a.40.2"));
-        assert_eq!(
-            v.resolution,
-            Some(Resolution {
-                width: 640,
-                height: 360
-            })
-        );
-        assert_eq!(v.frame_rate, Some(30.0));
-        assert_eq!(
-            v.url,
-            "https://cdn.example/title/360p/index.m3u8?token=x%2By"
-        );
-    }
-
-    #[test]
-    fn media_playlist_with_map_ranges_and_key() {
-        let text = "#EXTM3U\r\n#EXT-X-TARGETDURATION:4\r\n#EXT-X-MEDIA-SEQUENCE:7\r\n\
-            #EXT-X-MAP:URI=\"init.mp4\",BYTERANGE=\"700@0\"\r\n\
-            #EXT-X-KEY:METHOD=AES-128,URI=\"k.key\",IV=0x000102030405060708090a0B0c0d0e0f\r\n\
-            #EXTINF:4.0,\r\n#EXT-X-BYTERANGE:1000@700\r\nmain.mp4\r\n\
-            #EXT-X-DISCONTINUITY\r\n#EXTINF:3.5,second\r\n#EXT-X-BYTERANGE:500\r\nmain.mp4\r\n#EXT-X-ENDLIST";
-        let Playlist::Media(m) = parse_playlist(text, BASE).unwrap() else {
-            panic!("expected a media playlist");
-        };
-        assert_eq!(m.media_sequence, 7);
-        assert!(m.end_list);
-        assert_eq!(m.segments.len(), 2);
-        assert_eq!(m.total_duration(), 7.5);
-        let s = &m.segments[1];
-        assert_eq!(
-            s.byte_range,
-            Some(ByteRange {
-                offset: 1700,
-                length: 500
-            })
-        );
-        assert_eq!(s.discontinuity_sequence, 1);
-        assert_eq!(s.title.as_deref(), Some("second"));
-        let key = s.key.as_ref().unwrap();
-        assert_eq!(key.iv.unwrap()[15], 0x0f);
-        assert_eq!(
-            s.map.as_ref().unwrap().url,
-            "https://cdn.example/title/init.mp4"
-        );
-    }
-
-    #[test]
-    fn bad_input_is_a_typed_error() {
-        assert_eq!(
-            parse_playlist("<html>", BASE),
-            Err(ParseError::NotAPlaylist)
-        );
-        assert_eq!(parse_playlist("", BASE), Err(ParseError::NotAPlaylist));
-        let err = parse_playlist("#EXTM3U\n#EXTINF:abc,\nx.ts", BASE).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                ParseError::Tag {
-                    line: 2,
-                    tag: "EXTINF",
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-    }
+    let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
+    Ok(RenditionReport {
+        url: ctx.resolve(tag, &uri)?,
+        uri,
+        last_msn,
+        last_part,
+    })
 }

@@ -1,0 +1,108 @@
+//! Attribute lists (`NAME=VALUE,NAME="quoted, value"`), split without allocating.
+//!
+//! Hand-written rather than built on a parser-combinator crate: it is the innermost loop of
+//! the parser (every tag goes through it) and only borrows from the input.
+
+/// One attribute of a list, borrowed from the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attr<'a> {
+    /// Attribute name, e.g. `BANDWIDTH`.
+    pub name: &'a str,
+    /// The value without its quotes.
+    pub value: &'a str,
+    /// Whether the value was a quoted string.
+    pub quoted: bool,
+}
+
+/// Iterates over the attributes of `list`.
+///
+/// Lenient like deployed players: spaces around names, values and commas are ignored,
+/// an unterminated quoted string runs to the end of the line, an unquoted value runs to the
+/// next comma, and a fragment without `=` is skipped.
+pub fn attributes(list: &str) -> Attributes<'_> {
+    Attributes { rest: list }
+}
+
+/// Iterator returned by [`attributes`].
+#[derive(Debug, Clone)]
+pub struct Attributes<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Attr<'a>;
+
+    fn next(&mut self) -> Option<Attr<'a>> {
+        loop {
+            let rest = self.rest.trim_start_matches([',', ' ', '\t']);
+            if rest.is_empty() {
+                self.rest = rest;
+                return None;
+            }
+            let bytes = rest.as_bytes();
+            let eq = bytes.iter().position(|&b| b == b'=' || b == b',');
+            let Some(eq) = eq.filter(|&i| bytes.get(i) == Some(&b'=')) else {
+                // A fragment without a value: skip to the next comma.
+                self.rest = rest.find(',').map_or("", |i| &rest[i..]);
+                continue;
+            };
+            let name = rest[..eq].trim();
+            let after = rest[eq + 1..].trim_start_matches([' ', '\t']);
+            if let Some(quoted) = after.strip_prefix('"') {
+                let (value, remaining) = match quoted.find('"') {
+                    Some(end) => (&quoted[..end], &quoted[end + 1..]),
+                    None => (quoted, ""),
+                };
+                self.rest = remaining.find(',').map_or("", |i| &remaining[i..]);
+                return Some(Attr {
+                    name,
+                    value,
+                    quoted: true,
+                });
+            }
+            let (value, remaining) = match after.find(',') {
+                Some(i) => (&after[..i], &after[i..]),
+                None => (after, ""),
+            };
+            self.rest = remaining;
+            return Some(Attr {
+                name,
+                value: value.trim_end(),
+                quoted: false,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(s: &str) -> Vec<(&str, &str, bool)> {
+        attributes(s).map(|a| (a.name, a.value, a.quoted)).collect()
+    }
+
+    #[test]
+    fn quoted_values_keep_commas_and_unquoted_run_to_comma() {
+        assert_eq!(
+            pairs(r#"BANDWIDTH=1,CODECS="avc1.4d401f,mp4a.40.2", RESOLUTION=1x2 ,X="""#),
+            vec![
+                ("BANDWIDTH", "1", false),
+                ("CODECS", "avc1.4d401f,mp4a.40.2", true),
+                ("RESOLUTION", "1x2", false),
+                ("X", "", true),
+            ]
+        );
+    }
+
+    #[test]
+    fn junk_is_skipped_and_unterminated_quote_runs_to_end() {
+        assert_eq!(
+            pairs(r#"JUNK,A=1,B="open, still"#),
+            vec![("A", "1", false), ("B", "open, still", true)]
+        );
+        assert_eq!(pairs(""), vec![]);
+        assert_eq!(pairs(",,,"), vec![]);
+        assert_eq!(pairs("=,=x"), vec![("", "", false), ("", "x", false)]);
+    }
+}
