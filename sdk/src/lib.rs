@@ -3,8 +3,10 @@
 
 mod config;
 mod events;
+mod inspect;
 mod js;
 mod mse;
 mod player;
 
+pub use inspect::inspect_playlist;
 pub use player::Player;

@@ -7,11 +7,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundleHlsJsParser } from '../lib/hlsjs-parser.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixtureDir = join(root, 'player-core', 'fixtures', 'hls');
@@ -56,7 +57,7 @@ before(async () => {
   globalThis.self ??= globalThis;
   tmp = mkdtempSync(join(tmpdir(), 'hls-diff-'));
   inspect = process.env.HLS_INSPECT ?? buildInspect();
-  M3U8Parser = await bundleHlsJsParser();
+  M3U8Parser = await bundleHlsJsParser(tmp);
 });
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -77,59 +78,6 @@ function buildInspect() {
     .find((m) => m.reason === 'compiler-artifact' && m.target?.name === 'hls-inspect')?.executable;
   assert.ok(exe, 'cargo did not report the hls-inspect executable');
   return exe;
-}
-
-/** Bundles hls.js's m3u8-parser.ts; its two external imports are shimmed: url-toolkit with
- * the exact copy hls.js ships inside dist/hls.mjs, the ID3 helper (unused here) trivially. */
-async function bundleHlsJsParser() {
-  const esbuild = require('esbuild');
-  const hlsDir = dirname(require.resolve('hls.js/package.json'));
-  const dist = readFileSync(join(hlsDir, 'dist', 'hls.mjs'), 'utf8');
-  const from = dist.indexOf('var urlToolkit = {exports: {}};');
-  const to = dist.indexOf('var urlToolkitExports = requireUrlToolkit();');
-  assert.ok(from > 0 && to > from, 'url-toolkit not found in hls.js dist');
-  const toolkit =
-    dist.slice(from, to) +
-    'export const buildAbsoluteURL = (...a) => requireUrlToolkit().buildAbsoluteURL(...a);\n';
-  const shims = {
-    name: 'shims',
-    setup(build) {
-      build.onResolve({ filter: /^(url-toolkit|@svta\/cml-id3)$/ }, (args) => ({
-        path: args.path,
-        namespace: 'shim',
-      }));
-      build.onLoad({ filter: /.*/, namespace: 'shim' }, (args) => ({
-        loader: 'js',
-        contents:
-          args.path === 'url-toolkit'
-            ? toolkit
-            : 'export const utf8ArrayToStr = (a) => new TextDecoder().decode(a);',
-      }));
-    },
-  };
-  const flags = [
-    'ALT_AUDIO', 'CMCD', 'CONTENT_STEERING', 'EME_DRM', 'IFRAMES', 'INTERSTITIALS',
-    'MEDIA_CAPABILITIES', 'SUBTITLES', 'VARIABLE_SUBSTITUTION',
-  ];
-  const define = Object.fromEntries(flags.map((f) => [`__USE_${f}__`, 'true']));
-  Object.assign(define, {
-    __HLS_WORKER_BUNDLE__: 'false',
-    __IN_WORKER__: 'false',
-    __VERSION__: '"diff"',
-  });
-  const result = await esbuild.build({
-    entryPoints: [join(hlsDir, 'src', 'loader', 'm3u8-parser.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    write: false,
-    define,
-    plugins: [shims],
-    logLevel: 'error',
-  });
-  const file = join(tmp, 'm3u8-parser.mjs');
-  writeFileSync(file, result.outputFiles[0].text);
-  return (await import(pathToFileURL(file).href)).default;
 }
 
 const baseFor = (file) => `https://cdn.example/title/${file}?token=abc123`;
