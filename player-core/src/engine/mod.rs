@@ -18,14 +18,13 @@
 mod config;
 mod events;
 mod level;
-mod sniff;
 
 pub use config::Config;
 pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
-pub use sniff::{Container, sniff};
 
 use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LevelInfo, LoadProgress, LoadSample};
 use crate::hls::{self, ByteRange, Playlist};
+use crate::mux::{Container, sniff};
 use level::Level;
 use std::collections::{HashMap, VecDeque};
 
@@ -813,24 +812,27 @@ impl Engine {
 
     /// Refuses bytes that are not a container the engine can append.
     fn check_media(&mut self, p: &Pending, data: &[u8]) -> bool {
-        match sniff(data) {
-            Some(Container::Fmp4) => true,
-            found => {
-                let what = match found {
-                    Some(Container::MpegTs) => "an MPEG-TS segment, which needs transmuxing",
-                    _ => "not a media segment",
+        let problem = match sniff(data) {
+            Ok(Container::IsoBmff) => return true,
+            Ok(other) => {
+                let kind = match other {
+                    Container::MpegTs { .. } => "an MPEG-TS segment",
+                    Container::Adts { .. } | Container::MpegAudio { .. } => "packed audio",
+                    _ => "a WebVTT cue file",
                 };
-                let message = format!("{} is {what} ({} bytes)", p.url, data.len());
-                self.error(
-                    ErrorKind::Mux,
-                    ErrorDetail::FragParsingError,
-                    true,
-                    message,
-                    Some(p.url.clone()),
-                );
-                false
+                format!("{kind}, which the engine does not transmux yet")
             }
-        }
+            Err(e) => format!("not a media segment: {e}"),
+        };
+        let message = format!("{} is {problem} ({} bytes)", p.url, data.len());
+        self.error(
+            ErrorKind::Mux,
+            ErrorDetail::FragParsingError,
+            true,
+            message,
+            Some(p.url.clone()),
+        );
+        false
     }
 
     fn on_appended(&mut self) {
