@@ -47,6 +47,10 @@ pub enum ErrorDetail {
     FragParsingError,
     /// An initialization section could not be loaded.
     InitLoadError,
+    /// An AES-128 key could not be loaded or is not 16 bytes.
+    KeyLoadError,
+    /// A segment could not be decrypted.
+    FragDecryptError,
     /// The media element refused appended bytes.
     BufferAppendError,
     /// Creating the SourceBuffer failed (codec not supported).
@@ -67,6 +71,8 @@ impl ErrorDetail {
             Self::FragLoadError => "fragLoadError",
             Self::FragParsingError => "fragParsingError",
             Self::InitLoadError => "initLoadError",
+            Self::KeyLoadError => "keyLoadError",
+            Self::FragDecryptError => "fragDecryptError",
             Self::BufferAppendError => "bufferAppendError",
             Self::BufferAddCodecError => "bufferAddCodecError",
             Self::InvalidState => "invalidState",

@@ -2,7 +2,7 @@
 
 use super::LevelSummary;
 use crate::abr::LevelInfo;
-use crate::hls::{MediaPlaylist, Variant};
+use crate::hls::{MediaPlaylist, Segment, Variant};
 
 /// Codecs assumed when neither the playlist nor the media says (H.264 main + AAC-LC).
 const DEFAULT_CODECS: &str = "avc1.4d401f,mp4a.40.2";
@@ -100,6 +100,13 @@ impl Level {
         let index = index.checked_sub(1)?;
         let end = self.starts[index] + details.segments[index].duration;
         (time + EPSILON < end).then_some(index)
+    }
+
+    /// The segment with media sequence number `sn`.
+    pub fn segment(&self, sn: u64) -> Option<&Segment> {
+        let details = self.details.as_ref()?;
+        let index = usize::try_from(sn.checked_sub(details.media_sequence)?).ok()?;
+        details.segments.get(index)
     }
 
     /// Start and end in seconds of the segment with media sequence number `sn`.

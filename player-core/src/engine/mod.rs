@@ -24,7 +24,9 @@ pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent}
 
 use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LevelInfo, LoadProgress, LoadSample};
 use crate::hls::{self, ByteRange, Playlist};
-use crate::mux::{Container, sniff};
+use crate::hls::{Key, KeyMethod};
+use crate::mux::decrypt::{aes128_cbc_in_place, iv_from_sequence};
+use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
 use level::Level;
 use std::collections::{HashMap, VecDeque};
 
@@ -64,6 +66,8 @@ pub enum LoadKind {
     Init,
     /// A media segment.
     Segment,
+    /// An AES-128 key.
+    Key,
 }
 
 /// A request the caller must perform, answered with [`Input::LoadComplete`] or
@@ -267,6 +271,13 @@ pub struct Engine {
     starting: bool,
     /// Level of the last segment appended.
     buffered_level: Option<usize>,
+    /// Turns MPEG-TS and packed audio into fMP4; one per title, so timestamps stay continuous.
+    transmuxer: Transmuxer,
+    /// Whether the next transmuxed segment starts a new timeline (first after load or a
+    /// discontinuity): its first sample is placed at the segment's playlist time.
+    new_timeline: bool,
+    /// AES-128 keys loaded, by URL.
+    keys: HashMap<String, [u8; 16]>,
     /// Size of the video element in device pixels, (0, 0) when unknown.
     viewport: (u32, u32),
     /// Level ABR switched down to by abandoning a load; holds until a segment of it is requested.
@@ -320,6 +331,9 @@ impl Engine {
             after_abandon: None,
             viewport: (0, 0),
             buffered_level: None,
+            transmuxer: Transmuxer::new(),
+            new_timeline: true,
+            keys: HashMap::new(),
             abandon_check_at: None,
             reload_at: None,
         }
@@ -596,6 +610,7 @@ impl Engine {
             LoadKind::Playlist => (ErrorDetail::LevelLoadError, "media playlist"),
             LoadKind::Init => (ErrorDetail::InitLoadError, "initialization segment"),
             LoadKind::Segment => (ErrorDetail::FragLoadError, "segment"),
+            LoadKind::Key => (ErrorDetail::KeyLoadError, "key"),
         };
         // A missing or forbidden first playlist will not appear by retrying.
         let retryable = p.kind != LoadKind::Manifest || status == 0 || status >= 500;
@@ -627,6 +642,7 @@ impl Engine {
             LoadKind::Playlist => self.on_playlist(now_ms, p.level, &p.url, &data),
             LoadKind::Init => self.on_init(p, data),
             LoadKind::Segment => self.on_segment(now_ms, p, data, ttfb_ms),
+            LoadKind::Key => self.on_key(p, &data),
         }
     }
 
@@ -749,14 +765,8 @@ impl Engine {
         if !self.check_media(&p, &data) {
             return;
         }
-        if !self.track_added {
-            let codecs = self.levels[p.level].codecs();
-            self.out.push_back(Output::AddTrack {
-                track: TrackId::Main,
-                mime: format!("video/mp4; codecs=\"{codecs}\""),
-            });
-            self.track_added = true;
-        }
+        let codecs = self.levels[p.level].codecs();
+        self.add_track(format!("video/mp4; codecs=\"{codecs}\""));
         self.appended_init = Some((p.level, p.url, p.range));
         self.queued.push_back(Queued {
             level: p.level,
@@ -771,16 +781,13 @@ impl Engine {
         });
     }
 
-    fn on_segment(&mut self, now_ms: f64, p: Pending, data: Vec<u8>, ttfb_ms: f64) {
+    fn on_segment(&mut self, now_ms: f64, p: Pending, mut data: Vec<u8>, ttfb_ms: f64) {
         self.abandon_check_at = None;
         self.any_segment_loaded = true;
-        if !self.check_media(&p, &data) {
-            return;
-        }
-        let load_ms = (now_ms - p.started_ms).max(0.0);
         let Some((start, end)) = self.levels[p.level].segment_times(p.sn) else {
             return;
         };
+        let load_ms = (now_ms - p.started_ms).max(0.0);
         self.abr.on_load(
             now_ms,
             LoadSample {
@@ -796,6 +803,27 @@ impl Engine {
             bytes: data.len(),
             load_ms,
         });
+        let segment = self.levels[p.level].segment(p.sn);
+        let key = segment.and_then(|s| s.key.clone());
+        let discontinuity = segment.is_some_and(|s| s.discontinuity);
+        if let Some(key) = key
+            && !self.decrypt(&p, &key, &mut data)
+        {
+            return;
+        }
+        let media = match sniff(&data) {
+            Ok(Container::IsoBmff) => data,
+            Ok(Container::MpegTs { .. } | Container::Adts { .. } | Container::MpegAudio { .. }) => {
+                match self.transmux(&p, &data, start, discontinuity) {
+                    Some(media) => media,
+                    None => return,
+                }
+            }
+            _ => {
+                self.check_media(&p, &data);
+                return;
+            }
+        };
         self.next_time = end;
         self.queued.push_back(Queued {
             level: p.level,
@@ -806,8 +834,116 @@ impl Engine {
         });
         self.out.push_back(Output::Append {
             track: TrackId::Main,
-            data,
+            data: media,
         });
+    }
+
+    /// Decrypts an AES-128 segment in place with its (already loaded) key.
+    fn decrypt(&mut self, p: &Pending, key: &Key, data: &mut Vec<u8>) -> bool {
+        let fail = |this: &mut Self, message: String| {
+            let url = Some(p.url.clone());
+            this.error(
+                ErrorKind::Key,
+                ErrorDetail::FragDecryptError,
+                true,
+                message,
+                url,
+            );
+            false
+        };
+        if key.method != KeyMethod::Aes128 {
+            return fail(
+                self,
+                format!("{}: {:?} encryption is not supported", p.url, key.method),
+            );
+        }
+        let Some(bytes) = key.url.as_ref().and_then(|u| self.keys.get(u)).copied() else {
+            return fail(self, format!("{}: its key was not loaded", p.url));
+        };
+        let iv = key.iv.unwrap_or_else(|| iv_from_sequence(p.sn));
+        match aes128_cbc_in_place(data, &bytes, iv) {
+            Ok(()) => true,
+            Err(e) => fail(
+                self,
+                format!("decrypting {} failed (wrong key?): {e}", p.url),
+            ),
+        }
+    }
+
+    /// Turns an MPEG-TS or packed-audio segment into fMP4, appending a new init segment when
+    /// the transmuxer makes one; `None` after reporting an error.
+    fn transmux(
+        &mut self,
+        p: &Pending,
+        data: &[u8],
+        start: f64,
+        discontinuity: bool,
+    ) -> Option<Vec<u8>> {
+        let info = SegmentInfo {
+            discontinuity,
+            rendition: u32::try_from(p.level).unwrap_or(u32::MAX),
+            start_s: (self.new_timeline || discontinuity).then_some(start),
+        };
+        let out = match self.transmuxer.push_segment(data, info) {
+            Ok(out) => out,
+            Err(e) => {
+                let message = format!("{} could not be transmuxed: {e}", p.url);
+                let url = Some(p.url.clone());
+                self.error(
+                    ErrorKind::Mux,
+                    ErrorDetail::FragParsingError,
+                    true,
+                    message,
+                    url,
+                );
+                return None;
+            }
+        };
+        self.new_timeline = false;
+        if let Some(init) = out.init {
+            self.add_track(init.mime_type());
+            self.queued.push_back(Queued {
+                level: p.level,
+                sn: p.sn,
+                start: 0.0,
+                end: 0.0,
+                init: true,
+            });
+            self.out.push_back(Output::Append {
+                track: TrackId::Main,
+                data: init.bytes,
+            });
+        }
+        Some(out.media)
+    }
+
+    fn add_track(&mut self, mime: String) {
+        if !self.track_added {
+            self.track_added = true;
+            self.out.push_back(Output::AddTrack {
+                track: TrackId::Main,
+                mime,
+            });
+        }
+    }
+
+    fn on_key(&mut self, p: Pending, data: &[u8]) {
+        match <[u8; 16]>::try_from(data) {
+            Ok(key) => {
+                self.keys.insert(p.url, key);
+            }
+            Err(_) => {
+                let message = format!("the key {} is {} bytes, not 16", p.url, data.len());
+                let url = Some(p.url);
+                self.error(
+                    ErrorKind::Key,
+                    ErrorDetail::KeyLoadError,
+                    true,
+                    message,
+                    url,
+                );
+            }
+        }
     }
 
     /// Refuses bytes that are not a container the engine can append.
@@ -820,7 +956,7 @@ impl Engine {
                     Container::Adts { .. } | Container::MpegAudio { .. } => "packed audio",
                     _ => "a WebVTT cue file",
                 };
-                format!("{kind}, which the engine does not transmux yet")
+                format!("{kind} where fMP4 media was expected")
             }
             Err(e) => format!("not a media segment: {e}"),
         };
@@ -892,7 +1028,7 @@ impl Engine {
             || self
                 .pending
                 .values()
-                .any(|p| matches!(p.kind, LoadKind::Segment | LoadKind::Init))
+                .any(|p| matches!(p.kind, LoadKind::Segment | LoadKind::Init | LoadKind::Key))
     }
 
     fn buffer_ahead(&self) -> f64 {
@@ -997,6 +1133,13 @@ impl Engine {
                 self.request(now_ms, LoadKind::Init, level, sn, url, range, 0);
                 return;
             }
+        }
+        if let Some(key_url) = segment.key.as_ref().and_then(|k| k.url.as_ref())
+            && !self.keys.contains_key(key_url)
+        {
+            let url = key_url.clone();
+            self.request(now_ms, LoadKind::Key, level, sn, url, None, 0);
+            return;
         }
         let (url, range) = (segment.url.clone(), segment.byte_range);
         self.request(now_ms, LoadKind::Segment, level, sn, url, range, 0);

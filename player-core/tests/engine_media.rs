@@ -1,0 +1,121 @@
+//! The engine on real ffmpeg-made MPEG-TS sets, plain and AES-128 encrypted, served by a
+//! simulated network: it loads keys through the same loader, decrypts, transmuxes to fMP4 and
+//! appends an init segment before the media.
+
+mod common;
+
+use common::{KEY, aac_set, have_ffmpeg, hls_set, media_root, segments};
+use player_core::engine::{Config, Engine, ErrorDetail, Input, LoadKind, Output, PlayerEvent};
+use player_core::mux::{Container, sniff};
+use std::path::Path;
+
+/// Plays the set in `dir` (served under `https://cdn.test/set/`) to its end; returns every
+/// output, and the loads made, in order.
+fn play(dir: &Path, tamper_key: bool) -> (Vec<Output>, Vec<(LoadKind, String)>) {
+    let base = "https://cdn.test/set/";
+    let mut engine = Engine::new(Config::default());
+    engine.load(0.0, &format!("{base}index.m3u8"), None);
+    engine.handle_input(0.0, Input::MediaSourceOpen);
+    let mut outputs = Vec::new();
+    let mut loads = Vec::new();
+    let mut now = 0.0;
+    while let Some(out) = engine.poll_output() {
+        now += 10.0;
+        outputs.push(out.clone());
+        match out {
+            Output::Load(req) => {
+                loads.push((req.kind, req.url.clone()));
+                let name = req.url.strip_prefix(base).unwrap_or_default();
+                let (status, mut data) = match std::fs::read(dir.join(name)) {
+                    Ok(bytes) => (200, bytes),
+                    Err(_) => (404, Vec::new()),
+                };
+                if tamper_key && req.kind == LoadKind::Key {
+                    data[0] ^= 1;
+                }
+                let input = Input::LoadComplete {
+                    id: req.id,
+                    status,
+                    data,
+                    ttfb_ms: 5.0,
+                };
+                engine.handle_input(now, input);
+            }
+            Output::Append { track, .. } => engine.handle_input(now, Input::Appended { track }),
+            _ => {}
+        }
+    }
+    (outputs, loads)
+}
+
+fn appended(outputs: &[Output]) -> Vec<&[u8]> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Append { data, .. } => Some(data.as_slice()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn errors(outputs: &[Output]) -> Vec<ErrorDetail> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Event(PlayerEvent::Error(e)) => Some(e.detail),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_ts_title_is_transmuxed_and_appended_as_fmp4() {
+    require_ffmpeg!();
+    let dir = aac_set();
+    let (outputs, _) = play(&dir, false);
+    assert_eq!(errors(&outputs), vec![]);
+    let mime = outputs.iter().find_map(|o| match o {
+        Output::AddTrack { mime, .. } => Some(mime.clone()),
+        _ => None,
+    });
+    let mime = mime.expect("a SourceBuffer was requested");
+    assert!(mime.starts_with("video/mp4; codecs=\"avc1.4d"), "{mime}");
+    assert!(mime.contains("mp4a.40.2"), "{mime}");
+    let appends = appended(&outputs);
+    assert_eq!(
+        appends.len(),
+        1 + segments(&dir).len(),
+        "init + one fragment per segment"
+    );
+    assert!(appends.iter().all(|a| sniff(a) == Ok(Container::IsoBmff)));
+    assert_eq!(&appends[0][4..8], b"ftyp");
+    assert!(outputs.contains(&Output::EndOfStream));
+}
+
+#[test]
+fn an_encrypted_ts_title_loads_its_key_once_and_decrypts() {
+    require_ffmpeg!();
+    let keyinfo = media_root().join("enc_seq.tmp/keyinfo");
+    let keyinfo = keyinfo.display().to_string();
+    let dir = hls_set(
+        "enc_seq",
+        Some("320x180"),
+        &["-c:a", "aac", "-b:a", "64k"],
+        8,
+        &["-hls_key_info_file", &keyinfo],
+    );
+    assert_eq!(std::fs::read(dir.join("key.bin")).unwrap(), KEY);
+    let (outputs, loads) = play(&dir, false);
+    assert_eq!(errors(&outputs), vec![]);
+    let keys: Vec<_> = loads.iter().filter(|(k, _)| *k == LoadKind::Key).collect();
+    assert_eq!(keys.len(), 1, "one key load for every segment: {loads:?}");
+    assert_eq!(keys[0].1, "https://cdn.test/set/key.bin");
+    assert_eq!(appended(&outputs).len(), 1 + segments(&dir).len());
+
+    let (outputs, _) = play(&dir, true);
+    assert_eq!(errors(&outputs), vec![ErrorDetail::FragDecryptError]);
+    assert!(
+        appended(&outputs).is_empty(),
+        "nothing undecryptable reaches the buffer"
+    );
+}
