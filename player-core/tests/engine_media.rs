@@ -90,6 +90,27 @@ fn a_ts_title_is_transmuxed_and_appended_as_fmp4() {
     assert!(appends.iter().all(|a| sniff(a) == Ok(Container::IsoBmff)));
     assert_eq!(&appends[0][4..8], b"ftyp");
     assert!(outputs.contains(&Output::EndOfStream));
+    // Audio and video end together: within one AAC frame (21 ms) at the title's end.
+    let spans: Vec<_> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Event(PlayerEvent::FragParsed { video, audio, .. }) => Some((*video, *audio)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(spans.len(), segments(&dir).len());
+    let (Some(video), Some(audio)) = spans[spans.len() - 1] else {
+        panic!("both tracks in the last segment: {spans:?}");
+    };
+    assert!(
+        (video.1 - audio.1).abs() < 0.05,
+        "video ends {video:?}, audio {audio:?}"
+    );
+    assert!(
+        spans[0].0.is_some_and(|v| v.0.abs() < 0.1),
+        "placed at 0: {:?}",
+        spans[0]
+    );
 }
 
 #[test]

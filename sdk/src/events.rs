@@ -74,6 +74,26 @@ pub fn to_js(event: &PlayerEvent) -> (&'static str, JsValue) {
                 .set("to", *to as u32)
                 .build(),
         ),
+        PlayerEvent::FragParsed {
+            level,
+            sn,
+            video,
+            audio,
+        } => {
+            let span = |b: ObjectBuilder, name: &str, s: &Option<(f64, f64)>| match s {
+                Some((start, end)) => b
+                    .set(&format!("{name}Start"), *start)
+                    .set(&format!("{name}End"), *end),
+                None => b,
+            };
+            let b = ObjectBuilder::new()
+                .set("level", *level as u32)
+                .set("sn", *sn as f64);
+            (
+                "fragParsed",
+                span(span(b, "video", video), "audio", audio).build(),
+            )
+        }
         PlayerEvent::BufferEos => ("bufferEos", ObjectBuilder::new().build()),
         PlayerEvent::Error(e) => ("error", error_to_js(e)),
     }

@@ -162,6 +162,17 @@ pub enum PlayerEvent {
         /// Level loaded instead.
         to: usize,
     },
+    /// A segment was transmuxed: the media time each track covers, for A/V sync checks.
+    FragParsed {
+        /// Level index.
+        level: usize,
+        /// Media sequence number.
+        sn: u64,
+        /// Start and end of the video samples in seconds.
+        video: Option<(f64, f64)>,
+        /// Start and end of the audio samples in seconds.
+        audio: Option<(f64, f64)>,
+    },
     /// A segment was appended to the SourceBuffer.
     FragBuffered {
         /// Level index.

@@ -900,6 +900,12 @@ impl Engine {
             }
         };
         self.new_timeline = false;
+        self.emit(PlayerEvent::FragParsed {
+            level: p.level,
+            sn: p.sn,
+            video: out.video_span,
+            audio: out.audio_span,
+        });
         if let Some(init) = out.init {
             self.add_track(init.mime_type());
             self.queued.push_back(Queued {
