@@ -40,6 +40,8 @@ pub struct Mse {
     running: Option<Running>,
     /// Set by a SourceBuffer's `error` event, read at the `updateend` that follows.
     decode_error: bool,
+    /// An append refused with QuotaExceededError, retried after the next removal.
+    blocked: Option<Op>,
     _on_open: Handler,
 }
 
@@ -58,6 +60,7 @@ impl Mse {
             queue: VecDeque::new(),
             running: None,
             decode_error: false,
+            blocked: None,
             _on_open: on_open,
         })
     }
@@ -83,9 +86,18 @@ impl Mse {
         Ok(())
     }
 
-    /// Queues `op`; returns inputs for the engine from operations that finished at once.
+    /// Queues `op`; returns inputs for the engine from operations that finished at once. While
+    /// an append waits after a QuotaExceededError, a removal goes first and the append is
+    /// retried right after it.
     pub fn push(&mut self, op: Op) -> Vec<Input> {
-        self.queue.push_back(op);
+        if matches!(op, Op::Remove(..))
+            && let Some(blocked) = self.blocked.take()
+        {
+            self.queue.push_front(blocked);
+            self.queue.push_front(op);
+        } else {
+            self.queue.push_back(op);
+        }
         self.pump()
     }
 
@@ -127,7 +139,7 @@ impl Mse {
     /// Starts queued operations until one has to wait for `updateend`.
     fn pump(&mut self) -> Vec<Input> {
         let mut inputs = Vec::new();
-        while !self.updating() {
+        while !self.updating() && self.blocked.is_none() {
             let Some(op) = self.queue.pop_front() else {
                 break;
             };
@@ -135,11 +147,17 @@ impl Mse {
                 Op::Append(track, mut data) => match self.buffer(track) {
                     Some(sb) => match sb.append_buffer_with_u8_array(&mut data) {
                         Ok(()) => self.running = Some(Running::Append(track)),
-                        Err(e) => inputs.push(Input::AppendFailed {
-                            track,
-                            quota_exceeded: is_quota_error(&e),
-                            message: message_of(&e),
-                        }),
+                        Err(e) => {
+                            let quota_exceeded = is_quota_error(&e);
+                            if quota_exceeded {
+                                self.blocked = Some(Op::Append(track, data));
+                            }
+                            inputs.push(Input::AppendFailed {
+                                track,
+                                quota_exceeded,
+                                message: message_of(&e),
+                            });
+                        }
                     },
                     None => inputs.push(Input::AppendFailed {
                         track,

@@ -7,6 +7,8 @@ pub struct Config {
     pub max_buffer_length: f64,
     /// Seconds of media kept behind the playhead before it is evicted (`backBufferLength`).
     pub back_buffer_length: f64,
+    /// Largest hole in the buffer, in seconds, the playhead jumps over (`maxBufferHole`).
+    pub max_buffer_hole: f64,
     /// Level to start with; `None` lets ABR choose from `initial_bandwidth_estimate`.
     pub start_level: Option<usize>,
     /// Bandwidth assumed before the first measurement, bits per second.
@@ -24,6 +26,7 @@ impl Default for Config {
         Self {
             max_buffer_length: 30.0,
             back_buffer_length: 30.0,
+            max_buffer_hole: 0.5,
             start_level: None,
             initial_bandwidth_estimate: 1_000_000.0,
             max_load_retries: 3,

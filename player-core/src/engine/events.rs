@@ -53,6 +53,8 @@ pub enum ErrorDetail {
     FragDecryptError,
     /// The media element refused appended bytes.
     BufferAppendError,
+    /// The buffer is full and nothing can be evicted.
+    BufferFullError,
     /// Creating the SourceBuffer failed (codec not supported).
     BufferAddCodecError,
     /// A call was made in a state that does not allow it.
@@ -74,6 +76,7 @@ impl ErrorDetail {
             Self::KeyLoadError => "keyLoadError",
             Self::FragDecryptError => "fragDecryptError",
             Self::BufferAppendError => "bufferAppendError",
+            Self::BufferFullError => "bufferFullError",
             Self::BufferAddCodecError => "bufferAddCodecError",
             Self::InvalidState => "invalidState",
         }

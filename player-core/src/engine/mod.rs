@@ -33,6 +33,9 @@ use std::collections::{HashMap, VecDeque};
 /// How often ABR is asked whether a segment in flight should be abandoned, milliseconds.
 const ABANDON_CHECK_MS: f64 = 100.0;
 
+/// Seconds of media kept behind the playhead when the buffer is full.
+const QUOTA_KEEP_BEHIND_S: f64 = 2.0;
+
 /// Identifies one load so its result can be matched to it.
 pub type RequestId = u64;
 
@@ -269,6 +272,8 @@ pub struct Engine {
     fatal: bool,
     /// Nothing was buffered yet since the load or the last seek.
     starting: bool,
+    /// Start of the buffered range the playhead last jumped to over a hole.
+    last_hole_jump: Option<f64>,
     /// Level of the last segment appended.
     buffered_level: Option<usize>,
     /// Turns MPEG-TS and packed audio into fMP4; one per title, so timestamps stay continuous.
@@ -331,6 +336,7 @@ impl Engine {
             after_abandon: None,
             viewport: (0, 0),
             buffered_level: None,
+            last_hole_jump: None,
             transmuxer: Transmuxer::new(),
             new_timeline: true,
             keys: HashMap::new(),
@@ -454,25 +460,23 @@ impl Engine {
             Input::Appended { .. } => self.on_appended(),
             Input::AppendFailed {
                 track,
-                quota_exceeded,
+                quota_exceeded: true,
                 message,
-            } => {
-                let what = if quota_exceeded {
-                    "the buffer is full"
-                } else {
-                    "the media is not decodable"
-                };
-                self.error(
-                    ErrorKind::Media,
-                    ErrorDetail::BufferAppendError,
-                    true,
-                    format!(
-                        "appending to the {} track failed ({what}): {message}",
-                        track.as_str()
-                    ),
-                    None,
-                );
-            }
+            } => self.on_quota_exceeded(track, &message),
+            Input::AppendFailed {
+                track,
+                quota_exceeded: false,
+                message,
+            } => self.error(
+                ErrorKind::Media,
+                ErrorDetail::BufferAppendError,
+                true,
+                format!(
+                    "appending to the {} track failed (the media is not decodable): {message}",
+                    track.as_str()
+                ),
+                None,
+            ),
             Input::Removed { .. } => {
                 if let Some(end) = self.removing.take() {
                     self.buffered.retain(|r| r.1 > end);
@@ -484,6 +488,7 @@ impl Engine {
             Input::Playhead { position, buffered } => {
                 self.position = position;
                 self.buffered = buffered;
+                self.jump_hole();
             }
             Input::Viewport { width, height } => self.viewport = (width, height),
             Input::Frames { dropped, decoded } => {
@@ -1202,6 +1207,56 @@ impl Engine {
             let duration = d.total_duration();
             self.duration_set = true;
             self.out.push_back(Output::SetDuration(duration));
+        }
+    }
+
+    /// The buffer is full: evicts media behind the playhead so the same bytes can be appended
+    /// again (the caller keeps the refused append and retries it after the removal).
+    fn on_quota_exceeded(&mut self, track: TrackId, message: &str) {
+        let keep_from = self.position - QUOTA_KEEP_BEHIND_S;
+        let evictable = self.buffered.first().is_some_and(|r| r.0 < keep_from);
+        if evictable && self.removing.is_none() {
+            self.removing = Some(keep_from);
+            self.out.push_back(Output::Remove {
+                track,
+                start: 0.0,
+                end: keep_from,
+            });
+        } else if !evictable {
+            let message = format!(
+                "the {} buffer is full with nothing behind the playhead to evict: {message}",
+                track.as_str()
+            );
+            self.error(
+                ErrorKind::Media,
+                ErrorDetail::BufferFullError,
+                true,
+                message,
+                None,
+            );
+        }
+    }
+
+    /// Skips a small hole in the buffer the playhead has reached.
+    fn jump_hole(&mut self) {
+        let position = self.position;
+        let inside = self
+            .buffered
+            .iter()
+            .any(|&(s, e)| s - 0.01 <= position && position < e - 0.01);
+        if inside {
+            return;
+        }
+        let next = self
+            .buffered
+            .iter()
+            .map(|r| r.0)
+            .find(|&s| s > position && s - position <= self.config.max_buffer_hole);
+        if let Some(start) = next
+            && self.last_hole_jump != Some(start)
+        {
+            self.last_hole_jump = Some(start);
+            self.out.push_back(Output::Seek(start + 0.01));
         }
     }
 

@@ -578,3 +578,84 @@ fn a_small_player_caps_the_level_chosen() {
     assert!(!segments.is_empty());
     assert!(segments.iter().all(|u| u.contains("/low/")), "{segments:?}");
 }
+
+#[test]
+fn a_full_buffer_evicts_behind_the_playhead_instead_of_failing() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    sim.run(20_000.0);
+    assert!(sim.position > 10.0);
+    sim.engine.handle_input(
+        sim.now,
+        Input::AppendFailed {
+            track: TrackId::Main,
+            quota_exceeded: true,
+            message: "QuotaExceededError".into(),
+        },
+    );
+    let outputs: Vec<_> = std::iter::from_fn(|| sim.engine.poll_output()).collect();
+    let keep_from = sim.position - 2.0;
+    assert!(
+        outputs.iter().any(|o| matches!(o, Output::Remove { start, end, .. } if *start == 0.0 && (*end - keep_from).abs() < 1e-9)),
+        "{outputs:?}"
+    );
+    assert!(
+        !outputs
+            .iter()
+            .any(|o| matches!(o, Output::Event(PlayerEvent::Error(_))))
+    );
+
+    // With nothing behind the playhead, a full buffer is a clear fatal error.
+    let mut sim = Sim::new(Config::default());
+    sim.load(MASTER);
+    sim.engine.handle_input(
+        0.0,
+        Input::AppendFailed {
+            track: TrackId::Main,
+            quota_exceeded: true,
+            message: "QuotaExceededError".into(),
+        },
+    );
+    sim.drain();
+    assert_eq!(
+        sim.errors().last().map(|e| e.detail),
+        Some(ErrorDetail::BufferFullError)
+    );
+}
+
+#[test]
+fn the_playhead_jumps_a_small_hole_but_not_a_large_one() {
+    let mut engine = Engine::new(Config::default());
+    engine.handle_input(
+        0.0,
+        Input::Playhead {
+            position: 8.0,
+            buffered: vec![(0.0, 8.0), (8.3, 20.0)],
+        },
+    );
+    assert_eq!(engine.poll_output(), Some(Output::Seek(8.31)));
+    engine.handle_input(
+        100.0,
+        Input::Playhead {
+            position: 8.0,
+            buffered: vec![(0.0, 8.0), (8.3, 20.0)],
+        },
+    );
+    assert_eq!(engine.poll_output(), None, "one jump per hole");
+    let mut engine = Engine::new(Config::default());
+    engine.handle_input(
+        0.0,
+        Input::Playhead {
+            position: 8.0,
+            buffered: vec![(0.0, 8.0), (9.5, 20.0)],
+        },
+    );
+    assert_eq!(
+        engine.poll_output(),
+        None,
+        "a 1.5 s hole is a missing segment, not a gap"
+    );
+}
