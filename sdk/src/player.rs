@@ -184,20 +184,26 @@ impl Player {
         Ok(self.live()?.engine.current_level().map_or(-1, |l| l as i32))
     }
 
+    /// Switches to `level` now, flushing what is buffered ahead; -1 returns to automatic.
+    #[wasm_bindgen(setter, js_name = currentLevel)]
+    pub fn set_current_level(&self, level: JsValue) -> Result<(), JsValue> {
+        let level = level_arg("currentLevel", &level)?;
+        self.live()?.engine.set_current_level(now_ms(), level);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// Level requested for the next segments, -1 when automatic.
+    #[wasm_bindgen(getter, js_name = nextLevel)]
+    pub fn next_level(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.next_level().map_or(-1, |l| l as i32))
+    }
+
     /// Plays `level` from the next segment on without flushing; -1 returns to automatic.
     #[wasm_bindgen(setter, js_name = nextLevel)]
     pub fn set_next_level(&self, level: JsValue) -> Result<(), JsValue> {
-        let n = level.as_f64().filter(|n| n.fract() == 0.0).ok_or_else(|| {
-            js::error(&format!(
-                "nextLevel must be an integer, got {}",
-                js::describe(&level)
-            ))
-        })?;
-        {
-            let mut inner = self.live()?;
-            let level = (n >= 0.0).then_some(n as usize);
-            inner.engine.set_next_level(now_ms(), level);
-        }
+        let level = level_arg("nextLevel", &level)?;
+        self.live()?.engine.set_next_level(now_ms(), level);
         drive(&self.shared);
         Ok(())
     }
@@ -549,6 +555,20 @@ fn fatal(detail: ErrorDetail, message: String) -> (&'static str, JsValue) {
         url: None,
     };
     ("error", error_to_js(&e))
+}
+
+/// A level index from JS: an integer, -1 meaning automatic.
+fn level_arg(name: &str, value: &JsValue) -> Result<Option<usize>, JsValue> {
+    let n = value
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && *n >= -1.0)
+        .ok_or_else(|| {
+            js::error(&format!(
+                "{name} must be an integer (-1 for automatic), got {}",
+                js::describe(value)
+            ))
+        })?;
+    Ok((n >= 0.0).then_some(n as usize))
 }
 
 fn base_uri() -> String {

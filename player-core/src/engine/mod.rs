@@ -33,6 +33,9 @@ use std::collections::{HashMap, VecDeque};
 /// How often ABR is asked whether a segment in flight should be abandoned, milliseconds.
 const ABANDON_CHECK_MS: f64 = 100.0;
 
+/// Seconds past the playhead kept when `set_current_level` flushes the buffer.
+pub const FLUSH_AHEAD_S: f64 = 1.0;
+
 /// Seconds of media kept behind the playhead when the buffer is full.
 const QUOTA_KEEP_BEHIND_S: f64 = 2.0;
 
@@ -411,6 +414,38 @@ impl Engine {
             }
         }
         self.advance(now_ms);
+    }
+
+    /// Switches to `level` now: loads in flight are aborted and media buffered more than
+    /// [`FLUSH_AHEAD_S`] past the playhead is flushed, so the new level shows within a second
+    /// or two. `None` returns the choice to ABR without flushing.
+    pub fn set_current_level(&mut self, now_ms: f64, level: Option<usize>) {
+        if level.is_some_and(|l| l < self.levels.len()) {
+            for id in self.segment_loads() {
+                self.pending.remove(&id);
+                self.out.push_back(Output::Abort(id));
+            }
+            self.retry = None;
+            self.abandon_check_at = None;
+            let from = self.position + FLUSH_AHEAD_S;
+            self.out.push_back(Output::Remove {
+                track: TrackId::Main,
+                start: from,
+                end: f64::INFINITY,
+            });
+            self.buffered.retain(|r| r.0 < from);
+            if let Some(last) = self.buffered.last_mut() {
+                last.1 = last.1.min(from);
+            }
+            self.next_time = self.next_time.min(from);
+            self.eos_sent = false;
+        }
+        self.set_next_level(now_ms, level);
+    }
+
+    /// Level requested for the next segments, `None` when ABR chooses.
+    pub fn next_level(&self) -> Option<usize> {
+        self.forced_level
     }
 
     /// Reports something that happened.
@@ -1018,13 +1053,7 @@ impl Engine {
         if loaded_here {
             return;
         }
-        let segments: Vec<RequestId> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| matches!(p.kind, LoadKind::Segment | LoadKind::Init))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in segments {
+        for id in self.segment_loads() {
             self.pending.remove(&id);
             self.out.push_back(Output::Abort(id));
         }
@@ -1032,6 +1061,15 @@ impl Engine {
         self.next_time = position;
         self.eos_sent = false;
         self.starting = true;
+    }
+
+    /// Ids of the segment, init and key loads in flight.
+    fn segment_loads(&self) -> Vec<RequestId> {
+        self.pending
+            .iter()
+            .filter(|(_, p)| matches!(p.kind, LoadKind::Segment | LoadKind::Init | LoadKind::Key))
+            .map(|(id, _)| *id)
+            .collect()
     }
 
     fn segment_in_flight(&self) -> bool {

@@ -659,3 +659,35 @@ fn the_playhead_jumps_a_small_hole_but_not_a_large_one() {
         "a 1.5 s hole is a missing segment, not a gap"
     );
 }
+
+#[test]
+fn current_level_switches_now_flushing_what_is_ahead() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    sim.run(6_000.0);
+    let position = sim.position;
+    let low_loaded = sim.urls(LoadKind::Segment).len();
+    sim.engine.set_current_level(sim.now, Some(1));
+    sim.drain();
+    let flush = sim
+        .outputs
+        .iter()
+        .find_map(|o| match o {
+            Output::Remove { start, end, .. } if end.is_infinite() => Some(*start),
+            _ => None,
+        })
+        .expect("the buffer ahead is flushed");
+    assert!((flush - (position + FLUSH_AHEAD_S)).abs() < 1e-9);
+    sim.run(sim.now + 3_000.0);
+    let segments = sim.urls(LoadKind::Segment);
+    let first_high = segments[low_loaded..].iter().find(|u| u.contains("/high/"));
+    let expected = format!("seg_{:03}.m4s", ((position + FLUSH_AHEAD_S) / 4.0) as usize);
+    assert!(
+        first_high.is_some_and(|u| u.ends_with(&expected)),
+        "{segments:?}"
+    );
+    assert_eq!(sim.engine.next_level(), Some(1));
+}
