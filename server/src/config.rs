@@ -10,6 +10,8 @@ use std::str::FromStr;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
+use crate::party::config::{PartyConfig, PartyOptions};
+
 /// `flodrama-server [serve|prepare-media] [OPTIONS]`.
 #[derive(Debug, Parser)]
 #[command(name = "flodrama-server", version, about)]
@@ -55,6 +57,9 @@ pub struct Options {
     /// Do not generate missing test media when serving.
     #[arg(long, global = true)]
     pub no_prepare: bool,
+    /// Watch-party options.
+    #[command(flatten)]
+    pub party: PartyOptions,
 }
 
 impl Cli {
@@ -154,6 +159,8 @@ pub struct Config {
     pub cors_origins: Vec<HeaderValue>,
     /// Generate missing media when serving.
     pub prepare_media: bool,
+    /// Watch-party rooms.
+    pub party: PartyConfig,
 }
 
 impl Config {
@@ -176,6 +183,7 @@ impl Config {
             mounts,
             cors_origins: options.cors_origins.clone(),
             prepare_media: !options.no_prepare,
+            party: PartyConfig::from_options(&options.party),
         }
     }
 
@@ -188,6 +196,7 @@ impl Config {
             mounts,
             cors_origins: Vec::new(),
             prepare_media: false,
+            party: PartyConfig::default(),
         }
     }
 

@@ -5,5 +5,6 @@ pub mod access_log;
 pub mod app;
 pub mod config;
 pub mod media;
+pub mod party;
 pub mod serve;
 pub mod static_files;

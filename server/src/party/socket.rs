@@ -1,0 +1,169 @@
+//! One member's WebSocket: the `join` handshake, then a reader feeding the room and a writer
+//! draining the member's outbox.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use player_core::party::{ClientMessage, JoinRequest, MemberId};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use super::Party;
+use super::config::DelayRange;
+use super::hub::{Outbound, RoomEvent};
+
+/// Serves one upgraded connection to `room` until it ends.
+pub async fn serve(party: std::sync::Arc<Party>, room: String, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (member, inbox, outbox, outbox_rx) = match join(&party, &room, &mut stream).await {
+        Ok(joined) => joined,
+        Err(reason) => {
+            tracing::info!(room, "join refused: {reason}");
+            close(&mut sink, &reason).await;
+            return;
+        }
+    };
+    let delay = party.config.delay.clone();
+    let writer = tokio::spawn(write(sink, outbox_rx, delay.clone()));
+    read(&party, stream, member, &inbox, &outbox, delay).await;
+    let _ = inbox.send(RoomEvent::Leave { member }).await;
+    drop(outbox);
+    let _ = writer.await;
+}
+
+type Joined = (
+    MemberId,
+    mpsc::Sender<RoomEvent>,
+    mpsc::Sender<Outbound>,
+    mpsc::Receiver<Outbound>,
+);
+
+/// Reads the `join` frame, authenticates it and enters the room; `Err` is the close reason.
+async fn join(
+    party: &Party,
+    room: &str,
+    stream: &mut SplitStream<WebSocket>,
+) -> Result<Joined, String> {
+    let timeout = party.config.join_timeout;
+    let text = loop {
+        match tokio::time::timeout(timeout, stream.next()).await {
+            Err(_) => return Err(format!("no join within {} s", timeout.as_secs_f64())),
+            Ok(None | Some(Err(_))) => return Err("connection ended before join".to_owned()),
+            Ok(Some(Ok(Message::Text(text)))) => break text,
+            Ok(Some(Ok(Message::Binary(_)))) => return Err(BINARY.to_owned()),
+            Ok(Some(Ok(Message::Close(_)))) => return Err("closed before join".to_owned()),
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => {}
+        }
+    };
+    let at = party.hub.clock().now_ms();
+    let (name, token) = match ClientMessage::from_json(&text) {
+        Ok(ClientMessage::Join { name, token }) => (name, token),
+        Ok(_) => return Err("the first message must be join".to_owned()),
+        Err(e) => return Err(e.close_reason()),
+    };
+    let identity = party
+        .auth
+        .authenticate(room, token.as_deref())
+        .map_err(|e| e.to_string())?;
+    let (outbox, outbox_rx) = mpsc::channel(party.config.outbox);
+    let (reply, answer) = oneshot::channel();
+    let event = RoomEvent::Join {
+        request: JoinRequest { name, identity },
+        at,
+        outbox: outbox.clone(),
+        reply,
+    };
+    let inbox = party.hub.join(room, event).map_err(|e| e.to_string())?;
+    match answer.await {
+        Ok(Ok(member)) => Ok((member, inbox, outbox, outbox_rx)),
+        Ok(Err(refused)) => Err(refused.to_string()),
+        Err(_) => Err("room closed".to_owned()),
+    }
+}
+
+const BINARY: &str = "binary frames are not part of the protocol";
+
+/// Feeds the member's frames to the room until the socket ends or the room closed it.
+async fn read(
+    party: &Party,
+    mut stream: SplitStream<WebSocket>,
+    member: MemberId,
+    inbox: &mpsc::Sender<RoomEvent>,
+    outbox: &mpsc::Sender<Outbound>,
+    delay: Option<DelayRange>,
+) {
+    let clock = party.hub.clock();
+    let mut last_due = Instant::now();
+    while let Some(Ok(message)) = stream.next().await {
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Binary(_) => {
+                let _ = outbox.try_send(Outbound::Close(BINARY.to_owned()));
+                return;
+            }
+            Message::Close(_) => return,
+            // Pongs are answered by the WebSocket layer itself.
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        let mut received = Instant::now();
+        if let Some(delay) = &delay {
+            last_due = (received + delay.sample()).max(last_due);
+            tokio::time::sleep_until(last_due).await;
+            received = last_due;
+        }
+        let event = RoomEvent::Text {
+            member,
+            at: clock.ms(received),
+            text: text.as_str().to_owned(),
+        };
+        if inbox.send(event).await.is_err() || outbox.is_closed() {
+            return;
+        }
+    }
+}
+
+/// Writes the member's outbox to the socket; ends with a close frame.
+async fn write(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut outbox: mpsc::Receiver<Outbound>,
+    delay: Option<DelayRange>,
+) {
+    let mut last_due = Instant::now();
+    let reason = loop {
+        match outbox.recv().await {
+            Some(Outbound::Text(text, queued)) => {
+                if let Some(delay) = &delay {
+                    last_due = (queued + delay.sample()).max(last_due);
+                    tokio::time::sleep_until(last_due).await;
+                }
+                if sink.send(Message::Text(text)).await.is_err() {
+                    return;
+                }
+            }
+            Some(Outbound::Close(reason)) => break reason,
+            None => break "disconnected: too slow to read the room's messages".to_owned(),
+        }
+    };
+    close(&mut sink, &reason).await;
+    // Give the peer a moment to answer the close before the socket drops.
+    let _ = tokio::time::timeout(Duration::from_secs(1), sink.flush()).await;
+}
+
+async fn close(sink: &mut SplitSink<WebSocket, Message>, reason: &str) {
+    let frame = CloseFrame {
+        code: close_code::POLICY,
+        reason: Utf8Bytes::from(truncate(reason, 123)),
+    };
+    let _ = sink.send(Message::Close(Some(frame))).await;
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn truncate(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
