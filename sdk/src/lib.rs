@@ -5,6 +5,8 @@ mod config;
 mod events;
 mod js;
 mod mse;
+mod party;
 mod player;
 
+pub use party::WatchParty;
 pub use player::Player;
