@@ -286,4 +286,28 @@ mod tests {
         let prefixes: Vec<_> = config.mounts.iter().map(|m| m.prefix.as_str()).collect();
         assert_eq!(prefixes, ["", "/www", "/sdk", "/media", "/a", "/media"]);
     }
+
+    #[test]
+    fn party_options_reach_the_room_config() {
+        let cli = Cli::try_parse_from([
+            "flodrama-server",
+            "--party-capacity",
+            "100",
+            "--party-secret",
+            "s3cret",
+            "--party-delay-ms",
+            "0..100",
+            "--party-dev",
+        ])
+        .unwrap();
+        let party = Config::from_options(&cli.options).party;
+        assert_eq!(party.room.capacity, 100);
+        assert_eq!(party.secret, b"s3cret");
+        assert!(party.dev);
+        assert_eq!(party.delay.map(|d| d.0), Some(0.0..=100.0));
+        let default = Config::from_options(&Cli::try_parse_from(["x"]).unwrap().options).party;
+        assert_eq!(default.room.capacity, 16);
+        assert_eq!(default.secret.len(), 32);
+        assert!(!default.dev && default.delay.is_none());
+    }
 }

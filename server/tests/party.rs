@@ -374,3 +374,22 @@ async fn dev_mode_mints_invites_over_http() {
         .status();
     assert_ne!(status, 200);
 }
+
+#[tokio::test]
+async fn delayed_messages_keep_their_order() {
+    let mut config = PartyConfig::with_secret(SECRET);
+    config.delay = Some("0..30".parse().unwrap());
+    let server = start(config).await;
+    let (mut a, _) = join(&server, "slow", "a").await;
+    for i in 0..5 {
+        send(
+            &mut a,
+            json!({"v":1,"type":"chat_message","text":format!("line {i}")}),
+        )
+        .await;
+    }
+    for i in 0..5 {
+        let chat = recv_type(&mut a, "chat_message").await;
+        assert_eq!(chat["message"]["text"], format!("line {i}"));
+    }
+}
