@@ -59,22 +59,32 @@ for (let r = 0; r < ROOMS; r += 1) {
 process.stderr.write(`load: ${ROOMS * PER_ROOM} members joined ${ROOMS} rooms\n`);
 
 const all = rooms.flat();
+// Heartbeats and chat lines are spread evenly over time, as independent clients would send
+// them: every 100 ms a twentieth of the members send their clock-sync request, and the rooms
+// take turns sending, one slot each per chat period.
+const SLOTS = 20;
+let beatTick = 0;
 const heartbeat = setInterval(() => {
   const t1 = performance.now();
-  for (const m of all) {
+  for (let i = beatTick % SLOTS; i < all.length; i += SLOTS) {
+    const m = all[i];
     if (m.ws.readyState === WebSocket.OPEN) {
       m.reqId += 1;
       m.ws.send(JSON.stringify({ v: 1, type: "time_req", id: m.reqId, t1 }));
     }
   }
-}, HEARTBEAT_MS);
+  beatTick += 1;
+}, HEARTBEAT_MS / SLOTS);
 
 // Chat: each room sends CHAT_PER_ROOM_PER_S lines per second, its members taking turns, so
 // every member stays within the room's chat rate limit.
 measuring = true;
+const cpuStart = process.cpuUsage();
+const wallStart = performance.now();
 const turn = new Array(ROOMS).fill(0);
+let chatTick = 0;
 const chat = setInterval(() => {
-  for (let r = 0; r < ROOMS; r += 1) {
+  for (let r = chatTick % SLOTS; r < ROOMS; r += SLOTS) {
     const member = rooms[r][turn[r] % PER_ROOM];
     turn[r] += 1;
     if (member.ws.readyState === WebSocket.OPEN) {
@@ -82,10 +92,13 @@ const chat = setInterval(() => {
       sent += 1;
     }
   }
-}, 1000 / CHAT_PER_ROOM_PER_S);
+  chatTick += 1;
+}, 1000 / CHAT_PER_ROOM_PER_S / SLOTS);
 
 await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
 measuring = false;
+const cpu = process.cpuUsage(cpuStart);
+const clientCpuPercent = (100 * (cpu.user + cpu.system) / 1000) / (performance.now() - wallStart);
 clearInterval(chat);
 clearInterval(heartbeat);
 for (const m of all) m.ws.close(1000);
@@ -93,6 +106,6 @@ const sorted = latencies.sort((a, b) => a - b);
 const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 console.log(JSON.stringify({
   members: all.length, sent, received, expected: sent * PER_ROOM, closed_early: closed,
-  p50_ms: pct(50), p99_ms: pct(99), max_ms: sorted.at(-1),
+  p50_ms: pct(50), p99_ms: pct(99), max_ms: sorted.at(-1), client_cpu_percent: clientCpuPercent,
 }));
 process.exit(0);

@@ -124,30 +124,51 @@ async fn read(
     }
 }
 
-/// Writes the member's outbox to the socket; ends with a close frame.
+/// Most queued messages written before one flush.
+const BATCH: usize = 64;
+
+/// Writes the member's outbox to the socket, flushing once per batch of queued messages
+/// (once per message under the test delay); ends with a close frame.
 async fn write(
     mut sink: SplitSink<WebSocket, Message>,
     mut outbox: mpsc::Receiver<Outbound>,
     delay: Option<DelayRange>,
 ) {
     let mut last_due = Instant::now();
-    let reason = loop {
-        match outbox.recv().await {
-            Some(Outbound::Text(text, queued)) => {
-                if let Some(delay) = &delay {
-                    last_due = (queued + delay.sample()).max(last_due);
-                    tokio::time::sleep_until(last_due).await;
+    let reason = 'outer: loop {
+        let Some(mut next) = outbox.recv().await else {
+            break "disconnected: too slow to read the room's messages".to_owned();
+        };
+        for _ in 0..BATCH {
+            let text = match next {
+                Outbound::Text(text, queued) => {
+                    if let Some(delay) = &delay {
+                        last_due = (queued + delay.sample()).max(last_due);
+                        tokio::time::sleep_until(last_due).await;
+                    }
+                    text
                 }
-                if sink.send(Message::Text(text)).await.is_err() {
-                    return;
-                }
+                Outbound::Close(reason) => break 'outer reason,
+            };
+            let written = if delay.is_some() {
+                sink.send(Message::Text(text)).await
+            } else {
+                sink.feed(Message::Text(text)).await
+            };
+            if written.is_err() {
+                return;
             }
-            Some(Outbound::Close(reason)) => break reason,
-            None => break "disconnected: too slow to read the room's messages".to_owned(),
+            match outbox.try_recv() {
+                Ok(more) => next = more,
+                Err(_) => break,
+            }
+        }
+        if sink.flush().await.is_err() {
+            return;
         }
     };
     close(&mut sink, &reason).await;
-    // Give the peer a moment to answer the close before the socket drops.
+    // Give the peer a moment to take the close frame before the socket drops.
     let _ = tokio::time::timeout(Duration::from_secs(1), sink.flush()).await;
 }
 
