@@ -393,3 +393,24 @@ async fn delayed_messages_keep_their_order() {
         assert_eq!(chat["message"]["text"], format!("line {i}"));
     }
 }
+
+#[tokio::test]
+async fn a_peer_ignoring_the_close_is_hung_up_on() {
+    let server = start_default().await;
+    let (mut ws, _) = join(&server, "deaf", "deaf").await;
+    ws.send(Message::text("not json")).await.unwrap();
+    // Read the close frame but never answer it: the server drops the TCP connection itself.
+    let mut raw = ws.into_inner();
+    let mut buf = [0u8; 1024];
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        use tokio::io::AsyncReadExt;
+        loop {
+            match raw.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the server kept the connection open");
+}

@@ -26,12 +26,26 @@ pub async fn serve(party: std::sync::Arc<Party>, room: String, socket: WebSocket
         }
     };
     let delay = party.config.delay.clone();
-    let writer = tokio::spawn(write(sink, outbox_rx, delay.clone()));
-    read(&party, stream, member, &inbox, &outbox, delay).await;
+    let mut writer = tokio::spawn(write(sink, outbox_rx, delay.clone()));
+    {
+        let reading = read(&party, stream, member, &inbox, &outbox, delay);
+        tokio::pin!(reading);
+        tokio::select! {
+            () = &mut reading => {}
+            _ = &mut writer => {
+                // The close frame is out: read on briefly for the peer's answer, then hang
+                // up even on a peer that never answers.
+                let _ = tokio::time::timeout(CLOSE_GRACE, &mut reading).await;
+            }
+        }
+    }
     let _ = inbox.send(RoomEvent::Leave { member }).await;
     drop(outbox);
     let _ = writer.await;
 }
+
+/// How long a closed connection is read on for the peer's close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 type Joined = (
     MemberId,
@@ -167,9 +181,7 @@ async fn write(
             return;
         }
     };
-    close(&mut sink, &reason).await;
-    // Give the peer a moment to take the close frame before the socket drops.
-    let _ = tokio::time::timeout(Duration::from_secs(1), sink.flush()).await;
+    let _ = tokio::time::timeout(CLOSE_GRACE, close(&mut sink, &reason)).await;
 }
 
 async fn close(sink: &mut SplitSink<WebSocket, Message>, reason: &str) {
