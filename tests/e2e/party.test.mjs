@@ -7,7 +7,10 @@
 // printed (figures, not assertions: the machine is shared).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, startServer } from "../lib/harness.mjs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, launchBrowser, startServer } from "../lib/harness.mjs";
 
 const SRC = "/media/vod/master.m3u8";
 const CONFIG = { startLevel: 0, maxBufferLength: 8 };
@@ -19,8 +22,18 @@ const AGREE_S = 0.25;
 let server;
 let browser;
 
+/** A folder with the lowest rung of the VOD title as one fragmented MP4 (init + segments), for
+ * a page that plays with the browser's own `<video src>`. */
+function nativeFolder() {
+  const rung = join(ROOT, "data", "media", "vod", "234p");
+  const segments = readFileSync(join(rung, "index.m3u8"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"));
+  const dir = mkdtempSync(join(tmpdir(), "party-native-"));
+  writeFileSync(join(dir, "vod.mp4"), Buffer.concat(["init.mp4", ...segments].map((f) => readFileSync(join(rung, f)))));
+  return dir;
+}
+
 before(async () => {
-  server = await startServer(["--party-dev", "--party-delay-ms", "0..100"]);
+  server = await startServer(["--party-dev", "--party-delay-ms", "0..100", "--mount", `/native=${nativeFolder()}`]);
   browser = await launchBrowser();
 });
 
@@ -171,6 +184,43 @@ test("three members stay in sync through play, seek, pause, resume and a stall",
   } catch (e) {
     e.message += `\n${await report().catch(() => "")}`;
     throw e;
+  } finally {
+    await Promise.all(members.map((m) => m.context.close()));
+  }
+});
+
+test("a page playing with the browser's own <video src> follows a Player page", async () => {
+  const room = `native-${Date.now()}`;
+  const members = [];
+  for (const [name, extra] of [["sdk", { src: SRC, config: JSON.stringify(CONFIG) }], ["native", { src: "/native/vod.mp4", native: "1" }]]) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const console = [];
+    page.on("console", (m) => console.push(m.text()));
+    page.on("pageerror", (e) => console.push(String(e)));
+    await page.goto(`${server.url}test-pages/party.html?${new URLSearchParams({ room, name, ...extra })}`);
+    members.push({ context, page, console });
+  }
+  const pages = members.map((m) => m.page);
+  const [host, native] = pages;
+  const all = (fn, arg) => Promise.all(pages.map((p) => p.evaluate(fn, arg)));
+  const waitAll = (fn, arg) => Promise.all(pages.map((p) => waitFor(p, fn, arg)));
+  try {
+    await waitAll(() => window.e2e?.party && window.e2e.syncs >= 8 && window.e2e.video.readyState >= 2);
+    assert.equal(await native.evaluate(() => window.e2e.player), null, "the native page has no sdk Player");
+    const seekAt = await native.evaluate(() => { window.e2e.party.seek(30); window.e2e.party.play(); return window.e2e.party.serverTime(); });
+    await waitAll((t) => window.e2e.states.some((s) => s.phase === "playing" && s.position === 30 && s.at > t)
+      && !window.e2e.video.paused && window.e2e.video.currentTime > 32, seekAt);
+    await host.waitForTimeout(3000);
+    const now = await all(() => {
+      const s = window.e2e.party.serverTime();
+      return { time: window.e2e.video.currentTime, group: window.e2e.groupPosition(s).pos };
+    });
+    for (const n of now) assert.ok(Math.abs(n.time - n.group) < AGREE_S, `positions ${JSON.stringify(now)}`);
+    const errors = await all(() => window.e2e.errors);
+    assert.deepEqual(errors.flat(), [], members.map((m) => m.console.join("\n")).join("\n---\n"));
+    console.log(`native <video src> member: ${((now[1].time - now[1].group) * 1000).toFixed(0)} ms from the group, `
+      + `Player member ${((now[0].time - now[0].group) * 1000).toFixed(0)} ms`);
   } finally {
     await Promise.all(members.map((m) => m.context.close()));
   }
