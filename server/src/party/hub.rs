@@ -177,12 +177,19 @@ struct RoomTask {
 
 impl RoomTask {
     async fn run(mut self, mut inbox: mpsc::Receiver<RoomEvent>) {
+        // A timeout is never due again within 1 ms of the last one, so a deadline the room
+        // does not move cannot spin the task.
+        let mut last_fired = f64::NEG_INFINITY;
         loop {
-            let due = self.room.poll_timeout().map(|ms| self.clock.instant(ms));
+            let due = self
+                .room
+                .poll_timeout()
+                .map(|ms| self.clock.instant(ms.max(last_fired + 1.0)));
             let event = tokio::select! {
                 event = inbox.recv() => event,
                 () = sleep_until(due) => {
-                    self.room.handle_timeout(self.clock.now_ms());
+                    last_fired = self.clock.now_ms();
+                    self.room.handle_timeout(last_fired);
                     self.flush();
                     None
                 }
