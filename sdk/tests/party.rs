@@ -33,7 +33,7 @@ fn message(error: JsValue) -> String {
 #[wasm_bindgen_test]
 fn bad_arguments_throw_errors_naming_them() {
     let name = ("name", JsValue::from_str("a"));
-    let err = WatchParty::join("/ws/party/r", options(&[name.clone()])).unwrap_err();
+    let err = WatchParty::join("/ws/party/r", options(std::slice::from_ref(&name))).unwrap_err();
     assert!(message(err).contains("options.player"));
     let err = WatchParty::join(
         "/ws/party/r",
