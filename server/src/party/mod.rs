@@ -13,7 +13,6 @@ pub mod hub;
 pub mod invite;
 pub mod socket;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Json;
@@ -130,6 +129,3 @@ async fn mint_invite(State(state): State<AppState>, Query(q): Query<InviteQuery>
             .into_response(),
     }
 }
-
-/// A shared handle, as the router state holds it.
-pub type SharedParty = Arc<Party>;
