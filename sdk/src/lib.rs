@@ -6,7 +6,9 @@ mod events;
 mod inspect;
 mod js;
 mod mse;
+mod party;
 mod player;
 
 pub use inspect::inspect_playlist;
+pub use party::WatchParty;
 pub use player::Player;

@@ -14,6 +14,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::access_log;
 use crate::config::Config;
+use crate::party::{self, Party};
 use crate::static_files;
 
 /// State shared by every handler.
@@ -21,12 +22,15 @@ use crate::static_files;
 pub struct AppState {
     /// The configuration the server was started with.
     pub config: Arc<Config>,
+    /// Watch-party rooms.
+    pub party: Arc<Party>,
 }
 
 impl AppState {
     /// State for `config`.
     pub fn new(config: Config) -> AppState {
         AppState {
+            party: Arc::new(Party::new(config.party.clone())),
             config: Arc::new(config),
         }
     }
@@ -35,7 +39,9 @@ impl AppState {
 /// Builds the whole application; serve it with `axum::serve` or call it with `tower::Service`.
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.config);
-    let router = Router::new().route("/healthz", get(|| async { "ok\n" }));
+    let router = Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .merge(party::routes(state.config.party.dev));
     static_files::mount_all(router, &state.config.mounts)
         .layer(cors)
         .layer(middleware::from_fn(access_log::log_request))

@@ -10,6 +10,8 @@ use std::str::FromStr;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
+use crate::party::config::{PartyConfig, PartyOptions};
+
 /// `flodrama-server [serve|prepare-media] [OPTIONS]`.
 #[derive(Debug, Parser)]
 #[command(name = "flodrama-server", version, about)]
@@ -55,6 +57,9 @@ pub struct Options {
     /// Do not generate missing test media when serving.
     #[arg(long, global = true)]
     pub no_prepare: bool,
+    /// Watch-party options.
+    #[command(flatten)]
+    pub party: PartyOptions,
 }
 
 impl Cli {
@@ -154,6 +159,8 @@ pub struct Config {
     pub cors_origins: Vec<HeaderValue>,
     /// Generate missing media when serving.
     pub prepare_media: bool,
+    /// Watch-party rooms.
+    pub party: PartyConfig,
 }
 
 impl Config {
@@ -176,6 +183,7 @@ impl Config {
             mounts,
             cors_origins: options.cors_origins.clone(),
             prepare_media: !options.no_prepare,
+            party: PartyConfig::from_options(&options.party),
         }
     }
 
@@ -188,6 +196,7 @@ impl Config {
             mounts,
             cors_origins: Vec::new(),
             prepare_media: false,
+            party: PartyConfig::default(),
         }
     }
 
@@ -276,5 +285,29 @@ mod tests {
         assert_eq!(config.media_dir(), PathBuf::from("/tmp/x/media"));
         let prefixes: Vec<_> = config.mounts.iter().map(|m| m.prefix.as_str()).collect();
         assert_eq!(prefixes, ["", "/www", "/sdk", "/media", "/a", "/media"]);
+    }
+
+    #[test]
+    fn party_options_reach_the_room_config() {
+        let cli = Cli::try_parse_from([
+            "flodrama-server",
+            "--party-capacity",
+            "100",
+            "--party-secret",
+            "s3cret",
+            "--party-delay-ms",
+            "0..100",
+            "--party-dev",
+        ])
+        .unwrap();
+        let party = Config::from_options(&cli.options).party;
+        assert_eq!(party.room.capacity, 100);
+        assert_eq!(party.secret, b"s3cret");
+        assert!(party.dev);
+        assert_eq!(party.delay.map(|d| d.0), Some(0.0..=100.0));
+        let default = Config::from_options(&Cli::try_parse_from(["x"]).unwrap().options).party;
+        assert_eq!(default.room.capacity, 16);
+        assert_eq!(default.secret.len(), 32);
+        assert!(!default.dev && default.delay.is_none());
     }
 }

@@ -1,9 +1,10 @@
-//! Reference backend of FloDrama Player: a static and media origin today; the presigned-URL
-//! API, auth, resume/sessions, watch-party rooms and fault injection join it later.
+//! Reference backend of FloDrama Player: a static and media origin and the watch-party rooms
+//! ([`party`]); the presigned-URL API, auth, resume/sessions and fault injection join it later.
 
 pub mod access_log;
 pub mod app;
 pub mod config;
 pub mod media;
+pub mod party;
 pub mod serve;
 pub mod static_files;

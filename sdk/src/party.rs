@@ -1,0 +1,702 @@
+//! `WatchParty`: one viewer in a watch-party room. Runs the sans-IO [`Member`] of
+//! `player-core` over a WebSocket and a `<video>` element: it feeds the member the server's
+//! frames, the element's events and presented frames, applies the member's player commands
+//! at once, and turns its events into JS events.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::{Interval, Timeout};
+use js_sys::{Function, Promise, Reflect};
+use player_core::party::{
+    AdminAction, ErrorCode, FrameSample, GroupState, Member, MemberConfig, MemberInfo,
+    MemberOutput, PartyEvent, Phase, PlayerCommand, PlayerObservation,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{CloseEvent, Event, HtmlVideoElement, MessageEvent, WebSocket};
+
+use crate::js::{self, ObjectBuilder, now_ms};
+
+/// How often the element is observed besides its own events, ms.
+const SAMPLE_MS: u32 = 250;
+/// `HTMLMediaElement.HAVE_FUTURE_DATA`: enough data to play on.
+const HAVE_FUTURE_DATA: u16 = 3;
+
+type Shared = Rc<RefCell<Inner>>;
+type Handler = Closure<dyn FnMut(Event)>;
+
+struct Inner {
+    member: Member,
+    socket: WebSocket,
+    video: HtmlVideoElement,
+    listeners: HashMap<String, Vec<Function>>,
+    /// JS events waiting to be dispatched once the state is no longer borrowed.
+    events: Vec<(&'static str, JsValue)>,
+    /// Messages produced before the socket opened.
+    unsent: Vec<String>,
+    timer: Option<(f64, Timeout)>,
+    sampler: Option<Interval>,
+    /// `waiting` fired and `playing` has not since.
+    waiting: bool,
+    video_handlers: Vec<(&'static str, Handler)>,
+    socket_handlers: Vec<(&'static str, Handler)>,
+    frame_callback: Option<Closure<dyn FnMut(f64, JsValue)>>,
+    /// `resolve` and `reject` of the promise `join` returned, until welcomed or closed.
+    pending_join: Option<(Function, Function)>,
+    /// The party keeps itself alive while connected, whether or not JS holds it.
+    keep_alive: Option<Shared>,
+    closed: bool,
+}
+
+/// A member of a watch-party room, attached to a video element.
+#[wasm_bindgen]
+pub struct WatchParty {
+    shared: Shared,
+}
+
+#[wasm_bindgen]
+impl WatchParty {
+    /// `WatchParty.join(url, {player, name, token})` → a promise of the party once the room
+    /// welcomed it; rejected with the server's reason when the join is refused.
+    ///
+    /// `url` is the room's WebSocket URL (`ws:`, `wss:`, or `http(s):`/relative, mapped to
+    /// `ws(s):`). `player` is an `HTMLVideoElement`, or an object with one as its `media` or
+    /// `video` property (such as the one the page gave its `Player`).
+    pub fn join(url: &str, options: JsValue) -> Result<Promise, JsValue> {
+        let video = video_of(&Reflect::get(&options, &"player".into()).unwrap_or_default())?;
+        let name = string_field(&options, "name")?
+            .ok_or_else(|| js::error("WatchParty.join needs options.name, a string"))?;
+        let token = string_field(&options, "token")?;
+        let socket = WebSocket::new(&socket_url(url)?)?;
+        let shared = Rc::new(RefCell::new(Inner {
+            member: Member::new(MemberConfig::new(name, token)),
+            socket: socket.clone(),
+            video: video.clone(),
+            listeners: HashMap::new(),
+            events: Vec::new(),
+            unsent: Vec::new(),
+            timer: None,
+            sampler: None,
+            waiting: false,
+            video_handlers: Vec::new(),
+            socket_handlers: Vec::new(),
+            frame_callback: None,
+            pending_join: None,
+            keep_alive: None,
+            closed: false,
+        }));
+        let weak = Rc::downgrade(&shared);
+        let mut socket_handlers = Vec::new();
+        for name in ["open", "message", "close"] {
+            let handler = event_handler(&weak, move |inner, event| match name {
+                "open" => {
+                    for text in std::mem::take(&mut inner.unsent) {
+                        let _ = inner.socket.send_with_str(&text);
+                    }
+                }
+                "message" => inner.on_message(event),
+                _ => inner.on_close(event),
+            });
+            socket.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref())?;
+            socket_handlers.push((name, handler));
+        }
+        let mut video_handlers = Vec::new();
+        for name in [
+            "play",
+            "pause",
+            "seeking",
+            "seeked",
+            "timeupdate",
+            "waiting",
+            "playing",
+            "canplay",
+        ] {
+            let handler = event_handler(&weak, move |inner, _| {
+                match name {
+                    "waiting" => inner.waiting = true,
+                    "playing" => inner.waiting = false,
+                    _ => {}
+                }
+                inner.observe();
+            });
+            video.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref())?;
+            video_handlers.push((name, handler));
+        }
+        let sampler_weak = weak.clone();
+        let sampler = Interval::new(SAMPLE_MS, move || {
+            with_inner(&sampler_weak, Inner::observe);
+        });
+        let frame_weak = weak.clone();
+        let frame_callback = Closure::new(move |now: f64, metadata: JsValue| {
+            with_inner(&frame_weak, |inner| inner.on_frame(now, &metadata));
+        });
+        let promise = Promise::new(&mut |resolve, reject| {
+            let mut inner = shared.borrow_mut();
+            inner.pending_join = Some((resolve, reject));
+        });
+        {
+            let mut inner = shared.borrow_mut();
+            inner.socket_handlers = socket_handlers;
+            inner.video_handlers = video_handlers;
+            inner.sampler = Some(sampler);
+            inner.frame_callback = Some(frame_callback);
+            inner.keep_alive = Some(shared.clone());
+            inner.request_frame();
+        }
+        drive(&shared);
+        Ok(promise)
+    }
+
+    /// Asks the room to play.
+    pub fn play(&self) -> Result<(), JsValue> {
+        self.act(Member::play)
+    }
+
+    /// Asks the room to pause.
+    pub fn pause(&self) -> Result<(), JsValue> {
+        self.act(Member::pause)
+    }
+
+    /// Asks the room to move to `position` seconds.
+    pub fn seek(&self, position: f64) -> Result<(), JsValue> {
+        if !position.is_finite() || position < 0.0 {
+            return Err(js::error(&format!(
+                "seek() needs a position in seconds, at least 0, got {position}"
+            )));
+        }
+        self.act(|m| m.seek(position))
+    }
+
+    /// Sends a chat line.
+    pub fn send(&self, text: &str) -> Result<(), JsValue> {
+        self.act(|m| m.send_chat(text))
+    }
+
+    /// Host: mutes `target`'s chat for `duration_s` seconds (until unmuted when absent).
+    pub fn mute(
+        &self,
+        target: f64,
+        duration_s: Option<f64>,
+        reason: Option<String>,
+    ) -> Result<(), JsValue> {
+        let target = member_id(target)?;
+        self.act(|m| m.admin(AdminAction::MuteUser, target, duration_s, reason))
+    }
+
+    /// Host: lifts `target`'s mute.
+    pub fn unmute(&self, target: f64) -> Result<(), JsValue> {
+        let target = member_id(target)?;
+        self.act(|m| m.admin(AdminAction::UnmuteUser, target, None, None))
+    }
+
+    /// Host: removes `target` and keeps its identity out of the room.
+    pub fn ban(&self, target: f64, reason: Option<String>) -> Result<(), JsValue> {
+        let target = member_id(target)?;
+        self.act(|m| m.admin(AdminAction::BanUser, target, None, reason))
+    }
+
+    /// Host: hands the host role to `target`.
+    #[wasm_bindgen(js_name = makeHost)]
+    pub fn make_host(&self, target: f64) -> Result<(), JsValue> {
+        let target = member_id(target)?;
+        self.act(|m| m.admin(AdminAction::MakeHost, target, None, None))
+    }
+
+    /// Host: whether only the host may play, pause and seek.
+    #[wasm_bindgen(js_name = setHostOnlyControl)]
+    pub fn set_host_only_control(&self, host_only_control: bool) -> Result<(), JsValue> {
+        self.act(|m| m.set_host_only_control(host_only_control))
+    }
+
+    /// Own member id, `undefined` before the welcome.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> Option<f64> {
+        let inner = self.shared.try_borrow().ok()?;
+        inner.member.id().map(|id| id as f64)
+    }
+
+    /// The clock-sync estimate `{offset, rtt, error}` in ms, or `null` before any sample.
+    #[wasm_bindgen(getter)]
+    pub fn sync(&self) -> JsValue {
+        let Ok(inner) = self.shared.try_borrow() else {
+            return JsValue::NULL;
+        };
+        inner.member.sync(now_ms()).map_or(JsValue::NULL, |e| {
+            sync_to_js(e.offset_ms, e.rtt_ms, e.error_ms)
+        })
+    }
+
+    /// The server clock now (ms), from the local clock and the sync offset; `null` before
+    /// any sample.
+    #[wasm_bindgen(js_name = serverTime)]
+    pub fn server_time(&self) -> Option<f64> {
+        let inner = self.shared.try_borrow().ok()?;
+        let now = now_ms();
+        inner.member.sync(now).map(|e| now + e.offset_ms)
+    }
+
+    /// The latest group state `{seq, phase, position, at, resume}`, or `null`.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> JsValue {
+        let Ok(inner) = self.shared.try_borrow() else {
+            return JsValue::NULL;
+        };
+        inner
+            .member
+            .group_state()
+            .map_or(JsValue::NULL, |(seq, state)| state_to_js(seq, &state, None))
+    }
+
+    /// Corrections so far: `{seeks, correctiveSeeks, rateChanges}`.
+    #[wasm_bindgen(getter)]
+    pub fn stats(&self) -> JsValue {
+        let Ok(inner) = self.shared.try_borrow() else {
+            return JsValue::NULL;
+        };
+        let s = inner.member.stats();
+        ObjectBuilder::new()
+            .set("seeks", s.seeks as f64)
+            .set("correctiveSeeks", s.corrective_seeks as f64)
+            .set("rateChanges", s.rate_changes as f64)
+            .build()
+    }
+
+    /// Calls `callback(payload)` on every event named `name`: `members`, `chat`, `state`,
+    /// `sync`, `settings`, `muted`, `banned`, `error`, `close`.
+    pub fn on(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        let callback: Function = callback.dyn_into().map_err(|v| {
+            js::error(&format!(
+                "on({name:?}, callback) needs a function, got {}",
+                js::describe(&v)
+            ))
+        })?;
+        self.live()?
+            .listeners
+            .entry(name.to_owned())
+            .or_default()
+            .push(callback);
+        Ok(())
+    }
+
+    /// Removes a callback added with `on`.
+    pub fn off(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        if let Some(list) = self.live()?.listeners.get_mut(name) {
+            list.retain(|f| JsValue::from(f.clone()) != callback);
+        }
+        Ok(())
+    }
+
+    /// Leaves the room: closes the connection, detaches from the element and restores its
+    /// playback rate. Any later call throws.
+    pub fn leave(&self) {
+        if let Ok(mut inner) = self.shared.try_borrow_mut() {
+            let _ = inner.socket.close_with_code_and_reason(1000, "left");
+            inner.teardown("left");
+        }
+    }
+}
+
+impl WatchParty {
+    fn live(&self) -> Result<std::cell::RefMut<'_, Inner>, JsValue> {
+        let inner = self
+            .shared
+            .try_borrow_mut()
+            .map_err(|_| js::error("WatchParty is busy: called from inside its own callback"))?;
+        if inner.closed {
+            return Err(js::error("this WatchParty has left its room; join again"));
+        }
+        Ok(inner)
+    }
+
+    fn act(&self, f: impl FnOnce(&mut Member)) -> Result<(), JsValue> {
+        f(&mut self.live()?.member);
+        drive(&self.shared);
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn observation(&self) -> PlayerObservation {
+        PlayerObservation {
+            position_s: self.video.current_time(),
+            paused: self.video.paused(),
+            seeking: self.video.seeking(),
+            buffering: self.waiting && self.video.ready_state() < HAVE_FUTURE_DATA,
+        }
+    }
+
+    fn observe(&mut self) {
+        let obs = self.observation();
+        self.member.handle_player(now_ms(), obs);
+    }
+
+    fn on_frame(&mut self, now: f64, metadata: &JsValue) {
+        let field = |key: &str| {
+            Reflect::get(metadata, &key.into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .filter(|v| v.is_finite())
+        };
+        if let Some(media_time_s) = field("mediaTime") {
+            let presented_at_ms = field("presentationTime")
+                .or_else(|| field("expectedDisplayTime"))
+                .unwrap_or(now);
+            let frame = FrameSample {
+                media_time_s,
+                presented_at_ms,
+            };
+            self.member.handle_frame(now_ms(), frame);
+        }
+        self.request_frame();
+    }
+
+    /// Asks for the next presented frame where `requestVideoFrameCallback` exists.
+    fn request_frame(&self) {
+        let Some(callback) = &self.frame_callback else {
+            return;
+        };
+        let request = Reflect::get(&self.video, &"requestVideoFrameCallback".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok());
+        if let Some(request) = request {
+            let _ = request.call1(&self.video, callback.as_ref());
+        }
+    }
+
+    fn on_message(&mut self, event: &Event) {
+        let Some(text) = event
+            .dyn_ref::<MessageEvent>()
+            .and_then(|m| m.data().as_string())
+        else {
+            return;
+        };
+        if let Err(e) = self.member.handle_server_text(now_ms(), &text) {
+            web_sys::console::warn_1(&format!("watch party: frame dropped: {e}").into());
+        }
+    }
+
+    fn on_close(&mut self, event: &Event) {
+        let (code, reason) = event
+            .dyn_ref::<CloseEvent>()
+            .map_or((1006, String::new()), |c| (c.code(), c.reason()));
+        let detail = ObjectBuilder::new()
+            .set("code", code)
+            .set("reason", reason.as_str())
+            .build();
+        self.events.push(("close", detail));
+        let reason = if reason.is_empty() {
+            format!("connection closed ({code})")
+        } else {
+            reason
+        };
+        self.teardown(&reason);
+    }
+
+    /// Stops everything; a pending join is rejected with `reason`.
+    fn teardown(&mut self, reason: &str) {
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        if let Some((_, reject)) = self.pending_join.take() {
+            let _ = reject.call1(&JsValue::NULL, &js::error(reason));
+        }
+        self.timer = None;
+        self.sampler = None;
+        for (name, handler) in std::mem::take(&mut self.video_handlers) {
+            let _ = self
+                .video
+                .remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+        }
+        for (name, handler) in std::mem::take(&mut self.socket_handlers) {
+            let _ = self
+                .socket
+                .remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+        }
+        self.frame_callback = None;
+        self.video.set_playback_rate(1.0);
+        // Dropped last: the closures above may still hold the state through it.
+        self.keep_alive = None;
+    }
+
+    /// Carries out everything the member asked for.
+    fn perform_all(&mut self, shared: &Shared) {
+        while !self.closed
+            && let Some(output) = self.member.poll_output(now_ms())
+        {
+            match output {
+                MemberOutput::Send(msg) => match msg.to_json() {
+                    Ok(text) if self.socket.ready_state() == WebSocket::OPEN => {
+                        let _ = self.socket.send_with_str(&text);
+                    }
+                    Ok(text) => self.unsent.push(text),
+                    Err(e) => web_sys::console::error_1(&format!("watch party: {e}").into()),
+                },
+                MemberOutput::Player(command) => self.command(command),
+                MemberOutput::Event(event) => self.event(event, shared),
+            }
+        }
+        self.arm_timer(shared);
+    }
+
+    fn command(&mut self, command: PlayerCommand) {
+        match command {
+            PlayerCommand::Play => {
+                if let Ok(promise) = self.video.play() {
+                    // A refused autoplay shows up as the element staying paused.
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                    });
+                }
+            }
+            PlayerCommand::Pause => {
+                let _ = self.video.pause();
+            }
+            PlayerCommand::Seek(position) => self.video.set_current_time(position),
+            PlayerCommand::SetRate(rate) => {
+                let _ = Reflect::set(&self.video, &"preservesPitch".into(), &true.into());
+                self.video.set_playback_rate(rate);
+            }
+        }
+    }
+
+    fn event(&mut self, event: PartyEvent, shared: &Shared) {
+        let js = match event {
+            PartyEvent::Joined { you } => {
+                if let Some((resolve, _)) = self.pending_join.take() {
+                    let party = WatchParty {
+                        shared: shared.clone(),
+                    };
+                    let _ = resolve.call1(&JsValue::NULL, &party.into());
+                }
+                (
+                    "joined",
+                    ObjectBuilder::new().set("you", you as f64).build(),
+                )
+            }
+            PartyEvent::Members { host, members } => (
+                "members",
+                ObjectBuilder::new()
+                    .set("host", host as f64)
+                    .set("members", members_to_js(&members))
+                    .build(),
+            ),
+            PartyEvent::State { seq, state, by } => ("state", state_to_js(seq, &state, by)),
+            PartyEvent::Chat(m) => (
+                "chat",
+                ObjectBuilder::new()
+                    .set("id", m.id as f64)
+                    .set("from", m.from as f64)
+                    .set("name", m.name.as_str())
+                    .set("at", m.at)
+                    .set("text", m.text.as_str())
+                    .build(),
+            ),
+            PartyEvent::Sync(e) => ("sync", sync_to_js(e.offset_ms, e.rtt_ms, e.error_ms)),
+            PartyEvent::Settings(s) => (
+                "settings",
+                ObjectBuilder::new()
+                    .set("hostOnlyControl", s.host_only_control)
+                    .build(),
+            ),
+            PartyEvent::Muted { duration_s, reason } => (
+                "muted",
+                ObjectBuilder::new()
+                    .set("durationS", optional(duration_s))
+                    .set("reason", optional(reason))
+                    .build(),
+            ),
+            PartyEvent::Banned { reason } => (
+                "banned",
+                ObjectBuilder::new().set("reason", optional(reason)).build(),
+            ),
+            PartyEvent::Error { code, message } => (
+                "error",
+                ObjectBuilder::new()
+                    .set("code", error_code(code))
+                    .set("message", message.as_str())
+                    .build(),
+            ),
+        };
+        self.events.push(js);
+    }
+
+    fn arm_timer(&mut self, shared: &Shared) {
+        let Some(at) = self.member.poll_timeout() else {
+            self.timer = None;
+            return;
+        };
+        if self.timer.as_ref().is_some_and(|(armed, _)| *armed == at) {
+            return;
+        }
+        let delay = (at - now_ms()).clamp(0.0, f64::from(u32::MAX)).ceil() as u32;
+        let weak = Rc::downgrade(shared);
+        let timeout = Timeout::new(delay, move || {
+            with_inner(&weak, |inner| {
+                inner.timer = None;
+                inner.member.handle_timeout(now_ms());
+            });
+        });
+        self.timer = Some((at, timeout));
+    }
+}
+
+/// A DOM event handler running `f` on the party state, then driving the member.
+fn event_handler(weak: &Weak<RefCell<Inner>>, f: impl Fn(&mut Inner, &Event) + 'static) -> Handler {
+    let weak = weak.clone();
+    Closure::new(move |event: Event| with_inner(&weak, |inner| f(inner, &event)))
+}
+
+/// Runs `f` on the live party state, then performs the member's outputs and dispatches events.
+fn with_inner(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
+    let Some(shared) = weak.upgrade() else {
+        return;
+    };
+    {
+        let Ok(mut inner) = shared.try_borrow_mut() else {
+            return;
+        };
+        f(&mut inner);
+    }
+    drive(&shared);
+}
+
+/// Performs the member's outputs, then calls listeners with the state released, so a
+/// listener may call back into the party.
+fn drive(shared: &Shared) {
+    let events = {
+        let Ok(mut inner) = shared.try_borrow_mut() else {
+            return;
+        };
+        inner.perform_all(shared);
+        std::mem::take(&mut inner.events)
+    };
+    for (name, payload) in events {
+        let listeners = match shared.try_borrow() {
+            Ok(inner) => inner.listeners.get(name).cloned().unwrap_or_default(),
+            Err(_) => return,
+        };
+        for listener in listeners {
+            if let Err(e) = listener.call1(&JsValue::NULL, &payload) {
+                web_sys::console::error_2(&"watch party listener threw".into(), &e);
+            }
+        }
+    }
+}
+
+/// The video element given as `player`: the element itself, or its `media`/`video` property.
+fn video_of(player: &JsValue) -> Result<HtmlVideoElement, JsValue> {
+    if let Some(video) = player.dyn_ref::<HtmlVideoElement>() {
+        return Ok(video.clone());
+    }
+    if player.is_object() {
+        for key in ["media", "video"] {
+            if let Ok(video) = Reflect::get(player, &key.into())?.dyn_into::<HtmlVideoElement>() {
+                return Ok(video);
+            }
+        }
+    }
+    Err(js::error(&format!(
+        "WatchParty.join needs options.player, an HTMLVideoElement or an object with one as \
+         `media` or `video`, got {}",
+        js::describe(player)
+    )))
+}
+
+/// `url` resolved against the page, with `http(s):` mapped to `ws(s):`.
+fn socket_url(url: &str) -> Result<String, JsValue> {
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let parsed = web_sys::Url::new_with_base(url, &base)
+        .map_err(|_| js::error(&format!("WatchParty.join: {url:?} is not a URL")))?;
+    match parsed.protocol().as_str() {
+        "ws:" | "wss:" => {}
+        "http:" => parsed.set_protocol("ws:"),
+        "https:" => parsed.set_protocol("wss:"),
+        other => {
+            return Err(js::error(&format!(
+                "WatchParty.join: {other} URLs cannot carry a WebSocket"
+            )));
+        }
+    }
+    Ok(parsed.href())
+}
+
+fn string_field(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    let value = Reflect::get(obj, &key.into()).unwrap_or_default();
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| {
+        js::error(&format!(
+            "options.{key} must be a string, got {}",
+            js::describe(&value)
+        ))
+    })
+}
+
+fn member_id(target: f64) -> Result<u64, JsValue> {
+    if target.is_finite() && target >= 0.0 && target.fract() == 0.0 {
+        Ok(target as u64)
+    } else {
+        Err(js::error(&format!("{target} is not a member id")))
+    }
+}
+
+fn optional<T: Into<JsValue>>(value: Option<T>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, Into::into)
+}
+
+fn sync_to_js(offset: f64, rtt: f64, error: f64) -> JsValue {
+    ObjectBuilder::new()
+        .set("offset", offset)
+        .set("rtt", rtt)
+        .set("error", error)
+        .build()
+}
+
+fn state_to_js(seq: u64, state: &GroupState, by: Option<u64>) -> JsValue {
+    let phase = match state.phase {
+        Phase::Idle => "idle",
+        Phase::Waiting => "waiting",
+        Phase::Paused => "paused",
+        Phase::Playing => "playing",
+    };
+    ObjectBuilder::new()
+        .set("seq", seq as f64)
+        .set("phase", phase)
+        .set("position", state.position)
+        .set("at", state.at)
+        .set("resume", state.resume)
+        .set("by", optional(by.map(|b| b as f64)))
+        .build()
+}
+
+fn members_to_js(members: &[MemberInfo]) -> JsValue {
+    members
+        .iter()
+        .map(|m| {
+            ObjectBuilder::new()
+                .set("id", m.id as f64)
+                .set("name", m.name.as_str())
+                .set("ready", m.ready)
+                .set("muted", m.muted)
+                .build()
+        })
+        .collect::<js_sys::Array>()
+        .into()
+}
+
+fn error_code(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::NotAllowed => "not_allowed",
+        ErrorCode::RateLimited => "rate_limited",
+        ErrorCode::Muted => "muted",
+        ErrorCode::InvalidText => "invalid_text",
+        ErrorCode::UnknownMember => "unknown_member",
+        ErrorCode::BadRequest => "bad_request",
+    }
+}
