@@ -178,6 +178,13 @@ impl Player {
         Ok(levels_to_js(&self.live()?.engine.levels()))
     }
 
+    /// The video element the player drives (so `WatchParty.join(url, {player})` can take a
+    /// `Player`).
+    #[wasm_bindgen(getter)]
+    pub fn media(&self) -> Result<HtmlVideoElement, JsValue> {
+        Ok(self.live()?.video.clone())
+    }
+
     /// Level of the segments being loaded, -1 before any.
     #[wasm_bindgen(getter, js_name = currentLevel)]
     pub fn current_level(&self) -> Result<i32, JsValue> {
