@@ -80,7 +80,10 @@ export type ErrorDetails =
   | "fragLoadError"
   | "fragParsingError"
   | "initLoadError"
+  | "keyLoadError"
+  | "fragDecryptError"
   | "bufferAppendError"
+  | "bufferFullError"
   | "bufferAddCodecError"
   | "invalidState";
 
@@ -110,6 +113,17 @@ export interface PlayerEventMap {
   levelSwitched: { level: number };
   /** A segment was loaded (`loadMs` from request to last byte). */
   fragLoaded: { level: number; sn: number; bytes: number; loadMs: number };
+  /** A segment load was abandoned because it would drain the buffer; `to` loads instead. */
+  fragLoadEmergencyAborted: { level: number; to: number };
+  /** A transmuxed (MPEG-TS) segment: the seconds each track covers. */
+  fragParsed: {
+    level: number;
+    sn: number;
+    videoStart?: number;
+    videoEnd?: number;
+    audioStart?: number;
+    audioEnd?: number;
+  };
   /** A segment was appended to the buffer, covering `start`..`end` seconds. */
   fragBuffered: { level: number; sn: number; start: number; end: number };
   /** The last segment was buffered. */
@@ -132,6 +146,8 @@ export declare const Events: {
   readonly LEVEL_SWITCHING: "levelSwitching";
   readonly LEVEL_SWITCHED: "levelSwitched";
   readonly FRAG_LOADED: "fragLoaded";
+  readonly FRAG_LOAD_EMERGENCY_ABORTED: "fragLoadEmergencyAborted";
+  readonly FRAG_PARSED: "fragParsed";
   readonly FRAG_BUFFERED: "fragBuffered";
   readonly BUFFER_EOS: "bufferEos";
   readonly ERROR: "error";
@@ -165,9 +181,19 @@ export declare class Player {
 
   /** The levels of the loaded title, in playlist order; empty before `manifestParsed`. */
   readonly levels: Level[];
-  /** Level of the segments being loaded, -1 before any. */
-  readonly currentLevel: number;
-  /** Plays this level from the next segment on, without flushing the buffer; -1 returns to automatic. */
+  /** The video element the player drives. */
+  readonly media: HTMLVideoElement;
+  /**
+   * Level of the segments being loaded, -1 before any. Setting it switches now: loads in flight
+   * are aborted and what is buffered more than 1 s ahead is flushed; -1 returns to automatic.
+   */
+  get currentLevel(): number;
+  set currentLevel(level: number);
+  /**
+   * Level requested for the next segments, -1 when automatic. Setting it plays that level from
+   * the next segment on, without flushing the buffer.
+   */
+  get nextLevel(): number;
   set nextLevel(level: number);
   /** Whether ABR picks the level (`nextLevel` is -1). */
   readonly autoLevelEnabled: boolean;

@@ -11,6 +11,8 @@ export const Events = Object.freeze({
   LEVEL_SWITCHING: "levelSwitching",
   LEVEL_SWITCHED: "levelSwitched",
   FRAG_LOADED: "fragLoaded",
+  FRAG_LOAD_EMERGENCY_ABORTED: "fragLoadEmergencyAborted",
+  FRAG_PARSED: "fragParsed",
   FRAG_BUFFERED: "fragBuffered",
   BUFFER_EOS: "bufferEos",
   ERROR: "error",
@@ -89,8 +91,20 @@ export class Player {
     return this.#wasm.levels;
   }
 
+  get media() {
+    return this.#wasm.media;
+  }
+
   get currentLevel() {
     return this.#wasm.currentLevel;
+  }
+
+  set currentLevel(level) {
+    this.#wasm.currentLevel = level;
+  }
+
+  get nextLevel() {
+    return this.#wasm.nextLevel;
   }
 
   set nextLevel(level) {

@@ -51,11 +51,14 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   const codecs: string[] = levels.map((l) => l.codecs + l.url);
   const current: number = player.currentLevel;
   player.nextLevel = heights.length + codecs.length + current;
+  const next: number = player.nextLevel;
   player.nextLevel = -1;
+  player.currentLevel = next;
+  const element: HTMLVideoElement = player.media;
   const auto: boolean = player.autoLevel && player.autoLevelEnabled;
   player.autoLevel = !auto;
-  // @ts-expect-error: currentLevel is read-only (switch with nextLevel)
-  player.currentLevel = 1;
+  // @ts-expect-error: media is read-only
+  player.media = element;
   // @ts-expect-error: levels is read-only
   player.levels = [];
   const bps: number = player.bandwidthEstimate;
@@ -67,6 +70,8 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   player.on(Events.LEVEL_SWITCHED, ({ level }) => console.log(level));
   player.on(Events.FRAG_LOADED, (d) => console.log(d.level, d.sn, d.bytes, d.loadMs));
   player.on(Events.FRAG_BUFFERED, (d) => console.log(d.level, d.sn, d.start, d.end));
+  player.on(Events.FRAG_PARSED, (d) => console.log(d.level, d.sn, d.videoEnd, d.audioEnd));
+  player.on(Events.FRAG_LOAD_EMERGENCY_ABORTED, (d) => console.log(d.level, d.to));
   player.on(Events.BUFFER_EOS, (d) => console.log(Object.keys(d).length));
   const onError: Listener<"error"> = (e: ErrorData) => {
     const type: ErrorType = e.type;
