@@ -382,6 +382,10 @@ impl Inner {
                 self.video.set_current_time(t);
                 Vec::new()
             }
+            Output::SetPlaybackRate(rate) => {
+                self.video.set_playback_rate(rate);
+                Vec::new()
+            }
             Output::Event(event) => {
                 self.outbox.push(to_js(&event));
                 Vec::new()

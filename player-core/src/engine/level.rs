@@ -67,9 +67,14 @@ impl Level {
         }
     }
 
-    /// Stores a freshly loaded media playlist.
+    /// Stores a freshly loaded media playlist, its first segment at 0 s.
     pub fn set_details(&mut self, details: MediaPlaylist) {
-        let mut t = 0.0;
+        self.place(details, 0.0);
+    }
+
+    /// Stores a media playlist whose first segment starts at `first_start` seconds.
+    pub fn place(&mut self, details: MediaPlaylist, first_start: f64) {
+        let mut t = first_start;
         self.starts = details
             .segments
             .iter()
@@ -80,6 +85,49 @@ impl Level {
             })
             .collect();
         self.details = Some(details);
+    }
+
+    /// Merges a refreshed live playlist, keeping every segment's time: segments that stay keep
+    /// their start, new ones follow. Returns whether anything changed; a refresh that cannot be
+    /// merged (the sequence went back) replaces the playlist, timed from the old first segment.
+    pub fn refresh(&mut self, newer: MediaPlaylist) -> bool {
+        let Some(mut merged) = self.details.clone() else {
+            self.set_details(newer);
+            return true;
+        };
+        let old_first_sn = merged.media_sequence;
+        let old_first_start = self.starts.first().copied().unwrap_or(0.0);
+        let report = merged.merge_update(newer.clone());
+        match report {
+            Ok(report) => {
+                let changed = report.added > 0
+                    || report.removed > 0
+                    || report.changed > 0
+                    || merged.end_list != self.details.as_ref().is_some_and(|d| d.end_list);
+                let first = match self.segment_times(merged.media_sequence) {
+                    Some((start, _)) => start,
+                    // The window moved past everything known: continue from the old end.
+                    None => self.end().unwrap_or(old_first_start),
+                };
+                self.place(merged, first);
+                changed
+            }
+            Err(_) => {
+                let first = if newer.media_sequence == old_first_sn {
+                    old_first_start
+                } else {
+                    self.end().unwrap_or(old_first_start)
+                };
+                self.place(newer, first);
+                true
+            }
+        }
+    }
+
+    /// End of the last segment, in seconds.
+    pub fn end(&self) -> Option<f64> {
+        let details = self.details.as_ref()?;
+        Some(self.starts.last()? + details.segments.last()?.duration)
     }
 
     /// The codecs to open the SourceBuffer with.

@@ -23,7 +23,7 @@ pub use config::Config;
 pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
 
 use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LevelInfo, LoadProgress, LoadSample};
-use crate::hls::{self, ByteRange, Playlist};
+use crate::hls::{self, ByteRange, MediaPlaylist, Playlist};
 use crate::hls::{Key, KeyMethod};
 use crate::mux::decrypt::{aes128_cbc_in_place, iv_from_sequence};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
@@ -124,6 +124,8 @@ pub enum Output {
     SetDuration(f64),
     /// Move the playhead (media element `currentTime`).
     Seek(f64),
+    /// Set the media element's `playbackRate` (live catch-up).
+    SetPlaybackRate(f64),
     /// Call `MediaSource.endOfStream()` once queued operations are done.
     EndOfStream,
     /// Tell the application.
@@ -275,6 +277,8 @@ pub struct Engine {
     fatal: bool,
     /// Nothing was buffered yet since the load or the last seek.
     starting: bool,
+    /// Playback rate last asked of the media element.
+    playback_rate: f64,
     /// Start of the buffered range the playhead last jumped to over a hole.
     last_hole_jump: Option<f64>,
     /// Level of the last segment appended.
@@ -340,6 +344,7 @@ impl Engine {
             viewport: (0, 0),
             buffered_level: None,
             last_hole_jump: None,
+            playback_rate: 1.0,
             transmuxer: Transmuxer::new(),
             new_timeline: true,
             keys: HashMap::new(),
@@ -524,6 +529,7 @@ impl Engine {
                 self.position = position;
                 self.buffered = buffered;
                 self.jump_hole();
+                self.live_catch_up();
             }
             Input::Viewport { width, height } => self.viewport = (width, height),
             Input::Frames { dropped, decoded } => {
@@ -729,7 +735,7 @@ impl Engine {
         let start = self.first_level();
         self.current_level = Some(start);
         if self.levels[start].details.is_some() {
-            self.after_details(now_ms, start);
+            self.after_details(now_ms, start, true);
         } else {
             self.load_playlist(now_ms, start);
         }
@@ -760,9 +766,9 @@ impl Engine {
             .and_then(|text| hls::parse_playlist(text, url).map_err(|e| e.to_string()));
         match parsed {
             Ok(Playlist::Media(media)) => {
-                if let Some(l) = self.levels.get_mut(level) {
-                    l.set_details(media);
-                    self.after_details(now_ms, level);
+                if level < self.levels.len() {
+                    let changed = self.store_details(level, media);
+                    self.after_details(now_ms, level, changed);
                 }
             }
             Ok(Playlist::Multivariant(_)) => self.error(
@@ -782,22 +788,83 @@ impl Engine {
         }
     }
 
-    fn after_details(&mut self, now_ms: f64, level: usize) {
+    /// Stores a level's media playlist, keeping one timeline for all levels: a refresh merges
+    /// into what the level had; a live level loaded for the first time is aligned by media
+    /// sequence number with the level playing. Returns whether the playlist changed.
+    fn store_details(&mut self, level: usize, media: MediaPlaylist) -> bool {
+        if self.levels[level].details.is_some() {
+            return self.levels[level].refresh(media);
+        }
+        let aligned = self
+            .current_level
+            .filter(|&c| c != level)
+            .and_then(|c| self.levels[c].segment_times(media.media_sequence))
+            .map(|(start, _)| start);
+        self.levels[level].place(media, aligned.unwrap_or(0.0));
+        true
+    }
+
+    fn after_details(&mut self, now_ms: f64, level: usize, changed: bool) {
         let Some(details) = self.levels[level].details.as_ref() else {
             return;
         };
         let vod = details.end_list;
         let duration = details.total_duration();
         let segments = details.segments.len();
-        let target = details.target_duration;
+        let target = details.target_duration.max(1.0);
         self.emit(PlayerEvent::LevelLoaded {
             level,
             vod,
             duration,
             segments,
         });
-        if !vod {
-            self.reload_at = Some((now_ms + target.max(1.0) * 1000.0, level));
+        if vod {
+            return;
+        }
+        // Reload after a target duration; sooner when nothing changed (RFC 8216 6.3.4).
+        let wait_s = if changed { target } else { target / 2.0 };
+        self.reload_at = Some((now_ms + wait_s * 1000.0, level));
+        if !self.any_segment_loaded && self.start_position.is_none() {
+            let edge = self.levels[level].end().unwrap_or(0.0);
+            let first = self.levels[level].starts.first().copied().unwrap_or(0.0);
+            let start = (edge - self.config.live_sync_duration_count * target).max(first);
+            self.start_position = Some(start).filter(|s| *s > 0.0);
+            self.next_time = start;
+        }
+    }
+
+    /// Keeps a live stream near its edge: plays faster when it falls behind, seeks when it
+    /// falls too far behind, and returns to normal speed once caught up.
+    fn live_catch_up(&mut self) {
+        let Some(level) = self.current_level else {
+            return;
+        };
+        let l = &self.levels[level];
+        let Some(details) = l.details.as_ref().filter(|d| !d.end_list) else {
+            return;
+        };
+        if self.start_position.is_some() && !self.start_seek_done {
+            return;
+        }
+        let Some(edge) = l.end() else {
+            return;
+        };
+        let target = details.target_duration.max(1.0);
+        let sync = self.config.live_sync_duration_count * target;
+        let latency = edge - self.position;
+        let rate = if latency > self.config.live_max_latency_duration_count * target {
+            self.out.push_back(Output::Seek(edge - sync));
+            1.0
+        } else if latency > sync + target {
+            self.config.max_live_sync_playback_rate
+        } else if latency <= sync {
+            1.0
+        } else {
+            self.playback_rate
+        };
+        if rate != self.playback_rate {
+            self.playback_rate = rate;
+            self.out.push_back(Output::SetPlaybackRate(rate));
         }
     }
 
@@ -1161,6 +1228,16 @@ impl Engine {
         let Some(details) = l.details.as_ref() else {
             return;
         };
+        let window_start = l.starts.first().copied().unwrap_or(0.0);
+        if !details.end_list && self.next_time + 0.05 < window_start {
+            // The live window slid past what was to be loaded next: rejoin near the edge.
+            let target = details.target_duration.max(1.0);
+            let edge = l.end().unwrap_or(window_start);
+            let rejoin = (edge - self.config.live_sync_duration_count * target).max(window_start);
+            self.next_time = rejoin;
+            self.out.push_back(Output::Seek(rejoin));
+            return;
+        }
         let Some(index) = l.segment_at(self.next_time) else {
             if details.end_list && self.queued.is_empty() {
                 self.eos_sent = true;

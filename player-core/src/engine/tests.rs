@@ -691,3 +691,111 @@ fn current_level_switches_now_flushing_what_is_ahead() {
     );
     assert_eq!(sim.engine.next_level(), Some(1));
 }
+
+/// A live origin: a 6-segment window of 2 s segments sliding with the clock.
+fn live_playlist(now_ms: f64, end_list_after: Option<u64>) -> String {
+    let first = (now_ms / 2000.0) as u64;
+    let last = end_list_after.map_or(first + 6, |end| (first + 6).min(end));
+    let mut s = format!(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:{first}\n#EXT-X-MAP:URI=\"init.mp4\"\n"
+    );
+    for n in first..last {
+        s += &format!("#EXTINF:2.0,\nseg_{n}.m4s\n");
+    }
+    if end_list_after.is_some_and(|end| first + 6 >= end) {
+        s += "#EXT-X-ENDLIST\n";
+    }
+    s
+}
+
+fn run_live(sim: &mut Sim, url: &str, until_ms: f64, end_list_after: Option<u64>) {
+    while sim.now < until_ms {
+        let text = live_playlist(sim.now, end_list_after);
+        sim.files.insert(url.into(), (200, text.into_bytes()));
+        if !sim.answer_one() {
+            sim.advance_clock(250.0);
+        }
+    }
+}
+
+fn live_sim(url: &str) -> Sim {
+    let mut sim = Sim::new(Config::default());
+    sim.throughput = 20_000.0;
+    sim.files
+        .insert("https://cdn.test/live/init.mp4".into(), (200, fmp4("init")));
+    for n in 0..400 {
+        let seg = format!("https://cdn.test/live/seg_{n}.m4s");
+        sim.files.insert(seg, (200, fmp4("live")));
+    }
+    sim.files
+        .insert(url.into(), (200, live_playlist(0.0, None).into_bytes()));
+    sim
+}
+
+#[test]
+fn live_starts_three_target_durations_from_the_edge_and_keeps_up() {
+    let url = "https://cdn.test/live/index.m3u8";
+    let mut sim = live_sim(url);
+    sim.load(url);
+    run_live(&mut sim, url, 120_000.0, None);
+    let segments = sim.urls(LoadKind::Segment);
+    // Window 0..12 s at start, edge 12 s: start at 12 - 3 × 2 = 6 s, segment 3.
+    assert_eq!(
+        segments.first().copied(),
+        Some("https://cdn.test/live/seg_3.m4s")
+    );
+    let mut sorted = segments.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), segments.len(), "no segment loaded twice");
+    assert!(sim.outputs.contains(&Output::Seek(6.0)));
+    // Two minutes later the window has slid 60 segments and playback is near its edge.
+    let edge = (sim.now / 2000.0).floor() * 2.0 + 12.0;
+    let latency = edge - sim.position;
+    assert!(
+        latency < 3.0 * 2.0 + 2.0 + 2.0,
+        "latency {latency} s at {}",
+        sim.position
+    );
+    assert!(sim.position > 110.0, "played to {}", sim.position);
+    let reloads = sim.urls(LoadKind::Playlist).len();
+    assert!((50..=130).contains(&reloads), "{reloads} reloads in 2 min");
+    assert!(!sim.ended);
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+}
+
+#[test]
+fn a_live_stream_that_falls_behind_catches_up_faster_then_normal() {
+    let url = "https://cdn.test/live/index.m3u8";
+    let mut sim = live_sim(url);
+    sim.load(url);
+    run_live(&mut sim, url, 10_000.0, None);
+    // The viewer pauses for 8 s, falling behind the sync point.
+    sim.playing = false;
+    run_live(&mut sim, url, 18_000.0, None);
+    sim.playing = true;
+    run_live(&mut sim, url, 19_000.0, None);
+    assert!(
+        sim.outputs.contains(&Output::SetPlaybackRate(1.1)),
+        "plays faster when behind"
+    );
+}
+
+#[test]
+fn endlist_turns_a_live_stream_into_vod() {
+    let url = "https://cdn.test/live/index.m3u8";
+    let mut sim = live_sim(url);
+    sim.load(url);
+    run_live(&mut sim, url, 60_000.0, Some(12));
+    assert!(sim.ended, "the stream ended");
+    assert_eq!(
+        sim.urls(LoadKind::Segment).last().copied(),
+        Some("https://cdn.test/live/seg_11.m4s")
+    );
+    let reloads_at_end = sim.urls(LoadKind::Playlist).len();
+    run_live(&mut sim, url, 70_000.0, Some(12));
+    assert_eq!(
+        sim.urls(LoadKind::Playlist).len(),
+        reloads_at_end,
+        "no reloads after ENDLIST"
+    );
+}
