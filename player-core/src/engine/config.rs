@@ -26,6 +26,9 @@ pub struct Config {
     pub max_load_retries: u32,
     /// Delay before the first retry, milliseconds; doubles on each further retry.
     pub retry_delay_ms: f64,
+    /// Random spread of each retry delay, as a fraction (0.2: ±20 %), so clients that failed
+    /// together do not retry together.
+    pub retry_jitter: f64,
     /// Longest delay between retries, milliseconds.
     pub max_retry_delay_ms: f64,
 }
@@ -43,6 +46,7 @@ impl Default for Config {
             initial_bandwidth_estimate: 1_000_000.0,
             max_load_retries: 3,
             retry_delay_ms: 500.0,
+            retry_jitter: 0.2,
             max_retry_delay_ms: 8_000.0,
         }
     }

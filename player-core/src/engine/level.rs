@@ -15,6 +15,10 @@ pub(super) struct Level {
     pub details: Option<MediaPlaylist>,
     /// Start time in seconds of each segment of `details`.
     pub starts: Vec<f64>,
+    /// Redundant streams of the same variant (same bitrate, size and codecs), to fail over to.
+    pub backups: Vec<String>,
+    /// Whether the level (and its backups) failed for good.
+    pub failed: bool,
 }
 
 impl Level {
@@ -40,11 +44,35 @@ impl Level {
                     },
                     details: None,
                     starts: Vec::new(),
+                    backups: Vec::new(),
+                    failed: false,
                 }
             })
             .collect();
-        levels.sort_by(|a, b| a.info.bitrate.total_cmp(&b.info.bitrate));
-        levels
+        // A variant repeating another's bitrate, size and codecs is its backup stream.
+        let mut unique: Vec<Self> = Vec::with_capacity(levels.len());
+        for level in levels {
+            match unique.iter_mut().find(|u| u.same_variant(&level)) {
+                Some(primary) => primary.backups.push(level.summary.url),
+                None => unique.push(level),
+            }
+        }
+        unique.sort_by(|a, b| a.info.bitrate.total_cmp(&b.info.bitrate));
+        unique
+    }
+
+    fn same_variant(&self, other: &Self) -> bool {
+        let (a, b) = (&self.summary, &other.summary);
+        a.bitrate == b.bitrate && a.width == b.width && a.height == b.height && a.codecs == b.codecs
+    }
+
+    /// Moves to the next backup stream; `false` when none is left.
+    pub fn use_next_backup(&mut self) -> bool {
+        if self.backups.is_empty() {
+            return false;
+        }
+        self.summary.url = self.backups.remove(0);
+        true
     }
 
     /// The only level of a title given as a media playlist.
@@ -64,6 +92,8 @@ impl Level {
             },
             details: None,
             starts: Vec::new(),
+            backups: Vec::new(),
+            failed: false,
         }
     }
 

@@ -277,6 +277,8 @@ pub struct Engine {
     fatal: bool,
     /// Nothing was buffered yet since the load or the last seek.
     starting: bool,
+    /// State of the jitter generator.
+    random_state: u64,
     /// Playback rate last asked of the media element.
     playback_rate: f64,
     /// Start of the buffered range the playhead last jumped to over a hole.
@@ -345,6 +347,7 @@ impl Engine {
             buffered_level: None,
             last_hole_jump: None,
             playback_rate: 1.0,
+            random_state: 0x9E37_79B9_7F4A_7C15,
             transmuxer: Transmuxer::new(),
             new_timeline: true,
             keys: HashMap::new(),
@@ -658,28 +661,71 @@ impl Engine {
             LoadKind::Segment => (ErrorDetail::FragLoadError, "segment"),
             LoadKind::Key => (ErrorDetail::KeyLoadError, "key"),
         };
+        let kind = if p.kind == LoadKind::Key {
+            ErrorKind::Key
+        } else {
+            ErrorKind::Network
+        };
         // A missing or forbidden first playlist will not appear by retrying.
         let retryable = p.kind != LoadKind::Manifest || status == 0 || status >= 500;
-        let fatal = !retryable || p.attempt >= self.config.max_load_retries;
-        let message = format!("loading the {what} {} failed: {reason}", p.url);
-        self.error(
-            ErrorKind::Network,
-            detail,
-            fatal,
-            message,
-            Some(p.url.clone()),
-        );
-        if !fatal {
-            let delay = (self.config.retry_delay_ms * 2f64.powi(p.attempt as i32))
-                .min(self.config.max_retry_delay_ms);
-            self.retry = Some((
-                now_ms + delay,
-                Pending {
-                    attempt: p.attempt + 1,
-                    ..p
-                },
-            ));
+        let exhausted = !retryable || p.attempt >= self.config.max_load_retries;
+        let mut message = format!("loading the {what} {} failed: {reason}", p.url);
+        let failover = if exhausted && p.kind != LoadKind::Manifest {
+            self.fail_over(p.level)
+        } else {
+            None
+        };
+        if let Some(to) = &failover {
+            message += &format!("; {to}");
         }
+        let fatal = exhausted && failover.is_none();
+        self.error(kind, detail, fatal, message, Some(p.url.clone()));
+        if fatal || failover.is_some() {
+            return;
+        }
+        let backoff = self.config.retry_delay_ms * 2f64.powi(p.attempt as i32);
+        let jitter = 1.0 + self.config.retry_jitter * (2.0 * self.next_random() - 1.0);
+        let delay = (backoff * jitter).min(self.config.max_retry_delay_ms);
+        self.retry = Some((
+            now_ms + delay,
+            Pending {
+                attempt: p.attempt + 1,
+                ..p
+            },
+        ));
+    }
+
+    /// After repeated failures of `level`: its backup stream if it has one left, else another
+    /// level (the nearest lower one first). Says what it did; `None` when nothing is left.
+    fn fail_over(&mut self, level: usize) -> Option<String> {
+        let l = self.levels.get_mut(level)?;
+        if l.use_next_backup() {
+            let url = l.summary.url.clone();
+            l.details = None;
+            self.appended_init = None;
+            return Some(format!("switching to its backup stream {url}"));
+        }
+        l.failed = true;
+        let usable = |i: &usize| !self.levels[*i].failed;
+        let to = (0..level)
+            .rev()
+            .find(usable)
+            .or_else(|| (level + 1..self.levels.len()).find(usable))?;
+        if self.forced_level == Some(level) {
+            self.forced_level = Some(to);
+        }
+        self.after_abandon = Some(to);
+        Some(format!("level {level} failed, switching to level {to}"))
+    }
+
+    /// A number in [0, 1) from a fixed-seed xorshift, so retry jitter is deterministic.
+    fn next_random(&mut self) -> f64 {
+        let mut x = self.random_state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.random_state = x;
+        (x >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn on_loaded(&mut self, now_ms: f64, p: Pending, data: Vec<u8>, ttfb_ms: f64) {
@@ -1130,6 +1176,16 @@ impl Engine {
         self.starting = true;
     }
 
+    /// `level`, or the nearest level below (else above) it that has not failed.
+    fn usable_level(&self, level: usize) -> usize {
+        let ok = |i: &usize| !self.levels[*i].failed;
+        (0..=level)
+            .rev()
+            .find(ok)
+            .or_else(|| (level..self.levels.len()).find(ok))
+            .unwrap_or(level)
+    }
+
     /// Ids of the segment, init and key loads in flight.
     fn segment_loads(&self) -> Vec<RequestId> {
         self.pending
@@ -1212,6 +1268,7 @@ impl Engine {
             }
             None => current,
         };
+        let level = self.usable_level(level);
         if self.levels[level].details.is_none() {
             self.load_playlist(now_ms, level);
             return;

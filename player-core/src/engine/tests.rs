@@ -374,7 +374,7 @@ fn failed_segment_loads_are_retried_with_backoff() {
 }
 
 #[test]
-fn retries_stop_after_the_configured_count() {
+fn a_level_that_keeps_failing_is_failed_over_and_all_levels_failing_is_fatal() {
     let mut sim = Sim::new(Config {
         start_level: Some(0),
         max_load_retries: 2,
@@ -385,9 +385,99 @@ fn retries_stop_after_the_configured_count() {
     sim.load(MASTER);
     sim.run(30_000.0);
     let errors = sim.errors();
-    assert_eq!(errors.len(), 3);
-    assert!(errors[2].fatal);
-    assert!(!errors[1].fatal);
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors.iter().all(|e| !e.fatal));
+    assert!(
+        errors[2].message.contains("switching to level 1"),
+        "{}",
+        errors[2].message
+    );
+    assert!(
+        sim.urls(LoadKind::Segment)
+            .contains(&"https://cdn.test/vod/high/seg_000.m4s")
+    );
+    assert!(
+        sim.position > 20.0,
+        "plays on the other level: {}",
+        sim.position
+    );
+
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        max_load_retries: 1,
+        ..Config::default()
+    });
+    for rung in ["low", "high"] {
+        let url = format!("https://cdn.test/vod/{rung}/seg_000.m4s");
+        sim.flaky.insert(url, 100);
+    }
+    sim.load(MASTER);
+    sim.run(30_000.0);
+    let errors = sim.errors();
+    assert!(errors.last().is_some_and(|e| e.fatal), "{errors:?}");
+    assert_eq!(errors.iter().filter(|e| e.fatal).count(), 1);
+}
+
+#[test]
+fn a_failing_variant_fails_over_to_its_backup_stream() {
+    let mut sim = Sim::new(Config::default());
+    let master = "https://cdn.test/backup/master.m3u8";
+    let text = "#EXTM3U\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=416x234,CODECS=\"avc1.4d400d,mp4a.40.2\"\nhttps://down.test/low/index.m3u8\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=416x234,CODECS=\"avc1.4d400d,mp4a.40.2\"\nhttps://cdn.test/vod/low/index.m3u8\n";
+    sim.files
+        .insert(master.into(), (200, text.as_bytes().to_vec()));
+    sim.load(master);
+    sim.run(20_000.0);
+    assert_eq!(
+        sim.engine.levels().len(),
+        1,
+        "a backup is not a level of its own"
+    );
+    let errors = sim.errors();
+    assert!(errors.iter().all(|e| !e.fatal), "{errors:?}");
+    assert!(errors.iter().any(|e| e.message.contains("backup stream")));
+    assert!(
+        sim.urls(LoadKind::Segment)
+            .contains(&"https://cdn.test/vod/low/seg_000.m4s")
+    );
+}
+
+#[test]
+fn retry_delays_grow_exponentially_with_jitter() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        max_load_retries: 3,
+        retry_delay_ms: 1000.0,
+        ..Config::default()
+    });
+    let url = "https://cdn.test/vod/low/seg_000.m4s".to_owned();
+    sim.flaky.insert(url.clone(), 3);
+    sim.load(MASTER);
+    let mut tries = Vec::new();
+    while sim.now < 20_000.0 {
+        if let Some(req) = sim.in_flight.front()
+            && req.url == url
+        {
+            tries.push(sim.now);
+        }
+        if !sim.answer_one() {
+            sim.advance_clock(10.0);
+        }
+    }
+    assert_eq!(tries.len(), 4, "{tries:?}");
+    let gaps: Vec<f64> = tries.windows(2).map(|w| w[1] - w[0]).collect();
+    for (i, gap) in gaps.iter().enumerate() {
+        let base = 1000.0 * 2f64.powi(i as i32);
+        assert!(
+            (0.75 * base..=1.25 * base + 1100.0).contains(gap),
+            "retry {i} after {gap} ms"
+        );
+    }
+    assert!(
+        gaps[0] != gaps[1] / 2.0,
+        "jittered, not exactly doubling: {gaps:?}"
+    );
 }
 
 #[test]
