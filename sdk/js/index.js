@@ -79,6 +79,10 @@ export class Player {
     return this.#wasm.play();
   }
 
+  recoverMediaError() {
+    this.#wasm.recoverMediaError();
+  }
+
   pause() {
     this.#wasm.pause();
   }

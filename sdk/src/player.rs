@@ -127,19 +127,21 @@ impl Player {
         {
             let mut inner = self.live()?;
             inner.abort_all();
-            inner.mse = None;
-            let weak = Rc::downgrade(&self.shared);
-            let on_open = event_handler(&weak, |inner, _| {
-                inner.engine.handle_input(now_ms(), Input::MediaSourceOpen);
-            });
-            match Mse::new(on_open) {
-                Ok(mse) => {
-                    inner.video.set_src(&mse.object_url);
-                    inner.mse = Some(mse);
-                }
-                Err(message) => inner.outbox.push(fatal(ErrorDetail::InvalidState, message)),
-            }
+            inner.attach_media_source(&Rc::downgrade(&self.shared));
             inner.engine.load(now_ms(), &absolute, None);
+        }
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// Recovers from a fatal media error (hls.js's `recoverMediaError`): attaches a new
+    /// MediaSource and buffers again from the current position.
+    #[wasm_bindgen(js_name = recoverMediaError)]
+    pub fn recover_media_error(&self) -> Result<(), JsValue> {
+        {
+            let mut inner = self.live()?;
+            inner.attach_media_source(&Rc::downgrade(&self.shared));
+            inner.engine.recover_media_error(now_ms());
         }
         drive(&self.shared);
         Ok(())
@@ -325,6 +327,21 @@ impl Inner {
             },
             Input::Frames { dropped, decoded },
         ]
+    }
+
+    /// Replaces the MediaSource with a new one attached to the video element.
+    fn attach_media_source(&mut self, shared: &Weak<RefCell<Inner>>) {
+        self.mse = None;
+        let on_open = event_handler(shared, |inner, _| {
+            inner.engine.handle_input(now_ms(), Input::MediaSourceOpen);
+        });
+        match Mse::new(on_open) {
+            Ok(mse) => {
+                self.video.set_src(&mse.object_url);
+                self.mse = Some(mse);
+            }
+            Err(message) => self.outbox.push(fatal(ErrorDetail::InvalidState, message)),
+        }
     }
 
     fn abort_all(&mut self) {

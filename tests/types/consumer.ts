@@ -55,6 +55,7 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   player.nextLevel = -1;
   player.currentLevel = next;
   const element: HTMLVideoElement = player.media;
+  player.recoverMediaError();
   const auto: boolean = player.autoLevel && player.autoLevelEnabled;
   player.autoLevel = !auto;
   // @ts-expect-error: media is read-only

@@ -25,7 +25,7 @@ impl Level {
     /// Levels from a multivariant playlist's variants, lowest bitrate first (playlist order
     /// among equals).
     pub fn from_variants(variants: &[Variant]) -> Vec<Self> {
-        let mut levels: Vec<Self> = variants
+        let levels: Vec<Self> = variants
             .iter()
             .map(|v| {
                 let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));

@@ -381,6 +381,34 @@ impl Engine {
         self.request(now_ms, LoadKind::Manifest, 0, 0, url.to_owned(), None, 0);
     }
 
+    /// Recovers from a media error (a decode failure, a closed MediaSource): the caller has
+    /// attached a new MediaSource and reports [`Input::MediaSourceOpen`] again; the engine
+    /// re-creates the SourceBuffer, appends the init segment again and resumes loading at the
+    /// playhead, where it puts the new media element.
+    pub fn recover_media_error(&mut self, now_ms: f64) {
+        for id in self.segment_loads() {
+            self.pending.remove(&id);
+            self.out.push_back(Output::Abort(id));
+        }
+        self.retry = None;
+        self.fatal = false;
+        self.media_open = false;
+        self.track_added = false;
+        self.duration_set = false;
+        self.appended_init = None;
+        self.queued.clear();
+        self.removing = None;
+        self.eos_sent = false;
+        self.transmuxer = Transmuxer::new();
+        self.new_timeline = true;
+        self.start_position = Some(self.position).filter(|p| *p > 0.0);
+        self.start_seek_done = false;
+        self.next_time = self.position;
+        self.buffered.clear();
+        self.starting = true;
+        self.advance(now_ms);
+    }
+
     /// Levels of the loaded title.
     pub fn levels(&self) -> Vec<LevelSummary> {
         self.levels.iter().map(|l| l.summary.clone()).collect()

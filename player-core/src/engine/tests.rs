@@ -889,3 +889,49 @@ fn endlist_turns_a_live_stream_into_vod() {
         "no reloads after ENDLIST"
     );
 }
+
+#[test]
+fn recovering_from_a_media_error_rebuffers_from_the_playhead() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    sim.run(10_000.0);
+    sim.engine.handle_input(
+        sim.now,
+        Input::AppendFailed {
+            track: TrackId::Main,
+            quota_exceeded: false,
+            message: "decode error".into(),
+        },
+    );
+    sim.drain();
+    assert!(sim.errors().last().is_some_and(|e| e.fatal));
+    let position = sim.position;
+    let before = sim.outputs.len();
+    sim.buffered.clear();
+    sim.engine.recover_media_error(sim.now);
+    sim.engine.handle_input(sim.now, Input::MediaSourceOpen);
+    sim.drain();
+    sim.run(sim.now + 3_000.0);
+    let after = &sim.outputs[before..];
+    assert!(
+        after.iter().any(|o| matches!(o, Output::AddTrack { .. })),
+        "a new SourceBuffer"
+    );
+    let init = after
+        .iter()
+        .position(|o| matches!(o, Output::Load(r) if r.kind == LoadKind::Init));
+    let first = after.iter().find_map(|o| match o {
+        Output::Load(r) if r.kind == LoadKind::Segment => Some(r.url.clone()),
+        _ => None,
+    });
+    assert!(init.is_some(), "the init segment is loaded again");
+    let expected = format!("seg_{:03}.m4s", (position / 4.0) as usize);
+    assert!(
+        first.is_some_and(|u| u.ends_with(&expected)),
+        "resumes at {position}"
+    );
+    assert!(after.contains(&Output::Seek(position)));
+}
