@@ -555,6 +555,11 @@ impl Engine {
                         first.0 = first.0.max(end);
                     }
                 }
+                // A removal reopens an ended MediaSource; end it again, or playback would
+                // wait at the end for media that never comes.
+                if self.eos_sent {
+                    self.out.push_back(Output::EndOfStream);
+                }
             }
             Input::Playhead { position, buffered } => {
                 self.position = position;

@@ -935,3 +935,33 @@ fn recovering_from_a_media_error_rebuffers_from_the_playhead() {
     );
     assert!(after.contains(&Output::Seek(position)));
 }
+
+#[test]
+fn the_stream_is_ended_again_after_an_eviction() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        back_buffer_length: 10.0,
+        max_buffer_length: 90.0,
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    sim.playing = false;
+    sim.run(15_000.0);
+    assert!(sim.ended, "all 60 s loaded while paused");
+    let eos_at = sim
+        .outputs
+        .iter()
+        .position(|o| *o == Output::EndOfStream)
+        .unwrap();
+    sim.playing = true;
+    sim.run(80_000.0);
+    let after = &sim.outputs[eos_at + 1..];
+    let last_remove = after
+        .iter()
+        .rposition(|o| matches!(o, Output::Remove { .. }));
+    let last_remove = last_remove.expect("the back buffer is still evicted");
+    assert!(
+        after[last_remove..].contains(&Output::EndOfStream),
+        "a removal reopens the MediaSource: it must be ended again"
+    );
+}
