@@ -394,6 +394,9 @@ impl Inner {
             Output::Append { track, data } => self.queue(Op::Append(track, data)),
             Output::Remove { track, start, end } => self.queue(Op::Remove(track, start, end)),
             Output::SetDuration(d) => self.queue(Op::Duration(d)),
+            Output::SetTimestampOffset { track, offset } => {
+                self.queue(Op::TimestampOffset(track, offset))
+            }
             Output::EndOfStream => self.queue(Op::EndOfStream),
             Output::Seek(t) => {
                 self.video.set_current_time(t);

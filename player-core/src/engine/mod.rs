@@ -18,6 +18,7 @@
 mod config;
 mod events;
 mod level;
+pub mod media_time;
 
 pub use config::Config;
 pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
@@ -35,6 +36,9 @@ const ABANDON_CHECK_MS: f64 = 100.0;
 
 /// Seconds past the playhead kept when `set_current_level` flushes the buffer.
 pub const FLUSH_AHEAD_S: f64 = 1.0;
+
+/// Difference between an fMP4 segment's own time and its playlist time that is left alone.
+const TIMESTAMP_TOLERANCE_S: f64 = 0.1;
 
 /// Seconds of media kept behind the playhead when the buffer is full.
 const QUOTA_KEEP_BEHIND_S: f64 = 2.0;
@@ -124,6 +128,14 @@ pub enum Output {
     SetDuration(f64),
     /// Move the playhead (media element `currentTime`).
     Seek(f64),
+    /// Set a SourceBuffer's `timestampOffset` (after queued operations), so the media appended
+    /// next lands at its playlist time.
+    SetTimestampOffset {
+        /// Which track.
+        track: TrackId,
+        /// Seconds added to the media's timestamps.
+        offset: f64,
+    },
     /// Set the media element's `playbackRate` (live catch-up).
     SetPlaybackRate(f64),
     /// Call `MediaSource.endOfStream()` once queued operations are done.
@@ -290,6 +302,10 @@ pub struct Engine {
     /// Whether the next transmuxed segment starts a new timeline (first after load or a
     /// discontinuity): its first sample is placed at the segment's playlist time.
     new_timeline: bool,
+    /// Timescales of the tracks of the fMP4 init segment in the SourceBuffer.
+    init_timescales: media_time::Timescales,
+    /// The SourceBuffer's timestampOffset.
+    timestamp_offset: f64,
     /// AES-128 keys loaded, by URL.
     keys: HashMap<String, [u8; 16]>,
     /// Size of the video element in device pixels, (0, 0) when unknown.
@@ -351,6 +367,8 @@ impl Engine {
             transmuxer: Transmuxer::new(),
             new_timeline: true,
             keys: HashMap::new(),
+            init_timescales: Vec::new(),
+            timestamp_offset: 0.0,
             abandon_check_at: None,
             reload_at: None,
         }
@@ -401,6 +419,7 @@ impl Engine {
         self.eos_sent = false;
         self.transmuxer = Transmuxer::new();
         self.new_timeline = true;
+        self.timestamp_offset = 0.0;
         self.start_position = Some(self.position).filter(|p| *p > 0.0);
         self.start_seek_done = false;
         self.next_time = self.position;
@@ -953,6 +972,7 @@ impl Engine {
         }
         let codecs = self.levels[p.level].codecs();
         self.add_track(format!("video/mp4; codecs=\"{codecs}\""));
+        self.init_timescales = media_time::timescales(&data);
         self.appended_init = Some((p.level, p.url, p.range));
         self.queued.push_back(Queued {
             level: p.level,
@@ -998,7 +1018,10 @@ impl Engine {
             return;
         }
         let media = match sniff(&data) {
-            Ok(Container::IsoBmff) => data,
+            Ok(Container::IsoBmff) => {
+                self.place_fmp4(&data, start, discontinuity);
+                data
+            }
             Ok(Container::MpegTs { .. } | Container::Adts { .. } | Container::MpegAudio { .. }) => {
                 match self.transmux(&p, &data, start, discontinuity) {
                     Some(media) => media,
@@ -1022,6 +1045,26 @@ impl Engine {
             track: TrackId::Main,
             data: media,
         });
+    }
+
+    /// At the start of a timeline (the first segment, a discontinuity), offsets the fMP4
+    /// segment's own timestamps so it lands at its playlist time `start`.
+    fn place_fmp4(&mut self, data: &[u8], start: f64, discontinuity: bool) {
+        if !(self.new_timeline || discontinuity) {
+            return;
+        }
+        self.new_timeline = false;
+        let Some(decode_start) = media_time::decode_start(&self.init_timescales, data) else {
+            return;
+        };
+        let offset = start - decode_start;
+        if (offset - self.timestamp_offset).abs() > TIMESTAMP_TOLERANCE_S {
+            self.timestamp_offset = offset;
+            self.out.push_back(Output::SetTimestampOffset {
+                track: TrackId::Main,
+                offset,
+            });
+        }
     }
 
     /// Decrypts an AES-128 segment in place with its (already loaded) key.
