@@ -10,6 +10,8 @@ use std::str::FromStr;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
+use crate::faults::FaultRule;
+
 /// `flodrama-server [serve|prepare-media] [OPTIONS]`.
 #[derive(Debug, Parser)]
 #[command(name = "flodrama-server", version, about)]
@@ -55,6 +57,12 @@ pub struct Options {
     /// Do not generate missing test media when serving.
     #[arg(long, global = true)]
     pub no_prepare: bool,
+    /// Fault rule `TARGET:PERCENT%:KIND`, e.g. `segments:20%:500` (repeatable; see `faults`).
+    #[arg(long = "fault", value_name = "RULE", global = true)]
+    pub faults: Vec<FaultRule>,
+    /// Seed of the fault rules' draws.
+    #[arg(long, default_value_t = 0, global = true)]
+    pub fault_seed: u64,
 }
 
 impl Cli {
@@ -154,6 +162,10 @@ pub struct Config {
     pub cors_origins: Vec<HeaderValue>,
     /// Generate missing media when serving.
     pub prepare_media: bool,
+    /// Fault injection rules.
+    pub faults: Vec<FaultRule>,
+    /// Seed of the fault rules' draws.
+    pub fault_seed: u64,
 }
 
 impl Config {
@@ -176,6 +188,8 @@ impl Config {
             mounts,
             cors_origins: options.cors_origins.clone(),
             prepare_media: !options.no_prepare,
+            faults: options.faults.clone(),
+            fault_seed: options.fault_seed,
         }
     }
 
@@ -188,6 +202,8 @@ impl Config {
             mounts,
             cors_origins: Vec::new(),
             prepare_media: false,
+            faults: Vec::new(),
+            fault_seed: 0,
         }
     }
 
