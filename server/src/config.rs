@@ -63,6 +63,9 @@ pub struct Options {
     /// Seed of the fault rules' draws.
     #[arg(long, default_value_t = 0, global = true)]
     pub fault_seed: u64,
+    /// Publish live stream KEY at `/live/KEY/index.m3u8` while serving (repeatable).
+    #[arg(long = "live", value_name = "KEY", global = true)]
+    pub live: Vec<String>,
 }
 
 impl Cli {
@@ -166,6 +169,8 @@ pub struct Config {
     pub faults: Vec<FaultRule>,
     /// Seed of the fault rules' draws.
     pub fault_seed: u64,
+    /// Keys of the live streams to publish.
+    pub live: Vec<String>,
 }
 
 impl Config {
@@ -179,6 +184,7 @@ impl Config {
             mount("/www", root.join("www/dist")),
             mount("/sdk", root.join("sdk/pkg")),
             mount("/media", media_dir(&data_dir)),
+            mount("/live", crate::live::live_dir(&data_dir)),
         ];
         mounts.extend(options.mounts.iter().cloned());
         Config {
@@ -190,6 +196,7 @@ impl Config {
             prepare_media: !options.no_prepare,
             faults: options.faults.clone(),
             fault_seed: options.fault_seed,
+            live: options.live.clone(),
         }
     }
 
@@ -204,6 +211,7 @@ impl Config {
             prepare_media: false,
             faults: Vec::new(),
             fault_seed: 0,
+            live: Vec::new(),
         }
     }
 
@@ -291,6 +299,9 @@ mod tests {
         let config = Config::from_options(&cli.options);
         assert_eq!(config.media_dir(), PathBuf::from("/tmp/x/media"));
         let prefixes: Vec<_> = config.mounts.iter().map(|m| m.prefix.as_str()).collect();
-        assert_eq!(prefixes, ["", "/www", "/sdk", "/media", "/a", "/media"]);
+        assert_eq!(
+            prefixes,
+            ["", "/www", "/sdk", "/media", "/live", "/a", "/media"]
+        );
     }
 }

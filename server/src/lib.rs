@@ -5,6 +5,7 @@ pub mod access_log;
 pub mod app;
 pub mod config;
 pub mod faults;
+pub mod live;
 pub mod media;
 pub mod serve;
 pub mod static_files;
