@@ -7,6 +7,8 @@ mod inspect;
 mod js;
 mod mse;
 mod player;
+mod transmux;
 
 pub use inspect::inspect_playlist;
 pub use player::Player;
+pub use transmux::Transmuxer;

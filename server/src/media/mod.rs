@@ -125,7 +125,9 @@ pub fn is_prepared(media_dir: &Path, recipe: &Recipe) -> bool {
 /// Generates `media_dir/<recipe>` unless it is already up to date; a remux recipe's source is
 /// prepared first.
 pub fn prepare(media_dir: &Path, recipe: &Recipe) -> Result<Outcome, MediaError> {
-    if let Some(source) = recipe.source() {
+    if let Some(source) = recipe.source()
+        && !is_prepared(media_dir, source)
+    {
         prepare(media_dir, source)?;
     }
     if is_prepared(media_dir, recipe) {
