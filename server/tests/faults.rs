@@ -59,10 +59,15 @@ impl Wire {
 }
 
 fn wire_get(addr: SocketAddr, target: &str) -> Wire {
+    wire_get_with(addr, target, "")
+}
+
+/// `GET target` with `extra` header lines (each ending in CRLF).
+fn wire_get_with(addr: SocketAddr, target: &str, extra: &str) -> Wire {
     let mut stream = TcpStream::connect(addr).unwrap();
     write!(
         stream,
-        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut bytes = Vec::new();
@@ -120,6 +125,24 @@ async fn query_404_and_500_answer_that_status() {
     let (head, body) = clean.head_and_body();
     assert_eq!(status(&head), 200);
     assert_eq!(body, segment_bytes());
+}
+
+#[tokio::test]
+async fn injected_errors_carry_cors_headers() {
+    let (server, _dir) = server(&[]).await;
+    let addr = server.addr;
+    let wire = tokio::task::spawn_blocking(move || {
+        wire_get_with(
+            addr,
+            "/m/s/seg_000.ts?fault=500",
+            "Origin: https://app.example\r\n",
+        )
+    })
+    .await
+    .unwrap();
+    let (head, _) = wire.head_and_body();
+    assert_eq!(status(&head), 500);
+    assert_eq!(header(&head, "access-control-allow-origin"), Some("*"));
 }
 
 #[tokio::test]
