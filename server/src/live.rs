@@ -190,7 +190,7 @@ pub fn args(source: &str) -> Vec<String> {
         "-map", "0", "-c", "copy",
         "-f", "hls", "-hls_time", &SEGMENT_S.to_string(),
         "-hls_list_size", &LIST_SIZE.to_string(),
-        "-hls_flags", "delete_segments+omit_endlist+temp_file+independent_segments",
+        "-hls_flags", "delete_segments+omit_endlist+temp_file+independent_segments+program_date_time",
         "-hls_segment_type", "mpegts", "-hls_segment_filename", "seg_%06d.ts",
         "index.m3u8",
     ]

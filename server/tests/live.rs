@@ -80,6 +80,10 @@ async fn live_playlist_slides_and_stop_reaps_ffmpeg() {
     assert!(!first.end_list, "a live playlist has no ENDLIST");
     assert_eq!(first.target_duration, 2.0);
     assert!(first.segments.len() <= 6);
+    assert!(
+        first.segments[0].program_date_time.is_some(),
+        "segments carry EXT-X-PROGRAM-DATE-TIME"
+    );
     let segment = reqwest::get(&first.segments[0].url)
         .await
         .unwrap()
