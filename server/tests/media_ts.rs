@@ -249,3 +249,47 @@ fn remux_recipes_are_up_to_date_after_preparing() {
         "the key info file is removed"
     );
 }
+
+/// Every file under `dir`, as paths relative to it, sorted.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().to_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn remuxing_again_gives_the_same_bytes() {
+    let shared = media_dir();
+    let tmp = tempfile::tempdir().unwrap();
+    // The fMP4 source is shared (its stamp makes it count as prepared); the remuxes are new.
+    std::os::unix::fs::symlink(shared.join("vod"), tmp.path().join("vod")).unwrap();
+    for recipe in [VOD_TS, VOD_AES] {
+        assert!(matches!(
+            media::prepare(tmp.path(), &recipe).unwrap(),
+            Outcome::Generated { .. }
+        ));
+        let (a, b) = (shared.join(recipe.name), tmp.path().join(recipe.name));
+        let names = files(&a);
+        assert_eq!(names, files(&b), "{}", recipe.name);
+        assert!(names.len() > 60, "{names:?}");
+        for name in names {
+            assert!(
+                std::fs::read(a.join(&name)).unwrap() == std::fs::read(b.join(&name)).unwrap(),
+                "{}/{} differs between two runs",
+                recipe.name,
+                name.display()
+            );
+        }
+    }
+}
