@@ -32,6 +32,9 @@ pub const DEFAULT_SLOW_BYTES_PER_S: u32 = 64_000;
 const MAX_FAULT_BODY: usize = 256 << 20;
 /// Interval between two chunks of a throttled body.
 const SLOW_TICK: Duration = Duration::from_millis(100);
+/// Most paths whose request counts are kept; beyond it the counts start again from zero, so
+/// that clients requesting ever new paths cannot grow the table without bound.
+const MAX_COUNTED_PATHS: usize = 100_000;
 /// Query parameter naming a fault for the request.
 pub const QUERY_PARAM: &str = "fault";
 
@@ -213,6 +216,9 @@ impl Faults {
                 .counts
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if counts.len() >= MAX_COUNTED_PATHS && !counts.contains_key(path) {
+                counts.clear();
+            }
             let count = counts.entry(path.to_owned()).or_insert(0);
             *count += 1;
             *count
