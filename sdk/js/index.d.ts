@@ -208,6 +208,10 @@ export declare class Player {
    */
   get autoLevel(): boolean;
   set autoLevel(enabled: boolean);
+  /** Live: seconds from the playhead to the live edge; NaN for VOD. */
+  readonly latency: number;
+  /** Live: end of the live window in seconds; NaN for VOD. */
+  readonly liveEdge: number;
   /** Current bandwidth estimate, bits per second. */
   readonly bandwidthEstimate: number;
 

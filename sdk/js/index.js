@@ -134,6 +134,14 @@ export class Player {
     }
   }
 
+  get latency() {
+    return this.#wasm.latency;
+  }
+
+  get liveEdge() {
+    return this.#wasm.liveEdge;
+  }
+
   get bandwidthEstimate() {
     return this.#wasm.bandwidthEstimate;
   }

@@ -223,6 +223,19 @@ impl Player {
         Ok(self.live()?.engine.auto_level())
     }
 
+    /// Seconds from the playhead to the live edge; NaN for VOD.
+    #[wasm_bindgen(getter)]
+    pub fn latency(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.latency().unwrap_or(f64::NAN))
+    }
+
+    /// End of the live window in seconds (hls.js's `liveSyncPosition` is 3 target durations
+    /// before it); NaN for VOD.
+    #[wasm_bindgen(getter, js_name = liveEdge)]
+    pub fn live_edge(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.live_edge().unwrap_or(f64::NAN))
+    }
+
     /// Bandwidth estimate in bits per second.
     #[wasm_bindgen(getter, js_name = bandwidthEstimate)]
     pub fn bandwidth_estimate(&self) -> Result<f64, JsValue> {

@@ -498,6 +498,19 @@ impl Engine {
         self.set_next_level(now_ms, level);
     }
 
+    /// End of the live window of the level playing, in seconds (`None` for VOD or before the
+    /// first playlist).
+    pub fn live_edge(&self) -> Option<f64> {
+        let level = &self.levels[self.current_level?];
+        level.details.as_ref().filter(|d| !d.end_list)?;
+        level.end()
+    }
+
+    /// Seconds from the playhead to the live edge (`None` for VOD).
+    pub fn latency(&self) -> Option<f64> {
+        Some(self.live_edge()? - self.position)
+    }
+
     /// Level requested for the next segments, `None` when ABR chooses.
     pub fn next_level(&self) -> Option<usize> {
         self.forced_level
