@@ -109,9 +109,9 @@ fn is_plain_relative_path(path: &str) -> bool {
                     | b'@'
             )
     });
-    safe && !path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
+    safe && !bytes
+        .split(|&b| b == b'/')
+        .any(|segment| segment == b"." || segment == b"..")
 }
 
 #[cfg(test)]

@@ -12,7 +12,11 @@ fn is_ascii_space(b: u8) -> bool {
 
 /// `s.trim()`, fast when the edges are ASCII.
 pub(super) fn trim(s: &str) -> &str {
-    trim_end(trim_start(s))
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        // Most lines: nothing to trim.
+        (Some(&a), Some(&b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => trim_end(trim_start(s)),
+    }
 }
 
 /// `s.trim_start()`, fast when the start is ASCII.
