@@ -124,6 +124,8 @@ export interface PlayerEventMap {
     audioStart?: number;
     audioEnd?: number;
   };
+  /** Timed ID3 metadata of a transmuxed segment; `pts` in seconds, null when untimed. */
+  fragParsingMetadata: { sn: number; pts: number | null; data: Uint8Array };
   /** A segment was appended to the buffer, covering `start`..`end` seconds. */
   fragBuffered: { level: number; sn: number; start: number; end: number };
   /** The last segment was buffered. */
@@ -148,6 +150,7 @@ export declare const Events: {
   readonly FRAG_LOADED: "fragLoaded";
   readonly FRAG_LOAD_EMERGENCY_ABORTED: "fragLoadEmergencyAborted";
   readonly FRAG_PARSED: "fragParsed";
+  readonly FRAG_PARSING_METADATA: "fragParsingMetadata";
   readonly FRAG_BUFFERED: "fragBuffered";
   readonly BUFFER_EOS: "bufferEos";
   readonly ERROR: "error";

@@ -13,6 +13,7 @@ export const Events = Object.freeze({
   FRAG_LOADED: "fragLoaded",
   FRAG_LOAD_EMERGENCY_ABORTED: "fragLoadEmergencyAborted",
   FRAG_PARSED: "fragParsed",
+  FRAG_PARSING_METADATA: "fragParsingMetadata",
   FRAG_BUFFERED: "fragBuffered",
   BUFFER_EOS: "bufferEos",
   ERROR: "error",

@@ -73,6 +73,7 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   player.on(Events.FRAG_LOADED, (d) => console.log(d.level, d.sn, d.bytes, d.loadMs));
   player.on(Events.FRAG_BUFFERED, (d) => console.log(d.level, d.sn, d.start, d.end));
   player.on(Events.FRAG_PARSED, (d) => console.log(d.level, d.sn, d.videoEnd, d.audioEnd));
+  player.on(Events.FRAG_PARSING_METADATA, (d) => console.log(d.sn, d.pts ?? 0, d.data.byteLength));
   player.on(Events.FRAG_LOAD_EMERGENCY_ABORTED, (d) => console.log(d.level, d.to));
   player.on(Events.BUFFER_EOS, (d) => console.log(Object.keys(d).length));
   const onError: Listener<"error"> = (e: ErrorData) => {

@@ -1148,6 +1148,13 @@ impl Engine {
             video: out.video_span,
             audio: out.audio_span,
         });
+        for tag in out.id3 {
+            self.emit(PlayerEvent::Metadata {
+                sn: p.sn,
+                pts: tag.pts_s,
+                data: tag.data,
+            });
+        }
         if let Some(init) = out.init {
             self.add_track(init.mime_type());
             self.queued.push_back(Queued {

@@ -965,3 +965,40 @@ fn the_stream_is_ended_again_after_an_eviction() {
         "a removal reopens the MediaSource: it must be ended again"
     );
 }
+
+#[test]
+fn timed_id3_metadata_in_a_ts_segment_is_an_event() {
+    let mut sim = Sim::new(Config::default());
+    let tag = b"ID3\x04\0\0\0\0\0\x05hello".to_vec();
+    let (ts, _) = crate::mux::ts_tests::audio_with_id3(&tag);
+    let url = "https://cdn.test/radio/index.m3u8";
+    let playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:0.064,\nseg.ts\n#EXT-X-ENDLIST\n";
+    sim.files
+        .insert(url.into(), (200, playlist.as_bytes().to_vec()));
+    sim.files
+        .insert("https://cdn.test/radio/seg.ts".into(), (200, ts));
+    sim.load(url);
+    sim.run(2_000.0);
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+    let metadata: Vec<_> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::Metadata { sn, pts, data } => Some((*sn, *pts, data.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(metadata.len(), 1);
+    let (sn, pts, data) = &metadata[0];
+    assert_eq!((*sn, data), (0, &tag));
+    // The segment starts at 0 on the timeline; the tag is 2,000/90,000 s after the first audio.
+    assert!(
+        pts.is_some_and(|t| (t - 2_000.0 / 90_000.0).abs() < 1e-6),
+        "{pts:?}"
+    );
+    assert!(
+        sim.outputs
+            .iter()
+            .any(|o| matches!(o, Output::AddTrack { mime, .. } if mime.contains("mp4a.40.2")))
+    );
+}
