@@ -29,6 +29,9 @@ pub enum ServeError {
     /// Accepting or serving failed.
     #[error("server failed: {0}")]
     Serve(std::io::Error),
+    /// The JWT keys or the database could not be set up.
+    #[error(transparent)]
+    State(#[from] app::StateError),
 }
 
 /// Binds the configured address.
@@ -53,6 +56,8 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let state = AppState::open(config)?;
+    let config = state.config.clone();
     let listener = bind(&config).await?;
     let addr = listener.local_addr().map_err(ServeError::Serve)?;
     let mut stdout = std::io::stdout().lock();
@@ -61,19 +66,21 @@ pub async fn run(
         .map_err(ServeError::Serve)?;
     drop(stdout);
     tracing::info!("serving {} static mounts on {addr}", config.mounts.len());
+    if config.dev {
+        tracing::warn!("dev mode: POST /api/dev/token mints sign-in tokens for anyone");
+    }
     for mount in &config.mounts {
         tracing::debug!("mount {}/ -> {}", mount.prefix, mount.dir.display());
     }
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app::router(AppState::new(config))).with_graceful_shutdown(
-        async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            let _ = signalled_tx.send(());
-        },
-    );
-    tokio::select! {
+    let purge = tokio::spawn(crate::api::sessions::purge_forever(state.clone()));
+    let server = axum::serve(listener, app::router(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = signalled_tx.send(());
+    });
+    let result = tokio::select! {
         result = server.into_future() => result.map_err(ServeError::Serve),
         () = async {
             if signalled_rx.await.is_ok() {
@@ -85,7 +92,9 @@ pub async fn run(
             tracing::warn!("connections still open {SHUTDOWN_GRACE:?} after shutdown; closing them");
             Ok(())
         }
-    }
+    };
+    purge.abort();
+    result
 }
 
 /// Installs SIGINT (Ctrl-C) and SIGTERM handlers now, so that a signal arriving after this
