@@ -8,7 +8,9 @@ mod js;
 mod mse;
 mod party;
 mod player;
+mod resume;
 
 pub use inspect::inspect_playlist;
 pub use party::WatchParty;
 pub use player::Player;
+pub use resume::ResumeClient;

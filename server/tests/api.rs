@@ -64,7 +64,7 @@ async fn resume_round_trip_with_last_writer_wins() {
     assert_eq!(body["position"], 30.5);
 
     // An older write loses: the answer is the stored, newer record.
-    let older = r#"{"position":99,"updatedAt":1600000000000}"#;
+    let older = r#"{"position":99,"updatedAt":1600000000000.0}"#;
     let (_, body) = call(&server, Method::PUT, path, Some(&alice), Some(older)).await;
     assert_eq!(body["position"], 30.5);
 
@@ -269,4 +269,62 @@ async fn metrics_count_requests_per_route() {
     assert!(count >= 1.0);
     assert!(text.contains("http_request_duration_seconds"));
     assert!(text.contains("party_rooms"));
+}
+
+#[tokio::test]
+async fn rs256_tokens_are_checked_against_the_jwks_file() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut config = Config::for_mounts(std::path::Path::new("/nonexistent"), Vec::new());
+    config.jwt = JwtKeySource::Jwks(fixtures.join("jwt-test-jwks.json"));
+    let server = TestServer::start(config).await;
+    let pem = std::fs::read(fixtures.join("jwt-test-rsa.pem")).unwrap();
+    let key = EncodingKey::from_rsa_pem(&pem).unwrap();
+    let sign = |kid: &str| {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.to_owned());
+        let claims = json!({"sub": "dave", "exp": 4_000_000_000u64});
+        jsonwebtoken::encode(&header, &claims, &key).unwrap()
+    };
+    let put = Some(r#"{"position":15}"#);
+    let (status, _) = call(
+        &server,
+        Method::PUT,
+        "/api/resume/m",
+        Some(&sign("test-1")),
+        put,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = call(
+        &server,
+        Method::GET,
+        "/api/resume/m",
+        Some(&sign("test-1")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["position"].as_f64()),
+        (StatusCode::OK, Some(15.0))
+    );
+    // Unknown key id, and an HS256 token (algorithm confusion), are refused.
+    let (status, _) = call(
+        &server,
+        Method::GET,
+        "/api/resume/m",
+        Some(&sign("other")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = call(
+        &server,
+        Method::GET,
+        "/api/resume/m",
+        Some(&token("dave")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -12,7 +12,8 @@ use super::record::ResumeRecord;
 /// the previous one. Only the newest unsaved record is kept.
 ///
 /// Timestamps: `now_ms` is the caller's monotonic clock; records are stamped
-/// `now_ms + epoch_offset_ms`, which the caller sets to `Date.now() - performance.now()`.
+/// `now_ms + epoch_offset_ms` rounded to whole ms; the caller sets the offset to
+/// `Date.now() - performance.now()`.
 ///
 /// [`poll_save`]: ResumeTracker::poll_save
 /// [`poll_timeout`]: ResumeTracker::poll_timeout
@@ -150,7 +151,7 @@ impl ResumeTracker {
             position,
             duration: self.duration,
             completed,
-            updated_at: now_ms + self.epoch_offset_ms,
+            updated_at: (now_ms + self.epoch_offset_ms).round(),
         });
     }
 }

@@ -31,9 +31,10 @@ pub struct PutResume {
     /// Watched to the end.
     #[serde(default)]
     pub completed: bool,
-    /// Client time of the position, ms since the Unix epoch.
+    /// Client time of the position, ms since the Unix epoch (a JSON number; fractions are
+    /// rounded to whole ms).
     #[serde(default)]
-    pub updated_at: Option<i64>,
+    pub updated_at: Option<f64>,
 }
 
 impl PutResume {
@@ -43,12 +44,17 @@ impl PutResume {
         if let Some(duration) = self.duration {
             check_range("duration", duration, MAX_SECONDS)?;
         }
-        let updated_at = self.updated_at.unwrap_or(now_ms);
-        if !(0..=now_ms.saturating_add(MAX_CLOCK_SKEW_MS)).contains(&updated_at) {
-            return Err(ApiError::bad_request(
-                "updatedAt must be ms since the Unix epoch, not in the future",
-            ));
-        }
+        let latest = now_ms.saturating_add(MAX_CLOCK_SKEW_MS);
+        let updated_at = match self.updated_at {
+            None => now_ms,
+            // In range, so the conversion is exact after rounding.
+            Some(at) if at.is_finite() && (0.0..=latest as f64).contains(&at) => at.round() as i64,
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "updatedAt must be ms since the Unix epoch, not in the future",
+                ));
+            }
+        };
         Ok(ResumeRecord {
             position: self.position,
             duration: self.duration,
