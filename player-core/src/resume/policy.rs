@@ -27,12 +27,12 @@ impl Default for ResumePolicy {
 }
 
 impl ResumePolicy {
-    /// Whether `position` in a title of `duration` seconds counts as watched to the end.
+    /// Whether `position` in a title of `duration` seconds counts as watched to the end:
+    /// at least [`completed_ratio`](Self::completed_ratio) of it, or less than
+    /// [`completed_tail_s`](Self::completed_tail_s) left.
     pub fn is_completed(&self, position: f64, duration: Option<f64>) -> bool {
         match duration.filter(|d| d.is_finite() && *d > 0.0) {
-            Some(d) => {
-                position >= d * self.completed_ratio || position >= d - self.completed_tail_s
-            }
+            Some(d) => position >= d * self.completed_ratio || d - position < self.completed_tail_s,
             None => false,
         }
     }
@@ -82,13 +82,16 @@ mod tests {
         assert_eq!(start(saved(30.0, None, false), Some(600.0)), 30.0);
         assert_eq!(start(saved(9.9, None, false), Some(600.0)), 0.0);
         assert_eq!(start(saved(10.0, None, false), None), 10.0);
-        // 95 % of 600 s is 570 s; the last 30 s also start at 570 s: both rules agree here.
+        // 95 % of 600 s is 570 s, where exactly 30 s are left: the ratio rule decides.
         assert_eq!(start(saved(569.0, None, false), Some(600.0)), 569.0);
         assert_eq!(start(saved(570.0, None, false), Some(600.0)), 0.0);
-        // Long title: the last 30 s come after 95 %.
-        assert_eq!(start(saved(5_600.0, None, false), Some(6_000.0)), 5_600.0);
+        // Exactly 30 s left is not yet "within the last 30 s".
+        assert_eq!(start(saved(30.0, None, false), Some(60.0)), 30.0);
+        assert_eq!(start(saved(30.5, None, false), Some(60.0)), 0.0);
+        // Long title: 95 % comes before the last 30 s.
+        assert_eq!(start(saved(5_699.0, None, false), Some(6_000.0)), 5_699.0);
         assert_eq!(start(saved(5_700.0, None, false), Some(6_000.0)), 0.0);
-        // Short title: 95 % comes after the last 30 s.
+        // Short title: the last 30 s come before 95 %.
         assert_eq!(start(saved(15.0, None, false), Some(60.0)), 15.0);
         assert_eq!(start(saved(31.0, None, false), Some(60.0)), 0.0);
         // The record's duration is used when the title's is not known yet.
