@@ -394,4 +394,34 @@ mod tests {
         assert_eq!(default.secret.len(), 32);
         assert!(!default.dev && default.delay.is_none());
     }
+
+    #[test]
+    fn auth_and_storage_options() {
+        let parse =
+            |args: &[&str]| Cli::try_parse_from(args).map(|c| Config::from_options(&c.options));
+        let default = parse(&["x", "--data-dir", "/d"]).unwrap();
+        assert!(!default.dev);
+        assert_eq!(default.db, Some(PathBuf::from("/d/flodrama.sqlite3")));
+        assert!(matches!(&default.jwt, JwtKeySource::Secret(s) if s.len() == 32));
+        assert_eq!(default.session_retention, Duration::from_secs(90 * 86_400));
+        let dev = parse(&[
+            "x",
+            "--dev",
+            "--db",
+            "/tmp/a.db",
+            "--session-retention-days",
+            "1",
+        ])
+        .unwrap();
+        assert!(dev.dev);
+        assert_eq!(
+            dev.jwt,
+            JwtKeySource::Secret(crate::auth::DEV_SECRET.to_vec())
+        );
+        assert_eq!(dev.db, Some(PathBuf::from("/tmp/a.db")));
+        assert_eq!(dev.session_retention, Duration::from_secs(86_400));
+        let jwks = parse(&["x", "--dev", "--jwt-jwks", "k.json"]).unwrap();
+        assert_eq!(jwks.jwt, JwtKeySource::Jwks(PathBuf::from("k.json")));
+        assert!(parse(&["x", "--jwt-jwks", "k.json", "--jwt-secret", "s"]).is_err());
+    }
 }

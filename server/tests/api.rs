@@ -328,3 +328,35 @@ async fn rs256_tokens_are_checked_against_the_jwks_file() {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn sessions_past_retention_are_purged() {
+    use flodrama_server::app::AppState;
+    use flodrama_server::store::{Qoe, Session};
+    let mut config = Config::for_mounts(std::path::Path::new("/nonexistent"), Vec::new());
+    config.session_retention = std::time::Duration::from_secs(86_400);
+    let state = AppState::new(config);
+    let now = flodrama_server::api::unix_now_ms();
+    let session = |id: &str, at: i64| Session {
+        session_id: id.into(),
+        content_id: "m".into(),
+        started_at: at,
+        last_seen_at: at,
+        ended_at: None,
+        qoe: Qoe::default(),
+    };
+    state
+        .store
+        .start_session("a", &session("old", now - 2 * 86_400_000))
+        .unwrap();
+    state
+        .store
+        .start_session("a", &session("new", now - 3_600_000))
+        .unwrap();
+    let purged = flodrama_server::api::sessions::purge_expired(&state)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert!(state.store.get_session("a", "old").unwrap().is_none());
+    assert!(state.store.get_session("a", "new").unwrap().is_some());
+}
