@@ -9,12 +9,17 @@
 //! - [`start_position`] applies the rules: nothing saved, under 10 s, ≥ 95 % watched or in the
 //!   last 30 s (the title counts as completed) all start at 0.
 //!
+//! - [`QoeMeter`] measures a viewing session (startup, watch time, rebuffers, bitrates, errors)
+//!   for the server's `POST /api/sessions` heartbeats.
+//!
 //! Records are keyed by (user, content id); the key is the caller's business.
 
 mod policy;
+pub mod qoe;
 mod record;
 mod tracker;
 
 pub use policy::{ResumePolicy, start_position};
+pub use qoe::{QoeMeter, QoeReport};
 pub use record::{ResumeRecord, Source, merge};
 pub use tracker::ResumeTracker;
