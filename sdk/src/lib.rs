@@ -13,4 +13,4 @@ mod resume;
 pub use inspect::inspect_playlist;
 pub use party::WatchParty;
 pub use player::Player;
-pub use resume::ResumeClient;
+pub use resume::{ResumeClient, SessionReporter};

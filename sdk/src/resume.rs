@@ -1,5 +1,6 @@
 //! `ResumeClient`: resume positions kept in `localStorage` and synced with the server's
-//! `GET/PUT /api/resume/{contentId}`.
+//! `GET/PUT /api/resume/{contentId}`; `SessionReporter`: viewing-session QoE reports to
+//! `POST /api/sessions`.
 //!
 //! - `resolve(contentId, duration?)` merges the local and the server record (last writer
 //!   wins) and answers `{position, source, record}` with the start position after the
@@ -19,7 +20,7 @@ use std::rc::Rc;
 use gloo_timers::callback::Interval;
 use js_sys::{Promise, Reflect};
 use player_core::resume::{
-    ResumePolicy, ResumeRecord, ResumeTracker, Source, merge, start_position,
+    QoeMeter, QoeReport, ResumePolicy, ResumeRecord, ResumeTracker, Source, merge, start_position,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -521,4 +522,200 @@ fn to_js(record: &ResumeRecord) -> JsValue {
         .set("completed", record.completed)
         .set("updatedAt", record.updated_at)
         .build()
+}
+
+/// Heartbeat period of [`SessionReporter`], in ms.
+const HEARTBEAT_MS: f64 = 30_000.0;
+
+/// Reports a viewing session to `POST /api/sessions`: `start` on `begin`, a heartbeat with the
+/// QoE figures every 30 s, and `end` on `finish` or `pagehide`. Figures come from the video
+/// element's events; the player adds bitrates (`bitrate(bps)`) and errors (`error(code)`).
+/// Reports that fail are not retried: they are statistics, and the next heartbeat carries the
+/// cumulative figures anyway.
+#[wasm_bindgen]
+pub struct SessionReporter {
+    inner: Rc<RefCell<Reporter>>,
+}
+
+struct Reporter {
+    api_base: String,
+    token: String,
+    meter: QoeMeter,
+    session_id: Option<String>,
+    ended: bool,
+    /// Detached by `finish`.
+    listeners: Vec<Listener>,
+    /// Held while the session is open; dropping it cancels the timer.
+    heartbeat: Option<Interval>,
+}
+
+#[wasm_bindgen]
+impl SessionReporter {
+    /// `SessionReporter.begin({apiBase?, token}, contentId, video)`: starts measuring now and
+    /// sends `start`.
+    pub fn begin(
+        options: JsValue,
+        content_id: String,
+        video: HtmlMediaElement,
+    ) -> Result<SessionReporter, JsValue> {
+        let text = |key: &str| {
+            Reflect::get(&options, &JsValue::from_str(key))
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        let token = text("token")
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| error("SessionReporter needs a token"))?;
+        let api_base = text("apiBase")
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned();
+        let window = web_sys::window().ok_or_else(|| error("no window"))?;
+        let inner = Rc::new(RefCell::new(Reporter {
+            api_base,
+            token,
+            meter: QoeMeter::new(now_ms(), HEARTBEAT_MS),
+            session_id: None,
+            ended: false,
+            listeners: Vec::new(),
+            heartbeat: None,
+        }));
+        let mut listeners = Vec::new();
+        let media: &EventTarget = video.as_ref();
+        for event in ["playing", "waiting", "pause", "seeking", "ended"] {
+            let weak = Rc::downgrade(&inner);
+            listeners.extend(listen(media, event, move |_| {
+                if let Some(inner) = weak.upgrade() {
+                    let now = now_ms();
+                    let meter = &mut inner.borrow_mut().meter;
+                    match event {
+                        "playing" => meter.handle_playing(now),
+                        "waiting" => meter.handle_waiting(now),
+                        "ended" => meter.handle_ended(now),
+                        _ => meter.handle_paused(now),
+                    }
+                }
+            }));
+        }
+        let weak = Rc::downgrade(&inner);
+        listeners.extend(listen(&window, "pagehide", move |_| {
+            if let Some(inner) = weak.upgrade() {
+                finish(&inner, true);
+            }
+        }));
+        let weak = Rc::downgrade(&inner);
+        let heartbeat = Interval::new(1_000, move || {
+            if let Some(inner) = weak.upgrade() {
+                let report = {
+                    let mut r = inner.borrow_mut();
+                    if r.ended || r.session_id.is_none() {
+                        return;
+                    }
+                    r.meter.poll_report(now_ms())
+                };
+                if let Some(report) = report {
+                    send_report(&inner, "heartbeat", &report, false);
+                }
+            }
+        });
+        {
+            let mut r = inner.borrow_mut();
+            r.listeners = listeners;
+            r.heartbeat = Some(heartbeat);
+        }
+        let body = ObjectBuilder::new().set("contentId", content_id).build();
+        let body = js_sys::JSON::stringify(&body)
+            .map(String::from)
+            .unwrap_or_default();
+        let start = {
+            let r = inner.borrow();
+            fetch(
+                &format!("{}/api/sessions", r.api_base),
+                "POST",
+                &r.token,
+                Some(&body),
+                false,
+            )
+        };
+        if let Some(promise) = start {
+            let weak = Rc::downgrade(&inner);
+            wasm_bindgen_futures::spawn_local(async move {
+                let id = session_id_of(promise).await;
+                if let (Some(inner), Some(id)) = (weak.upgrade(), id) {
+                    inner.borrow_mut().session_id = Some(id);
+                }
+            });
+        }
+        Ok(SessionReporter { inner })
+    }
+
+    /// The rendition now playing has `bitrate` bits/s.
+    pub fn bitrate(&self, bitrate: f64) {
+        if bitrate.is_finite() && bitrate > 0.0 {
+            self.inner
+                .borrow_mut()
+                .meter
+                .handle_bitrate(now_ms(), bitrate as u64);
+        }
+    }
+
+    /// An error with `code` occurred.
+    pub fn error(&self, code: &str) {
+        self.inner.borrow_mut().meter.handle_error(now_ms(), code);
+    }
+
+    /// The figures so far: `{watchTimeS, startupMs, rebufferCount, rebufferS,
+    /// bitrateHistogram, meanBitrate, errors}`.
+    pub fn qoe(&self) -> JsValue {
+        let report = self.inner.borrow_mut().meter.report(now_ms());
+        serde_json::to_string(&report)
+            .ok()
+            .and_then(|text| js_sys::JSON::parse(&text).ok())
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// The server's id of the session, once `start` was answered.
+    #[wasm_bindgen(getter, js_name = sessionId)]
+    pub fn session_id(&self) -> Option<String> {
+        self.inner.borrow().session_id.clone()
+    }
+
+    /// Sends `end` with the final figures and stops measuring.
+    pub fn finish(&self) {
+        finish(&self.inner, false);
+    }
+}
+
+async fn session_id_of(promise: Promise) -> Option<String> {
+    let response: Response = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let json = JsFuture::from(response.json().ok()?).await.ok()?;
+    Reflect::get(&json, &"sessionId".into()).ok()?.as_string()
+}
+
+fn finish(inner: &Rc<RefCell<Reporter>>, unloading: bool) {
+    let report = {
+        let mut r = inner.borrow_mut();
+        if r.ended {
+            return;
+        }
+        r.ended = true;
+        r.heartbeat = None;
+        r.listeners.clear();
+        r.meter.report(now_ms())
+    };
+    send_report(inner, "end", &report, unloading);
+}
+
+fn send_report(inner: &Rc<RefCell<Reporter>>, kind: &str, report: &QoeReport, keepalive: bool) {
+    let r = inner.borrow();
+    let Some(id) = r.session_id.as_deref() else {
+        return;
+    };
+    let body = serde_json::json!({ "qoe": report }).to_string();
+    let url = format!("{}/api/sessions/{id}/{kind}", r.api_base);
+    // Fire and forget: a lost report is superseded by the next cumulative one.
+    let _ = fetch(&url, "POST", &r.token, Some(&body), keepalive);
 }

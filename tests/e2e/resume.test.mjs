@@ -87,6 +87,18 @@ test("reload resumes at 30 s; a completed title restarts at 0", async () => {
     await page.waitForFunction(() => window.e2e.video.ended, null, { timeout: 30_000 });
     await page.waitForFunction(() => window.e2e.client.pending() === 0, null, { timeout: 20_000 });
     assert.equal((await serverPosition(api, token, "vod")).completed, true);
+
+    // The viewing session of this page: ended with its QoE figures.
+    const id = await page.evaluate(() => { window.e2e.session.finish(); return window.e2e.session.sessionId; });
+    assert.ok(id, "the session was started");
+    let session;
+    for (let i = 0; i < 50 && !session?.endedAt; i++) {
+      const r = await fetch(`${api.url}api/sessions/${id}`, { headers: { authorization: `Bearer ${token}` } });
+      session = r.status === 200 ? await r.json() : null;
+      if (!session?.endedAt) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(session?.endedAt, `session ${JSON.stringify(session)}`);
+    assert.ok(session.qoe.watchTimeS > 3 && session.qoe.startupMs > 0 && session.qoe.meanBitrate > 0, JSON.stringify(session.qoe));
     assert.equal((await openTitle(page, url)).position, 0);
     await page.close();
   } finally {
