@@ -1,7 +1,8 @@
 //! `/metrics` in the Prometheus text format, through the `metrics` facade.
 //!
 //! Recorded: `http_requests_total` and `http_request_duration_seconds` per method, matched
-//! route and status; `party_rooms` (sampled at scrape time); `viewing_sessions_started_total`,
+//! route and status; `party_rooms` (sampled at scrape time) and `party_members` (joined
+//! connections); `viewing_sessions_started_total`,
 //! `viewing_sessions_ended_total`, `viewing_sessions_purged_total`; `resume_writes_total`.
 //! Other modules record their own figures (e.g. URLs issued and refreshed) with the
 //! `metrics::counter!` macros and they appear here too.
@@ -16,9 +17,12 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::app::AppState;
+
+/// Upper bounds of the request latency buckets, in seconds.
+const LATENCY_BUCKETS_S: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
 /// Route label of requests no route matched (static files fall back here too).
 const UNMATCHED: &str = "unmatched";
@@ -28,7 +32,15 @@ pub fn handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
+            // Latencies as a histogram (aggregatable across instances) rather than a summary;
+            // the only error is an empty bucket list, which a constant rules out.
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("http_request_duration_seconds".into()),
+                    &LATENCY_BUCKETS_S,
+                )
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("a metrics recorder was already installed; /metrics stays empty");
@@ -66,4 +78,22 @@ pub async fn render(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// Adds one to the gauge `name` while alive (e.g. `party_members` per joined connection).
+#[derive(Debug)]
+pub struct GaugeGuard(&'static str);
+
+impl GaugeGuard {
+    /// Increments `name` now; the drop decrements it.
+    pub fn new(name: &'static str) -> Self {
+        metrics::gauge!(name).increment(1.0);
+        Self(name)
+    }
+}
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        metrics::gauge!(self.0).decrement(1.0);
+    }
 }

@@ -267,7 +267,10 @@ async fn metrics_count_requests_per_route() {
         .unwrap_or_else(|| panic!("no request counter in:\n{text}"));
     let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(count >= 1.0);
-    assert!(text.contains("http_request_duration_seconds"));
+    assert!(
+        text.contains("http_request_duration_seconds_bucket{"),
+        "{text}"
+    );
     assert!(text.contains("party_rooms"));
 }
 
