@@ -172,6 +172,11 @@ export declare class Player {
    * replacing whatever was loaded before.
    */
   load(url: string): void;
+  /**
+   * Recovers from a fatal media error (as hls.js's `recoverMediaError`): attaches a new
+   * MediaSource and buffers again from the current position.
+   */
+  recoverMediaError(): void;
   /** Starts playback; resolves when the browser allows it (see the autoplay policy). */
   play(): Promise<void>;
   /** Pauses playback. */
@@ -203,6 +208,10 @@ export declare class Player {
    */
   get autoLevel(): boolean;
   set autoLevel(enabled: boolean);
+  /** Live: seconds from the playhead to the live edge; NaN for VOD. */
+  readonly latency: number;
+  /** Live: end of the live window in seconds; NaN for VOD. */
+  readonly liveEdge: number;
   /** Current bandwidth estimate, bits per second. */
   readonly bandwidthEstimate: number;
 

@@ -79,6 +79,10 @@ export class Player {
     return this.#wasm.play();
   }
 
+  recoverMediaError() {
+    this.#wasm.recoverMediaError();
+  }
+
   pause() {
     this.#wasm.pause();
   }
@@ -128,6 +132,14 @@ export class Player {
     } else if (this.#wasm.autoLevelEnabled) {
       this.#wasm.nextLevel = Math.max(this.#wasm.currentLevel, 0);
     }
+  }
+
+  get latency() {
+    return this.#wasm.latency;
+  }
+
+  get liveEdge() {
+    return this.#wasm.liveEdge;
   }
 
   get bandwidthEstimate() {

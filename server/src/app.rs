@@ -16,6 +16,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::access_log;
 use crate::auth::{AuthError, JwtAuth};
 use crate::config::{Config, JwtKeySource};
+use crate::faults::{self, Faults};
 use crate::party::{self, Party};
 use crate::static_files;
 use crate::store::sqlite::SqliteStore;
@@ -93,6 +94,10 @@ impl AppState {
 /// Builds the whole application; serve it with `axum::serve` or call it with `tower::Service`.
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.config);
+    let faults = Arc::new(Faults::new(
+        state.config.faults.clone(),
+        state.config.fault_seed,
+    ));
     let router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics::render))
@@ -105,6 +110,7 @@ pub fn router(state: AppState) -> Router {
     };
     static_files::mount_all(router, &state.config.mounts)
         .route_layer(middleware::from_fn(metrics::track))
+        .layer(middleware::from_fn_with_state(faults, faults::inject))
         .layer(cors)
         .layer(middleware::from_fn(access_log::log_request))
         .with_state(state)

@@ -11,6 +11,7 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
+use crate::faults::FaultRule;
 use crate::party::config::{PartyConfig, PartyOptions};
 
 /// `flodrama-server [serve|prepare-media] [OPTIONS]`.
@@ -83,6 +84,15 @@ pub struct Options {
     /// Viewing sessions older than this many days are purged (checked hourly).
     #[arg(long, default_value_t = 90.0, global = true)]
     pub session_retention_days: f64,
+    /// Fault rule `TARGET:PERCENT%:KIND`, e.g. `segments:20%:500` (repeatable; see `faults`).
+    #[arg(long = "fault", value_name = "RULE", global = true)]
+    pub faults: Vec<FaultRule>,
+    /// Seed of the fault rules' draws.
+    #[arg(long, default_value_t = 0, global = true)]
+    pub fault_seed: u64,
+    /// Publish live stream KEY at `/live/KEY/index.m3u8` while serving (repeatable).
+    #[arg(long = "live", value_name = "KEY", global = true)]
+    pub live: Vec<String>,
 }
 
 impl Cli {
@@ -192,6 +202,12 @@ pub struct Config {
     pub db: Option<PathBuf>,
     /// Age after which viewing sessions are purged.
     pub session_retention: Duration,
+    /// Fault injection rules.
+    pub faults: Vec<FaultRule>,
+    /// Seed of the fault rules' draws.
+    pub fault_seed: u64,
+    /// Keys of the live streams to publish.
+    pub live: Vec<String>,
 }
 
 /// Where the JWT verification keys come from.
@@ -243,6 +259,7 @@ impl Config {
             mount("/www", root.join("www/dist")),
             mount("/sdk", root.join("sdk/pkg")),
             mount("/media", media_dir(&data_dir)),
+            mount("/live", crate::live::live_dir(&data_dir)),
         ];
         mounts.extend(options.mounts.iter().cloned());
         Config {
@@ -264,6 +281,9 @@ impl Config {
             session_retention: Duration::from_secs_f64(
                 (options.session_retention_days.max(0.0) * 86_400.0).min(1e11),
             ),
+            faults: options.faults.clone(),
+            fault_seed: options.fault_seed,
+            live: options.live.clone(),
         }
     }
 
@@ -281,6 +301,9 @@ impl Config {
             jwt: JwtKeySource::Secret(crate::auth::DEV_SECRET.to_vec()),
             db: None,
             session_retention: Duration::from_secs(90 * 86_400),
+            faults: Vec::new(),
+            fault_seed: 0,
+            live: Vec::new(),
         }
     }
 
@@ -368,7 +391,10 @@ mod tests {
         let config = Config::from_options(&cli.options);
         assert_eq!(config.media_dir(), PathBuf::from("/tmp/x/media"));
         let prefixes: Vec<_> = config.mounts.iter().map(|m| m.prefix.as_str()).collect();
-        assert_eq!(prefixes, ["", "/www", "/sdk", "/media", "/a", "/media"]);
+        assert_eq!(
+            prefixes,
+            ["", "/www", "/sdk", "/media", "/live", "/a", "/media"]
+        );
     }
 
     #[test]

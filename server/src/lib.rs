@@ -6,6 +6,8 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod faults;
+pub mod live;
 pub mod media;
 pub mod metrics;
 pub mod party;

@@ -32,6 +32,9 @@ pub enum ServeError {
     /// The JWT keys or the database could not be set up.
     #[error(transparent)]
     State(#[from] app::StateError),
+    /// A `--live` stream could not start.
+    #[error(transparent)]
+    Live(#[from] crate::live::LiveError),
 }
 
 /// Binds the configured address.
@@ -59,6 +62,7 @@ pub async fn run(
     let state = AppState::open(config)?;
     let config = state.config.clone();
     let listener = bind(&config).await?;
+    let live = crate::live::start_all(&config.data_dir, &config.live)?;
     let addr = listener.local_addr().map_err(ServeError::Serve)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", announcement(addr))
@@ -94,6 +98,9 @@ pub async fn run(
         }
     };
     purge.abort();
+    for stream in live {
+        stream.stop().await;
+    }
     result
 }
 

@@ -55,6 +55,8 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   player.nextLevel = -1;
   player.currentLevel = next;
   const element: HTMLVideoElement = player.media;
+  player.recoverMediaError();
+  const lag: number = player.latency + player.liveEdge;
   const auto: boolean = player.autoLevel && player.autoLevelEnabled;
   player.autoLevel = !auto;
   // @ts-expect-error: media is read-only
@@ -66,7 +68,7 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   player.on(Events.MANIFEST_LOADING, ({ url }) => console.log(url.length));
   player.on("manifestParsed", ({ levels }) => console.log(levels[0]?.height));
   player.on(Events.LEVEL_LOADED, (d) => console.log(d.level, d.live === true, d.duration, d.segments));
-  player.on(Events.LEVEL_SWITCHING, ({ level }) => console.log(level + bps));
+  player.on(Events.LEVEL_SWITCHING, ({ level }) => console.log(level + bps + lag));
   player.on(Events.LEVEL_SWITCHED, ({ level }) => console.log(level));
   player.on(Events.FRAG_LOADED, (d) => console.log(d.level, d.sn, d.bytes, d.loadMs));
   player.on(Events.FRAG_BUFFERED, (d) => console.log(d.level, d.sn, d.start, d.end));
