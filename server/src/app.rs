@@ -63,10 +63,11 @@ pub enum StateError {
 impl AppState {
     /// State for `config`: loads the JWT keys and opens (and migrates) the database.
     pub fn open(config: Config) -> Result<AppState, StateError> {
-        let jwt = Arc::new(match &config.jwt {
+        let jwt = match &config.jwt {
             JwtKeySource::Secret(secret) => JwtAuth::hs256(secret),
             JwtKeySource::Jwks(path) => JwtAuth::rs256_jwks_file(path)?,
-        });
+        };
+        let jwt = Arc::new(jwt.with_claims(config.jwt_audience.clone(), config.jwt_issuer.clone()));
         let store: Arc<dyn Store> = Arc::new(match &config.db {
             Some(path) => SqliteStore::open(path)?,
             None => SqliteStore::in_memory()?,

@@ -84,6 +84,8 @@ enum Keys {
 pub struct JwtAuth {
     keys: Keys,
     signer: Option<EncodingKey>,
+    audience: Option<String>,
+    issuer: Option<String>,
 }
 
 impl std::fmt::Debug for JwtAuth {
@@ -102,6 +104,8 @@ impl JwtAuth {
         Self {
             keys: Keys::Hs256(DecodingKey::from_secret(secret)),
             signer: Some(EncodingKey::from_secret(secret)),
+            audience: None,
+            issuer: None,
         }
     }
 
@@ -119,7 +123,19 @@ impl JwtAuth {
         Ok(Self {
             keys: Keys::Rs256(set),
             signer: None,
+            audience: None,
+            issuer: None,
         })
+    }
+
+    /// Also requires `aud` to hold `audience` and `iss` to be `issuer`, when given; without
+    /// an audience, `aud` is not checked.
+    pub fn with_claims(self, audience: Option<String>, issuer: Option<String>) -> Self {
+        Self {
+            audience,
+            issuer,
+            ..self
+        }
     }
 
     /// The verified subject of `token`.
@@ -139,6 +155,13 @@ impl JwtAuth {
         };
         let mut validation = Validation::new(algorithm);
         validation.set_required_spec_claims(&["exp", "sub"]);
+        match &self.audience {
+            Some(audience) => validation.set_audience(&[audience]),
+            None => validation.validate_aud = false,
+        }
+        if let Some(issuer) = &self.issuer {
+            validation.set_issuer(&[issuer]);
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &key, &validation)?;
         let sub = data.claims.sub;
         if sub.is_empty() || sub.len() > MAX_SUBJECT_LEN || sub.chars().any(char::is_control) {
@@ -268,6 +291,26 @@ mod tests {
         assert!(auth.verify(none).is_err());
         let empty = auth.mint("", 60).unwrap();
         assert!(matches!(auth.verify(&empty), Err(AuthError::BadSubject)));
+    }
+
+    #[test]
+    fn audience_and_issuer_are_checked_when_configured() {
+        let sign = |claims: serde_json::Value| {
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(b"k"),
+            )
+            .unwrap()
+        };
+        let exp = unix_now_s() + 60;
+        let good = sign(serde_json::json!({"sub": "a", "exp": exp, "aud": "app", "iss": "idp"}));
+        let other = sign(serde_json::json!({"sub": "a", "exp": exp, "aud": "x", "iss": "idp"}));
+        let strict = JwtAuth::hs256(b"k").with_claims(Some("app".into()), Some("idp".into()));
+        assert_eq!(strict.verify(&good).unwrap(), "a");
+        assert!(strict.verify(&other).is_err());
+        // Without a configured audience, a token's `aud` is accepted as is.
+        assert_eq!(JwtAuth::hs256(b"k").verify(&other).unwrap(), "a");
     }
 
     #[test]

@@ -77,6 +77,12 @@ pub struct Options {
         global = true
     )]
     pub jwt_jwks: Option<PathBuf>,
+    /// Required `aud` of sign-in JWTs; not checked when absent.
+    #[arg(long, env = "JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+    /// Required `iss` of sign-in JWTs; not checked when absent.
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
     /// SQLite database of resume positions and viewing sessions; `<data-dir>/flodrama.sqlite3`
     /// when absent.
     #[arg(long, value_name = "FILE", env = "DATABASE", global = true)]
@@ -198,6 +204,10 @@ pub struct Config {
     pub dev: bool,
     /// How sign-in JWTs are verified.
     pub jwt: JwtKeySource,
+    /// Required `aud` of sign-in JWTs.
+    pub jwt_audience: Option<String>,
+    /// Required `iss` of sign-in JWTs.
+    pub jwt_issuer: Option<String>,
     /// SQLite database file; in memory when `None`.
     pub db: Option<PathBuf>,
     /// Age after which viewing sessions are purged.
@@ -272,6 +282,8 @@ impl Config {
             party: PartyConfig::from_options(&options.party),
             dev: options.dev,
             jwt: JwtKeySource::from_options(options),
+            jwt_audience: options.jwt_audience.clone(),
+            jwt_issuer: options.jwt_issuer.clone(),
             db: Some(
                 options
                     .db
@@ -299,6 +311,8 @@ impl Config {
             party: PartyConfig::default(),
             dev: false,
             jwt: JwtKeySource::Secret(crate::auth::DEV_SECRET.to_vec()),
+            jwt_audience: None,
+            jwt_issuer: None,
             db: None,
             session_retention: Duration::from_secs(90 * 86_400),
             faults: Vec::new(),
