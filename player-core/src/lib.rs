@@ -9,3 +9,4 @@ pub mod engine;
 pub mod hls;
 pub mod mux;
 pub mod party;
+pub mod resume;

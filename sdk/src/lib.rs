@@ -8,9 +8,11 @@ mod js;
 mod mse;
 mod party;
 mod player;
+mod resume;
 mod transmux;
 
 pub use inspect::inspect_playlist;
 pub use party::WatchParty;
 pub use player::Player;
+pub use resume::{ResumeClient, SessionReporter};
 pub use transmux::Transmuxer;

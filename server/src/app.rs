@@ -9,31 +9,86 @@ use axum::http::header::{
 };
 use axum::http::{HeaderName, Method};
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::access_log;
-use crate::config::Config;
+use crate::auth::{AuthError, JwtAuth};
+use crate::config::{Config, JwtKeySource};
 use crate::faults::{self, Faults};
 use crate::party::{self, Party};
 use crate::static_files;
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreError};
+use crate::{api, auth, metrics};
 
 /// State shared by every handler.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     /// The configuration the server was started with.
     pub config: Arc<Config>,
     /// Watch-party rooms.
     pub party: Arc<Party>,
+    /// Sign-in token verification.
+    pub jwt: Arc<JwtAuth>,
+    /// Per-user rows: resume positions, viewing sessions.
+    pub store: Arc<dyn Store>,
+    /// The Prometheus recorder behind `/metrics`.
+    pub metrics: PrometheusHandle,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .field("party", &self.party)
+            .field("jwt", &self.jwt)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the server state could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The JWT keys could not be loaded.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The database could not be opened or migrated.
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
 }
 
 impl AppState {
-    /// State for `config`.
-    pub fn new(config: Config) -> AppState {
-        AppState {
-            party: Arc::new(Party::new(config.party.clone())),
+    /// State for `config`: loads the JWT keys and opens (and migrates) the database.
+    pub fn open(config: Config) -> Result<AppState, StateError> {
+        let jwt = match &config.jwt {
+            JwtKeySource::Secret(secret) => JwtAuth::hs256(secret),
+            JwtKeySource::Jwks(path) => JwtAuth::rs256_jwks_file(path)?,
+        };
+        let jwt = Arc::new(jwt.with_claims(config.jwt_audience.clone(), config.jwt_issuer.clone()));
+        let store: Arc<dyn Store> = Arc::new(match &config.db {
+            Some(path) => SqliteStore::open(path)?,
+            None => SqliteStore::in_memory()?,
+        });
+        let mut party = Party::new(config.party.clone());
+        party.auth = party.auth.with_jwt(jwt.clone());
+        Ok(AppState {
+            party: Arc::new(party),
             config: Arc::new(config),
-        }
+            jwt,
+            store,
+            metrics: metrics::handle(),
+        })
+    }
+
+    /// [`AppState::open`] for tests and tools.
+    ///
+    /// # Panics
+    /// When the JWKS file or the database cannot be opened; servers call [`AppState::open`].
+    pub fn new(config: Config) -> AppState {
+        AppState::open(config).unwrap_or_else(|e| panic!("server state: {e}"))
     }
 }
 
@@ -46,8 +101,16 @@ pub fn router(state: AppState) -> Router {
     ));
     let router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .merge(party::routes(state.config.party.dev));
+        .route("/metrics", get(metrics::render))
+        .merge(party::routes(state.config.party.dev))
+        .merge(api::routes());
+    let router = if state.config.dev {
+        router.route("/api/dev/token", post(auth::dev_token))
+    } else {
+        router
+    };
     static_files::mount_all(router, &state.config.mounts)
+        .route_layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn_with_state(faults, faults::inject))
         .layer(cors)
         .layer(middleware::from_fn(access_log::log_request))

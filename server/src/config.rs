@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
@@ -61,6 +62,34 @@ pub struct Options {
     /// Watch-party options.
     #[command(flatten)]
     pub party: PartyOptions,
+    /// Dev mode: `POST /api/dev/token {sub}` mints sign-in tokens for anyone, and the JWT
+    /// secret defaults to the public dev secret. Never on a server holding real users' data.
+    #[arg(long, global = true)]
+    pub dev: bool,
+    /// HS256 secret of the sign-in JWTs; random per process when absent (outside `--dev`).
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    /// JWKS file: sign-in JWTs are RS256, checked against its keys (instead of HS256).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "jwt_secret",
+        global = true
+    )]
+    pub jwt_jwks: Option<PathBuf>,
+    /// Required `aud` of sign-in JWTs; not checked when absent.
+    #[arg(long, env = "JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+    /// Required `iss` of sign-in JWTs; not checked when absent.
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// SQLite database of resume positions and viewing sessions; `<data-dir>/flodrama.sqlite3`
+    /// when absent.
+    #[arg(long, value_name = "FILE", env = "DATABASE", global = true)]
+    pub db: Option<PathBuf>,
+    /// Viewing sessions older than this many days are purged (checked hourly).
+    #[arg(long, default_value_t = 90.0, global = true)]
+    pub session_retention_days: f64,
     /// Fault rule `TARGET:PERCENT%:KIND`, e.g. `segments:20%:500` (repeatable; see `faults`).
     #[arg(long = "fault", value_name = "RULE", global = true)]
     pub faults: Vec<FaultRule>,
@@ -171,12 +200,62 @@ pub struct Config {
     pub prepare_media: bool,
     /// Watch-party rooms.
     pub party: PartyConfig,
+    /// Dev mode (the dev token endpoint).
+    pub dev: bool,
+    /// How sign-in JWTs are verified.
+    pub jwt: JwtKeySource,
+    /// Required `aud` of sign-in JWTs.
+    pub jwt_audience: Option<String>,
+    /// Required `iss` of sign-in JWTs.
+    pub jwt_issuer: Option<String>,
+    /// SQLite database file; in memory when `None`.
+    pub db: Option<PathBuf>,
+    /// Age after which viewing sessions are purged.
+    pub session_retention: Duration,
     /// Fault injection rules.
     pub faults: Vec<FaultRule>,
     /// Seed of the fault rules' draws.
     pub fault_seed: u64,
     /// Keys of the live streams to publish.
     pub live: Vec<String>,
+}
+
+/// Where the JWT verification keys come from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum JwtKeySource {
+    /// HS256 with this secret.
+    Secret(Vec<u8>),
+    /// RS256 with the keys of this JWKS file.
+    Jwks(PathBuf),
+}
+
+impl std::fmt::Debug for JwtKeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JwtKeySource::Secret(_) => f.write_str("Secret(..)"),
+            JwtKeySource::Jwks(path) => f.debug_tuple("Jwks").field(path).finish(),
+        }
+    }
+}
+
+impl JwtKeySource {
+    fn from_options(options: &Options) -> Self {
+        match (&options.jwt_jwks, &options.jwt_secret) {
+            (Some(path), _) => JwtKeySource::Jwks(path.clone()),
+            (None, Some(secret)) => JwtKeySource::Secret(secret.as_bytes().to_vec()),
+            (None, None) if options.dev => JwtKeySource::Secret(crate::auth::DEV_SECRET.to_vec()),
+            (None, None) => JwtKeySource::Secret(random_secret()),
+        }
+    }
+}
+
+/// 32 random bytes (all zero only if the system has no randomness, which `getrandom` reports).
+fn random_secret() -> Vec<u8> {
+    let mut secret = vec![0u8; 32];
+    if let Err(e) = getrandom::fill(&mut secret) {
+        tracing::error!("no system randomness for the JWT secret: {e}");
+    }
+    secret
 }
 
 impl Config {
@@ -201,6 +280,19 @@ impl Config {
             cors_origins: options.cors_origins.clone(),
             prepare_media: !options.no_prepare,
             party: PartyConfig::from_options(&options.party),
+            dev: options.dev,
+            jwt: JwtKeySource::from_options(options),
+            jwt_audience: options.jwt_audience.clone(),
+            jwt_issuer: options.jwt_issuer.clone(),
+            db: Some(
+                options
+                    .db
+                    .clone()
+                    .unwrap_or_else(|| options.data_dir.join("flodrama.sqlite3")),
+            ),
+            session_retention: Duration::from_secs_f64(
+                (options.session_retention_days.max(0.0) * 86_400.0).min(1e11),
+            ),
             faults: options.faults.clone(),
             fault_seed: options.fault_seed,
             live: options.live.clone(),
@@ -217,6 +309,12 @@ impl Config {
             cors_origins: Vec::new(),
             prepare_media: false,
             party: PartyConfig::default(),
+            dev: false,
+            jwt: JwtKeySource::Secret(crate::auth::DEV_SECRET.to_vec()),
+            jwt_audience: None,
+            jwt_issuer: None,
+            db: None,
+            session_retention: Duration::from_secs(90 * 86_400),
             faults: Vec::new(),
             fault_seed: 0,
             live: Vec::new(),
@@ -335,5 +433,35 @@ mod tests {
         assert_eq!(default.room.capacity, 16);
         assert_eq!(default.secret.len(), 32);
         assert!(!default.dev && default.delay.is_none());
+    }
+
+    #[test]
+    fn auth_and_storage_options() {
+        let parse =
+            |args: &[&str]| Cli::try_parse_from(args).map(|c| Config::from_options(&c.options));
+        let default = parse(&["x", "--data-dir", "/d"]).unwrap();
+        assert!(!default.dev);
+        assert_eq!(default.db, Some(PathBuf::from("/d/flodrama.sqlite3")));
+        assert!(matches!(&default.jwt, JwtKeySource::Secret(s) if s.len() == 32));
+        assert_eq!(default.session_retention, Duration::from_secs(90 * 86_400));
+        let dev = parse(&[
+            "x",
+            "--dev",
+            "--db",
+            "/tmp/a.db",
+            "--session-retention-days",
+            "1",
+        ])
+        .unwrap();
+        assert!(dev.dev);
+        assert_eq!(
+            dev.jwt,
+            JwtKeySource::Secret(crate::auth::DEV_SECRET.to_vec())
+        );
+        assert_eq!(dev.db, Some(PathBuf::from("/tmp/a.db")));
+        assert_eq!(dev.session_retention, Duration::from_secs(86_400));
+        let jwks = parse(&["x", "--dev", "--jwt-jwks", "k.json"]).unwrap();
+        assert_eq!(jwks.jwt, JwtKeySource::Jwks(PathBuf::from("k.json")));
+        assert!(parse(&["x", "--jwt-jwks", "k.json", "--jwt-secret", "s"]).is_err());
     }
 }

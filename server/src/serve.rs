@@ -29,6 +29,9 @@ pub enum ServeError {
     /// Accepting or serving failed.
     #[error("server failed: {0}")]
     Serve(std::io::Error),
+    /// The JWT keys or the database could not be set up.
+    #[error(transparent)]
+    State(#[from] app::StateError),
     /// A `--live` stream could not start.
     #[error(transparent)]
     Live(#[from] crate::live::LiveError),
@@ -56,6 +59,8 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let state = AppState::open(config)?;
+    let config = state.config.clone();
     let listener = bind(&config).await?;
     let live = crate::live::start_all(&config.data_dir, &config.live)?;
     let addr = listener.local_addr().map_err(ServeError::Serve)?;
@@ -65,18 +70,20 @@ pub async fn run(
         .map_err(ServeError::Serve)?;
     drop(stdout);
     tracing::info!("serving {} static mounts on {addr}", config.mounts.len());
+    if config.dev {
+        tracing::warn!("dev mode: POST /api/dev/token mints sign-in tokens for anyone");
+    }
     for mount in &config.mounts {
         tracing::debug!("mount {}/ -> {}", mount.prefix, mount.dir.display());
     }
 
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app::router(AppState::new(config))).with_graceful_shutdown(
-        async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            let _ = signalled_tx.send(());
-        },
-    );
+    let purge = tokio::spawn(crate::api::sessions::purge_forever(state.clone()));
+    let server = axum::serve(listener, app::router(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        let _ = signalled_tx.send(());
+    });
     let result = tokio::select! {
         result = server.into_future() => result.map_err(ServeError::Serve),
         () = async {
@@ -90,6 +97,7 @@ pub async fn run(
             Ok(())
         }
     };
+    purge.abort();
     for stream in live {
         stream.stop().await;
     }

@@ -1,11 +1,13 @@
 //! Who a joining connection is: the `token` of its `join` message checked for the room.
 //!
-//! Today a token is a room invite ([`InviteKey`]). The platform's JWT sign-in (the
-//! presigned-URL work's shared auth) plugs in at [`Authenticator::authenticate`]: a token of
-//! three dot-separated parts is recognized as a JWT and, once a verifier exists, its subject
-//! becomes the identity `user:<sub>`; until then it is refused with [`AuthError::JwtUnavailable`].
+//! A token is a room invite ([`InviteKey`]) or a platform sign-in JWT (three dot-separated
+//! parts): with a verifier ([`Authenticator::with_jwt`]) its subject becomes the identity
+//! `user:<sub>`; without one it is refused with [`AuthError::JwtUnavailable`].
+
+use std::sync::Arc;
 
 use super::invite::{InviteError, InviteKey};
+use crate::auth::JwtAuth;
 
 /// Why a join was not authenticated; the text is the close reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,18 +21,30 @@ pub enum AuthError {
     /// The token is a JWT, and this server has no JWT verifier configured.
     #[error("JWT sign-in is not available on this server; use a room invite token")]
     JwtUnavailable,
+    /// The JWT failed verification.
+    #[error("{0}")]
+    Jwt(String),
 }
 
 /// Checks join tokens and derives the member's stable identity.
 #[derive(Debug, Clone)]
 pub struct Authenticator {
     invites: InviteKey,
+    jwt: Option<Arc<JwtAuth>>,
 }
 
 impl Authenticator {
     /// An authenticator accepting the invites signed with `invites`.
     pub fn new(invites: InviteKey) -> Self {
-        Self { invites }
+        Self { invites, jwt: None }
+    }
+
+    /// Also accepts sign-in JWTs checked by `jwt`.
+    pub fn with_jwt(self, jwt: Arc<JwtAuth>) -> Self {
+        Self {
+            jwt: Some(jwt),
+            ..self
+        }
     }
 
     /// The invite key, to mint tokens in dev mode.
@@ -42,7 +56,11 @@ impl Authenticator {
     pub fn authenticate(&self, room: &str, token: Option<&str>) -> Result<String, AuthError> {
         let token = token.ok_or(AuthError::Missing)?;
         if token.split('.').count() == 3 {
-            return Err(AuthError::JwtUnavailable);
+            let jwt = self.jwt.as_ref().ok_or(AuthError::JwtUnavailable)?;
+            let sub = jwt
+                .verify(token)
+                .map_err(|e| AuthError::Jwt(e.to_string()))?;
+            return Ok(format!("user:{sub}"));
         }
         let guest = self.invites.verify(room, token)?;
         Ok(format!("guest:{guest}"))
@@ -71,5 +89,21 @@ mod tests {
             auth.authenticate("other", Some(&token)),
             Err(AuthError::Invite(InviteError::BadSignature))
         );
+    }
+
+    #[test]
+    fn jwt_gives_user_identity_once_a_verifier_is_set() {
+        let jwt = Arc::new(JwtAuth::hs256(b"k"));
+        let auth = Authenticator::new(InviteKey::new(b"s")).with_jwt(jwt.clone());
+        let token = jwt.mint("alice", 60).unwrap();
+        assert_eq!(
+            auth.authenticate("room", Some(&token)),
+            Ok("user:alice".into())
+        );
+        let forged = JwtAuth::hs256(b"other").mint("alice", 60).unwrap();
+        assert!(matches!(
+            auth.authenticate("room", Some(&forged)),
+            Err(AuthError::Jwt(_))
+        ));
     }
 }

@@ -25,6 +25,7 @@ pub async fn serve(party: std::sync::Arc<Party>, room: String, socket: WebSocket
             return;
         }
     };
+    let _member = crate::metrics::GaugeGuard::new("party_members");
     let delay = party.config.delay.clone();
     let mut writer = tokio::spawn(write(sink, outbox_rx, delay.clone()));
     {
