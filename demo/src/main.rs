@@ -54,7 +54,7 @@ fn app() -> Html {
             }
             if let Some(p) = slot.as_ref() {
                 let src = i.value();
-                match p.load(JsValue::from_str(&src)) {
+                match p.load(JsValue::from_str(&src), JsValue::UNDEFINED) {
                     Ok(()) => {
                         status.set(format!("playing {src}"));
                         v.set_muted(true);

@@ -51,6 +51,32 @@ export interface PlayerConfig {
    * @default 500
    */
   retryDelay?: number;
+  /**
+   * Resume where the viewer stopped when `load` names a `contentId`; `false` turns it off.
+   * @default {} (local storage only)
+   */
+  resume?: ResumeConfig | false;
+}
+
+/** Options of `load(url, options)`. */
+export interface LoadOptions {
+  /**
+   * Names the title: playback then resumes where this viewer stopped (unless the config has
+   * `resume: false`), `resumeApplied` is emitted, and the position is saved as it plays.
+   */
+  contentId?: string;
+  /** Seconds to start at, overriding resume. */
+  startPosition?: number;
+}
+
+/** Where resume positions are kept: local storage always, the API when both are given. */
+export interface ResumeConfig {
+  /** Origin of `/api/resume/...`; default the page's. */
+  apiBase?: string;
+  /** Bearer JWT for the API; without it positions stay local. */
+  token?: string;
+  /** Keys the local records; use the JWT subject. @default "anonymous" */
+  user?: string;
 }
 
 /** A quality level (variant) of the loaded title. */
@@ -107,6 +133,8 @@ export interface PlayerEventMap {
   manifestParsed: { levels: Level[] };
   /** A media playlist was loaded. */
   levelLoaded: { level: number; live: boolean; duration: number; segments: number };
+  /** Playback starts at `position`, from the `local` or `server` record (`none`: no record). */
+  resumeApplied: { position: number; source: "local" | "server" | "none" };
   /** Segments of another level are about to be loaded. */
   levelSwitching: { level: number };
   /** The first segment of a new level was buffered. */
@@ -146,6 +174,7 @@ export declare const Events: {
   readonly MANIFEST_PARSED: "manifestParsed";
   readonly LEVEL_LOADED: "levelLoaded";
   readonly LEVEL_SWITCHING: "levelSwitching";
+  readonly RESUME_APPLIED: "resumeApplied";
   readonly LEVEL_SWITCHED: "levelSwitched";
   readonly FRAG_LOADED: "fragLoaded";
   readonly FRAG_LOAD_EMERGENCY_ABORTED: "fragLoadEmergencyAborted";
@@ -174,7 +203,7 @@ export declare class Player {
    * Loads `url`, a multivariant or media playlist (relative URLs resolve against the page),
    * replacing whatever was loaded before.
    */
-  load(url: string): void;
+  load(url: string, options?: LoadOptions): void;
   /**
    * Recovers from a fatal media error (as hls.js's `recoverMediaError`): attaches a new
    * MediaSource and buffers again from the current position.

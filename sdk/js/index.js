@@ -9,6 +9,7 @@ export const Events = Object.freeze({
   MANIFEST_PARSED: "manifestParsed",
   LEVEL_LOADED: "levelLoaded",
   LEVEL_SWITCHING: "levelSwitching",
+  RESUME_APPLIED: "resumeApplied",
   LEVEL_SWITCHED: "levelSwitched",
   FRAG_LOADED: "fragLoaded",
   FRAG_LOAD_EMERGENCY_ABORTED: "fragLoadEmergencyAborted",
@@ -72,8 +73,8 @@ export class Player {
     this.#wasm = new WasmPlayer(video, config);
   }
 
-  load(source) {
-    this.#wasm.load(source);
+  load(source, options) {
+    this.#wasm.load(source, options);
   }
 
   play() {

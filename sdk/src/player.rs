@@ -2,7 +2,8 @@
 
 use crate::config::engine_config;
 use crate::events::{error_to_js, levels_to_js, to_js};
-use crate::js::{self, now_ms};
+use crate::js::{self, ObjectBuilder, now_ms};
+use crate::resume::ResumeClient;
 use crate::mse::{Mse, Op, message_of};
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Reflect, Uint8Array};
@@ -43,7 +44,52 @@ struct Inner {
     outbox: Vec<(&'static str, JsValue)>,
     video_handlers: Vec<(&'static str, Handler)>,
     sampler: Option<Interval>,
+    /// Saves and restores where the viewer stopped.
+    resume: ResumeClient,
+    /// Whether `load` with a `contentId` resumes (config `resume: false` turns it off).
+    resume_enabled: bool,
+    /// Counts `load` calls, so a resume lookup that finishes late is dropped.
+    load_generation: u64,
     destroyed: bool,
+}
+
+/// The options of `load(url, options)`.
+struct LoadOptions {
+    content_id: Option<String>,
+    start_position: Option<f64>,
+}
+
+impl LoadOptions {
+    fn read(options: &JsValue) -> Result<Self, JsValue> {
+        if options.is_undefined() || options.is_null() {
+            return Ok(Self {
+                content_id: None,
+                start_position: None,
+            });
+        }
+        if !options.is_object() {
+            return Err(js::error(&format!(
+                "load(url, options): options must be an object, got {}",
+                js::describe(options)
+            )));
+        }
+        let content_id = Reflect::get(options, &"contentId".into()).unwrap_or(JsValue::UNDEFINED);
+        let content_id = match content_id.as_string() {
+            Some(id) if !id.is_empty() => Some(id),
+            None if content_id.is_undefined() || content_id.is_null() => None,
+            _ => {
+                return Err(js::error(&format!(
+                    "load(url, options): contentId must be a non-empty string, got {}",
+                    js::describe(&content_id)
+                )));
+            }
+        };
+        let start_position = js::number_field(options, "startPosition")?;
+        Ok(Self {
+            content_id,
+            start_position,
+        })
+    }
 }
 
 /// An HLS player bound to one `<video>` element.
@@ -65,6 +111,18 @@ impl Player {
             ))
         })?;
         let engine = Engine::new(engine_config(&config)?);
+        let resume_config = if config.is_object() {
+            Reflect::get(&config, &"resume".into()).unwrap_or(JsValue::UNDEFINED)
+        } else {
+            JsValue::UNDEFINED
+        };
+        let resume_enabled = resume_config != JsValue::FALSE;
+        let resume_options = if resume_config.is_object() {
+            resume_config
+        } else {
+            js_sys::Object::new().into()
+        };
+        let resume = ResumeClient::new(resume_options)?;
         let shared = Rc::new(RefCell::new(Inner {
             engine,
             video: video.clone(),
@@ -75,6 +133,9 @@ impl Player {
             outbox: Vec::new(),
             video_handlers: Vec::new(),
             sampler: None,
+            resume,
+            resume_enabled,
+            load_generation: 0,
             destroyed: false,
         }));
         let weak = Rc::downgrade(&shared);
@@ -113,8 +174,12 @@ impl Player {
     }
 
     /// Loads and plays `url`, a multivariant or media playlist (relative URLs resolve against
-    /// the page). Replaces whatever was loaded before.
-    pub fn load(&self, url: JsValue) -> Result<(), JsValue> {
+    /// the page), replacing whatever was loaded before. `options.contentId` names the title:
+    /// unless the config says `resume: false`, playback then starts where this viewer stopped
+    /// (local storage, merged with the server's record when the config has an `apiBase` and a
+    /// `token`), `resumeApplied {position, source}` is emitted and the position is saved as it
+    /// plays. `options.startPosition` (seconds) overrides where to start.
+    pub fn load(&self, url: JsValue, options: JsValue) -> Result<(), JsValue> {
         let url = url.as_string().ok_or_else(|| {
             js::error(&format!(
                 "load() needs a URL string, got {}",
@@ -124,13 +189,52 @@ impl Player {
         let absolute = web_sys::Url::new_with_base(&url, &base_uri())
             .map_err(|_| js::error(&format!("load(): {url:?} is not a valid URL")))?
             .href();
-        {
+        let options = LoadOptions::read(&options)?;
+        let resume = {
             let mut inner = self.live()?;
-            inner.abort_all();
-            inner.attach_media_source(&Rc::downgrade(&self.shared));
-            inner.engine.load(now_ms(), &absolute, None);
-        }
-        drive(&self.shared);
+            inner.load_generation += 1;
+            inner.resume.untrack();
+            match (&options.content_id, inner.resume_enabled) {
+                (Some(id), true) if options.start_position.is_none() => {
+                    Some((inner.load_generation, inner.resume.resolve(id.clone(), None)))
+                }
+                _ => None,
+            }
+        };
+        let Some((generation, resolving)) = resume else {
+            self.start(&absolute, options.start_position);
+            return Ok(());
+        };
+        let weak = Rc::downgrade(&self.shared);
+        let content_id = options.content_id.unwrap_or_default();
+        spawn_local(async move {
+            let resolved = JsFuture::from(resolving).await.unwrap_or(JsValue::NULL);
+            let field = |k: &str| Reflect::get(&resolved, &k.into()).unwrap_or(JsValue::NULL);
+            let position = field("position").as_f64().unwrap_or(0.0);
+            let source = field("source").as_string().unwrap_or_else(|| "none".into());
+            let Some(shared) = weak.upgrade() else {
+                return;
+            };
+            {
+                let Ok(mut inner) = shared.try_borrow_mut() else {
+                    return;
+                };
+                if inner.destroyed || inner.load_generation != generation {
+                    return;
+                }
+                inner.begin_playback(&shared, &absolute, Some(position));
+                let payload = ObjectBuilder::new()
+                    .set("position", position)
+                    .set("source", source.as_str())
+                    .build();
+                inner.outbox.push(("resumeApplied", payload));
+                let video: &web_sys::HtmlMediaElement = inner.video.as_ref();
+                if let Err(e) = inner.resume.track(content_id, video.clone()) {
+                    web_sys::console::warn_2(&"FloDrama: resume tracking failed".into(), &e);
+                }
+            }
+            drive(&shared);
+        });
         Ok(())
     }
 
@@ -279,6 +383,7 @@ impl Player {
         }
         inner.destroyed = true;
         inner.abort_all();
+        inner.resume.untrack();
         inner.timer = None;
         inner.sampler = None;
         for (name, handler) in std::mem::take(&mut inner.video_handlers) {
@@ -295,6 +400,14 @@ impl Player {
 }
 
 impl Player {
+    /// Attaches a new MediaSource and starts the engine on `url`.
+    fn start(&self, url: &str, start_position: Option<f64>) {
+        if let Ok(mut inner) = self.shared.try_borrow_mut() {
+            inner.begin_playback(&self.shared, url, start_position);
+        }
+        drive(&self.shared);
+    }
+
     fn live(&self) -> Result<std::cell::RefMut<'_, Inner>, JsValue> {
         let inner = self
             .shared
@@ -340,6 +453,12 @@ impl Inner {
             },
             Input::Frames { dropped, decoded },
         ]
+    }
+
+    fn begin_playback(&mut self, shared: &Shared, url: &str, start_position: Option<f64>) {
+        self.abort_all();
+        self.attach_media_source(&Rc::downgrade(shared));
+        self.engine.load(now_ms(), url, start_position);
     }
 
     /// Replaces the MediaSource with a new one attached to the video element.

@@ -47,7 +47,7 @@ fn next_error(player: &Player) -> Promise {
 
 async fn load_and_wait_error(player: &Player, url: &str) -> JsValue {
     let waiting = next_error(player);
-    player.load(JsValue::from_str(url)).unwrap();
+    player.load(JsValue::from_str(url), JsValue::UNDEFINED).unwrap();
     JsFuture::from(waiting).await.unwrap()
 }
 
@@ -113,7 +113,7 @@ fn bad_arguments_throw_errors_with_clear_messages() {
 
     let player = Player::new(video(), JsValue::UNDEFINED).unwrap();
     let err: js_sys::Error = player
-        .load(JsValue::from(42))
+        .load(JsValue::from(42), JsValue::UNDEFINED)
         .err()
         .unwrap()
         .dyn_into()
@@ -122,7 +122,7 @@ fn bad_arguments_throw_errors_with_clear_messages() {
     assert!(player.on("error", JsValue::from(1)).is_err());
     player.destroy();
     let err: js_sys::Error = player
-        .load(JsValue::from_str("/x.m3u8"))
+        .load(JsValue::from_str("/x.m3u8"), JsValue::UNDEFINED)
         .err()
         .unwrap()
         .dyn_into()
