@@ -1,4 +1,4 @@
-//! The HTTP router: routes, static mounts, CORS and request logging.
+//! The HTTP router: routes, static mounts, CORS, security headers and request logging.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +15,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::access_log;
 use crate::config::Config;
 use crate::party::{self, Party};
+use crate::security_headers;
 use crate::static_files;
 
 /// State shared by every handler.
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(party::routes(state.config.party.dev));
     static_files::mount_all(router, &state.config.mounts)
         .layer(cors)
+        .layer(middleware::from_fn(security_headers::add))
         .layer(middleware::from_fn(access_log::log_request))
         .with_state(state)
 }

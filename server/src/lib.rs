@@ -6,5 +6,6 @@ pub mod app;
 pub mod config;
 pub mod media;
 pub mod party;
+pub mod security_headers;
 pub mod serve;
 pub mod static_files;
