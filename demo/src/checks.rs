@@ -568,7 +568,7 @@ async fn qualities(lab: &Shared, inputs: &Inputs) -> CheckResult {
     if video.duration().is_finite() && video.duration() - video.current_time() < 30.0 {
         player.seek(1.0.into()).map_err(web::describe)?;
     }
-    let _ = video.play();
+    web::play(&video);
     let stalls = lab.borrow().stalls;
     let levels = lab.borrow().levels.clone();
     let mut lines = Vec::new();
@@ -603,7 +603,7 @@ async fn seek_to(lab: &Shared, player: &Player, target: f64) -> Result<f64, Stri
     let video = video(lab, Slot::Main)?;
     let t = now_ms();
     player.seek(target.into()).map_err(web::describe)?;
-    let _ = video.play();
+    web::play(&video);
     let at = wait_until(15_000.0, || {
         !video.seeking() && video.ready_state() >= 3 && (video.current_time() - target).abs() < 2.0
     })
@@ -780,7 +780,9 @@ async fn party(lab: &Shared, inputs: &Inputs) -> CheckResult {
     )))
 }
 
-/// The video element of the party member in the iframe.
+/// The video element of the party member in the iframe. It belongs to the frame's realm,
+/// where the parent's `instanceof HTMLVideoElement` is false, so the cast is unchecked (the
+/// selector matched a `video`).
 fn member_video() -> Option<HtmlVideoElement> {
     web::window()
         .document()?
@@ -789,9 +791,8 @@ fn member_video() -> Option<HtmlVideoElement> {
         .ok()?
         .content_document()?
         .query_selector("video")
-        .ok()??
-        .dyn_into()
-        .ok()
+        .ok()?
+        .map(JsCast::unchecked_into)
 }
 
 async fn title(lab: &Shared, inputs: &Inputs, path: &str, what: &str) -> CheckResult {

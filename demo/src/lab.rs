@@ -305,7 +305,7 @@ pub fn attach(lab: &Shared, slot: Slot, src: &str) -> Result<Rc<Player>, String>
     }
     video.set_muted(true);
     player.load(JsValue::from_str(src)).map_err(web::describe)?;
-    let _ = video.play();
+    web::play(&video);
     Ok(player)
 }
 

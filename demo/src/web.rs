@@ -167,3 +167,13 @@ pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     });
     Ok(())
 }
+
+/// Starts `video`; a refused or interrupted start (a new load, autoplay policy) is ignored
+/// here, as the checks watch the playhead instead.
+pub fn play(video: &web_sys::HtmlVideoElement) {
+    if let Ok(promise) = video.play() {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(promise).await;
+        });
+    }
+}
