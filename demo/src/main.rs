@@ -218,20 +218,6 @@ fn app() -> Html {
             <p id="summary" role="status" aria-live="polite">{ summary }</p>
         </header>
         <main class="layout">
-            <section class="panel target" aria-labelledby="target-h">
-                <h2 id="target-h">{ "Target" }</h2>
-                <form onsubmit={ let load = load.clone(); Callback::from(move |e: SubmitEvent| { e.prevent_default(); load.emit(()); }) }>
-                    <label for="api">{ "API base URL" }</label>
-                    <input id="api" ref={api} type="url" placeholder="this page's origin" value={param("api").unwrap_or_default()} aria-describedby="cors-note" />
-                    <label for="token">{ "API token" }</label>
-                    <input id="token" ref={token} type="password" autocomplete="off" placeholder="dev token when empty" />
-                    <label for="src">{ "Playlist URL" }</label>
-                    <input id="src" ref={src} type="url" value={param("src").unwrap_or_else(|| DEFAULT_SRC.to_owned())} />
-                    <button type="submit">{ "Load" }</button>
-                </form>
-                <p id="cors-note" class="note">{ "Another API must allow this page's origin (CORS): GET/PUT/POST with the Authorization and Content-Type headers, and expose Date for the clock-skew figure; its media origin must allow GET with Range." }</p>
-            </section>
-
             <section class="panel player" aria-labelledby="player-h">
                 <h2 id="player-h">{ "Player" }</h2>
                 <video ref={video} id="video" controls=true muted=true playsinline=true aria-label="Main player" />
@@ -245,6 +231,20 @@ fn app() -> Html {
                     </select>
                     <span id="level-now">{ format!("loading level {}", if current < 0 { "—".to_owned() } else { current.to_string() }) }</span>
                 </div>
+            </section>
+
+            <section class="panel target" aria-labelledby="target-h">
+                <h2 id="target-h">{ "Target" }</h2>
+                <form onsubmit={ let load = load.clone(); Callback::from(move |e: SubmitEvent| { e.prevent_default(); load.emit(()); }) }>
+                    <label for="api">{ "API base URL" }</label>
+                    <input id="api" ref={api} type="url" placeholder="this page's origin" value={param("api").unwrap_or_default()} aria-describedby="cors-note" />
+                    <label for="token">{ "API token" }</label>
+                    <input id="token" ref={token} type="password" autocomplete="off" placeholder="dev token when empty" />
+                    <label for="src">{ "Playlist URL" }</label>
+                    <input id="src" ref={src} type="url" value={param("src").unwrap_or_else(|| DEFAULT_SRC.to_owned())} />
+                    <button type="submit">{ "Load" }</button>
+                </form>
+                <p id="cors-note" class="note">{ "Another API must allow this page's origin (CORS): GET/PUT/POST with the Authorization and Content-Type headers, and expose Date for the clock-skew figure; its media origin must allow GET with Range." }</p>
             </section>
 
             <section class="panel checks" aria-labelledby="checks-h">

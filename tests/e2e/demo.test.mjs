@@ -108,6 +108,7 @@ test("Run all: landed checks pass, the rest say not available yet; report and sc
       return lines.length > 0 && lines.every((l) => l.textContent.includes("levelSwitched"));
     }, null, { timeout: 5_000 });
 
+    await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
     await page.screenshot({ path: artifact("demo", "demo-1280x720.png") });
     await page.screenshot({ path: artifact("demo", "demo-1280x720-full.png"), fullPage: true });
 
@@ -122,6 +123,7 @@ test("Run all: landed checks pass, the rest say not available yet; report and sc
     await page.waitForTimeout(600);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no horizontal scrolling at 390 px (overflow ${overflow} px)`);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: artifact("demo", "demo-390x844.png") });
     await page.screenshot({ path: artifact("demo", "demo-390x844-full.png"), fullPage: true });
     assert.deepEqual(problems, []);
