@@ -78,7 +78,9 @@ fn nice(v: f64) -> f64 {
 fn fmt(v: f64) -> String {
     if v >= 100.0 {
         format!("{v:.0}")
-    } else {
+    } else if v >= 10.0 {
         format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
     }
 }

@@ -592,7 +592,10 @@ async fn qualities(lab: &Shared, inputs: &Inputs) -> CheckResult {
         lines.push(if already {
             format!("{}: already playing, played 2 s", level.label())
         } else {
-            format!("{}: switched in {switched:.0} ms, played 2 s", level.label())
+            format!(
+                "{}: switched in {switched:.0} ms, played 2 s",
+                level.label()
+            )
         });
     }
     player

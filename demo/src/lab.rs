@@ -60,10 +60,10 @@ pub struct Sample {
     pub t: f64,
     /// Seconds buffered ahead of the playhead.
     pub buffer_s: f64,
-    /// Bandwidth estimate, kbit/s.
-    pub bandwidth_kbps: f64,
-    /// Bitrate of the level being loaded, kbit/s.
-    pub bitrate_kbps: f64,
+    /// Bandwidth estimate, Mbit/s.
+    pub bandwidth_mbps: f64,
+    /// Bitrate of the level being loaded, Mbit/s.
+    pub bitrate_mbps: f64,
 }
 
 /// A level of the loaded title, for the quality menu.
@@ -198,12 +198,12 @@ impl Lab {
             .ok()
             .and_then(|l| usize::try_from(l).ok())
             .and_then(|l| self.levels.get(l))
-            .map_or(0.0, |l| l.bitrate / 1e3);
+            .map_or(0.0, |l| l.bitrate / 1e6);
         let sample = Sample {
             t: web::now_ms() / 1e3,
             buffer_s: web::buffer_ahead(video),
-            bandwidth_kbps: player.bandwidth_estimate().unwrap_or(0.0) / 1e3,
-            bitrate_kbps: bitrate,
+            bandwidth_mbps: player.bandwidth_estimate().unwrap_or(0.0) / 1e6,
+            bitrate_mbps: bitrate,
         };
         if self.samples.len() >= SAMPLE_CAP {
             self.samples.pop_front();

@@ -294,8 +294,8 @@ fn app() -> Html {
             <section class="panel charts" aria-labelledby="charts-h">
                 <h2 id="charts-h">{ "Charts" }</h2>
                 <Chart id="chart-buffer" title="Buffer ahead" unit="s" points={series(|s| s.buffer_s)} />
-                <Chart id="chart-bandwidth" title="Bandwidth estimate" unit="kbit/s" points={series(|s| s.bandwidth_kbps)} />
-                <Chart id="chart-bitrate" title="Selected bitrate" unit="kbit/s" points={series(|s| s.bitrate_kbps)} />
+                <Chart id="chart-bandwidth" title="Bandwidth estimate" unit="Mbit/s" points={series(|s| s.bandwidth_mbps)} />
+                <Chart id="chart-bitrate" title="Selected bitrate" unit="Mbit/s" points={series(|s| s.bitrate_mbps)} />
             </section>
 
             <section class="panel party" aria-labelledby="party-h">

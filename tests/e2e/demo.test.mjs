@@ -99,6 +99,11 @@ test("Run all: landed checks pass, the rest say not available yet; report and sc
     // The party panel shows two members and a measured drift.
     assert.equal(await page.locator("#party-members li").count(), 2);
     assert.match(await page.locator("#party-drift").textContent(), /ms/);
+    // Chat from the keyboard reaches the room and comes back in the panel.
+    await page.getByLabel("Message", { exact: true }).focus();
+    await page.keyboard.type("hello from QA");
+    await page.keyboard.press("Enter");
+    await page.locator(".chat li", { hasText: "hello from QA" }).waitFor({ timeout: 10_000 });
     // Charts have drawn points; the event log filters.
     const points = await page.locator("#chart-buffer polyline").getAttribute("points");
     assert.ok(points.trim().split(/\s+/).length > 5, "buffer chart has points");
