@@ -76,8 +76,10 @@ pub const CHECKS: [CheckDef; 12] = [
 
 /// Presigned playlist URL endpoint (with the bearer token).
 const STREAM_URL: &str = "/api/stream-url?title=vod";
-/// Dev token endpoint.
+/// Dev token endpoint (`POST {sub}` → `{token}`).
 const DEV_TOKEN: &str = "/api/dev/token";
+/// The user the demo asks a dev token for.
+const DEV_SUBJECT: &str = "qa-demo";
 /// Resume position endpoint of the test title.
 const RESUME: &str = "/api/resume/vod";
 /// The MPEG-TS test title.
@@ -272,19 +274,20 @@ async fn token(lab: &Shared, inputs: &Inputs) -> CheckResult {
     let mut token = inputs.token.clone();
     let mut origin = "given";
     if token.is_empty() {
-        let url = join(&inputs.api, DEV_TOKEN);
-        let mut a = fetch("GET", &url, "", None).await?;
-        if a.status == 405 {
-            a = fetch("POST", &url, "", Some("{}")).await?;
-        }
+        let body = serde_json::json!({ "sub": DEV_SUBJECT }).to_string();
+        let a = fetch("POST", &join(&inputs.api, DEV_TOKEN), "", Some(&body)).await?;
         if a.missing() {
             return Ok(Outcome::Unavailable(format!(
-                "no token given and {DEV_TOKEN} answers {}: the token API has not landed here",
+                "no token given and POST {DEV_TOKEN} answers {}: no dev tokens on this server \
+                 (not landed, or not started in dev mode)",
                 a.status
             )));
         }
         if !a.ok() {
-            return Ok(Outcome::Fail(format!("{DEV_TOKEN} → HTTP {}", a.status)));
+            return Ok(Outcome::Fail(format!(
+                "POST {DEV_TOKEN} → HTTP {}",
+                a.status
+            )));
         }
         token = a
             .json()
@@ -293,16 +296,31 @@ async fn token(lab: &Shared, inputs: &Inputs) -> CheckResult {
         origin = "from the dev endpoint";
         lab.borrow_mut().dev_token = Some(token.clone());
     }
-    let a = fetch("GET", &join(&inputs.api, STREAM_URL), &token, None).await?;
-    Ok(match a.status {
-        _ if a.missing() => Outcome::Unavailable(format!(
-            "token {origin}, but {STREAM_URL} answers {}: presigned URLs have not landed here",
-            a.status
-        )),
-        401 | 403 => Outcome::Fail(format!("token {origin} refused: HTTP {}", a.status)),
-        _ if a.ok() => Outcome::Pass(format!("token {origin} accepted by {STREAM_URL}")),
-        s => Outcome::Fail(format!("{STREAM_URL} → HTTP {s}")),
-    })
+    // The first signed-in route the server has: the presigned URL, else the resume position
+    // (a 404 there with an `{"error"}` body is the route saying "no saved position").
+    for path in [STREAM_URL, RESUME] {
+        let a = fetch("GET", &join(&inputs.api, path), &token, None).await?;
+        let route_answered = a.ok() || (a.status == 404 && a.json().is_some());
+        match a.status {
+            401 | 403 => {
+                return Ok(Outcome::Fail(format!(
+                    "token {origin} refused by {path}: HTTP {}",
+                    a.status
+                )));
+            }
+            _ if route_answered => {
+                return Ok(Outcome::Pass(format!(
+                    "token {origin} accepted by {path} (HTTP {})",
+                    a.status
+                )));
+            }
+            _ if a.missing() => {}
+            s => return Ok(Outcome::Fail(format!("{path} → HTTP {s}"))),
+        }
+    }
+    Ok(Outcome::Unavailable(format!(
+        "token {origin}, but neither {STREAM_URL} nor {RESUME} is on this server yet"
+    )))
 }
 
 /// The presigned URL answer: URL, expiry (epoch ms), signing kind.
