@@ -34,7 +34,8 @@ if [[ "$have" != "$want" ]]; then
     cargo install wasm-bindgen-cli --version "=$want"
 fi
 
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# A symlinked node_modules belongs to another checkout: `npm ci` would empty it there.
+if [[ ! -L node_modules ]] && [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
     step "installing npm dependencies"
     npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -5,8 +5,9 @@
 mod common;
 
 use common::{KEY, aac_set, have_ffmpeg, hls_set, media_root, segments};
+use player_core::engine::media_time::{decode_start, timescales};
 use player_core::engine::{Config, Engine, ErrorDetail, Input, LoadKind, Output, PlayerEvent};
-use player_core::mux::{Container, sniff};
+use player_core::mux::{Container, SegmentInfo, Transmuxer, sniff};
 use std::path::Path;
 
 /// Plays the set in `dir` (served under `https://cdn.test/set/`) to its end; returns every
@@ -139,4 +140,41 @@ fn an_encrypted_ts_title_loads_its_key_once_and_decrypts() {
         appended(&outputs).is_empty(),
         "nothing undecryptable reaches the buffer"
     );
+}
+
+#[test]
+fn fmp4_decode_times_are_read_from_init_and_fragments() {
+    require_ffmpeg!();
+    let dir = aac_set();
+    let mut muxer = Transmuxer::new();
+    let mut scales = Vec::new();
+    for (i, ts) in segments(&dir).iter().enumerate() {
+        let start_s = (i == 0).then_some(100.0);
+        let out = muxer
+            .push_segment(
+                ts,
+                SegmentInfo {
+                    start_s,
+                    ..SegmentInfo::default()
+                },
+            )
+            .unwrap();
+        if let Some(init) = &out.init {
+            scales = timescales(&init.bytes);
+        }
+        assert_eq!(scales.len(), 2, "video and audio timescales");
+        let start = decode_start(&scales, &out.media).expect("a tfdt");
+        let earliest = out.start_s;
+        // Decode time is at or before the earliest presentation (B-frames), within a frame.
+        assert!(
+            start <= earliest + 1e-6 && earliest - start < 0.1,
+            "{start} vs {earliest}"
+        );
+        assert!(
+            (start - (100.0 + 4.0 * i as f64)).abs() < 0.2,
+            "segment {i} at {start}"
+        );
+    }
+    assert_eq!(timescales(b"not an mp4"), Vec::new());
+    assert_eq!(decode_start(&scales, b"not an mp4"), None);
 }

@@ -124,6 +124,8 @@ export interface PlayerEventMap {
     audioStart?: number;
     audioEnd?: number;
   };
+  /** Timed ID3 metadata of a transmuxed segment; `pts` in seconds, null when untimed. */
+  fragParsingMetadata: { sn: number; pts: number | null; data: Uint8Array };
   /** A segment was appended to the buffer, covering `start`..`end` seconds. */
   fragBuffered: { level: number; sn: number; start: number; end: number };
   /** The last segment was buffered. */
@@ -148,6 +150,7 @@ export declare const Events: {
   readonly FRAG_LOADED: "fragLoaded";
   readonly FRAG_LOAD_EMERGENCY_ABORTED: "fragLoadEmergencyAborted";
   readonly FRAG_PARSED: "fragParsed";
+  readonly FRAG_PARSING_METADATA: "fragParsingMetadata";
   readonly FRAG_BUFFERED: "fragBuffered";
   readonly BUFFER_EOS: "bufferEos";
   readonly ERROR: "error";
@@ -172,6 +175,11 @@ export declare class Player {
    * replacing whatever was loaded before.
    */
   load(url: string): void;
+  /**
+   * Recovers from a fatal media error (as hls.js's `recoverMediaError`): attaches a new
+   * MediaSource and buffers again from the current position.
+   */
+  recoverMediaError(): void;
   /** Starts playback; resolves when the browser allows it (see the autoplay policy). */
   play(): Promise<void>;
   /** Pauses playback. */
@@ -203,6 +211,10 @@ export declare class Player {
    */
   get autoLevel(): boolean;
   set autoLevel(enabled: boolean);
+  /** Live: seconds from the playhead to the live edge; NaN for VOD. */
+  readonly latency: number;
+  /** Live: end of the live window in seconds; NaN for VOD. */
+  readonly liveEdge: number;
   /** Current bandwidth estimate, bits per second. */
   readonly bandwidthEstimate: number;
 

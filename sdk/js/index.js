@@ -13,6 +13,7 @@ export const Events = Object.freeze({
   FRAG_LOADED: "fragLoaded",
   FRAG_LOAD_EMERGENCY_ABORTED: "fragLoadEmergencyAborted",
   FRAG_PARSED: "fragParsed",
+  FRAG_PARSING_METADATA: "fragParsingMetadata",
   FRAG_BUFFERED: "fragBuffered",
   BUFFER_EOS: "bufferEos",
   ERROR: "error",
@@ -79,6 +80,10 @@ export class Player {
     return this.#wasm.play();
   }
 
+  recoverMediaError() {
+    this.#wasm.recoverMediaError();
+  }
+
   pause() {
     this.#wasm.pause();
   }
@@ -128,6 +133,14 @@ export class Player {
     } else if (this.#wasm.autoLevelEnabled) {
       this.#wasm.nextLevel = Math.max(this.#wasm.currentLevel, 0);
     }
+  }
+
+  get latency() {
+    return this.#wasm.latency;
+  }
+
+  get liveEdge() {
+    return this.#wasm.liveEdge;
   }
 
   get bandwidthEstimate() {

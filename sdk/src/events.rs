@@ -94,6 +94,14 @@ pub fn to_js(event: &PlayerEvent) -> (&'static str, JsValue) {
                 span(span(b, "video", video), "audio", audio).build(),
             )
         }
+        PlayerEvent::Metadata { sn, pts, data } => (
+            "fragParsingMetadata",
+            ObjectBuilder::new()
+                .set("sn", *sn as f64)
+                .set("pts", pts.map_or(JsValue::NULL, JsValue::from))
+                .set("data", js_sys::Uint8Array::from(data.as_slice()))
+                .build(),
+        ),
         PlayerEvent::BufferEos => ("bufferEos", ObjectBuilder::new().build()),
         PlayerEvent::Error(e) => ("error", error_to_js(e)),
     }

@@ -15,6 +15,8 @@ pub enum Op {
     Append(TrackId, Vec<u8>),
     /// `remove`.
     Remove(TrackId, f64, f64),
+    /// `SourceBuffer.timestampOffset = …`.
+    TimestampOffset(TrackId, f64),
     /// `MediaSource.duration = …`.
     Duration(f64),
     /// `MediaSource.endOfStream()`.
@@ -170,6 +172,11 @@ impl Mse {
                     match removing {
                         Some(Ok(())) => self.running = Some(Running::Remove(track)),
                         _ => inputs.push(Input::Removed { track }),
+                    }
+                }
+                Op::TimestampOffset(track, offset) => {
+                    if let Some(sb) = self.buffer(track) {
+                        sb.set_timestamp_offset(offset);
                     }
                 }
                 Op::Duration(d) => {

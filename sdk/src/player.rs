@@ -127,19 +127,21 @@ impl Player {
         {
             let mut inner = self.live()?;
             inner.abort_all();
-            inner.mse = None;
-            let weak = Rc::downgrade(&self.shared);
-            let on_open = event_handler(&weak, |inner, _| {
-                inner.engine.handle_input(now_ms(), Input::MediaSourceOpen);
-            });
-            match Mse::new(on_open) {
-                Ok(mse) => {
-                    inner.video.set_src(&mse.object_url);
-                    inner.mse = Some(mse);
-                }
-                Err(message) => inner.outbox.push(fatal(ErrorDetail::InvalidState, message)),
-            }
+            inner.attach_media_source(&Rc::downgrade(&self.shared));
             inner.engine.load(now_ms(), &absolute, None);
+        }
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// Recovers from a fatal media error (hls.js's `recoverMediaError`): attaches a new
+    /// MediaSource and buffers again from the current position.
+    #[wasm_bindgen(js_name = recoverMediaError)]
+    pub fn recover_media_error(&self) -> Result<(), JsValue> {
+        {
+            let mut inner = self.live()?;
+            inner.attach_media_source(&Rc::downgrade(&self.shared));
+            inner.engine.recover_media_error(now_ms());
         }
         drive(&self.shared);
         Ok(())
@@ -219,6 +221,19 @@ impl Player {
     #[wasm_bindgen(getter, js_name = autoLevelEnabled)]
     pub fn auto_level_enabled(&self) -> Result<bool, JsValue> {
         Ok(self.live()?.engine.auto_level())
+    }
+
+    /// Seconds from the playhead to the live edge; NaN for VOD.
+    #[wasm_bindgen(getter)]
+    pub fn latency(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.latency().unwrap_or(f64::NAN))
+    }
+
+    /// End of the live window in seconds (hls.js's `liveSyncPosition` is 3 target durations
+    /// before it); NaN for VOD.
+    #[wasm_bindgen(getter, js_name = liveEdge)]
+    pub fn live_edge(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.live_edge().unwrap_or(f64::NAN))
     }
 
     /// Bandwidth estimate in bits per second.
@@ -327,6 +342,21 @@ impl Inner {
         ]
     }
 
+    /// Replaces the MediaSource with a new one attached to the video element.
+    fn attach_media_source(&mut self, shared: &Weak<RefCell<Inner>>) {
+        self.mse = None;
+        let on_open = event_handler(shared, |inner, _| {
+            inner.engine.handle_input(now_ms(), Input::MediaSourceOpen);
+        });
+        match Mse::new(on_open) {
+            Ok(mse) => {
+                self.video.set_src(&mse.object_url);
+                self.mse = Some(mse);
+            }
+            Err(message) => self.outbox.push(fatal(ErrorDetail::InvalidState, message)),
+        }
+    }
+
     fn abort_all(&mut self) {
         for (_, controller) in self.fetches.drain() {
             controller.abort();
@@ -377,9 +407,16 @@ impl Inner {
             Output::Append { track, data } => self.queue(Op::Append(track, data)),
             Output::Remove { track, start, end } => self.queue(Op::Remove(track, start, end)),
             Output::SetDuration(d) => self.queue(Op::Duration(d)),
+            Output::SetTimestampOffset { track, offset } => {
+                self.queue(Op::TimestampOffset(track, offset))
+            }
             Output::EndOfStream => self.queue(Op::EndOfStream),
             Output::Seek(t) => {
                 self.video.set_current_time(t);
+                Vec::new()
+            }
+            Output::SetPlaybackRate(rate) => {
+                self.video.set_playback_rate(rate);
                 Vec::new()
             }
             Output::Event(event) => {

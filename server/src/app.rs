@@ -14,6 +14,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::access_log;
 use crate::config::Config;
+use crate::faults::{self, Faults};
 use crate::party::{self, Party};
 use crate::security_headers;
 use crate::static_files;
@@ -40,10 +41,15 @@ impl AppState {
 /// Builds the whole application; serve it with `axum::serve` or call it with `tower::Service`.
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.config);
+    let faults = Arc::new(Faults::new(
+        state.config.faults.clone(),
+        state.config.fault_seed,
+    ));
     let router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .merge(party::routes(state.config.party.dev));
     static_files::mount_all(router, &state.config.mounts)
+        .layer(middleware::from_fn_with_state(faults, faults::inject))
         .layer(cors)
         .layer(middleware::from_fn(security_headers::add))
         .layer(middleware::from_fn(access_log::log_request))

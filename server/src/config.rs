@@ -10,6 +10,7 @@ use std::str::FromStr;
 use axum::http::HeaderValue;
 use clap::{Args, Parser, Subcommand};
 
+use crate::faults::FaultRule;
 use crate::party::config::{PartyConfig, PartyOptions};
 
 /// `flodrama-server [serve|prepare-media] [OPTIONS]`.
@@ -60,6 +61,15 @@ pub struct Options {
     /// Watch-party options.
     #[command(flatten)]
     pub party: PartyOptions,
+    /// Fault rule `TARGET:PERCENT%:KIND`, e.g. `segments:20%:500` (repeatable; see `faults`).
+    #[arg(long = "fault", value_name = "RULE", global = true)]
+    pub faults: Vec<FaultRule>,
+    /// Seed of the fault rules' draws.
+    #[arg(long, default_value_t = 0, global = true)]
+    pub fault_seed: u64,
+    /// Publish live stream KEY at `/live/KEY/index.m3u8` while serving (repeatable).
+    #[arg(long = "live", value_name = "KEY", global = true)]
+    pub live: Vec<String>,
 }
 
 impl Cli {
@@ -161,6 +171,12 @@ pub struct Config {
     pub prepare_media: bool,
     /// Watch-party rooms.
     pub party: PartyConfig,
+    /// Fault injection rules.
+    pub faults: Vec<FaultRule>,
+    /// Seed of the fault rules' draws.
+    pub fault_seed: u64,
+    /// Keys of the live streams to publish.
+    pub live: Vec<String>,
 }
 
 impl Config {
@@ -174,6 +190,7 @@ impl Config {
             mount("/www", root.join("www/dist")),
             mount("/sdk", root.join("sdk/pkg")),
             mount("/media", media_dir(&data_dir)),
+            mount("/live", crate::live::live_dir(&data_dir)),
         ];
         mounts.extend(options.mounts.iter().cloned());
         Config {
@@ -184,6 +201,9 @@ impl Config {
             cors_origins: options.cors_origins.clone(),
             prepare_media: !options.no_prepare,
             party: PartyConfig::from_options(&options.party),
+            faults: options.faults.clone(),
+            fault_seed: options.fault_seed,
+            live: options.live.clone(),
         }
     }
 
@@ -197,6 +217,9 @@ impl Config {
             cors_origins: Vec::new(),
             prepare_media: false,
             party: PartyConfig::default(),
+            faults: Vec::new(),
+            fault_seed: 0,
+            live: Vec::new(),
         }
     }
 
@@ -284,7 +307,10 @@ mod tests {
         let config = Config::from_options(&cli.options);
         assert_eq!(config.media_dir(), PathBuf::from("/tmp/x/media"));
         let prefixes: Vec<_> = config.mounts.iter().map(|m| m.prefix.as_str()).collect();
-        assert_eq!(prefixes, ["", "/www", "/sdk", "/media", "/a", "/media"]);
+        assert_eq!(
+            prefixes,
+            ["", "/www", "/sdk", "/media", "/live", "/a", "/media"]
+        );
     }
 
     #[test]

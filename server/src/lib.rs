@@ -4,6 +4,8 @@
 pub mod access_log;
 pub mod app;
 pub mod config;
+pub mod faults;
+pub mod live;
 pub mod media;
 pub mod party;
 pub mod security_headers;

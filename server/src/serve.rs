@@ -29,6 +29,9 @@ pub enum ServeError {
     /// Accepting or serving failed.
     #[error("server failed: {0}")]
     Serve(std::io::Error),
+    /// A `--live` stream could not start.
+    #[error(transparent)]
+    Live(#[from] crate::live::LiveError),
 }
 
 /// Binds the configured address.
@@ -54,6 +57,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let listener = bind(&config).await?;
+    let live = crate::live::start_all(&config.data_dir, &config.live)?;
     let addr = listener.local_addr().map_err(ServeError::Serve)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", announcement(addr))
@@ -73,7 +77,7 @@ pub async fn run(
             let _ = signalled_tx.send(());
         },
     );
-    tokio::select! {
+    let result = tokio::select! {
         result = server.into_future() => result.map_err(ServeError::Serve),
         () = async {
             if signalled_rx.await.is_ok() {
@@ -85,7 +89,11 @@ pub async fn run(
             tracing::warn!("connections still open {SHUTDOWN_GRACE:?} after shutdown; closing them");
             Ok(())
         }
+    };
+    for stream in live {
+        stream.stop().await;
     }
+    result
 }
 
 /// Installs SIGINT (Ctrl-C) and SIGTERM handlers now, so that a signal arriving after this

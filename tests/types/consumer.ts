@@ -55,6 +55,8 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   player.nextLevel = -1;
   player.currentLevel = next;
   const element: HTMLVideoElement = player.media;
+  player.recoverMediaError();
+  const lag: number = player.latency + player.liveEdge;
   const auto: boolean = player.autoLevel && player.autoLevelEnabled;
   player.autoLevel = !auto;
   // @ts-expect-error: media is read-only
@@ -66,11 +68,12 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   player.on(Events.MANIFEST_LOADING, ({ url }) => console.log(url.length));
   player.on("manifestParsed", ({ levels }) => console.log(levels[0]?.height));
   player.on(Events.LEVEL_LOADED, (d) => console.log(d.level, d.live === true, d.duration, d.segments));
-  player.on(Events.LEVEL_SWITCHING, ({ level }) => console.log(level + bps));
+  player.on(Events.LEVEL_SWITCHING, ({ level }) => console.log(level + bps + lag));
   player.on(Events.LEVEL_SWITCHED, ({ level }) => console.log(level));
   player.on(Events.FRAG_LOADED, (d) => console.log(d.level, d.sn, d.bytes, d.loadMs));
   player.on(Events.FRAG_BUFFERED, (d) => console.log(d.level, d.sn, d.start, d.end));
   player.on(Events.FRAG_PARSED, (d) => console.log(d.level, d.sn, d.videoEnd, d.audioEnd));
+  player.on(Events.FRAG_PARSING_METADATA, (d) => console.log(d.sn, d.pts ?? 0, d.data.byteLength));
   player.on(Events.FRAG_LOAD_EMERGENCY_ABORTED, (d) => console.log(d.level, d.to));
   player.on(Events.BUFFER_EOS, (d) => console.log(Object.keys(d).length));
   const onError: Listener<"error"> = (e: ErrorData) => {

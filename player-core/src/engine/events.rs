@@ -176,6 +176,15 @@ pub enum PlayerEvent {
         /// Start and end of the audio samples in seconds.
         audio: Option<(f64, f64)>,
     },
+    /// Timed ID3 metadata found in a segment (hls.js's `fragParsingMetadata`).
+    Metadata {
+        /// Media sequence number of the segment.
+        sn: u64,
+        /// Presentation time in seconds, when the tag had one.
+        pts: Option<f64>,
+        /// The ID3 tag bytes.
+        data: Vec<u8>,
+    },
     /// A segment was appended to the SourceBuffer.
     FragBuffered {
         /// Level index.

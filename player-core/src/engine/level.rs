@@ -15,13 +15,17 @@ pub(super) struct Level {
     pub details: Option<MediaPlaylist>,
     /// Start time in seconds of each segment of `details`.
     pub starts: Vec<f64>,
+    /// Redundant streams of the same variant (same bitrate, size and codecs), to fail over to.
+    pub backups: Vec<String>,
+    /// Whether the level (and its backups) failed for good.
+    pub failed: bool,
 }
 
 impl Level {
     /// Levels from a multivariant playlist's variants, lowest bitrate first (playlist order
     /// among equals).
     pub fn from_variants(variants: &[Variant]) -> Vec<Self> {
-        let mut levels: Vec<Self> = variants
+        let levels: Vec<Self> = variants
             .iter()
             .map(|v| {
                 let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));
@@ -40,11 +44,35 @@ impl Level {
                     },
                     details: None,
                     starts: Vec::new(),
+                    backups: Vec::new(),
+                    failed: false,
                 }
             })
             .collect();
-        levels.sort_by(|a, b| a.info.bitrate.total_cmp(&b.info.bitrate));
-        levels
+        // A variant repeating another's bitrate, size and codecs is its backup stream.
+        let mut unique: Vec<Self> = Vec::with_capacity(levels.len());
+        for level in levels {
+            match unique.iter_mut().find(|u| u.same_variant(&level)) {
+                Some(primary) => primary.backups.push(level.summary.url),
+                None => unique.push(level),
+            }
+        }
+        unique.sort_by(|a, b| a.info.bitrate.total_cmp(&b.info.bitrate));
+        unique
+    }
+
+    fn same_variant(&self, other: &Self) -> bool {
+        let (a, b) = (&self.summary, &other.summary);
+        a.bitrate == b.bitrate && a.width == b.width && a.height == b.height && a.codecs == b.codecs
+    }
+
+    /// Moves to the next backup stream; `false` when none is left.
+    pub fn use_next_backup(&mut self) -> bool {
+        if self.backups.is_empty() {
+            return false;
+        }
+        self.summary.url = self.backups.remove(0);
+        true
     }
 
     /// The only level of a title given as a media playlist.
@@ -64,12 +92,19 @@ impl Level {
             },
             details: None,
             starts: Vec::new(),
+            backups: Vec::new(),
+            failed: false,
         }
     }
 
-    /// Stores a freshly loaded media playlist.
+    /// Stores a freshly loaded media playlist, its first segment at 0 s.
     pub fn set_details(&mut self, details: MediaPlaylist) {
-        let mut t = 0.0;
+        self.place(details, 0.0);
+    }
+
+    /// Stores a media playlist whose first segment starts at `first_start` seconds.
+    pub fn place(&mut self, details: MediaPlaylist, first_start: f64) {
+        let mut t = first_start;
         self.starts = details
             .segments
             .iter()
@@ -80,6 +115,49 @@ impl Level {
             })
             .collect();
         self.details = Some(details);
+    }
+
+    /// Merges a refreshed live playlist, keeping every segment's time: segments that stay keep
+    /// their start, new ones follow. Returns whether anything changed; a refresh that cannot be
+    /// merged (the sequence went back) replaces the playlist, timed from the old first segment.
+    pub fn refresh(&mut self, newer: MediaPlaylist) -> bool {
+        let Some(mut merged) = self.details.clone() else {
+            self.set_details(newer);
+            return true;
+        };
+        let old_first_sn = merged.media_sequence;
+        let old_first_start = self.starts.first().copied().unwrap_or(0.0);
+        let report = merged.merge_update(newer.clone());
+        match report {
+            Ok(report) => {
+                let changed = report.added > 0
+                    || report.removed > 0
+                    || report.changed > 0
+                    || merged.end_list != self.details.as_ref().is_some_and(|d| d.end_list);
+                let first = match self.segment_times(merged.media_sequence) {
+                    Some((start, _)) => start,
+                    // The window moved past everything known: continue from the old end.
+                    None => self.end().unwrap_or(old_first_start),
+                };
+                self.place(merged, first);
+                changed
+            }
+            Err(_) => {
+                let first = if newer.media_sequence == old_first_sn {
+                    old_first_start
+                } else {
+                    self.end().unwrap_or(old_first_start)
+                };
+                self.place(newer, first);
+                true
+            }
+        }
+    }
+
+    /// End of the last segment, in seconds.
+    pub fn end(&self) -> Option<f64> {
+        let details = self.details.as_ref()?;
+        Some(self.starts.last()? + details.segments.last()?.duration)
     }
 
     /// The codecs to open the SourceBuffer with.

@@ -18,12 +18,13 @@
 mod config;
 mod events;
 mod level;
+pub mod media_time;
 
 pub use config::Config;
 pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
 
 use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LevelInfo, LoadProgress, LoadSample};
-use crate::hls::{self, ByteRange, Playlist};
+use crate::hls::{self, ByteRange, MediaPlaylist, Playlist};
 use crate::hls::{Key, KeyMethod};
 use crate::mux::decrypt::{aes128_cbc_in_place, iv_from_sequence};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
@@ -35,6 +36,9 @@ const ABANDON_CHECK_MS: f64 = 100.0;
 
 /// Seconds past the playhead kept when `set_current_level` flushes the buffer.
 pub const FLUSH_AHEAD_S: f64 = 1.0;
+
+/// Difference between an fMP4 segment's own time and its playlist time that is left alone.
+const TIMESTAMP_TOLERANCE_S: f64 = 0.1;
 
 /// Seconds of media kept behind the playhead when the buffer is full.
 const QUOTA_KEEP_BEHIND_S: f64 = 2.0;
@@ -124,6 +128,16 @@ pub enum Output {
     SetDuration(f64),
     /// Move the playhead (media element `currentTime`).
     Seek(f64),
+    /// Set a SourceBuffer's `timestampOffset` (after queued operations), so the media appended
+    /// next lands at its playlist time.
+    SetTimestampOffset {
+        /// Which track.
+        track: TrackId,
+        /// Seconds added to the media's timestamps.
+        offset: f64,
+    },
+    /// Set the media element's `playbackRate` (live catch-up).
+    SetPlaybackRate(f64),
     /// Call `MediaSource.endOfStream()` once queued operations are done.
     EndOfStream,
     /// Tell the application.
@@ -275,6 +289,10 @@ pub struct Engine {
     fatal: bool,
     /// Nothing was buffered yet since the load or the last seek.
     starting: bool,
+    /// State of the jitter generator.
+    random_state: u64,
+    /// Playback rate last asked of the media element.
+    playback_rate: f64,
     /// Start of the buffered range the playhead last jumped to over a hole.
     last_hole_jump: Option<f64>,
     /// Level of the last segment appended.
@@ -284,6 +302,10 @@ pub struct Engine {
     /// Whether the next transmuxed segment starts a new timeline (first after load or a
     /// discontinuity): its first sample is placed at the segment's playlist time.
     new_timeline: bool,
+    /// Timescales of the tracks of the fMP4 init segment in the SourceBuffer.
+    init_timescales: media_time::Timescales,
+    /// The SourceBuffer's timestampOffset.
+    timestamp_offset: f64,
     /// AES-128 keys loaded, by URL.
     keys: HashMap<String, [u8; 16]>,
     /// Size of the video element in device pixels, (0, 0) when unknown.
@@ -340,9 +362,13 @@ impl Engine {
             viewport: (0, 0),
             buffered_level: None,
             last_hole_jump: None,
+            playback_rate: 1.0,
+            random_state: 0x9E37_79B9_7F4A_7C15,
             transmuxer: Transmuxer::new(),
             new_timeline: true,
             keys: HashMap::new(),
+            init_timescales: Vec::new(),
+            timestamp_offset: 0.0,
             abandon_check_at: None,
             reload_at: None,
         }
@@ -371,6 +397,35 @@ impl Engine {
             url: url.to_owned(),
         });
         self.request(now_ms, LoadKind::Manifest, 0, 0, url.to_owned(), None, 0);
+    }
+
+    /// Recovers from a media error (a decode failure, a closed MediaSource): the caller has
+    /// attached a new MediaSource and reports [`Input::MediaSourceOpen`] again; the engine
+    /// re-creates the SourceBuffer, appends the init segment again and resumes loading at the
+    /// playhead, where it puts the new media element.
+    pub fn recover_media_error(&mut self, now_ms: f64) {
+        for id in self.segment_loads() {
+            self.pending.remove(&id);
+            self.out.push_back(Output::Abort(id));
+        }
+        self.retry = None;
+        self.fatal = false;
+        self.media_open = false;
+        self.track_added = false;
+        self.duration_set = false;
+        self.appended_init = None;
+        self.queued.clear();
+        self.removing = None;
+        self.eos_sent = false;
+        self.transmuxer = Transmuxer::new();
+        self.new_timeline = true;
+        self.timestamp_offset = 0.0;
+        self.start_position = Some(self.position).filter(|p| *p > 0.0);
+        self.start_seek_done = false;
+        self.next_time = self.position;
+        self.buffered.clear();
+        self.starting = true;
+        self.advance(now_ms);
     }
 
     /// Levels of the loaded title.
@@ -441,6 +496,19 @@ impl Engine {
             self.eos_sent = false;
         }
         self.set_next_level(now_ms, level);
+    }
+
+    /// End of the live window of the level playing, in seconds (`None` for VOD or before the
+    /// first playlist).
+    pub fn live_edge(&self) -> Option<f64> {
+        let level = &self.levels[self.current_level?];
+        level.details.as_ref().filter(|d| !d.end_list)?;
+        level.end()
+    }
+
+    /// Seconds from the playhead to the live edge (`None` for VOD).
+    pub fn latency(&self) -> Option<f64> {
+        Some(self.live_edge()? - self.position)
     }
 
     /// Level requested for the next segments, `None` when ABR chooses.
@@ -519,11 +587,17 @@ impl Engine {
                         first.0 = first.0.max(end);
                     }
                 }
+                // A removal reopens an ended MediaSource; end it again, or playback would
+                // wait at the end for media that never comes.
+                if self.eos_sent {
+                    self.out.push_back(Output::EndOfStream);
+                }
             }
             Input::Playhead { position, buffered } => {
                 self.position = position;
                 self.buffered = buffered;
                 self.jump_hole();
+                self.live_catch_up();
             }
             Input::Viewport { width, height } => self.viewport = (width, height),
             Input::Frames { dropped, decoded } => {
@@ -652,28 +726,71 @@ impl Engine {
             LoadKind::Segment => (ErrorDetail::FragLoadError, "segment"),
             LoadKind::Key => (ErrorDetail::KeyLoadError, "key"),
         };
+        let kind = if p.kind == LoadKind::Key {
+            ErrorKind::Key
+        } else {
+            ErrorKind::Network
+        };
         // A missing or forbidden first playlist will not appear by retrying.
         let retryable = p.kind != LoadKind::Manifest || status == 0 || status >= 500;
-        let fatal = !retryable || p.attempt >= self.config.max_load_retries;
-        let message = format!("loading the {what} {} failed: {reason}", p.url);
-        self.error(
-            ErrorKind::Network,
-            detail,
-            fatal,
-            message,
-            Some(p.url.clone()),
-        );
-        if !fatal {
-            let delay = (self.config.retry_delay_ms * 2f64.powi(p.attempt as i32))
-                .min(self.config.max_retry_delay_ms);
-            self.retry = Some((
-                now_ms + delay,
-                Pending {
-                    attempt: p.attempt + 1,
-                    ..p
-                },
-            ));
+        let exhausted = !retryable || p.attempt >= self.config.max_load_retries;
+        let mut message = format!("loading the {what} {} failed: {reason}", p.url);
+        let failover = if exhausted && p.kind != LoadKind::Manifest {
+            self.fail_over(p.level)
+        } else {
+            None
+        };
+        if let Some(to) = &failover {
+            message += &format!("; {to}");
         }
+        let fatal = exhausted && failover.is_none();
+        self.error(kind, detail, fatal, message, Some(p.url.clone()));
+        if fatal || failover.is_some() {
+            return;
+        }
+        let backoff = self.config.retry_delay_ms * 2f64.powi(p.attempt as i32);
+        let jitter = 1.0 + self.config.retry_jitter * (2.0 * self.next_random() - 1.0);
+        let delay = (backoff * jitter).min(self.config.max_retry_delay_ms);
+        self.retry = Some((
+            now_ms + delay,
+            Pending {
+                attempt: p.attempt + 1,
+                ..p
+            },
+        ));
+    }
+
+    /// After repeated failures of `level`: its backup stream if it has one left, else another
+    /// level (the nearest lower one first). Says what it did; `None` when nothing is left.
+    fn fail_over(&mut self, level: usize) -> Option<String> {
+        let l = self.levels.get_mut(level)?;
+        if l.use_next_backup() {
+            let url = l.summary.url.clone();
+            l.details = None;
+            self.appended_init = None;
+            return Some(format!("switching to its backup stream {url}"));
+        }
+        l.failed = true;
+        let usable = |i: &usize| !self.levels[*i].failed;
+        let to = (0..level)
+            .rev()
+            .find(usable)
+            .or_else(|| (level + 1..self.levels.len()).find(usable))?;
+        if self.forced_level == Some(level) {
+            self.forced_level = Some(to);
+        }
+        self.after_abandon = Some(to);
+        Some(format!("level {level} failed, switching to level {to}"))
+    }
+
+    /// A number in [0, 1) from a fixed-seed xorshift, so retry jitter is deterministic.
+    fn next_random(&mut self) -> f64 {
+        let mut x = self.random_state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.random_state = x;
+        (x >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn on_loaded(&mut self, now_ms: f64, p: Pending, data: Vec<u8>, ttfb_ms: f64) {
@@ -729,7 +846,7 @@ impl Engine {
         let start = self.first_level();
         self.current_level = Some(start);
         if self.levels[start].details.is_some() {
-            self.after_details(now_ms, start);
+            self.after_details(now_ms, start, true);
         } else {
             self.load_playlist(now_ms, start);
         }
@@ -760,9 +877,9 @@ impl Engine {
             .and_then(|text| hls::parse_playlist(text, url).map_err(|e| e.to_string()));
         match parsed {
             Ok(Playlist::Media(media)) => {
-                if let Some(l) = self.levels.get_mut(level) {
-                    l.set_details(media);
-                    self.after_details(now_ms, level);
+                if level < self.levels.len() {
+                    let changed = self.store_details(level, media);
+                    self.after_details(now_ms, level, changed);
                 }
             }
             Ok(Playlist::Multivariant(_)) => self.error(
@@ -782,22 +899,83 @@ impl Engine {
         }
     }
 
-    fn after_details(&mut self, now_ms: f64, level: usize) {
+    /// Stores a level's media playlist, keeping one timeline for all levels: a refresh merges
+    /// into what the level had; a live level loaded for the first time is aligned by media
+    /// sequence number with the level playing. Returns whether the playlist changed.
+    fn store_details(&mut self, level: usize, media: MediaPlaylist) -> bool {
+        if self.levels[level].details.is_some() {
+            return self.levels[level].refresh(media);
+        }
+        let aligned = self
+            .current_level
+            .filter(|&c| c != level)
+            .and_then(|c| self.levels[c].segment_times(media.media_sequence))
+            .map(|(start, _)| start);
+        self.levels[level].place(media, aligned.unwrap_or(0.0));
+        true
+    }
+
+    fn after_details(&mut self, now_ms: f64, level: usize, changed: bool) {
         let Some(details) = self.levels[level].details.as_ref() else {
             return;
         };
         let vod = details.end_list;
         let duration = details.total_duration();
         let segments = details.segments.len();
-        let target = details.target_duration;
+        let target = details.target_duration.max(1.0);
         self.emit(PlayerEvent::LevelLoaded {
             level,
             vod,
             duration,
             segments,
         });
-        if !vod {
-            self.reload_at = Some((now_ms + target.max(1.0) * 1000.0, level));
+        if vod {
+            return;
+        }
+        // Reload after a target duration; sooner when nothing changed (RFC 8216 6.3.4).
+        let wait_s = if changed { target } else { target / 2.0 };
+        self.reload_at = Some((now_ms + wait_s * 1000.0, level));
+        if !self.any_segment_loaded && self.start_position.is_none() {
+            let edge = self.levels[level].end().unwrap_or(0.0);
+            let first = self.levels[level].starts.first().copied().unwrap_or(0.0);
+            let start = (edge - self.config.live_sync_duration_count * target).max(first);
+            self.start_position = Some(start).filter(|s| *s > 0.0);
+            self.next_time = start;
+        }
+    }
+
+    /// Keeps a live stream near its edge: plays faster when it falls behind, seeks when it
+    /// falls too far behind, and returns to normal speed once caught up.
+    fn live_catch_up(&mut self) {
+        let Some(level) = self.current_level else {
+            return;
+        };
+        let l = &self.levels[level];
+        let Some(details) = l.details.as_ref().filter(|d| !d.end_list) else {
+            return;
+        };
+        if self.start_position.is_some() && !self.start_seek_done {
+            return;
+        }
+        let Some(edge) = l.end() else {
+            return;
+        };
+        let target = details.target_duration.max(1.0);
+        let sync = self.config.live_sync_duration_count * target;
+        let latency = edge - self.position;
+        let rate = if latency > self.config.live_max_latency_duration_count * target {
+            self.out.push_back(Output::Seek(edge - sync));
+            1.0
+        } else if latency > sync + target {
+            self.config.max_live_sync_playback_rate
+        } else if latency <= sync {
+            1.0
+        } else {
+            self.playback_rate
+        };
+        if rate != self.playback_rate {
+            self.playback_rate = rate;
+            self.out.push_back(Output::SetPlaybackRate(rate));
         }
     }
 
@@ -807,6 +985,7 @@ impl Engine {
         }
         let codecs = self.levels[p.level].codecs();
         self.add_track(format!("video/mp4; codecs=\"{codecs}\""));
+        self.init_timescales = media_time::timescales(&data);
         self.appended_init = Some((p.level, p.url, p.range));
         self.queued.push_back(Queued {
             level: p.level,
@@ -852,7 +1031,10 @@ impl Engine {
             return;
         }
         let media = match sniff(&data) {
-            Ok(Container::IsoBmff) => data,
+            Ok(Container::IsoBmff) => {
+                self.place_fmp4(&data, start, discontinuity);
+                data
+            }
             Ok(Container::MpegTs { .. } | Container::Adts { .. } | Container::MpegAudio { .. }) => {
                 match self.transmux(&p, &data, start, discontinuity) {
                     Some(media) => media,
@@ -876,6 +1058,26 @@ impl Engine {
             track: TrackId::Main,
             data: media,
         });
+    }
+
+    /// At the start of a timeline (the first segment, a discontinuity), offsets the fMP4
+    /// segment's own timestamps so it lands at its playlist time `start`.
+    fn place_fmp4(&mut self, data: &[u8], start: f64, discontinuity: bool) {
+        if !(self.new_timeline || discontinuity) {
+            return;
+        }
+        self.new_timeline = false;
+        let Some(decode_start) = media_time::decode_start(&self.init_timescales, data) else {
+            return;
+        };
+        let offset = start - decode_start;
+        if (offset - self.timestamp_offset).abs() > TIMESTAMP_TOLERANCE_S {
+            self.timestamp_offset = offset;
+            self.out.push_back(Output::SetTimestampOffset {
+                track: TrackId::Main,
+                offset,
+            });
+        }
     }
 
     /// Decrypts an AES-128 segment in place with its (already loaded) key.
@@ -946,6 +1148,13 @@ impl Engine {
             video: out.video_span,
             audio: out.audio_span,
         });
+        for tag in out.id3 {
+            self.emit(PlayerEvent::Metadata {
+                sn: p.sn,
+                pts: tag.pts_s,
+                data: tag.data,
+            });
+        }
         if let Some(init) = out.init {
             self.add_track(init.mime_type());
             self.queued.push_back(Queued {
@@ -1063,6 +1272,16 @@ impl Engine {
         self.starting = true;
     }
 
+    /// `level`, or the nearest level below (else above) it that has not failed.
+    fn usable_level(&self, level: usize) -> usize {
+        let ok = |i: &usize| !self.levels[*i].failed;
+        (0..=level)
+            .rev()
+            .find(ok)
+            .or_else(|| (level..self.levels.len()).find(ok))
+            .unwrap_or(level)
+    }
+
     /// Ids of the segment, init and key loads in flight.
     fn segment_loads(&self) -> Vec<RequestId> {
         self.pending
@@ -1145,6 +1364,7 @@ impl Engine {
             }
             None => current,
         };
+        let level = self.usable_level(level);
         if self.levels[level].details.is_none() {
             self.load_playlist(now_ms, level);
             return;
@@ -1161,6 +1381,16 @@ impl Engine {
         let Some(details) = l.details.as_ref() else {
             return;
         };
+        let window_start = l.starts.first().copied().unwrap_or(0.0);
+        if !details.end_list && self.next_time + 0.05 < window_start {
+            // The live window slid past what was to be loaded next: rejoin near the edge.
+            let target = details.target_duration.max(1.0);
+            let edge = l.end().unwrap_or(window_start);
+            let rejoin = (edge - self.config.live_sync_duration_count * target).max(window_start);
+            self.next_time = rejoin;
+            self.out.push_back(Output::Seek(rejoin));
+            return;
+        }
         let Some(index) = l.segment_at(self.next_time) else {
             if details.end_list && self.queued.is_empty() {
                 self.eos_sent = true;

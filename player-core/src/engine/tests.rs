@@ -374,7 +374,7 @@ fn failed_segment_loads_are_retried_with_backoff() {
 }
 
 #[test]
-fn retries_stop_after_the_configured_count() {
+fn a_level_that_keeps_failing_is_failed_over_and_all_levels_failing_is_fatal() {
     let mut sim = Sim::new(Config {
         start_level: Some(0),
         max_load_retries: 2,
@@ -385,9 +385,99 @@ fn retries_stop_after_the_configured_count() {
     sim.load(MASTER);
     sim.run(30_000.0);
     let errors = sim.errors();
-    assert_eq!(errors.len(), 3);
-    assert!(errors[2].fatal);
-    assert!(!errors[1].fatal);
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors.iter().all(|e| !e.fatal));
+    assert!(
+        errors[2].message.contains("switching to level 1"),
+        "{}",
+        errors[2].message
+    );
+    assert!(
+        sim.urls(LoadKind::Segment)
+            .contains(&"https://cdn.test/vod/high/seg_000.m4s")
+    );
+    assert!(
+        sim.position > 20.0,
+        "plays on the other level: {}",
+        sim.position
+    );
+
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        max_load_retries: 1,
+        ..Config::default()
+    });
+    for rung in ["low", "high"] {
+        let url = format!("https://cdn.test/vod/{rung}/seg_000.m4s");
+        sim.flaky.insert(url, 100);
+    }
+    sim.load(MASTER);
+    sim.run(30_000.0);
+    let errors = sim.errors();
+    assert!(errors.last().is_some_and(|e| e.fatal), "{errors:?}");
+    assert_eq!(errors.iter().filter(|e| e.fatal).count(), 1);
+}
+
+#[test]
+fn a_failing_variant_fails_over_to_its_backup_stream() {
+    let mut sim = Sim::new(Config::default());
+    let master = "https://cdn.test/backup/master.m3u8";
+    let text = "#EXTM3U\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=416x234,CODECS=\"avc1.4d400d,mp4a.40.2\"\nhttps://down.test/low/index.m3u8\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=416x234,CODECS=\"avc1.4d400d,mp4a.40.2\"\nhttps://cdn.test/vod/low/index.m3u8\n";
+    sim.files
+        .insert(master.into(), (200, text.as_bytes().to_vec()));
+    sim.load(master);
+    sim.run(20_000.0);
+    assert_eq!(
+        sim.engine.levels().len(),
+        1,
+        "a backup is not a level of its own"
+    );
+    let errors = sim.errors();
+    assert!(errors.iter().all(|e| !e.fatal), "{errors:?}");
+    assert!(errors.iter().any(|e| e.message.contains("backup stream")));
+    assert!(
+        sim.urls(LoadKind::Segment)
+            .contains(&"https://cdn.test/vod/low/seg_000.m4s")
+    );
+}
+
+#[test]
+fn retry_delays_grow_exponentially_with_jitter() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        max_load_retries: 3,
+        retry_delay_ms: 1000.0,
+        ..Config::default()
+    });
+    let url = "https://cdn.test/vod/low/seg_000.m4s".to_owned();
+    sim.flaky.insert(url.clone(), 3);
+    sim.load(MASTER);
+    let mut tries = Vec::new();
+    while sim.now < 20_000.0 {
+        if let Some(req) = sim.in_flight.front()
+            && req.url == url
+        {
+            tries.push(sim.now);
+        }
+        if !sim.answer_one() {
+            sim.advance_clock(10.0);
+        }
+    }
+    assert_eq!(tries.len(), 4, "{tries:?}");
+    let gaps: Vec<f64> = tries.windows(2).map(|w| w[1] - w[0]).collect();
+    for (i, gap) in gaps.iter().enumerate() {
+        let base = 1000.0 * 2f64.powi(i as i32);
+        assert!(
+            (0.75 * base..=1.25 * base + 1100.0).contains(gap),
+            "retry {i} after {gap} ms"
+        );
+    }
+    assert!(
+        gaps[0] != gaps[1] / 2.0,
+        "jittered, not exactly doubling: {gaps:?}"
+    );
 }
 
 #[test]
@@ -690,4 +780,225 @@ fn current_level_switches_now_flushing_what_is_ahead() {
         "{segments:?}"
     );
     assert_eq!(sim.engine.next_level(), Some(1));
+}
+
+/// A live origin: a 6-segment window of 2 s segments sliding with the clock.
+fn live_playlist(now_ms: f64, end_list_after: Option<u64>) -> String {
+    let first = (now_ms / 2000.0) as u64;
+    let last = end_list_after.map_or(first + 6, |end| (first + 6).min(end));
+    let mut s = format!(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:{first}\n#EXT-X-MAP:URI=\"init.mp4\"\n"
+    );
+    for n in first..last {
+        s += &format!("#EXTINF:2.0,\nseg_{n}.m4s\n");
+    }
+    if end_list_after.is_some_and(|end| first + 6 >= end) {
+        s += "#EXT-X-ENDLIST\n";
+    }
+    s
+}
+
+fn run_live(sim: &mut Sim, url: &str, until_ms: f64, end_list_after: Option<u64>) {
+    while sim.now < until_ms {
+        let text = live_playlist(sim.now, end_list_after);
+        sim.files.insert(url.into(), (200, text.into_bytes()));
+        if !sim.answer_one() {
+            sim.advance_clock(250.0);
+        }
+    }
+}
+
+fn live_sim(url: &str) -> Sim {
+    let mut sim = Sim::new(Config::default());
+    sim.throughput = 20_000.0;
+    sim.files
+        .insert("https://cdn.test/live/init.mp4".into(), (200, fmp4("init")));
+    for n in 0..400 {
+        let seg = format!("https://cdn.test/live/seg_{n}.m4s");
+        sim.files.insert(seg, (200, fmp4("live")));
+    }
+    sim.files
+        .insert(url.into(), (200, live_playlist(0.0, None).into_bytes()));
+    sim
+}
+
+#[test]
+fn live_starts_three_target_durations_from_the_edge_and_keeps_up() {
+    let url = "https://cdn.test/live/index.m3u8";
+    let mut sim = live_sim(url);
+    sim.load(url);
+    run_live(&mut sim, url, 120_000.0, None);
+    let segments = sim.urls(LoadKind::Segment);
+    // Window 0..12 s at start, edge 12 s: start at 12 - 3 × 2 = 6 s, segment 3.
+    assert_eq!(
+        segments.first().copied(),
+        Some("https://cdn.test/live/seg_3.m4s")
+    );
+    let mut sorted = segments.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), segments.len(), "no segment loaded twice");
+    assert!(sim.outputs.contains(&Output::Seek(6.0)));
+    // Two minutes later the window has slid 60 segments and playback is near its edge.
+    let edge = (sim.now / 2000.0).floor() * 2.0 + 12.0;
+    let latency = edge - sim.position;
+    assert!(
+        latency < 3.0 * 2.0 + 2.0 + 2.0,
+        "latency {latency} s at {}",
+        sim.position
+    );
+    assert!(sim.position > 110.0, "played to {}", sim.position);
+    let reloads = sim.urls(LoadKind::Playlist).len();
+    assert!((50..=130).contains(&reloads), "{reloads} reloads in 2 min");
+    assert!(!sim.ended);
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+}
+
+#[test]
+fn a_live_stream_that_falls_behind_catches_up_faster_then_normal() {
+    let url = "https://cdn.test/live/index.m3u8";
+    let mut sim = live_sim(url);
+    sim.load(url);
+    run_live(&mut sim, url, 10_000.0, None);
+    // The viewer pauses for 8 s, falling behind the sync point.
+    sim.playing = false;
+    run_live(&mut sim, url, 18_000.0, None);
+    sim.playing = true;
+    run_live(&mut sim, url, 19_000.0, None);
+    assert!(
+        sim.outputs.contains(&Output::SetPlaybackRate(1.1)),
+        "plays faster when behind"
+    );
+}
+
+#[test]
+fn endlist_turns_a_live_stream_into_vod() {
+    let url = "https://cdn.test/live/index.m3u8";
+    let mut sim = live_sim(url);
+    sim.load(url);
+    run_live(&mut sim, url, 60_000.0, Some(12));
+    assert!(sim.ended, "the stream ended");
+    assert_eq!(
+        sim.urls(LoadKind::Segment).last().copied(),
+        Some("https://cdn.test/live/seg_11.m4s")
+    );
+    let reloads_at_end = sim.urls(LoadKind::Playlist).len();
+    run_live(&mut sim, url, 70_000.0, Some(12));
+    assert_eq!(
+        sim.urls(LoadKind::Playlist).len(),
+        reloads_at_end,
+        "no reloads after ENDLIST"
+    );
+}
+
+#[test]
+fn recovering_from_a_media_error_rebuffers_from_the_playhead() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    sim.run(10_000.0);
+    sim.engine.handle_input(
+        sim.now,
+        Input::AppendFailed {
+            track: TrackId::Main,
+            quota_exceeded: false,
+            message: "decode error".into(),
+        },
+    );
+    sim.drain();
+    assert!(sim.errors().last().is_some_and(|e| e.fatal));
+    let position = sim.position;
+    let before = sim.outputs.len();
+    sim.buffered.clear();
+    sim.engine.recover_media_error(sim.now);
+    sim.engine.handle_input(sim.now, Input::MediaSourceOpen);
+    sim.drain();
+    sim.run(sim.now + 3_000.0);
+    let after = &sim.outputs[before..];
+    assert!(
+        after.iter().any(|o| matches!(o, Output::AddTrack { .. })),
+        "a new SourceBuffer"
+    );
+    let init = after
+        .iter()
+        .position(|o| matches!(o, Output::Load(r) if r.kind == LoadKind::Init));
+    let first = after.iter().find_map(|o| match o {
+        Output::Load(r) if r.kind == LoadKind::Segment => Some(r.url.clone()),
+        _ => None,
+    });
+    assert!(init.is_some(), "the init segment is loaded again");
+    let expected = format!("seg_{:03}.m4s", (position / 4.0) as usize);
+    assert!(
+        first.is_some_and(|u| u.ends_with(&expected)),
+        "resumes at {position}"
+    );
+    assert!(after.contains(&Output::Seek(position)));
+}
+
+#[test]
+fn the_stream_is_ended_again_after_an_eviction() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        back_buffer_length: 10.0,
+        max_buffer_length: 90.0,
+        ..Config::default()
+    });
+    sim.load(MASTER);
+    sim.playing = false;
+    sim.run(15_000.0);
+    assert!(sim.ended, "all 60 s loaded while paused");
+    let eos_at = sim
+        .outputs
+        .iter()
+        .position(|o| *o == Output::EndOfStream)
+        .unwrap();
+    sim.playing = true;
+    sim.run(80_000.0);
+    let after = &sim.outputs[eos_at + 1..];
+    let last_remove = after
+        .iter()
+        .rposition(|o| matches!(o, Output::Remove { .. }));
+    let last_remove = last_remove.expect("the back buffer is still evicted");
+    assert!(
+        after[last_remove..].contains(&Output::EndOfStream),
+        "a removal reopens the MediaSource: it must be ended again"
+    );
+}
+
+#[test]
+fn timed_id3_metadata_in_a_ts_segment_is_an_event() {
+    let mut sim = Sim::new(Config::default());
+    let tag = b"ID3\x04\0\0\0\0\0\x05hello".to_vec();
+    let (ts, _) = crate::mux::ts_tests::audio_with_id3(&tag);
+    let url = "https://cdn.test/radio/index.m3u8";
+    let playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:0.064,\nseg.ts\n#EXT-X-ENDLIST\n";
+    sim.files
+        .insert(url.into(), (200, playlist.as_bytes().to_vec()));
+    sim.files
+        .insert("https://cdn.test/radio/seg.ts".into(), (200, ts));
+    sim.load(url);
+    sim.run(2_000.0);
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+    let metadata: Vec<_> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::Metadata { sn, pts, data } => Some((*sn, *pts, data.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(metadata.len(), 1);
+    let (sn, pts, data) = &metadata[0];
+    assert_eq!((*sn, data), (0, &tag));
+    // The segment starts at 0 on the timeline; the tag is 2,000/90,000 s after the first audio.
+    assert!(
+        pts.is_some_and(|t| (t - 2_000.0 / 90_000.0).abs() < 1e-6),
+        "{pts:?}"
+    );
+    assert!(
+        sim.outputs
+            .iter()
+            .any(|o| matches!(o, Output::AddTrack { mime, .. } if mime.contains("mp4a.40.2")))
+    );
 }

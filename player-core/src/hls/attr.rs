@@ -3,6 +3,8 @@
 //! Hand-written rather than built on a parser-combinator crate: it is the innermost loop of
 //! the parser (every tag goes through it) and only borrows from the input.
 
+use super::text::{find_byte, trim, trim_end, trim_start_bytes};
+
 /// One attribute of a list, borrowed from the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attr<'a> {
@@ -34,7 +36,7 @@ impl<'a> Iterator for Attributes<'a> {
 
     fn next(&mut self) -> Option<Attr<'a>> {
         loop {
-            let rest = self.rest.trim_start_matches([',', ' ', '\t']);
+            let rest = trim_start_bytes(self.rest, b", \t");
             if rest.is_empty() {
                 self.rest = rest;
                 return None;
@@ -43,31 +45,31 @@ impl<'a> Iterator for Attributes<'a> {
             let eq = bytes.iter().position(|&b| b == b'=' || b == b',');
             let Some(eq) = eq.filter(|&i| bytes.get(i) == Some(&b'=')) else {
                 // A fragment without a value: skip to the next comma.
-                self.rest = rest.find(',').map_or("", |i| &rest[i..]);
+                self.rest = find_byte(rest, b',').map_or("", |i| &rest[i..]);
                 continue;
             };
-            let name = rest[..eq].trim();
-            let after = rest[eq + 1..].trim_start_matches([' ', '\t']);
+            let name = trim(&rest[..eq]);
+            let after = trim_start_bytes(&rest[eq + 1..], b" \t");
             if let Some(quoted) = after.strip_prefix('"') {
-                let (value, remaining) = match quoted.find('"') {
+                let (value, remaining) = match find_byte(quoted, b'"') {
                     Some(end) => (&quoted[..end], &quoted[end + 1..]),
                     None => (quoted, ""),
                 };
-                self.rest = remaining.find(',').map_or("", |i| &remaining[i..]);
+                self.rest = find_byte(remaining, b',').map_or("", |i| &remaining[i..]);
                 return Some(Attr {
                     name,
                     value,
                     quoted: true,
                 });
             }
-            let (value, remaining) = match after.find(',') {
+            let (value, remaining) = match find_byte(after, b',') {
                 Some(i) => (&after[..i], &after[i..]),
                 None => (after, ""),
             };
             self.rest = remaining;
             return Some(Attr {
                 name,
-                value: value.trim_end(),
+                value: trim_end(value),
                 quoted: false,
             });
         }

@@ -18,6 +18,7 @@ mod merge;
 mod model;
 mod parse;
 mod resolve;
+mod text;
 mod write;
 
 pub use attr::{Attr, Attributes, attributes};

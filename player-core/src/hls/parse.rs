@@ -14,6 +14,7 @@ use super::attr::{Attr, attributes};
 use super::define::{SubstitutionError, Variables, is_name};
 use super::model::*;
 use super::resolve::Resolver;
+use super::text;
 
 /// Largest playlist accepted, in bytes.
 pub const MAX_PLAYLIST_BYTES: usize = 16 * 1024 * 1024;
@@ -73,11 +74,7 @@ pub fn parse_playlist_with(
     }
     let base = Url::parse(base_url).map_err(|_| ParseError::BadBaseUrl(base_url.to_owned()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text
-        .split('\n')
-        .map(str::trim)
-        .enumerate()
-        .map(|(i, l)| (i + 1, l));
+    let mut lines = text::lines(text);
     match lines.find(|(_, l)| !l.is_empty()) {
         Some((_, first)) if first.starts_with("#EXTM3U") => {}
         _ => return Err(ParseError::NotAPlaylist),
@@ -87,6 +84,8 @@ pub fn parse_playlist_with(
         vars: Variables::default(),
         imports: options.imports,
         line: 0,
+        substitutes: memchr::memchr_iter(b'{', text.as_bytes())
+            .any(|i| text.as_bytes().get(i + 1) == Some(&b'$')),
     };
     if is_multivariant(text) {
         parse_multivariant(lines, &mut ctx).map(Playlist::Multivariant)
@@ -97,13 +96,20 @@ pub fn parse_playlist_with(
 
 /// A media playlist has EXTINF or EXT-X-TARGETDURATION; a multivariant one has variants or
 /// renditions. Anything else is an (empty) media playlist.
+/// One pass over the `#` bytes, stopping at the first media tag.
 fn is_multivariant(text: &str) -> bool {
-    if text.contains("#EXTINF") || text.contains("#EXT-X-TARGETDURATION") {
-        return false;
+    let mut multivariant = false;
+    for i in memchr::memchr_iter(b'#', text.as_bytes()) {
+        let rest = text.as_bytes().get(i..).unwrap_or_default();
+        if rest.starts_with(b"#EXTINF") || rest.starts_with(b"#EXT-X-TARGETDURATION") {
+            return false;
+        }
+        multivariant = multivariant
+            || rest.starts_with(b"#EXT-X-STREAM-INF")
+            || rest.starts_with(b"#EXT-X-I-FRAME-STREAM-INF")
+            || rest.starts_with(b"#EXT-X-MEDIA:");
     }
-    text.contains("#EXT-X-STREAM-INF")
-        || text.contains("#EXT-X-I-FRAME-STREAM-INF")
-        || text.contains("#EXT-X-MEDIA:")
+    multivariant
 }
 
 /// Attributes of one tag: name, value after substitution, whether it was quoted.
@@ -115,6 +121,8 @@ struct Ctx<'a> {
     vars: Variables,
     imports: &'a [Define],
     line: usize,
+    /// Whether the text holds `{$` at all; when not, substitution is skipped.
+    substitutes: bool,
 }
 
 impl Ctx<'_> {
@@ -127,6 +135,9 @@ impl Ctx<'_> {
     }
 
     fn sub<'s>(&self, tag: &'static str, text: &'s str) -> Result<Cow<'s, str>, ParseError> {
+        if !self.substitutes {
+            return Ok(Cow::Borrowed(text));
+        }
         self.vars.substitute(text).map_err(|e| match e {
             SubstitutionError::Undefined(name) => {
                 self.err(tag, format!("variable {name:?} is not defined"))
@@ -150,15 +161,16 @@ impl Ctx<'_> {
 
     /// The attributes of a tag, values substituted.
     fn attrs<'s>(&self, tag: &'static str, list: &'s str) -> Result<Attrs<'s>, ParseError> {
-        attributes(list)
-            .map(
-                |Attr {
-                     name,
-                     value,
-                     quoted,
-                 }| Ok((name, self.sub(tag, value)?, quoted)),
-            )
-            .collect()
+        let mut out = Vec::with_capacity(8);
+        for Attr {
+            name,
+            value,
+            quoted,
+        } in attributes(list)
+        {
+            out.push((name, self.sub(tag, value)?, quoted));
+        }
+        Ok(out)
     }
 
     fn resolve(&self, tag: &'static str, uri: &str) -> Result<String, ParseError> {
@@ -168,7 +180,7 @@ impl Ctx<'_> {
     }
 
     fn num<T: std::str::FromStr>(&self, tag: &'static str, s: &str) -> Result<T, ParseError> {
-        s.trim()
+        text::trim(s)
             .parse()
             .map_err(|_| self.err(tag, format!("{s:?} is not a valid number")))
     }
@@ -647,7 +659,11 @@ fn parse_media<'t>(
             let mut seg = std::mem::take(&mut next);
             seen_extinf = false;
             let uri = ctx.uri_line(line)?;
-            seg.url = ctx.resolve("URI", &uri)?;
+            // Live playlists often repeat one URI (byte ranges): reuse its resolution.
+            seg.url = match out.segments.last() {
+                Some(prev) if prev.uri == *uri => prev.url.clone(),
+                _ => ctx.resolve("URI", &uri)?,
+            };
             if let Some(spec) = pending_range.take() {
                 seg.byte_range = Some(byte_range(
                     ctx,
@@ -676,14 +692,16 @@ fn parse_media<'t>(
                 if next.duration < 0.0 {
                     return Err(ctx.err("EXTINF", "negative duration"));
                 }
-                let title = title.trim();
+                let title = text::trim(title);
                 next.title = (!title.is_empty()).then(|| title.to_owned());
                 seen_extinf = true;
             }
             "EXT-X-BYTERANGE" => {
-                pending_range = Some(ctx.byte_range_spec("EXT-X-BYTERANGE", value.trim())?);
+                pending_range = Some(ctx.byte_range_spec("EXT-X-BYTERANGE", text::trim(value))?);
             }
-            "EXT-X-PROGRAM-DATE-TIME" => next.program_date_time = Some(value.trim().to_owned()),
+            "EXT-X-PROGRAM-DATE-TIME" => {
+                next.program_date_time = Some(text::trim(value).to_owned())
+            }
             "EXT-X-DISCONTINUITY" => next.discontinuity = true,
             "EXT-X-GAP" => next.gap = true,
             "EXT-X-KEY" => {

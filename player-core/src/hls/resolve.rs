@@ -46,7 +46,10 @@ impl Resolver {
 
     /// Resolves `uri`; the result's query and fragment are the URI's, byte for byte.
     pub fn resolve(&self, uri: &str) -> Result<String, url::ParseError> {
-        let split = uri.find(['?', '#']).unwrap_or(uri.len());
+        let split = uri
+            .bytes()
+            .position(|b| b == b'?' || b == b'#')
+            .unwrap_or(uri.len());
         let (path, tail) = uri.split_at(split);
         if path.is_empty() {
             // Same document: the base path, the URI's query (or the base's if only a fragment).
@@ -106,9 +109,9 @@ fn is_plain_relative_path(path: &str) -> bool {
                     | b'@'
             )
     });
-    safe && !path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
+    safe && !bytes
+        .split(|&b| b == b'/')
+        .any(|segment| segment == b"." || segment == b"..")
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ mod transmux;
 pub mod ts;
 
 #[cfg(test)]
-mod ts_tests;
+pub(crate) mod ts_tests;
 
 pub use audio::{AudioCodec, AudioConfig};
 pub use h264::AvcConfig;

@@ -133,15 +133,15 @@ fn annex_b(nals: &[&[u8]]) -> Vec<u8> {
         .collect()
 }
 
-#[test]
-fn id3_metadata_and_audio_split_across_pes() {
+/// An audio-only stream of three ADTS frames (the second split across two PES packets) and
+/// the ID3 tag `tag` at PTS 92,000; also used by the engine's tests.
+pub(crate) fn audio_with_id3(tag: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
     let mut ts = vec![
         pat_with_pcr(Some(123_456)),
         pmt(&[(0x0f, AUDIO_PID), (0x15, ID3_PID)]),
     ];
     let frames: Vec<Vec<u8>> = (0..3).map(|i| adts(100 + i, i as u8)).collect();
     let all = frames.concat();
-    // The second frame is split between two PES packets.
     let cut = frames[0].len() + 50;
     let mut cc = 0;
     ts.extend(packetize(
@@ -154,9 +154,14 @@ fn id3_metadata_and_audio_split_across_pes() {
         &pes(0xc0, 91_920 + 1, None, &all[cut..]),
         &mut cc,
     ));
+    ts.extend(packetize(ID3_PID, &pes(0xbd, 92_000, None, tag), &mut 0));
+    (ts.concat(), frames)
+}
+
+#[test]
+fn id3_metadata_and_audio_split_across_pes() {
     let tag = b"ID3\x04\0\0\0\0\0\x05hello".to_vec();
-    ts.extend(packetize(ID3_PID, &pes(0xbd, 92_000, None, &tag), &mut 0));
-    let ts = ts.concat();
+    let (ts, frames) = audio_with_id3(&tag);
 
     let out = TsDemuxer::new().demux(&ts).expect("demux");
     assert_eq!(out.first_pcr, Some(123_456 * 300));

@@ -1,5 +1,6 @@
-//! One ffmpeg invocation encoding every rung of a recipe: the source is generated once, split,
-//! scaled and encoded in parallel outputs, each packaged by ffmpeg's HLS muxer.
+//! One ffmpeg invocation per recipe. An encoded recipe generates the source once, splits,
+//! scales and encodes it in parallel outputs; a remux recipe reads each rung of its source
+//! recipe and copies the streams into MPEG-TS. Every output is packaged by ffmpeg's HLS muxer.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -7,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 
 use super::MediaError;
-use super::recipe::{Packaging, Recipe};
+use super::recipe::{Packaging, Recipe, Rung};
 
 /// x264 threads per rung. x264's rate control with several threads depends on thread timing
 /// (two runs on a loaded machine differ by a few bytes), so each encoder runs on one thread:
@@ -19,28 +20,96 @@ const X264_THREADS: &str = "1";
 /// Most stderr kept for an error message, in bytes.
 const STDERR_LIMIT: usize = 4096;
 
+/// Name of the `-hls_key_info_file` written into the work folder of an encrypted recipe and
+/// removed after the run.
+pub const KEY_INFO_FILE: &str = ".keyinfo";
+
+/// Options common to every command: quiet, progress on stdout, overwrite.
+const COMMON: [&str; 7] = [
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "error",
+    "-nostats",
+    "-progress",
+    "pipe:1",
+];
+
 /// The arguments of the ffmpeg command for `recipe`, run with the output folder as working
-/// directory (so that no path in the arguments needs escaping).
+/// directory (so that no path in the arguments needs escaping). A remux recipe's source is
+/// read from the sibling folder `../<source>/`.
 pub fn args(recipe: &Recipe) -> Vec<String> {
+    match recipe.packaging {
+        Packaging::Fmp4 => encode_args(recipe),
+        Packaging::TsRemux { source, .. } => remux_args(recipe, source),
+    }
+}
+
+/// The `-hls_key_info_file` contents for an encrypted recipe: key URI, key file, IV in hex.
+pub fn key_info(recipe: &Recipe) -> Option<String> {
+    let encryption = recipe.encryption()?;
+    let iv: String = encryption.iv.iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!(
+        "../{file}\n{file}\n{iv}\n",
+        file = super::recipe::KEY_FILE
+    ))
+}
+
+/// Copies each rung of `source` (its `init.mp4` and fragments, joined with the `concat:`
+/// protocol) into 4 s MPEG-TS segments.
+fn remux_args(recipe: &Recipe, source: &Recipe) -> Vec<String> {
+    let mut args: Vec<String> = COMMON.map(String::from).into();
+    args.push("-y".to_owned());
+    for rung in recipe.rungs {
+        let dir = format!("../{}/{}", source.name, rung.name);
+        let mut input = format!("concat:{dir}/init.mp4");
+        for i in 0..source.segment_count() {
+            input.push_str(&format!("|{dir}/seg_{i:03}.m4s"));
+        }
+        args.extend(["-f".to_owned(), "mp4".to_owned(), "-i".to_owned(), input]);
+    }
+    for (i, rung) in recipe.rungs.iter().enumerate() {
+        #[rustfmt::skip]
+        let output = [
+            "-map", &format!("{i}:v:0"), "-map", &format!("{i}:a:0"), "-c", "copy",
+            "-fflags", "+bitexact",
+        ]
+        .map(String::from);
+        args.extend(output);
+        if recipe.encryption().is_some() {
+            args.extend(["-hls_key_info_file", KEY_INFO_FILE].map(String::from));
+        }
+        args.extend(hls_output(recipe, rung, "mpegts", "ts"));
+    }
+    args
+}
+
+/// The HLS muxer options writing `rung`'s playlist and segments into its folder.
+fn hls_output(recipe: &Recipe, rung: &Rung, segment_type: &str, ext: &str) -> Vec<String> {
+    #[rustfmt::skip]
+    let hls = [
+        "-f", "hls", "-hls_time", &recipe.segment_duration_s.to_string(),
+        "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
+        "-hls_segment_type", segment_type,
+        "-hls_segment_filename", &format!("{}/seg_%03d.{ext}", rung.name),
+    ]
+    .map(String::from);
+    let mut args: Vec<String> = hls.into();
+    if segment_type == "fmp4" {
+        args.extend(["-hls_fmp4_init_filename", "init.mp4"].map(String::from));
+    }
+    args.push(format!("{}/index.m3u8", rung.name));
+    args
+}
+
+/// Encodes the synthetic source into every rung, packaged as fMP4.
+fn encode_args(recipe: &Recipe) -> Vec<String> {
     let n = recipe.rungs.len();
     let width = recipe.rungs.iter().map(|r| r.width).max().unwrap_or(1280);
     let height = recipe.rungs.iter().map(|r| r.height).max().unwrap_or(720);
     let audio = &recipe.audio;
-    let mut args: Vec<String> = [
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-nostats",
-        "-progress",
-        "pipe:1",
-        "-y",
-        "-f",
-        "lavfi",
-        "-i",
-    ]
-    .map(String::from)
-    .into();
+    let mut args: Vec<String> = COMMON.map(String::from).into();
+    args.extend(["-y", "-f", "lavfi", "-i"].map(String::from));
     args.push(format!(
         "testsrc2=size={width}x{height}:rate={}:duration={}",
         recipe.fps, recipe.duration_s
@@ -81,20 +150,7 @@ pub fn args(recipe: &Recipe) -> Vec<String> {
         ]
         .map(String::from);
         args.extend(output);
-        match recipe.packaging {
-            Packaging::Fmp4 => {
-                #[rustfmt::skip]
-                let hls = [
-                    "-f", "hls", "-hls_time", &recipe.segment_duration_s.to_string(),
-                    "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
-                    "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4",
-                    "-hls_segment_filename", &format!("{}/seg_%03d.m4s", rung.name),
-                    &format!("{}/index.m3u8", rung.name),
-                ]
-                .map(String::from);
-                args.extend(hls);
-            }
-        }
+        args.extend(hls_output(recipe, rung, "fmp4", "m4s"));
     }
     args
 }
@@ -175,6 +231,32 @@ mod tests {
             .filter(|w| w[0] == flag)
             .map(|w| w[1].as_str())
             .collect()
+    }
+
+    #[test]
+    fn remux_copies_each_source_rung_into_ts() {
+        use crate::media::recipe::{VOD_AES, VOD_TS};
+        let args = args(&VOD_TS);
+        let inputs = values_after(&args, "-i");
+        assert_eq!(inputs.len(), 4);
+        assert!(inputs[0].starts_with("concat:../vod/234p/init.mp4|../vod/234p/seg_000.m4s|"));
+        assert!(inputs[3].ends_with("|../vod/720p/seg_014.m4s"));
+        assert_eq!(values_after(&args, "-c"), ["copy"; 4]);
+        assert_eq!(values_after(&args, "-hls_segment_type"), ["mpegts"; 4]);
+        assert_eq!(
+            values_after(&args, "-hls_segment_filename")[1],
+            "360p/seg_%03d.ts"
+        );
+        assert_eq!(count(&args, "-hls_key_info_file"), 0);
+        assert_eq!(count(&args, "libx264"), 0, "no re-encode");
+        assert_eq!(key_info(&VOD_TS), None);
+
+        let aes = super::args(&VOD_AES);
+        assert_eq!(values_after(&aes, "-hls_key_info_file"), [KEY_INFO_FILE; 4]);
+        assert_eq!(
+            key_info(&VOD_AES).as_deref(),
+            Some("../key.bin\nkey.bin\nf0f1f2f3f4f5f6f7f8f9fafbfcfdfeff\n")
+        );
     }
 
     #[test]

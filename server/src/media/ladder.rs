@@ -30,8 +30,14 @@ pub struct RungReport {
 }
 
 /// Measures the rung encoded in `dir` (holding `index.m3u8`, `init.mp4` and the segments) and
-/// checks it against the recipe: segment count and durations, profile, level and size.
-pub fn measure(recipe: &Recipe, rung: &Rung, dir: &Path) -> Result<RungReport, MediaError> {
+/// checks it against the recipe: segment count and durations, profile, level and size. The
+/// codecs of a remuxed rung are read from its source's `init.mp4` in `media_dir`.
+pub fn measure(
+    recipe: &Recipe,
+    rung: &Rung,
+    dir: &Path,
+    media_dir: &Path,
+) -> Result<RungReport, MediaError> {
     let playlist_path = dir.join("index.m3u8");
     let text = read_text(&playlist_path)?;
     let playlist = match parse_playlist(&text, "http://localhost/index.m3u8") {
@@ -79,12 +85,17 @@ pub fn measure(recipe: &Recipe, rung: &Rung, dir: &Path) -> Result<RungReport, M
     }
     let duration_s = playlist.total_duration();
 
-    let init_name = playlist
-        .segments
-        .first()
-        .and_then(|s| s.map.as_ref())
-        .map_or("init.mp4", |m| m.uri.as_str());
-    let init_path = dir.join(plain_name(&playlist_path, init_name)?);
+    let init_path = match recipe.source() {
+        Some(source) => media_dir.join(source.name).join(rung.name).join("init.mp4"),
+        None => {
+            let init_name = playlist
+                .segments
+                .first()
+                .and_then(|s| s.map.as_ref())
+                .map_or("init.mp4", |m| m.uri.as_str());
+            dir.join(plain_name(&playlist_path, init_name)?)
+        }
+    };
     let init_bytes = std::fs::read(&init_path).map_err(|e| MediaError::io(&init_path, e))?;
     let info = probe_init(&init_bytes).map_err(|source| MediaError::Init {
         path: init_path.clone(),

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 pub use codecs::{CodecsError, InitInfo, probe_init};
 pub use ladder::{RungReport, SEGMENT_DURATION_TOLERANCE_S, master_playlist};
 pub use recipe::{
-    Audio, GENERATOR_VERSION, H264Profile, Packaging, RECIPES, Recipe, Rung, VOD_FMP4,
+    Aes128, Audio, GENERATOR_VERSION, H264Profile, KEY_FILE, Packaging, RECIPES, Recipe, Rung,
+    TEST_IV, TEST_KEY, VOD_AES, VOD_FMP4, VOD_TS,
 };
 
 /// Name of the file recording which recipe produced a folder.
@@ -121,8 +122,14 @@ pub fn is_prepared(media_dir: &Path, recipe: &Recipe) -> bool {
         && dir.join("master.m3u8").is_file()
 }
 
-/// Generates `media_dir/<recipe>` unless it is already up to date.
+/// Generates `media_dir/<recipe>` unless it is already up to date; a remux recipe's source is
+/// prepared first.
 pub fn prepare(media_dir: &Path, recipe: &Recipe) -> Result<Outcome, MediaError> {
+    if let Some(source) = recipe.source()
+        && !is_prepared(media_dir, source)
+    {
+        prepare(media_dir, source)?;
+    }
     if is_prepared(media_dir, recipe) {
         tracing::info!(
             "{}: test media up to date in {}",
@@ -146,12 +153,23 @@ pub fn prepare(media_dir: &Path, recipe: &Recipe) -> Result<Outcome, MediaError>
         std::fs::create_dir(&dir).map_err(|e| MediaError::io(&dir, e))?;
     }
 
+    let key_info = ffmpeg::key_info(recipe);
+    if let (Some(encryption), Some(info)) = (recipe.encryption(), &key_info) {
+        let key_path = work.path.join(KEY_FILE);
+        std::fs::write(&key_path, encryption.key).map_err(|e| MediaError::io(&key_path, e))?;
+        write(&work.path.join(ffmpeg::KEY_INFO_FILE), info)?;
+    }
+
     ffmpeg::encode(recipe, &work.path)?;
 
+    if key_info.is_some() {
+        let info_path = work.path.join(ffmpeg::KEY_INFO_FILE);
+        std::fs::remove_file(&info_path).map_err(|e| MediaError::io(&info_path, e))?;
+    }
     let rungs = recipe
         .rungs
         .iter()
-        .map(|rung| ladder::measure(recipe, rung, &work.path.join(rung.name)))
+        .map(|rung| ladder::measure(recipe, rung, &work.path.join(rung.name), media_dir))
         .collect::<Result<Vec<_>, _>>()?;
     write(
         &work.path.join("master.m3u8"),

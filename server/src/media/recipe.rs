@@ -26,11 +26,33 @@ pub struct Recipe {
 }
 
 /// Container and delivery format of a recipe's segments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Packaging {
-    /// HLS with fragmented MP4 (CMAF) segments and an `init.mp4` per rung.
+    /// HLS with fragmented MP4 (CMAF) segments and an `init.mp4` per rung, encoded from the
+    /// synthetic source.
     Fmp4,
+    /// HLS with MPEG-TS segments, remuxed (`-c copy`, no re-encode) from the rungs of another
+    /// recipe of the same name, so the streams and timestamps are the source's.
+    TsRemux {
+        /// The fMP4 recipe whose rungs are remuxed; prepared first.
+        source: &'static Recipe,
+        /// AES-128 encryption of every segment, if any.
+        encryption: Option<Aes128>,
+    },
 }
+
+/// A fixed AES-128 key and IV for encrypted test media (RFC 8216 `METHOD=AES-128`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Aes128 {
+    /// The 16 key bytes, written to [`KEY_FILE`] at the top of the title's folder.
+    pub key: [u8; 16],
+    /// The IV written into every `EXT-X-KEY` tag.
+    pub iv: [u8; 16],
+}
+
+/// Name of the key file of an encrypted title, beside its `master.m3u8`; media playlists
+/// refer to it as `../key.bin`.
+pub const KEY_FILE: &str = "key.bin";
 
 /// The synthetic audio: a sine tone with a short beep every second, which makes A/V offsets
 /// audible.
@@ -108,6 +130,22 @@ impl Recipe {
         self.duration_s.div_ceil(self.segment_duration_s)
     }
 
+    /// The recipe whose rungs this one remuxes, if any.
+    pub fn source(&self) -> Option<&'static Recipe> {
+        match self.packaging {
+            Packaging::Fmp4 => None,
+            Packaging::TsRemux { source, .. } => Some(source),
+        }
+    }
+
+    /// The encryption of the segments, if any.
+    pub fn encryption(&self) -> Option<Aes128> {
+        match self.packaging {
+            Packaging::Fmp4 => None,
+            Packaging::TsRemux { encryption, .. } => encryption,
+        }
+    }
+
     /// The text kept in the stamp file: any change to the recipe or the generator changes it.
     pub fn stamp(&self) -> String {
         format!("generator {GENERATOR_VERSION}\n{self:#?}\n")
@@ -167,8 +205,42 @@ pub const VOD_FMP4: Recipe = Recipe {
     ],
 };
 
-/// Every recipe `prepare-media` generates.
-pub const RECIPES: &[Recipe] = &[VOD_FMP4];
+/// The fMP4 title's ladder as MPEG-TS segments, served at `/media/vod-ts/master.m3u8`.
+pub const VOD_TS: Recipe = Recipe {
+    name: "vod-ts",
+    packaging: Packaging::TsRemux {
+        source: &VOD_FMP4,
+        encryption: None,
+    },
+    ..VOD_FMP4
+};
+
+/// The fixed test key of [`VOD_AES`]: the bytes 0x00 to 0x0f.
+pub const TEST_KEY: [u8; 16] = [
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+];
+
+/// The fixed IV of [`VOD_AES`]: the bytes 0xf0 to 0xff.
+pub const TEST_IV: [u8; 16] = [
+    0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+];
+
+/// The MPEG-TS ladder encrypted with AES-128 ([`TEST_KEY`], [`TEST_IV`]), served at
+/// `/media/vod-aes/master.m3u8` with its key at `/media/vod-aes/key.bin`.
+pub const VOD_AES: Recipe = Recipe {
+    name: "vod-aes",
+    packaging: Packaging::TsRemux {
+        source: &VOD_FMP4,
+        encryption: Some(Aes128 {
+            key: TEST_KEY,
+            iv: TEST_IV,
+        }),
+    },
+    ..VOD_FMP4
+};
+
+/// Every recipe `prepare-media` generates, sources before the recipes remuxing them.
+pub const RECIPES: &[Recipe] = &[VOD_FMP4, VOD_TS, VOD_AES];
 
 #[cfg(test)]
 mod tests {
@@ -206,6 +278,27 @@ mod tests {
         }
         assert_eq!(VOD_FMP4.gop_frames(), 60);
         assert_eq!(VOD_FMP4.segment_count(), 15);
+    }
+
+    #[test]
+    fn remuxes_keep_the_source_ladder_and_timing() {
+        for recipe in [VOD_TS, VOD_AES] {
+            let source = recipe.source().expect("a remux");
+            assert_eq!(source.rungs, recipe.rungs);
+            assert_eq!(source.segment_duration_s, recipe.segment_duration_s);
+            assert_eq!(source.duration_s, recipe.duration_s);
+            assert!(source.source().is_none(), "sources are encoded");
+            assert!(
+                RECIPES.iter().position(|r| r == source)
+                    < RECIPES.iter().position(|r| *r == recipe),
+                "{} is prepared before {}",
+                source.name,
+                recipe.name
+            );
+        }
+        assert_eq!(VOD_TS.encryption(), None);
+        assert_eq!(VOD_AES.encryption().map(|e| e.key), Some(TEST_KEY));
+        assert_ne!(VOD_TS.stamp(), VOD_AES.stamp());
     }
 
     #[test]

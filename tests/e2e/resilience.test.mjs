@@ -1,0 +1,81 @@
+// The engine under failing networks and on a live stream, in a real browser against the
+// reference server's fault injection and live mode.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { launchBrowser, startServer } from "../lib/harness.mjs";
+
+const cleanup = [];
+after(async () => {
+  for (const close of cleanup.reverse()) await close();
+});
+
+async function setUp(serverArgs) {
+  const server = await startServer(serverArgs);
+  const browser = await launchBrowser();
+  cleanup.push(() => server.stop(), () => browser.close());
+  return { server, browser };
+}
+
+async function open({ server, browser }, src, config = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const query = `src=${src}&size=1280x720&config=${encodeURIComponent(JSON.stringify(config))}`;
+  await page.goto(`${server.url}test-pages/play.html?${query}`);
+  await page.waitForFunction(() => window.e2e?.playing != null || window.e2e?.errors.some((e) => e.fatal), null, { timeout: 60_000 });
+  return page;
+}
+
+test("with 20% of segment loads failing, playback still reaches the end", async () => {
+  const env = await setUp(["--fault", "segments:20%:500", "--fault-seed", "7"]);
+  const page = await open(env, "/media/vod/master.m3u8", { retryDelay: 200 });
+  await page.evaluate(() => {
+    window.e2e.video.playbackRate = 4;
+    window.e2e.video.addEventListener("ended", () => { window.e2e.ended = true; });
+  });
+  await page.waitForFunction(() => window.e2e.ended || window.e2e.errors.some((e) => e.fatal), null, { timeout: 120_000 });
+  const state = await page.evaluate(() => ({ ended: window.e2e.ended, errors: window.e2e.errors }));
+  await page.close();
+  assert.deepEqual(state.errors.filter((e) => e.fatal), [], "no fatal error");
+  assert.ok(state.errors.length > 0, "the injected failures were reported as non-fatal errors");
+  assert.ok(state.errors.every((e) => e.details === "fragLoadError"), JSON.stringify(state.errors));
+  assert.equal(state.ended, true);
+});
+
+test("a variant whose segments all fail is failed over", async () => {
+  const env = await setUp(["--fault", "/media/vod/720p/:100%:404"]);
+  const page = await open(env, "/media/vod/master.m3u8", { startLevel: 3, retryDelay: 100, maxLoadRetries: 1 });
+  await page.waitForFunction(() => window.e2e.video.currentTime > 5 || window.e2e.errors.some((e) => e.fatal), null, { timeout: 60_000 });
+  const state = await page.evaluate(() => ({
+    errors: window.e2e.errors,
+    buffered: window.e2e.events.filter((e) => e.name === "fragBuffered").map((e) => e.level),
+  }));
+  await page.close();
+  assert.deepEqual(state.errors.filter((e) => e.fatal), []);
+  assert.ok(state.errors.some((e) => /level 3 failed, switching to level 2/.test(e.message)), JSON.stringify(state.errors));
+  assert.ok(state.buffered.length > 0 && state.buffered.every((l) => l !== 3), `levels buffered: ${state.buffered}`);
+});
+
+test("the live stream plays near its edge and keeps up for 2 minutes", async () => {
+  const env = await setUp(["--live", "e2e"]);
+  // The stream needs a few segments before it can be joined.
+  await new Promise((r) => setTimeout(r, 7000));
+  const page = await open(env, "/live/e2e/index.m3u8");
+  const targetDuration = 2;
+  const samples = [];
+  for (let i = 0; i < 12; i++) {
+    await page.waitForTimeout(10_000);
+    samples.push(await page.evaluate(() => ({
+      time: window.e2e.video.currentTime, latency: window.e2e.player.latency,
+      fatal: window.e2e.errors.filter((e) => e.fatal).length,
+    })));
+  }
+  const stalls = await page.evaluate(() => window.e2e.stalls);
+  await page.close();
+  console.log(`live latency samples (s): ${samples.map((s) => s.latency.toFixed(2)).join(" ")}`);
+  assert.ok(samples.every((s) => s.fatal === 0));
+  for (const s of samples) {
+    assert.ok(s.latency <= 3 * targetDuration + targetDuration + 0.5, `latency ${s.latency} s`);
+  }
+  const played = samples.at(-1).time - samples[0].time;
+  assert.ok(played > 105, `played ${played.toFixed(1)} s of the 110 s sampled`);
+  assert.ok(stalls.length <= 1, `stalls: ${JSON.stringify(stalls)}`);
+});
