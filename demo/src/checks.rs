@@ -409,7 +409,8 @@ async fn playlist(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
     if !a.ok() {
         return Ok(Outcome::Fail(format!("GET {src} → HTTP {}", a.status)));
     }
-    let summary = inspect_playlist(&a.text, &src).map_err(web::describe)?;
+    let summary =
+        inspect_playlist(&js_sys::JsString::from(a.text.as_str()), &src).map_err(web::describe)?;
     if text(&summary, "kind").as_deref() != Some("multivariant") {
         return Ok(Outcome::Pass(format!(
             "a media playlist: {} segments, {:.1} s",
