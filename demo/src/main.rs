@@ -270,7 +270,7 @@ fn app() -> Html {
                                 <div class="row">
                                     <span class="name">{ def.name }</span>
                                     <span class="badge">{ c.status.label() }</span>
-                                    <span class="duration">{ c.duration_ms.map(|d| format!("{:.1} s", d / 1e3)).unwrap_or_default() }</span>
+                                    <span class="duration">{ c.duration_ms.map(|d| if d < 1e3 { format!("{d:.0} ms") } else { format!("{:.1} s", d / 1e3) }).unwrap_or_default() }</span>
                                     <button onclick={run} disabled={busy} aria-label={format!("Run {}", def.name)}>{ "Run" }</button>
                                 </div>
                                 if !c.detail.is_empty() { <p class="detail">{ &c.detail }</p> }
