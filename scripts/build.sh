@@ -23,5 +23,5 @@ fi
 if [[ "$what" == demo || "$what" == all ]]; then
     step "building the demo (demo/dist)"
     build_wasm flodrama-demo flodrama-demo.wasm demo/dist
-    cp demo/index.html demo/dist/index.html
+    cp demo/index.html demo/boot.js demo/dist/
 fi

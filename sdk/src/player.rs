@@ -3,8 +3,8 @@
 use crate::config::engine_config;
 use crate::events::{error_to_js, levels_to_js, to_js};
 use crate::js::{self, ObjectBuilder, now_ms};
-use crate::resume::ResumeClient;
 use crate::mse::{Mse, Op, message_of};
+use crate::resume::ResumeClient;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Reflect, Uint8Array};
 use player_core::engine::{
@@ -195,9 +195,10 @@ impl Player {
             inner.load_generation += 1;
             inner.resume.untrack();
             match (&options.content_id, inner.resume_enabled) {
-                (Some(id), true) if options.start_position.is_none() => {
-                    Some((inner.load_generation, inner.resume.resolve(id.clone(), None)))
-                }
+                (Some(id), true) if options.start_position.is_none() => Some((
+                    inner.load_generation,
+                    inner.resume.resolve(id.clone(), None),
+                )),
                 _ => None,
             }
         };

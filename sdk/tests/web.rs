@@ -47,7 +47,9 @@ fn next_error(player: &Player) -> Promise {
 
 async fn load_and_wait_error(player: &Player, url: &str) -> JsValue {
     let waiting = next_error(player);
-    player.load(JsValue::from_str(url), JsValue::UNDEFINED).unwrap();
+    player
+        .load(JsValue::from_str(url), JsValue::UNDEFINED)
+        .unwrap();
     JsFuture::from(waiting).await.unwrap()
 }
 

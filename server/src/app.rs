@@ -1,4 +1,4 @@
-//! The HTTP router: routes, static mounts, CORS and request logging.
+//! The HTTP router: routes, static mounts, CORS, security headers and request logging.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +18,7 @@ use crate::auth::{AuthError, JwtAuth};
 use crate::config::{Config, JwtKeySource};
 use crate::faults::{self, Faults};
 use crate::party::{self, Party};
+use crate::security_headers;
 use crate::static_files;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn_with_state(faults, faults::inject))
         .layer(cors)
+        .layer(middleware::from_fn(security_headers::add))
         .layer(middleware::from_fn(access_log::log_request))
         .with_state(state)
 }

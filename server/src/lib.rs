@@ -12,6 +12,7 @@ pub mod live;
 pub mod media;
 pub mod metrics;
 pub mod party;
+pub mod security_headers;
 pub mod serve;
 pub mod static_files;
 pub mod store;
