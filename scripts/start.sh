@@ -9,4 +9,4 @@ step "building the server"
 cargo build --quiet --release -p flodrama-server
 target/release/flodrama-server prepare-media --data-dir data
 step "starting the server: open the URL below to play the test title in the demo"
-exec target/release/flodrama-server serve --data-dir data --party-dev --host "${FLODRAMA_HOST:-127.0.0.1}" --port "${PORT:-8080}"
+exec target/release/flodrama-server serve --data-dir data --dev --party-dev --host "${FLODRAMA_HOST:-127.0.0.1}" --port "${PORT:-8080}"
