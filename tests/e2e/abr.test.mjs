@@ -1,29 +1,18 @@
 // ABR in a real browser: when the network is throttled mid-play, the player switches down
 // before the buffer runs out.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, startServer } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { useServerAndBrowser } from "../lib/harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 test("a throttled network makes the player switch down before any stall", async () => {
   // The element is as large as the top rung, so only the network limits the level.
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 720 } });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
   const config = JSON.stringify({ startLevel: 3, maxBufferLength: 12, abrEwmaDefaultEstimate: 8e6 });
-  await page.goto(`${server.url}test-pages/play.html?src=/media/vod/master.m3u8&size=1280x720&config=${encodeURIComponent(config)}`);
+  await page.goto(`${env.server.url}test-pages/play.html?src=/media/vod/master.m3u8&size=1280x720&config=${encodeURIComponent(config)}`);
   await page.waitForFunction(() => window.e2e?.video.currentTime > 2, null, { timeout: 60_000 });
   // 1.2 Mbit/s: the 720p rung (~3.6 Mbit/s) can no longer be sustained.
   await cdp.send("Network.emulateNetworkConditions", {

@@ -1,26 +1,13 @@
 // Playback engine in a real browser: VOD to the end, seeking, and switching levels without a
 // stall, on the ffmpeg-made title served by the reference server.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, startServer } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { openPlayer, useServerAndBrowser } from "../lib/harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 async function open(config = {}) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  const query = `src=/media/vod/master.m3u8&size=1280x720&config=${encodeURIComponent(JSON.stringify(config))}`;
-  await page.goto(`${server.url}test-pages/play.html?${query}`);
+  const page = await openPlayer(env, "/media/vod/master.m3u8", config);
   await page.waitForFunction(() => window.e2e?.playing != null || window.e2e?.errors.length > 0, null, { timeout: 60_000 });
   return page;
 }

@@ -1,27 +1,16 @@
 // The vertical slice in a real browser: the sdk built from this checkout plays the ffmpeg-made
 // test title from the reference server in Debian's Chromium.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { artifact, launchBrowser, startServer } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { artifact, useServerAndBrowser } from "../lib/harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 test("the VOD title plays: time passes 10 s, frames decode, no error", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 720 } });
   const consoleLines = [];
   page.on("console", (m) => consoleLines.push(m.text()));
-  await page.goto(`${server.url}test-pages/play.html?src=/media/vod/master.m3u8`);
+  await page.goto(`${env.server.url}test-pages/play.html?src=/media/vod/master.m3u8`);
   await page.waitForFunction(() => window.e2e?.video.currentTime > 10 || window.e2e?.errors.length > 0, null, {
     timeout: 90_000,
   });

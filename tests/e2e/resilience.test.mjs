@@ -2,7 +2,7 @@
 // reference server's fault injection and live mode.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { launchBrowser, startServer } from "../lib/harness.mjs";
+import { launchBrowser, openPlayer, startServer } from "../lib/harness.mjs";
 
 const cleanup = [];
 after(async () => {
@@ -16,10 +16,8 @@ async function setUp(serverArgs) {
   return { server, browser };
 }
 
-async function open({ server, browser }, src, config = {}) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  const query = `src=${src}&size=1280x720&config=${encodeURIComponent(JSON.stringify(config))}`;
-  await page.goto(`${server.url}test-pages/play.html?${query}`);
+async function open(env, src, config = {}) {
+  const page = await openPlayer(env, src, config);
   await page.waitForFunction(() => window.e2e?.playing != null || window.e2e?.errors.some((e) => e.fatal), null, { timeout: 60_000 });
   return page;
 }

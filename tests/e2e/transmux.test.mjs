@@ -1,28 +1,12 @@
 // MPEG-TS titles in a real browser: the engine transmuxes TS to fMP4 in wasm, decrypts the
 // AES-128 title, switches TS renditions without a stall and keeps audio and video together.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, startServer } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { openPlayer, useServerAndBrowser } from "../lib/harness.mjs";
 
-let server;
-let browser;
+const env = useServerAndBrowser();
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function open(src, config = {}) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  const query = `src=${src}&size=1280x720&config=${encodeURIComponent(JSON.stringify(config))}`;
-  await page.goto(`${server.url}test-pages/play.html?${query}`);
-  return page;
-}
+const open = (src, config) => openPlayer(env, src, config);
 
 async function playsTenSeconds(src) {
   const page = await open(src);

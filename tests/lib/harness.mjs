@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -54,4 +55,29 @@ export function artifact(...parts) {
   const path = join(ARTIFACTS, ...parts);
   mkdirSync(dirname(path), { recursive: true });
   return path;
+}
+
+/**
+ * For a test file: starts the server (with `serverArgs`) and a browser before its tests and
+ * stops them after; the returned object's `server` and `browser` are set once they run.
+ */
+export function useServerAndBrowser(serverArgs = []) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startServer(serverArgs);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
+}
+
+/** Opens `tests/pages/play.html` playing `src` with `config` in a 1280x720 page and element. */
+export async function openPlayer({ server, browser }, src, config = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const query = `src=${encodeURIComponent(src)}&size=1280x720&config=${encodeURIComponent(JSON.stringify(config))}`;
+  await page.goto(`${server.url}test-pages/play.html?${query}`);
+  return page;
 }
