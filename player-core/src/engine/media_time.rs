@@ -1,50 +1,79 @@
 //! Where an fMP4 segment sits on the media timeline: the timescale of each track from the
 //! init segment and the first decode time from the segment's `tfdt`, so the engine can place
 //! the segment at its playlist time with a SourceBuffer timestampOffset.
-
-use mp4_atom::{Any, DecodeMaybe};
+//!
+//! Hand-written rather than through `mp4-atom`: it reads four fixed fields of five box types,
+//! and decoding with `mp4_atom::Any` links every box decoder of that crate into the wasm
+//! (it grew the package by more than 200 KB gzipped).
 
 /// Track id → timescale (units per second) of an init segment's tracks.
 pub type Timescales = Vec<(u32, u32)>;
 
 /// The timescales of the tracks in `init`; empty when it has no readable `moov`.
 pub fn timescales(init: &[u8]) -> Timescales {
-    let mut buf = init;
-    loop {
-        match Any::decode_maybe(&mut buf) {
-            Ok(Some(Any::Moov(moov))) => {
-                return moov
-                    .trak
-                    .iter()
-                    .map(|t| (t.tkhd.track_id, t.mdia.mdhd.timescale))
-                    .filter(|(_, scale)| *scale > 0)
-                    .collect();
-            }
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => return Vec::new(),
-        }
-    }
+    let Some(moov) = child(init, b"moov") else {
+        return Vec::new();
+    };
+    boxes(moov)
+        .filter(|(kind, _)| kind == b"trak")
+        .filter_map(|(_, trak)| {
+            let tkhd = child(trak, b"tkhd")?;
+            let mdhd = child(child(trak, b"mdia")?, b"mdhd")?;
+            // tkhd: version, flags, two times (32 or 64 bits each), then the track id.
+            let id = be_u32(tkhd, if tkhd.first()? == &1 { 20 } else { 12 })?;
+            // mdhd: version, flags, two times, then the timescale.
+            let scale = be_u32(mdhd, if mdhd.first()? == &1 { 20 } else { 12 })?;
+            (scale > 0).then_some((id, scale))
+        })
+        .collect()
 }
 
-/// Decode time in seconds of the first track fragment of `segment`, whose timescale is in
+/// Decode time in seconds of the earliest track fragment of `segment` whose timescale is in
 /// `timescales`; `None` when the segment has no readable `moof` with a `tfdt`.
 pub fn decode_start(timescales: &[(u32, u32)], segment: &[u8]) -> Option<f64> {
-    let mut buf = segment;
-    let moof = loop {
-        match Any::decode_maybe(&mut buf) {
-            Ok(Some(Any::Moof(moof))) => break moof,
-            Ok(Some(Any::Mdat(_))) | Ok(None) | Err(_) => return None,
-            Ok(Some(_)) => {}
-        }
-    };
-    moof.traf
-        .iter()
-        .filter_map(|traf| {
-            let tfdt = traf.tfdt.as_ref()?;
-            let (_, scale) = timescales
-                .iter()
-                .find(|(id, _)| *id == traf.tfhd.track_id)?;
-            Some(tfdt.base_media_decode_time as f64 / f64::from(*scale))
+    let moof = child(segment, b"moof")?;
+    boxes(moof)
+        .filter(|(kind, _)| kind == b"traf")
+        .filter_map(|(_, traf)| {
+            let id = be_u32(child(traf, b"tfhd")?, 4)?;
+            let tfdt = child(traf, b"tfdt")?;
+            let time = if tfdt.first()? == &1 {
+                u64::from_be_bytes(tfdt.get(4..12)?.try_into().ok()?)
+            } else {
+                u64::from(be_u32(tfdt, 4)?)
+            };
+            let (_, scale) = timescales.iter().find(|(track, _)| *track == id)?;
+            Some(time as f64 / f64::from(*scale))
         })
         .reduce(f64::min)
+}
+
+/// The payload of the first box of type `kind` at this level.
+fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+    boxes(data)
+        .find(|(k, _)| k == kind)
+        .map(|(_, payload)| payload)
+}
+
+/// The (type, payload) of each box in `data`, stopping at the first malformed header.
+fn boxes(mut data: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
+    std::iter::from_fn(move || {
+        let size = u64::from(be_u32(data, 0)?);
+        let kind: [u8; 4] = data.get(4..8)?.try_into().ok()?;
+        let (header, size) = match size {
+            0 => (8, data.len() as u64),
+            1 => (16, u64::from_be_bytes(data.get(8..16)?.try_into().ok()?)),
+            n => (8, n),
+        };
+        let end = usize::try_from(size)
+            .ok()
+            .filter(|&e| e >= header && e <= data.len())?;
+        let payload = &data[header..end];
+        data = &data[end..];
+        Some((kind, payload))
+    })
+}
+
+fn be_u32(data: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(data.get(at..at + 4)?.try_into().ok()?))
 }
