@@ -494,6 +494,9 @@ impl Engine {
             }
             self.next_time = self.next_time.min(from);
             self.eos_sent = false;
+            // The first segment buffered after the flush completes the switch, even when it
+            // is of the level buffered before.
+            self.buffered_level = None;
         }
         self.set_next_level(now_ms, level);
     }
