@@ -256,6 +256,19 @@ struct Queued {
     init: bool,
 }
 
+impl Queued {
+    /// The entry of the init segment loaded for `p`.
+    fn init(p: &Pending) -> Self {
+        Self {
+            level: p.level,
+            sn: p.sn,
+            start: 0.0,
+            end: 0.0,
+            init: true,
+        }
+    }
+}
+
 /// The playback engine.
 pub struct Engine {
     config: Config,
@@ -807,9 +820,7 @@ impl Engine {
     }
 
     fn on_manifest(&mut self, now_ms: f64, url: &str, data: &[u8]) {
-        let parsed = std::str::from_utf8(data)
-            .map_err(|_| "the body is not UTF-8 text".to_owned())
-            .and_then(|text| hls::parse_playlist(text, url).map_err(|e| e.to_string()));
+        let parsed = parse_body(data, url);
         let playlist = match parsed {
             Ok(p) => p,
             Err(reason) => {
@@ -875,9 +886,7 @@ impl Engine {
     }
 
     fn on_playlist(&mut self, now_ms: f64, level: usize, url: &str, data: &[u8]) {
-        let parsed = std::str::from_utf8(data)
-            .map_err(|_| "the body is not UTF-8 text".to_owned())
-            .and_then(|text| hls::parse_playlist(text, url).map_err(|e| e.to_string()));
+        let parsed = parse_body(data, url);
         match parsed {
             Ok(Playlist::Media(media)) => {
                 if level < self.levels.len() {
@@ -989,18 +998,8 @@ impl Engine {
         let codecs = self.levels[p.level].codecs();
         self.add_track(format!("video/mp4; codecs=\"{codecs}\""));
         self.init_timescales = media_time::timescales(&data);
+        self.append(Queued::init(&p), data);
         self.appended_init = Some((p.level, p.url, p.range));
-        self.queued.push_back(Queued {
-            level: p.level,
-            sn: p.sn,
-            start: 0.0,
-            end: 0.0,
-            init: true,
-        });
-        self.out.push_back(Output::Append {
-            track: TrackId::Main,
-            data,
-        });
     }
 
     fn on_segment(&mut self, now_ms: f64, p: Pending, mut data: Vec<u8>, ttfb_ms: f64) {
@@ -1050,17 +1049,14 @@ impl Engine {
             }
         };
         self.next_time = end;
-        self.queued.push_back(Queued {
+        let queued = Queued {
             level: p.level,
             sn: p.sn,
             start,
             end,
             init: false,
-        });
-        self.out.push_back(Output::Append {
-            track: TrackId::Main,
-            data: media,
-        });
+        };
+        self.append(queued, media);
     }
 
     /// At the start of a timeline (the first segment, a discontinuity), offsets the fMP4
@@ -1160,19 +1156,18 @@ impl Engine {
         }
         if let Some(init) = out.init {
             self.add_track(init.mime_type());
-            self.queued.push_back(Queued {
-                level: p.level,
-                sn: p.sn,
-                start: 0.0,
-                end: 0.0,
-                init: true,
-            });
-            self.out.push_back(Output::Append {
-                track: TrackId::Main,
-                data: init.bytes,
-            });
+            self.append(Queued::init(p), init.bytes);
         }
         Some(out.media)
+    }
+
+    /// Queues `data` for the main SourceBuffer, remembering what it is until it is appended.
+    fn append(&mut self, queued: Queued, data: Vec<u8>) {
+        self.queued.push_back(queued);
+        self.out.push_back(Output::Append {
+            track: TrackId::Main,
+            data,
+        });
     }
 
     fn add_track(&mut self, mime: String) {
@@ -1547,6 +1542,12 @@ impl Engine {
             end: keep_from,
         });
     }
+}
+
+/// A loaded playlist body parsed, or why it is not a usable playlist.
+fn parse_body(data: &[u8], url: &str) -> Result<Playlist, String> {
+    let text = std::str::from_utf8(data).map_err(|_| "the body is not UTF-8 text".to_owned())?;
+    hls::parse_playlist(text, url).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
