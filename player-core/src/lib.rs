@@ -9,4 +9,5 @@ pub mod engine;
 pub mod hls;
 pub mod mux;
 pub mod party;
+pub mod presign;
 pub mod resume;
