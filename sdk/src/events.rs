@@ -103,6 +103,10 @@ pub fn to_js(event: &PlayerEvent) -> (&'static str, JsValue) {
                 .build(),
         ),
         PlayerEvent::BufferEos => ("bufferEos", ObjectBuilder::new().build()),
+        PlayerEvent::UrlExpired { url } => (
+            "urlExpired",
+            ObjectBuilder::new().set("url", url.as_str()).build(),
+        ),
         PlayerEvent::Error(e) => ("error", error_to_js(e)),
     }
 }

@@ -198,6 +198,12 @@ pub enum PlayerEvent {
     },
     /// All segments of a VOD title are buffered.
     BufferEos,
+    /// A signed URL expired (the origin answered `Request has expired` or `ExpiredToken`):
+    /// loading waits, the buffer stays, until [`super::Engine::update_url`] gives a new one.
+    UrlExpired {
+        /// The URL refused.
+        url: String,
+    },
     /// An error occurred.
     Error(PlayerError),
 }

@@ -61,7 +61,8 @@ impl Level {
         unique
     }
 
-    fn same_variant(&self, other: &Self) -> bool {
+    /// Whether `other` is the same variant (bitrate, size and codecs).
+    pub fn same_variant(&self, other: &Self) -> bool {
         let (a, b) = (&self.summary, &other.summary);
         a.bitrate == b.bitrate && a.width == b.width && a.height == b.height && a.codecs == b.codecs
     }

@@ -19,6 +19,7 @@ mod config;
 mod events;
 mod level;
 pub mod media_time;
+mod signed;
 
 pub use config::Config;
 pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
@@ -244,6 +245,8 @@ struct Pending {
     range: Option<ByteRange>,
     started_ms: f64,
     attempt: u32,
+    /// Loads a playlist again from a freshly signed URL to take its URLs (see `signed`).
+    resign: bool,
 }
 
 /// A segment appended or being appended, oldest first.
@@ -330,6 +333,8 @@ pub struct Engine {
     /// When to ask ABR again whether the segment in flight should be abandoned.
     abandon_check_at: Option<f64>,
     reload_at: Option<(f64, usize)>,
+    /// Signed URLs: expiry answers, CloudFront query, re-signing.
+    signed: signed::Signed,
 }
 
 impl Engine {
@@ -384,6 +389,7 @@ impl Engine {
             timestamp_offset: 0.0,
             abandon_check_at: None,
             reload_at: None,
+            signed: signed::Signed::default(),
         }
     }
 
@@ -404,6 +410,7 @@ impl Engine {
         self.viewport = viewport;
         self.next_id = next_id;
         self.manifest_url = Some(url.to_owned());
+        self.signed = signed::Signed::new(url);
         self.start_position = start_position.filter(|p| p.is_finite() && *p > 0.0);
         self.next_time = self.start_position.unwrap_or(0.0);
         self.emit(PlayerEvent::ManifestLoading {
@@ -544,7 +551,16 @@ impl Engine {
             } => {
                 if let Some(p) = self.pending.remove(&id) {
                     if (200..300).contains(&status) {
-                        self.on_loaded(now_ms, p, data, ttfb_ms);
+                        self.signed.on_success();
+                        if p.resign {
+                            self.on_resigned(now_ms, p, &data);
+                        } else {
+                            self.on_loaded(now_ms, p, data, ttfb_ms);
+                        }
+                    } else if self.on_signed_refusal(&p, status, &data) {
+                        // Expired (waits for a new URL) or refused (fatal).
+                    } else if p.resign {
+                        self.on_resign_failed(&p, &format!("HTTP {status}"));
                     } else {
                         self.on_load_error(now_ms, p, format!("HTTP {status}"), status);
                     }
@@ -563,7 +579,11 @@ impl Engine {
             }
             Input::LoadFailed { id, message } => {
                 if let Some(p) = self.pending.remove(&id) {
-                    self.on_load_error(now_ms, p, message, 0);
+                    if p.resign {
+                        self.on_resign_failed(&p, &message);
+                    } else {
+                        self.on_load_error(now_ms, p, message, 0);
+                    }
                 }
             }
             Input::AddTrackFailed { track, message } => self.error(
@@ -715,7 +735,7 @@ impl Engine {
         self.next_id += 1;
         self.out.push_back(Output::Load(LoadRequest {
             id,
-            url: url.clone(),
+            url: self.signed.sign(&url),
             range,
             kind,
         }));
@@ -730,23 +750,13 @@ impl Engine {
                 range,
                 started_ms: now_ms,
                 attempt,
+                resign: false,
             },
         );
     }
 
     fn on_load_error(&mut self, now_ms: f64, p: Pending, reason: String, status: u16) {
-        let (detail, what) = match p.kind {
-            LoadKind::Manifest => (ErrorDetail::ManifestLoadError, "playlist"),
-            LoadKind::Playlist => (ErrorDetail::LevelLoadError, "media playlist"),
-            LoadKind::Init => (ErrorDetail::InitLoadError, "initialization segment"),
-            LoadKind::Segment => (ErrorDetail::FragLoadError, "segment"),
-            LoadKind::Key => (ErrorDetail::KeyLoadError, "key"),
-        };
-        let kind = if p.kind == LoadKind::Key {
-            ErrorKind::Key
-        } else {
-            ErrorKind::Network
-        };
+        let (kind, detail, what) = load_names(p.kind);
         // A missing or forbidden first playlist will not appear by retrying.
         let retryable = p.kind != LoadKind::Manifest || status == 0 || status >= 500;
         let exhausted = !retryable || p.attempt >= self.config.max_load_retries;
@@ -1336,7 +1346,7 @@ impl Engine {
 
     /// Decides the next load, eviction or end of stream.
     fn advance(&mut self, now_ms: f64) {
-        if self.fatal || self.levels.is_empty() || !self.media_open {
+        if self.fatal || self.levels.is_empty() || !self.media_open || self.signed.stalled() {
             return;
         }
         self.set_duration();
@@ -1541,6 +1551,29 @@ impl Engine {
             start: 0.0,
             end: keep_from,
         });
+    }
+}
+
+/// The error kind and detail of a failed load of `kind`, and what it loads, for messages.
+fn load_names(kind: LoadKind) -> (ErrorKind, ErrorDetail, &'static str) {
+    match kind {
+        LoadKind::Manifest => (
+            ErrorKind::Network,
+            ErrorDetail::ManifestLoadError,
+            "playlist",
+        ),
+        LoadKind::Playlist => (
+            ErrorKind::Network,
+            ErrorDetail::LevelLoadError,
+            "media playlist",
+        ),
+        LoadKind::Init => (
+            ErrorKind::Network,
+            ErrorDetail::InitLoadError,
+            "initialization segment",
+        ),
+        LoadKind::Segment => (ErrorKind::Network, ErrorDetail::FragLoadError, "segment"),
+        LoadKind::Key => (ErrorKind::Key, ErrorDetail::KeyLoadError, "key"),
     }
 }
 

@@ -1002,3 +1002,5 @@ fn timed_id3_metadata_in_a_ts_segment_is_an_event() {
             .any(|o| matches!(o, Output::AddTrack { mime, .. } if mime.contains("mp4a.40.2")))
     );
 }
+
+mod signed;

@@ -152,7 +152,7 @@ impl UrlCache {
         };
         let server_now = issue.server_time_ms.unwrap_or(issue.local_time_ms);
         let remaining = expires_at - server_now;
-        if !(remaining > 0.0) {
+        if remaining.is_nan() || remaining <= 0.0 {
             return Err(PresignError::AlreadyExpired {
                 expires_at_ms: expires_at,
                 server_time_ms: server_now,
