@@ -8,11 +8,13 @@ mod js;
 mod mse;
 mod party;
 mod player;
+mod proxy;
 mod resume;
 mod transmux;
 
 pub use inspect::inspect_playlist;
 pub use party::WatchParty;
 pub use player::Player;
+pub use proxy::VideoProxyClient;
 pub use resume::{ResumeClient, SessionReporter};
 pub use transmux::Transmuxer;

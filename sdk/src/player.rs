@@ -4,11 +4,12 @@ use crate::config::engine_config;
 use crate::events::{error_to_js, levels_to_js, to_js};
 use crate::js::{self, ObjectBuilder, now_ms};
 use crate::mse::{Mse, Op, message_of};
+use crate::proxy::VideoProxyClient;
 use crate::resume::ResumeClient;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Reflect, Uint8Array};
 use player_core::engine::{
-    Engine, ErrorDetail, ErrorKind, Input, LoadRequest, Output, PlayerError,
+    Engine, ErrorDetail, ErrorKind, Input, LoadRequest, Output, PlayerError, PlayerEvent,
 };
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -29,6 +30,12 @@ const PROGRESS_MS: f64 = 100.0;
 
 /// Largest body accepted for any load (playlists, keys, segments), bytes.
 const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Delay after a stream URL's renewal time before asking for the new one, milliseconds.
+const RENEW_SLACK_MS: f64 = 50.0;
+
+/// Delay before asking again when a renewal ahead of expiry failed, milliseconds.
+const RENEW_RETRY_MS: u32 = 5_000;
 
 type Shared = Rc<RefCell<Inner>>;
 type Handler = Closure<dyn FnMut(Event)>;
@@ -51,21 +58,38 @@ struct Inner {
     /// Counts `load` calls, so a resume lookup that finishes late is dropped.
     load_generation: u64,
     destroyed: bool,
+    /// `config.proxy`: an object with `getStreamUrl` (a `VideoProxyClient`), if any.
+    proxy: Option<JsValue>,
+    /// The title played with URLs from the proxy, renewed ahead of expiry.
+    stream: Option<Stream>,
+    /// Fires at the stream URL's renewal time.
+    renew_timer: Option<Timeout>,
 }
 
-/// The options of `load(url, options)`.
+/// A title whose signed URL the proxy renews.
+#[derive(Clone)]
+struct Stream {
+    content_id: String,
+    quality: Option<String>,
+    session_id: Option<String>,
+    /// The URL the engine has.
+    url: String,
+    generation: u64,
+}
+
+/// The options of `load(url, options)`, or the title of `load({contentId, ...})`.
+#[derive(Default)]
 struct LoadOptions {
     content_id: Option<String>,
+    quality: Option<String>,
+    session_id: Option<String>,
     start_position: Option<f64>,
 }
 
 impl LoadOptions {
     fn read(options: &JsValue) -> Result<Self, JsValue> {
         if options.is_undefined() || options.is_null() {
-            return Ok(Self {
-                content_id: None,
-                start_position: None,
-            });
+            return Ok(Self::default());
         }
         if !options.is_object() {
             return Err(js::error(&format!(
@@ -85,11 +109,64 @@ impl LoadOptions {
             }
         };
         let start_position = js::number_field(options, "startPosition")?;
+        let text = |key: &str| -> Result<Option<String>, JsValue> {
+            let value = Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+            match value.as_string() {
+                Some(s) if !s.is_empty() => Ok(Some(s)),
+                None if value.is_undefined() || value.is_null() => Ok(None),
+                _ => Err(js::error(&format!(
+                    "load(): {key} must be a non-empty string, got {}",
+                    js::describe(&value)
+                ))),
+            }
+        };
         Ok(Self {
             content_id,
+            quality: text("quality")?,
+            session_id: text("sessionId")?,
             start_position,
         })
     }
+}
+
+/// `config.proxy`: a `VideoProxyClient` (any object with `getStreamUrl`) is used as is; the
+/// options of one (`{apiBase, tokenProvider}`) make one.
+fn proxy_from_config(config: &JsValue) -> Result<Option<JsValue>, JsValue> {
+    if !config.is_object() {
+        return Ok(None);
+    }
+    let proxy = Reflect::get(config, &"proxy".into()).unwrap_or(JsValue::UNDEFINED);
+    if proxy.is_undefined() || proxy.is_null() {
+        return Ok(None);
+    }
+    if !proxy.is_object() {
+        return Err(js::error(&format!(
+            "config.proxy must be a VideoProxyClient or {{apiBase, tokenProvider}}, got {}",
+            js::describe(&proxy)
+        )));
+    }
+    let method = Reflect::get(&proxy, &"getStreamUrl".into()).unwrap_or(JsValue::UNDEFINED);
+    if method.is_function() {
+        return Ok(Some(proxy));
+    }
+    Ok(Some(VideoProxyClient::new(proxy)?.into()))
+}
+
+/// `proxy.getStreamUrl(contentId, quality, sessionId)`.
+fn ask_proxy(proxy: &JsValue, stream: &Stream) -> Result<js_sys::Promise, JsValue> {
+    let method: js_sys::Function = Reflect::get(proxy, &"getStreamUrl".into())?
+        .dyn_into()
+        .map_err(|_| js::error("config.proxy has no getStreamUrl method"))?;
+    let optional = |s: &Option<String>| s.as_deref().map_or(JsValue::UNDEFINED, JsValue::from);
+    method
+        .call3(
+            proxy,
+            &stream.content_id.as_str().into(),
+            &optional(&stream.quality),
+            &optional(&stream.session_id),
+        )?
+        .dyn_into()
+        .map_err(|_| js::error("config.proxy.getStreamUrl did not return a promise"))
 }
 
 /// An HLS player bound to one `<video>` element.
@@ -123,6 +200,7 @@ impl Player {
             js_sys::Object::new().into()
         };
         let resume = ResumeClient::new(resume_options)?;
+        let proxy = proxy_from_config(&config)?;
         let shared = Rc::new(RefCell::new(Inner {
             engine,
             video: video.clone(),
@@ -137,6 +215,9 @@ impl Player {
             resume_enabled,
             load_generation: 0,
             destroyed: false,
+            proxy,
+            stream: None,
+            renew_timer: None,
         }));
         let weak = Rc::downgrade(&shared);
         let mut handlers = Vec::new();
@@ -179,21 +260,44 @@ impl Player {
     /// (local storage, merged with the server's record when the config has an `apiBase` and a
     /// `token`), `resumeApplied {position, source}` is emitted and the position is saved as it
     /// plays. `options.startPosition` (seconds) overrides where to start.
-    pub fn load(&self, url: JsValue, options: JsValue) -> Result<(), JsValue> {
-        let url = url.as_string().ok_or_else(|| {
+    ///
+    /// `load({contentId, quality?, sessionId?, startPosition?})` gets the URL from
+    /// `config.proxy` (a `VideoProxyClient`) and renews it ahead of expiry while the title
+    /// plays. With a proxy, `load(url, {contentId})` renews the URL when the origin answers
+    /// that it expired. URLs are used byte-exact.
+    pub fn load(&self, source: JsValue, options: JsValue) -> Result<(), JsValue> {
+        if source.is_object() {
+            return self.load_content(&source);
+        }
+        let url = source.as_string().ok_or_else(|| {
             js::error(&format!(
-                "load() needs a URL string, got {}",
-                js::describe(&url)
+                "load() needs a URL string or {{contentId}}, got {}",
+                js::describe(&source)
             ))
         })?;
-        let absolute = web_sys::Url::new_with_base(&url, &base_uri())
-            .map_err(|_| js::error(&format!("load(): {url:?} is not a valid URL")))?
-            .href();
+        let absolute = if web_sys::Url::new(&url).is_ok() {
+            url
+        } else {
+            web_sys::Url::new_with_base(&url, &base_uri())
+                .map_err(|_| js::error(&format!("load(): {url:?} is not a valid URL")))?
+                .href()
+        };
         let options = LoadOptions::read(&options)?;
         let resume = {
             let mut inner = self.live()?;
             inner.load_generation += 1;
             inner.resume.untrack();
+            inner.renew_timer = None;
+            inner.stream = match (&options.content_id, &inner.proxy) {
+                (Some(id), Some(_)) => Some(Stream {
+                    content_id: id.clone(),
+                    quality: options.quality.clone(),
+                    session_id: options.session_id.clone(),
+                    url: absolute.clone(),
+                    generation: inner.load_generation,
+                }),
+                _ => None,
+            };
             match (&options.content_id, inner.resume_enabled) {
                 (Some(id), true) if options.start_position.is_none() => Some((
                     inner.load_generation,
@@ -224,14 +328,91 @@ impl Player {
                     return;
                 }
                 inner.begin_playback(&shared, &absolute, Some(position));
-                let payload = ObjectBuilder::new()
-                    .set("position", position)
-                    .set("source", source.as_str())
-                    .build();
-                inner.outbox.push(("resumeApplied", payload));
-                let video: &web_sys::HtmlMediaElement = inner.video.as_ref();
-                if let Err(e) = inner.resume.track(content_id, video.clone()) {
-                    web_sys::console::warn_2(&"FloDrama: resume tracking failed".into(), &e);
+                inner.apply_resume(content_id, position, &source);
+            }
+            drive(&shared);
+        });
+        Ok(())
+    }
+
+    /// `load({contentId, ...})`: the URL from the proxy, and the resume position, together.
+    fn load_content(&self, source: &JsValue) -> Result<(), JsValue> {
+        let options = LoadOptions::read(source)?;
+        let content_id = options
+            .content_id
+            .clone()
+            .ok_or_else(|| js::error("load({contentId}): contentId must be a non-empty string"))?;
+        let (stream, url_promise, resolving) = {
+            let mut inner = self.live()?;
+            let proxy = inner.proxy.clone().ok_or_else(|| {
+                js::error(
+                    "load({contentId}) needs config.proxy (a VideoProxyClient or {apiBase, tokenProvider})",
+                )
+            })?;
+            inner.load_generation += 1;
+            inner.resume.untrack();
+            inner.renew_timer = None;
+            inner.stream = None;
+            let stream = Stream {
+                content_id: content_id.clone(),
+                quality: options.quality.clone(),
+                session_id: options.session_id.clone(),
+                url: String::new(),
+                generation: inner.load_generation,
+            };
+            let url_promise = ask_proxy(&proxy, &stream)?;
+            let resolving = (inner.resume_enabled && options.start_position.is_none())
+                .then(|| inner.resume.resolve(content_id.clone(), None));
+            (stream, url_promise, resolving)
+        };
+        let weak = Rc::downgrade(&self.shared);
+        let start_position = options.start_position;
+        spawn_local(async move {
+            let issued = JsFuture::from(url_promise).await;
+            let resolved = match resolving {
+                Some(p) => Some(JsFuture::from(p).await.unwrap_or(JsValue::NULL)),
+                None => None,
+            };
+            let Some(shared) = weak.upgrade() else {
+                return;
+            };
+            {
+                let Ok(mut inner) = shared.try_borrow_mut() else {
+                    return;
+                };
+                if inner.destroyed || inner.load_generation != stream.generation {
+                    return;
+                }
+                let issued = match issued {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let message = format!("no stream URL for {content_id}: {}", message_of(&e));
+                        inner.outbox.push(network_fatal(message));
+                        drop(inner);
+                        drive(&shared);
+                        return;
+                    }
+                };
+                let url = Reflect::get(&issued, &"url".into())
+                    .ok()
+                    .and_then(|u| u.as_string())
+                    .unwrap_or_default();
+                let field = |k: &str| {
+                    resolved
+                        .as_ref()
+                        .and_then(|r| Reflect::get(r, &k.into()).ok())
+                        .unwrap_or(JsValue::NULL)
+                };
+                let position = match resolved {
+                    Some(_) => field("position").as_f64(),
+                    None => start_position,
+                };
+                inner.begin_playback(&shared, &url, position);
+                inner.stream = Some(Stream { url, ..stream });
+                inner.schedule_renewal(&weak, &issued);
+                if let Some(position) = position.filter(|_| resolved.is_some()) {
+                    let source = field("source").as_string().unwrap_or_else(|| "none".into());
+                    inner.apply_resume(content_id, position, &source);
                 }
             }
             drive(&shared);
@@ -386,6 +567,8 @@ impl Player {
         inner.abort_all();
         inner.resume.untrack();
         inner.timer = None;
+        inner.renew_timer = None;
+        inner.stream = None;
         inner.sampler = None;
         for (name, handler) in std::mem::take(&mut inner.video_handlers) {
             let _ = inner
@@ -454,6 +637,100 @@ impl Inner {
             },
             Input::Frames { dropped, decoded },
         ]
+    }
+
+    /// Emits `resumeApplied` and saves the position of `content_id` as it plays.
+    fn apply_resume(&mut self, content_id: String, position: f64, source: &str) {
+        let payload = ObjectBuilder::new()
+            .set("position", position)
+            .set("source", source)
+            .build();
+        self.outbox.push(("resumeApplied", payload));
+        let video: &web_sys::HtmlMediaElement = self.video.as_ref();
+        if let Err(e) = self.resume.track(content_id, video.clone()) {
+            web_sys::console::warn_2(&"FloDrama: resume tracking failed".into(), &e);
+        }
+    }
+
+    /// Arms the renewal of the stream URL at the `refreshAt` of the proxy's answer.
+    fn schedule_renewal(&mut self, shared: &Weak<RefCell<Inner>>, issued: &JsValue) {
+        let Some(refresh_at) = Reflect::get(issued, &"refreshAt".into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .filter(|t| t.is_finite())
+        else {
+            return;
+        };
+        let delay = (refresh_at - js_sys::Date::now()).max(0.0) + RENEW_SLACK_MS;
+        let delay = delay.min(f64::from(u32::MAX)) as u32;
+        self.arm_renewal(shared, delay);
+    }
+
+    fn arm_renewal(&mut self, shared: &Weak<RefCell<Inner>>, delay_ms: u32) {
+        let weak = shared.clone();
+        self.renew_timer = Some(Timeout::new(delay_ms, move || {
+            with_inner(&weak, |inner| {
+                inner.renew_timer = None;
+                inner.renew_url(&weak, false);
+            });
+        }));
+    }
+
+    /// Asks the proxy for the stream URL again (after invalidating it when the origin said it
+    /// `expired`) and gives a new one to the engine.
+    fn renew_url(&mut self, shared: &Weak<RefCell<Inner>>, expired: bool) {
+        let (Some(proxy), Some(stream)) = (self.proxy.clone(), self.stream.clone()) else {
+            if expired {
+                self.engine.url_refresh_failed(
+                    "the player has no VideoProxyClient for this title (config.proxy and load({contentId}))",
+                );
+            }
+            return;
+        };
+        if expired {
+            let invalidate =
+                Reflect::get(&proxy, &"invalidate".into()).unwrap_or(JsValue::UNDEFINED);
+            if let Some(f) = invalidate.dyn_ref::<js_sys::Function>() {
+                let _ = f.call1(&proxy, &stream.content_id.as_str().into());
+            }
+        }
+        let asked = ask_proxy(&proxy, &stream);
+        let weak = shared.clone();
+        spawn_local(async move {
+            let answer = match asked {
+                Ok(p) => JsFuture::from(p).await,
+                Err(e) => Err(e),
+            };
+            with_inner(&weak, |inner| {
+                if inner.load_generation != stream.generation {
+                    return;
+                }
+                match answer {
+                    Ok(issued) => {
+                        let url = Reflect::get(&issued, &"url".into())
+                            .ok()
+                            .and_then(|u| u.as_string())
+                            .unwrap_or_default();
+                        if let Some(s) = inner.stream.as_mut()
+                            && (expired || s.url != url)
+                            && !url.is_empty()
+                        {
+                            s.url = url.clone();
+                            inner.engine.update_url(now_ms(), &url);
+                        }
+                        inner.schedule_renewal(&weak, &issued);
+                    }
+                    Err(e) if expired => inner.engine.url_refresh_failed(&message_of(&e)),
+                    Err(e) => {
+                        web_sys::console::warn_2(
+                            &"FloDrama: renewing the stream URL failed; retrying".into(),
+                            &e,
+                        );
+                        inner.arm_renewal(&weak, RENEW_RETRY_MS);
+                    }
+                }
+            });
+        });
     }
 
     fn begin_playback(&mut self, shared: &Shared, url: &str, start_position: Option<f64>) {
@@ -540,6 +817,9 @@ impl Inner {
                 Vec::new()
             }
             Output::Event(event) => {
+                if matches!(event, PlayerEvent::UrlExpired { .. }) {
+                    self.renew_url(shared, true);
+                }
                 self.outbox.push(to_js(&event));
                 Vec::new()
             }
@@ -708,6 +988,18 @@ async fn finish_fetch(
         data,
         ttfb_ms,
     }
+}
+
+/// A fatal network error event (no stream URL could be had).
+fn network_fatal(message: String) -> (&'static str, JsValue) {
+    let e = PlayerError {
+        kind: ErrorKind::Network,
+        detail: ErrorDetail::ManifestLoadError,
+        fatal: true,
+        message,
+        url: None,
+    };
+    ("error", error_to_js(&e))
 }
 
 fn fatal(detail: ErrorDetail, message: String) -> (&'static str, JsValue) {
