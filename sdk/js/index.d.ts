@@ -56,6 +56,12 @@ export interface PlayerConfig {
    * @default {} (local storage only)
    */
   resume?: ResumeConfig | false;
+  /**
+   * Where signed stream URLs come from, for `load({ contentId })` and for renewing a URL the
+   * origin says expired: a `VideoProxyClient`, any `StreamUrlProvider`, or the options to make
+   * a `VideoProxyClient` with.
+   */
+  proxy?: VideoProxyClient | StreamUrlProvider | VideoProxyOptions;
 }
 
 /** Options of `load(url, options)`. */
@@ -67,6 +73,10 @@ export interface LoadOptions {
   contentId?: string;
   /** Seconds to start at, overriding resume. */
   startPosition?: number;
+  /** With `config.proxy`: the rendition `url` plays, for renewing it when it expires. */
+  quality?: string;
+  /** With `config.proxy`: the viewing session, logged by the API when a URL is renewed. */
+  sessionId?: string;
 }
 
 /** Where resume positions are kept: local storage always, the API when both are given. */
@@ -158,6 +168,8 @@ export interface PlayerEventMap {
   fragBuffered: { level: number; sn: number; start: number; end: number };
   /** The last segment was buffered. */
   bufferEos: Record<string, never>;
+  /** A signed URL expired; loading waits (the buffer plays on) until the proxy renews it. */
+  urlExpired: { url: string };
   /** Something failed; see `fatal`. */
   error: ErrorData;
 }
@@ -182,6 +194,7 @@ export declare const Events: {
   readonly FRAG_PARSING_METADATA: "fragParsingMetadata";
   readonly FRAG_BUFFERED: "fragBuffered";
   readonly BUFFER_EOS: "bufferEos";
+  readonly URL_EXPIRED: "urlExpired";
   readonly ERROR: "error";
 };
 
@@ -204,6 +217,12 @@ export declare class Player {
    * replacing whatever was loaded before.
    */
   load(url: string, options?: LoadOptions): void;
+  /**
+   * Plays the title `contentId` with a signed URL from `config.proxy` (throws without one),
+   * renewing the URL ahead of its expiry while it plays; resumes as `load(url, {contentId})`.
+   * A stream URL that cannot be had is a fatal `error` event.
+   */
+  load(source: ContentSource): void;
   /**
    * Recovers from a fatal media error (as hls.js's `recoverMediaError`): attaches a new
    * MediaSource and buffers again from the current position.
@@ -256,4 +275,78 @@ export declare class Player {
 
   /** Stops loading, detaches from the video element and releases everything; later calls throw. */
   destroy(): void;
+}
+
+// --- Presigned URLs (issue #7) ---
+
+/** Options of `new VideoProxyClient(options)`. */
+export interface VideoProxyOptions {
+  /** Origin of `/api/stream-url`; default the page's. */
+  apiBase?: string;
+  /** Gives the bearer JWT; called for every `getStreamUrl` (cached URLs are per token). */
+  tokenProvider: () => string | Promise<string>;
+  /** A query parameter holding the URL's expiry in Unix seconds (origins other than S3/CloudFront). */
+  customExpiryParam?: string;
+  /** Replaces the global `fetch` for the API requests. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+}
+
+/** How a URL is signed, read from its query. */
+export type UrlSigning = "sigv4" | "sigv2" | "cloudfront" | "custom";
+
+/** A signed stream URL; times are Unix milliseconds on this machine's clock (skew-corrected). */
+export interface StreamUrl {
+  /** The signed URL, byte-exact as the API issued it. */
+  url: string;
+  /** When the origin stops accepting it. */
+  expiresAt: number;
+  /** When the client asks for a new one. */
+  refreshAt: number;
+  /** How it is signed; null when its query does not say. */
+  signing: UrlSigning | null;
+  /** The title's renditions. */
+  qualities: string[];
+  /** Seconds; null for live. */
+  duration: number | null;
+  /** The API server's clock minus this machine's, milliseconds. */
+  skewMs: number;
+}
+
+/** The rejection of `getStreamUrl`: the API's error code and the HTTP status. */
+export interface StreamUrlError extends Error {
+  /** `unauthorized`, `origin_not_allowed`, `geo_blocked`, `unknown_content`, ... */
+  code: string;
+  status: number;
+}
+
+/** Anything that gives signed URLs the way `VideoProxyClient` does. */
+export interface StreamUrlProvider {
+  getStreamUrl(contentId: string, quality?: string, sessionId?: string): Promise<Pick<StreamUrl, "url"> & Partial<StreamUrl>>;
+  /** Forgets cached URLs of `contentId`; called when the origin says a URL expired. */
+  invalidate?(contentId: string): void;
+}
+
+/** The title of `load({ contentId })`. */
+export interface ContentSource {
+  contentId: string;
+  /** A rendition (`"720p"`) instead of the multivariant playlist. */
+  quality?: string;
+  /** The viewing session, logged by the API. */
+  sessionId?: string;
+  /** Seconds to start at, overriding resume. */
+  startPosition?: number;
+}
+
+/**
+ * Signed stream URLs from the API's `POST /api/stream-url`, cached per (title, quality, token)
+ * and renewed ahead of expiry: max(30 s, 15 % of the lifetime) plus the expected request time,
+ * jittered, one request in flight per key. Throws when `init()` has not finished or an option
+ * has the wrong type.
+ */
+export declare class VideoProxyClient implements StreamUrlProvider {
+  constructor(options: VideoProxyOptions);
+  /** A signed URL (cached until its `refreshAt`); rejects with a `StreamUrlError`. */
+  getStreamUrl(contentId: string, quality?: string, sessionId?: string): Promise<StreamUrl>;
+  /** Forgets the cached URLs of `contentId`. */
+  invalidate(contentId: string): void;
 }

@@ -1,7 +1,7 @@
 // The public entry point of @flodrama/player: a thin typed layer over the wasm-bindgen glue.
 // It checks arguments that the glue cannot describe well and adds `once`, `autoLevel` and the
 // event-name table; every playback decision stays in the wasm engine.
-import initWasm, { Player as WasmPlayer } from "./flodrama_player.js";
+import initWasm, { Player as WasmPlayer, VideoProxyClient as WasmVideoProxyClient } from "./flodrama_player.js";
 
 /** Event names, as in hls.js's `Hls.Events` (values are the names `on` takes). */
 export const Events = Object.freeze({
@@ -17,6 +17,7 @@ export const Events = Object.freeze({
   FRAG_PARSING_METADATA: "fragParsingMetadata",
   FRAG_BUFFERED: "fragBuffered",
   BUFFER_EOS: "bufferEos",
+  URL_EXPIRED: "urlExpired",
   ERROR: "error",
 });
 
@@ -195,5 +196,34 @@ export class Player {
       this.#once.get(event).delete(listener);
       this.#wasm.off(event, wrapper);
     }
+  }
+}
+
+// --- Presigned URLs (issue #7) ---
+
+/**
+ * Signed stream URLs from the API's `POST /api/stream-url`, cached per (title, quality, user)
+ * and renewed ahead of expiry. Give it to `new Player(video, { proxy })` and play with
+ * `player.load({ contentId })`.
+ */
+export class VideoProxyClient {
+  #wasm;
+
+  constructor(options) {
+    if (!ready) {
+      throw new Error("@flodrama/player: call `await init()` before `new VideoProxyClient()`");
+    }
+    if (typeof options?.tokenProvider !== "function") {
+      throw new Error("VideoProxyClient needs { tokenProvider: async () => token }");
+    }
+    this.#wasm = new WasmVideoProxyClient(options);
+  }
+
+  getStreamUrl(contentId, quality, sessionId) {
+    return this.#wasm.getStreamUrl(contentId, quality, sessionId);
+  }
+
+  invalidate(contentId) {
+    this.#wasm.invalidate(contentId);
   }
 }

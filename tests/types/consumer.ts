@@ -13,6 +13,13 @@ import init, {
   type PlayerEvent,
   type PlayerEventMap,
   type WasmSource,
+  VideoProxyClient,
+  type ContentSource,
+  type StreamUrl,
+  type StreamUrlError,
+  type StreamUrlProvider,
+  type UrlSigning,
+  type VideoProxyOptions,
 } from "@flodrama/player";
 
 export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise<Player> {
@@ -98,4 +105,50 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
 
   player.destroy();
   return player;
+}
+
+// --- Presigned URLs (issue #7) ---
+export async function playSigned(video: HTMLVideoElement): Promise<void> {
+  await init();
+  const options: VideoProxyOptions = {
+    apiBase: "https://api.example",
+    tokenProvider: async () => "jwt",
+    customExpiryParam: "exp",
+    fetch: (input, init) => fetch(input, init),
+  };
+  const proxy = new VideoProxyClient(options);
+  new VideoProxyClient({ tokenProvider: () => "jwt" });
+  // @ts-expect-error: tokenProvider is required
+  new VideoProxyClient({ apiBase: "" });
+  // @ts-expect-error: tokenProvider gives a string
+  new VideoProxyClient({ tokenProvider: async () => 42 });
+  try {
+    const issued: StreamUrl = await proxy.getStreamUrl("vod", "720p", "s-1");
+    const signing: UrlSigning | null = issued.signing;
+    const left: number = issued.expiresAt - issued.refreshAt + issued.skewMs;
+    const qualities: string[] = issued.qualities;
+    const duration: number | null = issued.duration;
+    console.log(issued.url, signing, left, qualities, duration);
+  } catch (e) {
+    const error = e as StreamUrlError;
+    console.log(error.code, error.status, error.message);
+  }
+  // @ts-expect-error: contentId is a string
+  proxy.getStreamUrl(7);
+  proxy.invalidate("vod");
+
+  const player = new Player(video, { proxy });
+  new Player(video, { proxy: { apiBase: "", tokenProvider: async () => "jwt" } });
+  const own: StreamUrlProvider = { getStreamUrl: async () => ({ url: "https://cdn.example/a.m3u8" }) };
+  new Player(video, { proxy: own });
+  // @ts-expect-error: a proxy gives URLs
+  new Player(video, { proxy: "https://api.example" });
+  const source: ContentSource = { contentId: "vod", quality: "720p", sessionId: "s-1", startPosition: 5 };
+  player.load(source);
+  player.load({ contentId: "vod" });
+  player.load("https://cdn.example/vod/master.m3u8", { contentId: "vod", quality: "720p", sessionId: "s-1" });
+  // @ts-expect-error: contentId is required
+  player.load({ quality: "720p" });
+  player.on(Events.URL_EXPIRED, ({ url }) => console.log(url.length));
+  player.destroy();
 }
