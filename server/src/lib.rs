@@ -14,5 +14,6 @@ pub mod metrics;
 pub mod party;
 pub mod security_headers;
 pub mod serve;
+pub mod signing;
 pub mod static_files;
 pub mod store;
