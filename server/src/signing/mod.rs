@@ -4,6 +4,8 @@
 //! check third-party fixtures before and after their expiry.
 
 pub mod cloudfront;
+pub mod config;
+pub mod signer;
 pub mod sigv4;
 
 use std::time::{SystemTime, UNIX_EPOCH};
