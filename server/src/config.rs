@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::faults::FaultRule;
 use crate::party::config::{PartyConfig, PartyOptions};
+use crate::signing::config::{PresignConfig, PresignOptions};
 
 /// `flodrama-server [serve|prepare-media] [OPTIONS]`.
 #[derive(Debug, Parser)]
@@ -62,6 +63,9 @@ pub struct Options {
     /// Watch-party options.
     #[command(flatten)]
     pub party: PartyOptions,
+    /// Signed-URL options.
+    #[command(flatten)]
+    pub presign: PresignOptions,
     /// Dev mode: `POST /api/dev/token {sub}` mints sign-in tokens for anyone, and the JWT
     /// secret defaults to the public dev secret. Never on a server holding real users' data.
     #[arg(long, global = true)]
@@ -218,6 +222,8 @@ pub struct Config {
     pub fault_seed: u64,
     /// Keys of the live streams to publish.
     pub live: Vec<String>,
+    /// Signed URLs: the stream-URL API and the `/secure/` origin.
+    pub presign: PresignConfig,
 }
 
 /// Where the JWT verification keys come from.
@@ -296,6 +302,7 @@ impl Config {
             faults: options.faults.clone(),
             fault_seed: options.fault_seed,
             live: options.live.clone(),
+            presign: PresignConfig::from_options(&options.presign, options.dev),
         }
     }
 
@@ -318,6 +325,7 @@ impl Config {
             faults: Vec::new(),
             fault_seed: 0,
             live: Vec::new(),
+            presign: PresignConfig::dev(),
         }
     }
 
