@@ -32,6 +32,8 @@ struct Inner {
     in_flight: RefCell<HashMap<CacheKey, Promise>>,
     /// `qualities` and `duration` of each key's last answer.
     meta: RefCell<HashMap<CacheKey, (JsValue, JsValue)>>,
+    /// The `sessionId` sent when the caller gives none (the API requires one).
+    default_session: String,
 }
 
 #[wasm_bindgen]
@@ -40,7 +42,7 @@ impl VideoProxyClient {
     /// `apiBase` is the origin of `/api/stream-url` (empty: the page's), `tokenProvider` an
     /// async function giving the bearer JWT, `customExpiryParam` a query parameter holding the
     /// expiry in epoch seconds (origins that are neither S3 nor CloudFront), `fetch` replaces
-    /// the global `fetch`.
+    /// the global `fetch`. Calls without a `sessionId` send one random id per client.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<VideoProxyClient, JsValue> {
         if !options.is_object() {
@@ -103,6 +105,10 @@ impl VideoProxyClient {
                 cache: RefCell::new(UrlCache::new(config, seed)),
                 in_flight: RefCell::new(HashMap::new()),
                 meta: RefCell::new(HashMap::new()),
+                default_session: format!(
+                    "s-{:016x}",
+                    (js_sys::Math::random() * 2f64.powi(64)) as u64
+                ),
             }),
         })
     }
@@ -267,9 +273,7 @@ impl Inner {
         if let Some(q) = &key.quality {
             body = body.set("quality", q.as_str());
         }
-        if let Some(s) = session_id {
-            body = body.set("sessionId", s);
-        }
+        body = body.set("sessionId", session_id.unwrap_or(&self.default_session));
         let body = js_sys::JSON::stringify(&body.build())?;
         let headers = ObjectBuilder::new()
             .set("Authorization", format!("Bearer {token}"))
