@@ -1,8 +1,9 @@
 // Presigned URLs in Chromium against the server's signed origin, URLs living 20 s: the npm
 // package's VideoProxyClient gets and renews them while 90 s of media play (the 60 s title
 // looped), with no fatal error and no stall around an expiry, and the server's URL log shows
-// the renewals; a URL that expired before loading recovers; a tampered URL is one clear fatal
-// error. SigV4 (playlists rewritten with signed child URLs) and CloudFront (one policy query).
+// the renewals; a URL given to load(url) is renewed when the origin answers that it expired;
+// a URL that expired before loading recovers; a tampered URL is one clear fatal error.
+// SigV4 (playlists rewritten with signed child URLs) and CloudFront (one policy query).
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -150,6 +151,24 @@ for (const [signing, mediaSeconds, signatureParam] of [["sigv4", 90, "X-Amz-Sign
         assert.ok(renewals >= Math.floor(wallS / TTL_S) + 1, `${renewals} renewals in the URL log over ${wallS} s`);
         assert.deepEqual([...new Set(issued(log).slice(before).map((e) => e.sessionId))], ["e2e-session"]);
         assert.ok(state.buffered > mediaSeconds / 4, `${state.buffered} segments buffered`);
+      } finally {
+        await page.close();
+      }
+    });
+
+    test("load(url, {contentId}): a URL expiring mid-play is renewed on the origin's answer, without stall", async (t) => {
+      // The player has no renewal time for a URL it was given: the expiry answer renews it.
+      const fresh = await streamUrl(server, token);
+      const { page } = await openPage(server, token, { src: fresh.url });
+      try {
+        const played = await playMedia(page, 40);
+        const state = await pageState(page);
+        assert.deepEqual(state.errors, []);
+        assert.ok(played >= 40, `played ${played} s`);
+        assert.ok(state.expired.length >= 1, "no expiry answer reached the player");
+        assert.ok(state.expired.every((e) => e.url.includes("/secure/vod/")), JSON.stringify(state.expired));
+        assert.deepEqual(stallsFromExpiry(state), [], `stalls around expiries; all stalls: ${JSON.stringify(state.stalls)}`);
+        t.diagnostic(`${state.expired.length} expiry answers, ${state.stalls.length} stalls`);
       } finally {
         await page.close();
       }
