@@ -46,15 +46,15 @@ async function streamUrl(server, token) {
   return { ...(await r.json()), issued: Date.now() };
 }
 
-/** URLs issued for the title, from the server's URL log. */
-function issued(log) {
+/** URLs issued for `content`, from the server's URL log. */
+function issued(log, content = CONTENT) {
   let text = "";
   try {
     text = readFileSync(log, "utf8");
   } catch {
     return [];
   }
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.contentId === CONTENT);
+  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.contentId === content);
 }
 
 async function openPage(server, token, extra = {}) {
@@ -169,6 +169,24 @@ for (const [signing, mediaSeconds, signatureParam] of [["sigv4", 90, "X-Amz-Sign
         assert.ok(state.expired.every((e) => e.url.includes("/secure/vod/")), JSON.stringify(state.expired));
         assert.deepEqual(stallsFromExpiry(state), [], `stalls around expiries; all stalls: ${JSON.stringify(state.stalls)}`);
         t.diagnostic(`${state.expired.length} expiry answers, ${state.stalls.length} stalls`);
+      } finally {
+        await page.close();
+      }
+    });
+
+    test("an AES-128 MPEG-TS title plays across renewals with its key loaded once", async (t) => {
+      const { page, secure } = await openPage(server, token, { content: "vod-aes" });
+      try {
+        const played = await playMedia(page, 35);
+        const state = await pageState(page);
+        assert.deepEqual(state.errors, []);
+        assert.ok(played >= 35, `played ${played} s`);
+        const keys = secure.filter((u) => u.includes("/key.bin"));
+        const renewals = issued(log, "vod-aes").length - 1;
+        assert.ok(renewals >= 1, `${renewals} renewals`);
+        // The key loaded with the first URL is kept for the renewed ones.
+        assert.equal(keys.length, 1, keys.join("\n"));
+        t.diagnostic(`${renewals} renewals, ${state.expired.length} expiry answers`);
       } finally {
         await page.close();
       }
