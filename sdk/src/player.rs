@@ -386,7 +386,7 @@ impl Player {
                 let issued = match issued {
                     Ok(v) => v,
                     Err(e) => {
-                        let message = format!("no stream URL for {content_id}: {}", message_of(&e));
+                        let message = format!("no stream URL: {}", message_of(&e));
                         inner.outbox.push(network_fatal(message));
                         drop(inner);
                         drive(&shared);

@@ -63,11 +63,15 @@ impl Origin {
     }
 
     fn issue_signed(&self, at: f64, sig: &str) -> String {
+        self.issue_for(MASTER, at, sig)
+    }
+
+    fn issue_for(&self, path: &str, at: f64, sig: &str) -> String {
         let key_pair = match self.signing {
             Signing::CloudFront => "&Key-Pair-Id=K",
             Signing::PerUrl => "",
         };
-        format!("{MASTER}?exp={}&sig={sig}{key_pair}", (at + TTL_MS) as u64)
+        format!("{path}?exp={}&sig={sig}{key_pair}", (at + TTL_MS) as u64)
     }
 
     fn answer(&self, url: &str) -> (u16, Vec<u8>) {
@@ -351,4 +355,41 @@ fn urls_that_keep_arriving_expired_end_in_one_fatal_error() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].fatal && errors[0].message.contains("expired"));
     assert!(origin.url_expired <= 5, "{}", origin.url_expired);
+}
+
+#[test]
+fn a_media_playlist_url_is_renewed_in_place() {
+    const MEDIA: &str = "https://cdn.test/vod/high/index.m3u8";
+    for signing in [Signing::PerUrl, Signing::CloudFront] {
+        let mut origin = Origin::new(signing);
+        let url = origin.issue_for(MEDIA, 0.0, "ok");
+        origin.load(&url);
+        origin.run(70_000.0, None, |o| o.issue_for(MEDIA, o.sim.now, "ok"));
+        assert!(origin.sim.errors().is_empty(), "{:?}", origin.sim.errors());
+        assert!(origin.url_expired >= 3, "{} expiries", origin.url_expired);
+        assert_eq!(origin.removals(), 0);
+        origin.assert_no_stall();
+        // Only the high rendition was ever loaded, and never the multivariant.
+        assert!(
+            origin
+                .sim
+                .requests
+                .iter()
+                .all(|r| r.url.starts_with("https://cdn.test/vod/high/"))
+        );
+        let levels = origin.sim.engine.levels();
+        assert_eq!(levels.len(), 1);
+        // The level's URL is the latest one issued.
+        let exp: f64 = levels[0]
+            .url
+            .split("exp=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(exp > 50_000.0, "{}", levels[0].url);
+    }
 }
