@@ -63,17 +63,21 @@ export interface LoadOptions {
   /**
    * Names the title: playback then resumes where this viewer stopped (unless the config has
    * `resume: false`), `resumeApplied` is emitted, and the position is saved as it plays.
+   * @default none (no resume)
    */
   contentId?: string;
-  /** Seconds to start at, overriding resume. */
+  /**
+   * Seconds to start at, overriding resume.
+   * @default the resume position with a `contentId`, else 0 (live: 3 target durations from the edge)
+   */
   startPosition?: number;
 }
 
 /** Where resume positions are kept: local storage always, the API when both are given. */
 export interface ResumeConfig {
-  /** Origin of `/api/resume/...`; default the page's. */
+  /** Origin (and path prefix) of `/api/resume/...`. @default "" (the page's origin) */
   apiBase?: string;
-  /** Bearer JWT for the API; without it positions stay local. */
+  /** Bearer JWT for the API; without it positions stay local. @default none */
   token?: string;
   /** Keys the local records; use the JWT subject. @default "anonymous" */
   user?: string;
@@ -254,7 +258,10 @@ export declare class Player {
   /** Moves the playhead to `position` seconds (a finite number, at least 0). */
   seek(position: number): void;
 
-  /** The levels of the loaded title, in playlist order; empty before `manifestParsed`. */
+  /**
+   * The levels of the loaded title, lowest bitrate first (a variant repeating another's bitrate,
+   * size and codecs is its backup stream, not a level); empty before `manifestParsed`.
+   */
   readonly levels: Level[];
   /** The video element the player drives. */
   readonly media: HTMLVideoElement;
@@ -379,7 +386,7 @@ export interface WatchPartyOptions {
   player: Player | HTMLVideoElement;
   /** Display name: 1 to 32 characters. */
   name: string;
-  /** A JWT of the platform or an invite token of the room; default none. */
+  /** A JWT of the platform or an invite token of the room. @default none */
   token?: string;
 }
 
@@ -451,7 +458,7 @@ export declare class WatchParty {
 export interface ApiOptions {
   /** Origin (and path prefix) of `/api/...`. @default "" (the page's origin) */
   apiBase?: string;
-  /** Bearer JWT. `ResumeClient`: @default none (positions stay local). */
+  /** Bearer JWT; `SessionReporter.begin` requires it. @default none (`ResumeClient`: positions stay local) */
   token?: string;
   /** Keys the local records; use the JWT subject. @default "anonymous" */
   user?: string;
