@@ -19,7 +19,10 @@ export type WasmSource = RequestInfo | URL | Response | BufferSource | WebAssemb
  */
 export default function init(wasm?: WasmSource | Promise<WasmSource>): Promise<void>;
 
-/** Settings of `new Player(video, config)`. Every field is optional; unknown fields are ignored. */
+/**
+ * Settings of `new Player(video, config)`. Every field is optional; unknown fields are ignored;
+ * a field of the wrong type or out of range throws.
+ */
 export interface PlayerConfig {
   /**
    * Seconds of media to keep buffered ahead of the playhead (at least 1).
@@ -27,27 +30,30 @@ export interface PlayerConfig {
    */
   maxBufferLength?: number;
   /**
-   * Seconds of media kept behind the playhead before it is evicted from the buffer.
+   * Seconds of media kept behind the playhead before it is evicted from the buffer (at least 0).
    * @default 30
    */
   backBufferLength?: number;
   /**
-   * Level to start with; -1 lets ABR choose from `abrEwmaDefaultEstimate`.
+   * Level to start with (an integer, at least -1); -1 lets ABR choose from
+   * `abrEwmaDefaultEstimate`.
    * @default -1
    */
   startLevel?: number;
   /**
-   * Bandwidth assumed before the first measurement, bits per second.
+   * Bandwidth assumed before the first measurement, bits per second (at least 1).
    * @default 1000000
    */
   abrEwmaDefaultEstimate?: number;
   /**
-   * Retries of a failed segment, init-section or media-playlist load before the error is fatal.
+   * Retries (an integer, at least 0) of a failed segment, init-section or media-playlist load
+   * before the error is fatal.
    * @default 3
    */
   maxLoadRetries?: number;
   /**
-   * Delay before the first retry, milliseconds; it doubles on each further retry, up to 8 s.
+   * Delay before the first retry, milliseconds (at least 0); it doubles on each further retry
+   * (±20 % jitter), up to 8 s.
    * @default 500
    */
   retryDelay?: number;

@@ -221,6 +221,32 @@ class Listeners {
 
 // ---- Player --------------------------------------------------------------------------------
 
+/**
+ * The bounds of each numeric config field (the wasm clamps silently; here a value out of range
+ * is an Error). Fields not listed are checked by the wasm or ignored when unknown.
+ */
+const CONFIG_NUMBERS = {
+  maxBufferLength: { min: 1 },
+  backBufferLength: { min: 0 },
+  startLevel: { min: -1, integer: true },
+  abrEwmaDefaultEstimate: { min: 1 },
+  maxLoadRetries: { min: 0, integer: true },
+  retryDelay: { min: 0 },
+};
+
+function checkConfig(where, config) {
+  const c = checkOptions(where, "config", config);
+  for (const [field, bounds] of Object.entries(CONFIG_NUMBERS)) {
+    checkNumber(where, `config.${field}`, c[field], { ...bounds, optional: true });
+  }
+  if (c.resume !== undefined && c.resume !== false) {
+    if (!isObject(c.resume)) throw fail(where, `config.resume must be an object or false, got ${describe(c.resume)}`);
+    for (const field of ["apiBase", "token", "user"]) {
+      checkString(where, `config.resume.${field}`, c.resume[field], { optional: true });
+    }
+  }
+}
+
 /** An HLS player bound to one `<video>` element. */
 export class Player {
   /** The glue object; null once destroyed (the glue frees it when it is collected). */
@@ -238,7 +264,7 @@ export class Player {
     if (typeof HTMLVideoElement !== "function" || !(video instanceof HTMLVideoElement)) {
       throw fail(where, `video must be an HTMLVideoElement, got ${describe(video)}`);
     }
-    checkOptions(where, "config", config);
+    checkConfig(where, config);
     this.#wasm = call(where, () => new WasmPlayer(video, config));
   }
 
