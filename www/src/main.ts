@@ -34,15 +34,18 @@ function setUpQualityMenu(player: Player): void {
     });
     quality.disabled = levels.length < 2;
   });
-  player.on(Events.LEVEL_SWITCHED, ({ level }) => {
+  /** Shows the level playing (the last one switched to) and who chose it. */
+  const showLevel = (level: number): void => {
     const playing = player.levels[level];
     const mode = player.autoLevelEnabled ? "auto" : "manual";
-    levelInfo.textContent = playing ? `${label(playing)}, ${mode}` : "";
+    levelInfo.textContent = playing ? `${label(playing)}, ${mode}` : mode;
     levelInfo.dataset.level = String(level);
-  });
+  };
+  player.on(Events.LEVEL_SWITCHED, ({ level }) => showLevel(level));
   quality.addEventListener("change", () => {
     // Switches at once (flushing what is buffered ahead); -1 hands the choice back to ABR.
     player.currentLevel = Number(quality.value);
+    showLevel(Number(levelInfo.dataset.level ?? -1));
   });
   video.addEventListener("resize", () => {
     resolution.textContent = `${video.videoWidth}×${video.videoHeight}`;
