@@ -9,6 +9,7 @@ mod mse;
 mod party;
 mod player;
 mod resume;
+mod stats;
 mod transmux;
 
 pub use inspect::inspect_playlist;

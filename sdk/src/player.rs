@@ -5,6 +5,7 @@ use crate::events::{error_to_js, levels_to_js, to_js};
 use crate::js::{self, ObjectBuilder, now_ms};
 use crate::mse::{Mse, Op, message_of};
 use crate::resume::ResumeClient;
+use crate::stats::Stats;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Reflect, Uint8Array};
 use player_core::engine::{
@@ -50,6 +51,8 @@ struct Inner {
     resume_enabled: bool,
     /// Counts `load` calls, so a resume lookup that finishes late is dropped.
     load_generation: u64,
+    /// Figures of `stats()`, since the last `load`.
+    stats: Stats,
     destroyed: bool,
 }
 
@@ -136,20 +139,32 @@ impl Player {
             resume,
             resume_enabled,
             load_generation: 0,
+            stats: Stats::new(now_ms()),
             destroyed: false,
         }));
         let weak = Rc::downgrade(&shared);
         let mut handlers = Vec::new();
-        for name in ["timeupdate", "seeking"] {
-            let seeking = name == "seeking";
+        for name in [
+            "timeupdate",
+            "seeking",
+            "playing",
+            "waiting",
+            "pause",
+            "ended",
+        ] {
             let handler = event_handler(&weak, move |inner, _| {
-                let position = inner.video.current_time();
-                let input = if seeking {
-                    Input::Seeking { position }
-                } else {
-                    inner.playhead()
-                };
-                inner.engine.handle_input(now_ms(), input);
+                let now = now_ms();
+                if name == "timeupdate" {
+                    let input = inner.playhead();
+                    inner.engine.handle_input(now, input);
+                    return;
+                }
+                if name == "seeking" {
+                    let position = inner.video.current_time();
+                    inner.engine.handle_input(now, Input::Seeking { position });
+                }
+                let seeking = inner.video.seeking();
+                inner.stats.handle_media_event(now, name, seeking);
             });
             video
                 .add_event_listener_with_callback(name, handler.as_ref().unchecked_ref())
@@ -347,6 +362,16 @@ impl Player {
         Ok(self.live()?.engine.bandwidth_estimate())
     }
 
+    /// What was loaded and how playback went since the last `load`: `{bandwidthEstimate,
+    /// bufferedAhead, level, bitrate, width, height, droppedFrames, decodedFrames,
+    /// segmentsLoaded, segmentsFailed, bytesLoaded, startupMs, stalls, stallSeconds,
+    /// watchSeconds, latency}`.
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        let mut inner = self.live()?;
+        let inner = &mut *inner;
+        Ok(inner.stats.snapshot(now_ms(), &inner.engine, &inner.video))
+    }
+
     /// Calls `callback(payload)` on every event named `name`.
     pub fn on(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
         let callback: js_sys::Function = callback.dyn_into().map_err(|v| {
@@ -459,6 +484,7 @@ impl Inner {
     fn begin_playback(&mut self, shared: &Shared, url: &str, start_position: Option<f64>) {
         self.abort_all();
         self.attach_media_source(&Rc::downgrade(shared));
+        self.stats = Stats::new(now_ms());
         self.engine.load(now_ms(), url, start_position);
     }
 
@@ -540,6 +566,7 @@ impl Inner {
                 Vec::new()
             }
             Output::Event(event) => {
+                self.stats.handle_event(&event);
                 self.outbox.push(to_js(&event));
                 Vec::new()
             }
