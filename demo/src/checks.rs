@@ -74,8 +74,10 @@ pub const CHECKS: [CheckDef; 12] = [
     },
 ];
 
-/// Presigned playlist URL endpoint (with the bearer token).
-const STREAM_URL: &str = "/api/stream-url?title=vod";
+/// Presigned playlist URL endpoint: `POST {contentId, sessionId}` with the bearer token.
+const STREAM_URL: &str = "/api/stream-url";
+/// The title asked for a presigned URL.
+const STREAM_CONTENT: &str = "vod";
 /// Dev token endpoint (`POST {sub}` → `{token}`).
 const DEV_TOKEN: &str = "/api/dev/token";
 /// The user the demo asks a dev token for.
@@ -298,8 +300,12 @@ async fn token(lab: &Shared, inputs: &Inputs) -> CheckResult {
     }
     // The first signed-in route the server has: the presigned URL, else the resume position
     // (a 404 there with an `{"error"}` body is the route saying "no saved position").
-    for path in [STREAM_URL, RESUME] {
-        let a = fetch("GET", &join(&inputs.api, path), &token, None).await?;
+    let ask = stream_url_body();
+    for (method, path, body) in [
+        ("POST", STREAM_URL, Some(ask.as_str())),
+        ("GET", RESUME, None),
+    ] {
+        let a = fetch(method, &join(&inputs.api, path), &token, body).await?;
         let route_answered = a.ok() || (a.status == 404 && a.json().is_some());
         match a.status {
             401 | 403 => {
@@ -321,6 +327,12 @@ async fn token(lab: &Shared, inputs: &Inputs) -> CheckResult {
     Ok(Outcome::Unavailable(format!(
         "token {origin}, but neither {STREAM_URL} nor {RESUME} is on this server yet"
     )))
+}
+
+/// Body of `POST /api/stream-url` for the test title, with a fresh session id.
+fn stream_url_body() -> String {
+    let session = format!("demo-{}", js_sys::Date::now() as u64);
+    serde_json::json!({ "contentId": STREAM_CONTENT, "sessionId": session }).to_string()
 }
 
 /// The presigned URL answer: URL, expiry (epoch ms), signing kind.
@@ -360,7 +372,8 @@ fn signing_of(url: &str) -> &'static str {
 
 async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
     let token = token_of(lab, inputs);
-    let a = fetch("GET", &join(&inputs.api, STREAM_URL), &token, None).await?;
+    let body = stream_url_body();
+    let a = fetch("POST", &join(&inputs.api, STREAM_URL), &token, Some(&body)).await?;
     if a.missing() {
         return Ok(Outcome::Unavailable(format!(
             "{STREAM_URL} answers {}: presigned URLs have not landed here",
@@ -377,8 +390,14 @@ async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
         .ok_or("the answer has no url field")?;
     let url = web_sys::Url::new_with_base(&url, &absolute(&join(&inputs.api, "/")))
         .map_or(url, |u| u.href());
-    let skew = a
-        .date
+    // The answer's serverTime (ms precision), else the Date header (s precision).
+    let server_time = a.json().and_then(|j| {
+        j.get("serverTime")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let skew = server_time
+        .or_else(|| a.date.clone())
         .as_deref()
         .map(js_sys::Date::parse)
         .filter(|d| d.is_finite())
@@ -397,7 +416,7 @@ async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
             c.expires_at_ms = expires;
         }
     }
-    let skew = skew.map_or("unknown (no readable Date header)".to_owned(), |s| {
+    let skew = skew.map_or("unknown (no serverTime nor Date header)".to_owned(), |s| {
         format!("{:+.1} s (server − this clock, ±1 s)", s / 1e3)
     });
     Ok(Outcome::Pass(format!("{kind}; {url}; clock skew {skew}")))
@@ -710,8 +729,10 @@ async fn resume(lab: &Shared, inputs: &Inputs) -> CheckResult {
 
 async fn refresh(lab: &Shared, inputs: &Inputs) -> CheckResult {
     let token = token_of(lab, inputs);
-    let ask = format!("{STREAM_URL}&ttl={SHORT_TTL_S}");
-    let a = fetch("GET", &join(&inputs.api, &ask), &token, None).await?;
+    // The lifetime is the server's (`--token-expiration`); the check needs a short one.
+    let ask = STREAM_URL;
+    let body = stream_url_body();
+    let a = fetch("POST", &join(&inputs.api, ask), &token, Some(&body)).await?;
     if a.missing() {
         return Ok(Outcome::Unavailable(format!(
             "{STREAM_URL} answers {}: presigned URLs have not landed here",
