@@ -292,6 +292,19 @@ async fn stream_url_quality_gives_the_media_playlist() {
     let (status, _, body) = get(&media.segments[0].uri).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, presign_media::object_bytes("360p", "seg_000.m4s"));
+    // Byte ranges work through the signature.
+    let response = Client::new()
+        .get(&media.segments[0].uri)
+        .header("range", "bytes=4-13")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(
+        bytes,
+        presign_media::object_bytes("360p", "seg_000.m4s")[4..14]
+    );
 }
 
 #[tokio::test]

@@ -242,6 +242,18 @@ async fn cloudfront_mode_proxies_the_s3_store() {
     let (status, body) = get(&segment).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, presign_media::object_bytes("720p", "seg_000.m4s"));
+    let response = reqwest::Client::new()
+        .get(&segment)
+        .header("range", "bytes=4-13")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(
+        bytes,
+        presign_media::object_bytes("720p", "seg_000.m4s")[4..14]
+    );
     let missing = server.url(&format!("/secure/vod/720p/seg_999.m4s?{query}"));
     assert_eq!(get(&missing).await.0, StatusCode::NOT_FOUND);
 }
