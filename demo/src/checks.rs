@@ -88,8 +88,10 @@ const RESUME: &str = "/api/resume/vod";
 const TS_TITLE: &str = "/media/vod-ts/master.m3u8";
 /// The AES-128 test title.
 const AES_TITLE: &str = "/media/vod-aes/master.m3u8";
-/// TTL asked for in the refresh check, s.
+/// TTL assumed in the refresh check when the answer gives no expiry, s.
 const SHORT_TTL_S: f64 = 10.0;
+/// Longest URL lifetime the refresh check plays through, s.
+const MAX_REFRESH_TTL_S: f64 = 40.0;
 /// Playback that does not advance for this long has stalled, ms.
 const STALL_MS: f64 = 6000.0;
 /// Members closer than this are in sync, ms.
@@ -730,9 +732,8 @@ async fn resume(lab: &Shared, inputs: &Inputs) -> CheckResult {
 async fn refresh(lab: &Shared, inputs: &Inputs) -> CheckResult {
     let token = token_of(lab, inputs);
     // The lifetime is the server's (`--token-expiration`); the check needs a short one.
-    let ask = STREAM_URL;
     let body = stream_url_body();
-    let a = fetch("POST", &join(&inputs.api, ask), &token, Some(&body)).await?;
+    let a = fetch("POST", &join(&inputs.api, STREAM_URL), &token, Some(&body)).await?;
     if a.missing() {
         return Ok(Outcome::Unavailable(format!(
             "{STREAM_URL} answers {}: presigned URLs have not landed here",
@@ -740,7 +741,7 @@ async fn refresh(lab: &Shared, inputs: &Inputs) -> CheckResult {
         )));
     }
     if !a.ok() {
-        return Ok(Outcome::Fail(format!("{ask} → HTTP {}", a.status)));
+        return Ok(Outcome::Fail(format!("{STREAM_URL} → HTTP {}", a.status)));
     }
     let (url, expires, _) = a
         .json()
@@ -750,9 +751,15 @@ async fn refresh(lab: &Shared, inputs: &Inputs) -> CheckResult {
     let url = web_sys::Url::new_with_base(&url, &absolute(&join(&inputs.api, "/")))
         .map_or(url, |u| u.href());
     let ttl = expires.map_or(SHORT_TTL_S, |e| ((e - js_sys::Date::now()) / 1e3).max(0.0));
+    if ttl > MAX_REFRESH_TTL_S {
+        return Ok(Outcome::Unavailable(format!(
+            "this server's URLs live {ttl:.0} s: start it with --token-expiration 10 \
+             (TOKEN_EXPIRATION) to see a refresh"
+        )));
+    }
     let (_, _) = start(lab, Slot::Aux, &url).await?;
     let video = video(lab, Slot::Aux)?;
-    let result = plays_for(lab, Slot::Aux, &video, ttl.min(40.0) + 5.0).await;
+    let result = plays_for(lab, Slot::Aux, &video, ttl + 5.0).await;
     let _ = video.pause();
     result.map(|()| {
         Outcome::Pass(format!(
