@@ -259,6 +259,8 @@ async fn serve_file(file: PathBuf, req: Request, key: &str) -> Response {
     response
 }
 
+/// An object of the S3 store through this origin (CloudFront mode, or a direct request),
+/// `Range` passed on; the body is buffered (media segments are small).
 async fn proxy_s3(state: &AppState, key: &str, req: Request, now: i64) -> Response {
     let Some(store) = &state.signer.s3 else {
         return no_such_key();
