@@ -19,10 +19,11 @@ use crate::config::{Config, JwtKeySource};
 use crate::faults::{self, Faults};
 use crate::party::{self, Party};
 use crate::security_headers;
+use crate::signing::signer::{Signer, SignerError};
 use crate::static_files;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
-use crate::{api, auth, metrics};
+use crate::{api, auth, metrics, origin};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -37,6 +38,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The Prometheus recorder behind `/metrics`.
     pub metrics: PrometheusHandle,
+    /// Signed-URL keys and the S3 media store.
+    pub signer: Arc<Signer>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -59,6 +62,9 @@ pub enum StateError {
     /// The database could not be opened or migrated.
     #[error("cannot open the database: {0}")]
     Store(#[from] StoreError),
+    /// The signed-URL keys could not be loaded.
+    #[error(transparent)]
+    Signer(#[from] SignerError),
 }
 
 impl AppState {
@@ -73,6 +79,7 @@ impl AppState {
             Some(path) => SqliteStore::open(path)?,
             None => SqliteStore::in_memory()?,
         });
+        let signer = Arc::new(Signer::new(config.presign.clone(), config.dev)?);
         let mut party = Party::new(config.party.clone());
         party.auth = party.auth.with_jwt(jwt.clone());
         Ok(AppState {
@@ -81,6 +88,7 @@ impl AppState {
             jwt,
             store,
             metrics: metrics::handle(),
+            signer,
         })
     }
 
@@ -104,7 +112,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics::render))
         .merge(party::routes(state.config.party.dev))
-        .merge(api::routes());
+        .merge(api::routes())
+        .merge(origin::routes());
     let router = if state.config.dev {
         router.route("/api/dev/token", post(auth::dev_token))
     } else {

@@ -195,7 +195,7 @@ pub struct AuthUser(pub String);
 
 /// A `401` with `{"error": ...}`.
 #[derive(Debug)]
-pub struct Unauthorized(AuthError);
+pub struct Unauthorized(pub AuthError);
 
 impl IntoResponse for Unauthorized {
     fn into_response(self) -> Response {

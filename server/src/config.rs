@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::faults::FaultRule;
 use crate::party::config::{PartyConfig, PartyOptions};
+use crate::signing::config::{PresignConfig, PresignOptions};
 
 /// `flodrama-server [serve|prepare-media] [OPTIONS]`.
 #[derive(Debug, Parser)]
@@ -62,6 +63,9 @@ pub struct Options {
     /// Watch-party options.
     #[command(flatten)]
     pub party: PartyOptions,
+    /// Signed-URL options.
+    #[command(flatten)]
+    pub presign: PresignOptions,
     /// Dev mode: `POST /api/dev/token {sub}` mints sign-in tokens for anyone, and the JWT
     /// secret defaults to the public dev secret. Never on a server holding real users' data.
     #[arg(long, global = true)]
@@ -218,6 +222,8 @@ pub struct Config {
     pub fault_seed: u64,
     /// Keys of the live streams to publish.
     pub live: Vec<String>,
+    /// Signed URLs: the stream-URL API and the `/secure/` origin.
+    pub presign: PresignConfig,
 }
 
 /// Where the JWT verification keys come from.
@@ -296,6 +302,7 @@ impl Config {
             faults: options.faults.clone(),
             fault_seed: options.fault_seed,
             live: options.live.clone(),
+            presign: PresignConfig::from_options(&options.presign, options.dev),
         }
     }
 
@@ -318,6 +325,7 @@ impl Config {
             faults: Vec::new(),
             fault_seed: 0,
             live: Vec::new(),
+            presign: PresignConfig::dev(),
         }
     }
 
@@ -463,5 +471,91 @@ mod tests {
         let jwks = parse(&["x", "--dev", "--jwt-jwks", "k.json"]).unwrap();
         assert_eq!(jwks.jwt, JwtKeySource::Jwks(PathBuf::from("k.json")));
         assert!(parse(&["x", "--jwt-jwks", "k.json", "--jwt-secret", "s"]).is_err());
+    }
+
+    #[test]
+    fn signed_url_options() {
+        use crate::signing::SigningMode;
+        use crate::signing::config::{CloudFrontKeySource, DEFAULT_TTL_S, DEV_SECRET_KEY};
+        let parse =
+            |args: &[&str]| Cli::try_parse_from(args).map(|c| Config::from_options(&c.options));
+        let default = parse(&["x"]).unwrap().presign;
+        assert_eq!(default.mode, SigningMode::Sigv4);
+        assert_eq!(default.ttl_s, DEFAULT_TTL_S);
+        assert_eq!(default.geo_header.as_str(), "cloudfront-viewer-country");
+        assert!(default.allowed_origins.is_empty());
+        assert_ne!(default.credentials.secret_key, DEV_SECRET_KEY);
+        assert_eq!(default.cloudfront, CloudFrontKeySource::Missing);
+        let dev = parse(&["x", "--dev"]).unwrap().presign;
+        assert_eq!(dev.credentials.secret_key, DEV_SECRET_KEY);
+        assert_eq!(dev.cloudfront, CloudFrontKeySource::Dev);
+        assert!(
+            dev.allowed_origins
+                .iter()
+                .any(|o| o.matches("http://127.0.0.1:5173"))
+        );
+        let full = parse(&[
+            "x",
+            "--signing",
+            "cloudfront",
+            "--token-expiration",
+            "20",
+            "--allowed-origin",
+            "https://a.example",
+            "--allowed-origin",
+            "http://b.example:*",
+            "--geo-header",
+            "X-Country",
+            "--geo-block",
+            "vod=FR,DE",
+            "--cloudfront-key-pair-id",
+            "KID",
+            "--cloudfront-private-key",
+            "k.pem",
+            "--s3-endpoint",
+            "http://127.0.0.1:9000",
+            "--s3-bucket",
+            "media",
+            "--s3-access-key",
+            "AK",
+            "--s3-secret-key",
+            "SK",
+            "--s3-region",
+            "eu-west-3",
+        ])
+        .unwrap()
+        .presign;
+        assert_eq!(full.mode, SigningMode::Cloudfront);
+        assert_eq!(full.ttl_s, 20);
+        assert!(full.allowed_origins[1].matches("http://b.example:8080"));
+        assert_eq!(full.geo_header.as_str(), "x-country");
+        assert_eq!(
+            full.blocked_countries("vod").collect::<Vec<_>>(),
+            ["FR", "DE"]
+        );
+        assert_eq!(
+            full.cloudfront,
+            CloudFrontKeySource::File {
+                key_pair_id: "KID".into(),
+                path: PathBuf::from("k.pem")
+            }
+        );
+        let s3 = full.s3.unwrap();
+        assert_eq!(
+            (s3.endpoint.as_str(), s3.bucket.as_str()),
+            ("http://127.0.0.1:9000/", "media")
+        );
+        assert_eq!(full.credentials.access_key, "AK");
+        assert_eq!(full.credentials.secret_key, "SK");
+        assert_eq!(full.credentials.region, "eu-west-3");
+        for bad in [
+            &["x", "--token-expiration", "604801"][..],
+            &["x", "--token-expiration", "0"],
+            &["x", "--signing", "hmac"],
+            &["x", "--s3-endpoint", "http://h"],
+            &["x", "--geo-block", "vod"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 }

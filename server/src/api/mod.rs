@@ -1,10 +1,12 @@
-//! The signed-in JSON API: resume positions ([`resume`]), viewing sessions ([`sessions`]) and
-//! the user's own data ([`me`]). Every route takes an [`AuthUser`](crate::auth::AuthUser);
-//! errors are `{"error": "..."}` with a 4xx/5xx status; bodies are capped at [`MAX_BODY`].
+//! The signed-in JSON API: resume positions ([`resume`]), viewing sessions ([`sessions`]),
+//! signed stream URLs ([`stream_url`]) and the user's own data ([`me`]). Every route takes an
+//! [`AuthUser`](crate::auth::AuthUser); errors are `{"error": "..."}` with a 4xx/5xx status
+//! (`stream_url` adds a `message`); bodies are capped at [`MAX_BODY`].
 
 pub mod me;
 pub mod resume;
 pub mod sessions;
+pub mod stream_url;
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -36,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/sessions/{id}/heartbeat", post(sessions::heartbeat))
         .route("/api/sessions/{id}/end", post(sessions::end))
         .route("/api/me/data", delete(me::erase))
+        .route("/api/stream-url", post(stream_url::issue))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
