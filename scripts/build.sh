@@ -5,11 +5,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 what="${1:-all}"
 WASM_DIR="target/wasm32-unknown-unknown/wasm-release"
+# npm's binaryen (root devDependency), so every machine optimises with the same version.
+WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
+[[ -x "$WASM_OPT" ]] || die "node_modules/.bin/wasm-opt is missing: run scripts/setup.sh (npm's binaryen)"
 
 build_wasm() { # package, wasm file name, out dir
     cargo build --quiet --profile wasm-release --target wasm32-unknown-unknown -p "$1"
     wasm-bindgen --target web --out-dir "$3" --out-name "${2%.wasm}" "$WASM_DIR/$2"
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
         --enable-mutable-globals --enable-reference-types --enable-multivalue \
         "$3/${2%.wasm}_bg.wasm" -o "$3/${2%.wasm}_bg.wasm"
 }

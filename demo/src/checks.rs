@@ -74,8 +74,10 @@ pub const CHECKS: [CheckDef; 12] = [
     },
 ];
 
-/// Presigned playlist URL endpoint (with the bearer token).
-const STREAM_URL: &str = "/api/stream-url?title=vod";
+/// Presigned playlist URL endpoint: `POST {contentId, sessionId}` with the bearer token.
+const STREAM_URL: &str = "/api/stream-url";
+/// The title asked for a presigned URL.
+const STREAM_CONTENT: &str = "vod";
 /// Dev token endpoint (`POST {sub}` → `{token}`).
 const DEV_TOKEN: &str = "/api/dev/token";
 /// The user the demo asks a dev token for.
@@ -86,8 +88,10 @@ const RESUME: &str = "/api/resume/vod";
 const TS_TITLE: &str = "/media/vod-ts/master.m3u8";
 /// The AES-128 test title.
 const AES_TITLE: &str = "/media/vod-aes/master.m3u8";
-/// TTL asked for in the refresh check, s.
+/// TTL assumed in the refresh check when the answer gives no expiry, s.
 const SHORT_TTL_S: f64 = 10.0;
+/// Longest URL lifetime the refresh check plays through, s.
+const MAX_REFRESH_TTL_S: f64 = 40.0;
 /// Playback that does not advance for this long has stalled, ms.
 const STALL_MS: f64 = 6000.0;
 /// Members closer than this are in sync, ms.
@@ -298,8 +302,12 @@ async fn token(lab: &Shared, inputs: &Inputs) -> CheckResult {
     }
     // The first signed-in route the server has: the presigned URL, else the resume position
     // (a 404 there with an `{"error"}` body is the route saying "no saved position").
-    for path in [STREAM_URL, RESUME] {
-        let a = fetch("GET", &join(&inputs.api, path), &token, None).await?;
+    let ask = stream_url_body();
+    for (method, path, body) in [
+        ("POST", STREAM_URL, Some(ask.as_str())),
+        ("GET", RESUME, None),
+    ] {
+        let a = fetch(method, &join(&inputs.api, path), &token, body).await?;
         let route_answered = a.ok() || (a.status == 404 && a.json().is_some());
         match a.status {
             401 | 403 => {
@@ -321,6 +329,12 @@ async fn token(lab: &Shared, inputs: &Inputs) -> CheckResult {
     Ok(Outcome::Unavailable(format!(
         "token {origin}, but neither {STREAM_URL} nor {RESUME} is on this server yet"
     )))
+}
+
+/// Body of `POST /api/stream-url` for the test title, with a fresh session id.
+fn stream_url_body() -> String {
+    let session = format!("demo-{}", js_sys::Date::now() as u64);
+    serde_json::json!({ "contentId": STREAM_CONTENT, "sessionId": session }).to_string()
 }
 
 /// The presigned URL answer: URL, expiry (epoch ms), signing kind.
@@ -360,7 +374,8 @@ fn signing_of(url: &str) -> &'static str {
 
 async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
     let token = token_of(lab, inputs);
-    let a = fetch("GET", &join(&inputs.api, STREAM_URL), &token, None).await?;
+    let body = stream_url_body();
+    let a = fetch("POST", &join(&inputs.api, STREAM_URL), &token, Some(&body)).await?;
     if a.missing() {
         return Ok(Outcome::Unavailable(format!(
             "{STREAM_URL} answers {}: presigned URLs have not landed here",
@@ -377,8 +392,14 @@ async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
         .ok_or("the answer has no url field")?;
     let url = web_sys::Url::new_with_base(&url, &absolute(&join(&inputs.api, "/")))
         .map_or(url, |u| u.href());
-    let skew = a
-        .date
+    // The answer's serverTime (ms precision), else the Date header (s precision).
+    let server_time = a.json().and_then(|j| {
+        j.get("serverTime")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    let skew = server_time
+        .or_else(|| a.date.clone())
         .as_deref()
         .map(js_sys::Date::parse)
         .filter(|d| d.is_finite())
@@ -397,7 +418,7 @@ async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
             c.expires_at_ms = expires;
         }
     }
-    let skew = skew.map_or("unknown (no readable Date header)".to_owned(), |s| {
+    let skew = skew.map_or("unknown (no serverTime nor Date header)".to_owned(), |s| {
         format!("{:+.1} s (server − this clock, ±1 s)", s / 1e3)
     });
     Ok(Outcome::Pass(format!("{kind}; {url}; clock skew {skew}")))
@@ -710,8 +731,9 @@ async fn resume(lab: &Shared, inputs: &Inputs) -> CheckResult {
 
 async fn refresh(lab: &Shared, inputs: &Inputs) -> CheckResult {
     let token = token_of(lab, inputs);
-    let ask = format!("{STREAM_URL}&ttl={SHORT_TTL_S}");
-    let a = fetch("GET", &join(&inputs.api, &ask), &token, None).await?;
+    // The lifetime is the server's (`--token-expiration`); the check needs a short one.
+    let body = stream_url_body();
+    let a = fetch("POST", &join(&inputs.api, STREAM_URL), &token, Some(&body)).await?;
     if a.missing() {
         return Ok(Outcome::Unavailable(format!(
             "{STREAM_URL} answers {}: presigned URLs have not landed here",
@@ -719,7 +741,7 @@ async fn refresh(lab: &Shared, inputs: &Inputs) -> CheckResult {
         )));
     }
     if !a.ok() {
-        return Ok(Outcome::Fail(format!("{ask} → HTTP {}", a.status)));
+        return Ok(Outcome::Fail(format!("{STREAM_URL} → HTTP {}", a.status)));
     }
     let (url, expires, _) = a
         .json()
@@ -729,9 +751,15 @@ async fn refresh(lab: &Shared, inputs: &Inputs) -> CheckResult {
     let url = web_sys::Url::new_with_base(&url, &absolute(&join(&inputs.api, "/")))
         .map_or(url, |u| u.href());
     let ttl = expires.map_or(SHORT_TTL_S, |e| ((e - js_sys::Date::now()) / 1e3).max(0.0));
+    if ttl > MAX_REFRESH_TTL_S {
+        return Ok(Outcome::Unavailable(format!(
+            "this server's URLs live {ttl:.0} s: start it with --token-expiration 10 \
+             (TOKEN_EXPIRATION) to see a refresh"
+        )));
+    }
     let (_, _) = start(lab, Slot::Aux, &url).await?;
     let video = video(lab, Slot::Aux)?;
-    let result = plays_for(lab, Slot::Aux, &video, ttl.min(40.0) + 5.0).await;
+    let result = plays_for(lab, Slot::Aux, &video, ttl + 5.0).await;
     let _ = video.pause();
     result.map(|()| {
         Outcome::Pass(format!(

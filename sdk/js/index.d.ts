@@ -19,7 +19,10 @@ export type WasmSource = RequestInfo | URL | Response | BufferSource | WebAssemb
  */
 export default function init(wasm?: WasmSource | Promise<WasmSource>): Promise<void>;
 
-/** Settings of `new Player(video, config)`. Every field is optional; unknown fields are ignored. */
+/**
+ * Settings of `new Player(video, config)`. Every field is optional; unknown fields are ignored;
+ * a field of the wrong type or out of range throws.
+ */
 export interface PlayerConfig {
   /**
    * Seconds of media to keep buffered ahead of the playhead (at least 1).
@@ -27,27 +30,30 @@ export interface PlayerConfig {
    */
   maxBufferLength?: number;
   /**
-   * Seconds of media kept behind the playhead before it is evicted from the buffer.
+   * Seconds of media kept behind the playhead before it is evicted from the buffer (at least 0).
    * @default 30
    */
   backBufferLength?: number;
   /**
-   * Level to start with; -1 lets ABR choose from `abrEwmaDefaultEstimate`.
+   * Level to start with (an integer, at least -1); -1 lets ABR choose from
+   * `abrEwmaDefaultEstimate`.
    * @default -1
    */
   startLevel?: number;
   /**
-   * Bandwidth assumed before the first measurement, bits per second.
+   * Bandwidth assumed before the first measurement, bits per second (at least 1).
    * @default 1000000
    */
   abrEwmaDefaultEstimate?: number;
   /**
-   * Retries of a failed segment, init-section or media-playlist load before the error is fatal.
+   * Retries (an integer, at least 0) of a failed segment, init-section or media-playlist load
+   * before the error is fatal.
    * @default 3
    */
   maxLoadRetries?: number;
   /**
-   * Delay before the first retry, milliseconds; it doubles on each further retry, up to 8 s.
+   * Delay before the first retry, milliseconds (at least 0); it doubles on each further retry
+   * (±20 % jitter), up to 8 s.
    * @default 500
    */
   retryDelay?: number;
@@ -60,6 +66,7 @@ export interface PlayerConfig {
    * Where signed stream URLs come from, for `load({ contentId })` and for renewing a URL the
    * origin says expired: a `VideoProxyClient`, any `StreamUrlProvider`, or the options to make
    * a `VideoProxyClient` with.
+   * @default none (`load({ contentId })` throws; an expired URL is a fatal error)
    */
   proxy?: VideoProxyClient | StreamUrlProvider | VideoProxyOptions;
 }
@@ -69,21 +76,31 @@ export interface LoadOptions {
   /**
    * Names the title: playback then resumes where this viewer stopped (unless the config has
    * `resume: false`), `resumeApplied` is emitted, and the position is saved as it plays.
+   * @default none (no resume)
    */
   contentId?: string;
-  /** Seconds to start at, overriding resume. */
+  /**
+   * Seconds to start at, overriding resume.
+   * @default the resume position with a `contentId`, else 0 (live: 3 target durations from the edge)
+   */
   startPosition?: number;
-  /** With `config.proxy`: the rendition `url` plays, for renewing it when it expires. */
+  /**
+   * With `config.proxy`: the rendition `url` plays, for renewing it when it expires.
+   * @default none (the multivariant playlist)
+   */
   quality?: string;
-  /** With `config.proxy`: the viewing session, logged by the API when a URL is renewed. */
+  /**
+   * With `config.proxy`: the viewing session, logged by the API when a URL is renewed.
+   * @default one random id per VideoProxyClient
+   */
   sessionId?: string;
 }
 
 /** Where resume positions are kept: local storage always, the API when both are given. */
 export interface ResumeConfig {
-  /** Origin of `/api/resume/...`; default the page's. */
+  /** Origin (and path prefix) of `/api/resume/...`. @default "" (the page's origin) */
   apiBase?: string;
-  /** Bearer JWT for the API; without it positions stay local. */
+  /** Bearer JWT for the API; without it positions stay local. @default none */
   token?: string;
   /** Keys the local records; use the JWT subject. @default "anonymous" */
   user?: string;
@@ -180,6 +197,42 @@ export type PlayerEvent = keyof PlayerEventMap;
 /** A listener of event `E`. */
 export type Listener<E extends PlayerEvent> = (data: PlayerEventMap[E]) => void;
 
+/** `Player.stats()`: figures since the last `load`. */
+export interface PlayerStats {
+  /** Bandwidth estimate, bits per second (as `bandwidthEstimate`). */
+  bandwidthEstimate: number;
+  /** Seconds buffered from the playhead to the end of its buffered range (0 outside any). */
+  bufferedAhead: number;
+  /** Level of the segments being loaded (`currentLevel`), -1 before any. */
+  level: number;
+  /** Peak bits per second of `level`, 0 before any. */
+  bitrate: number;
+  /** Width in pixels of `level` from the playlist, 0 when unknown. */
+  width: number;
+  /** Height in pixels of `level` from the playlist, 0 when unknown. */
+  height: number;
+  /** Frames the element dropped (`getVideoPlaybackQuality()`), since it was created. */
+  droppedFrames: number;
+  /** Frames the element decoded (`getVideoPlaybackQuality()`), since it was created. */
+  decodedFrames: number;
+  /** Media segments loaded. */
+  segmentsLoaded: number;
+  /** Media segment load attempts that failed (each retry counts). */
+  segmentsFailed: number;
+  /** Bytes of the media segments loaded. */
+  bytesLoaded: number;
+  /** Milliseconds from `load()` to the first `playing` (first frame shown); null until then. */
+  startupMs: number | null;
+  /** Stalls: `waiting` after playback started, not counting seeks. */
+  stalls: number;
+  /** Seconds spent stalled. */
+  stallSeconds: number;
+  /** Seconds played (neither paused nor stalled). */
+  watchSeconds: number;
+  /** Live: seconds from the playhead to the live edge; NaN for VOD. */
+  latency: number;
+}
+
 /** Event names, as hls.js's `Hls.Events`. */
 export declare const Events: {
   readonly MANIFEST_LOADING: "manifestLoading";
@@ -199,8 +252,10 @@ export declare const Events: {
 };
 
 /**
- * An HLS player bound to one `<video>` element. Every method throws an `Error` with a clear
- * message on a wrongly typed argument and after `destroy()`.
+ * An HLS player bound to one `<video>` element. Every method, getter and setter throws an
+ * `Error` whose message names it (`Player.seek: position must be a finite number (at least 0),
+ * got the string "10"`) on a wrongly typed argument, and (`Player.load: called after
+ * destroy()`) after `destroy()`.
  */
 export declare class Player {
   /** Whether this browser has Media Source Extensions. */
@@ -208,7 +263,7 @@ export declare class Player {
 
   /**
    * Binds to `video`. Throws when `init()` has not finished, when `video` is not an
-   * `HTMLVideoElement` or when a config field has the wrong type.
+   * `HTMLVideoElement`, when `config` is not an object or one of its fields has the wrong type.
    */
   constructor(video: HTMLVideoElement, config?: PlayerConfig);
 
@@ -232,30 +287,40 @@ export declare class Player {
   play(): Promise<void>;
   /** Pauses playback. */
   pause(): void;
-  /** Moves the playhead to `seconds` (a finite number, at least 0). */
-  seek(seconds: number): void;
+  /** Moves the playhead to `position` seconds (a finite number, at least 0). */
+  seek(position: number): void;
 
-  /** The levels of the loaded title, in playlist order; empty before `manifestParsed`. */
+  /**
+   * The levels of the loaded title, lowest bitrate first (a variant repeating another's bitrate,
+   * size and codecs is its backup stream, not a level); empty before `manifestParsed`.
+   */
   readonly levels: Level[];
   /** The video element the player drives. */
   readonly media: HTMLVideoElement;
   /**
-   * Level of the segments being loaded, -1 before any. Setting it switches now: loads in flight
-   * are aborted and what is buffered more than 1 s ahead is flushed; -1 returns to automatic.
+   * Level of the segments being loaded, -1 before any. Setting it (as hls.js's `currentLevel`)
+   * switches now: loads in flight are aborted and what is buffered more than 1 s ahead is
+   * flushed; -1 returns to automatic selection. Throws for anything but -1 or an index of
+   * `levels`.
    */
   get currentLevel(): number;
   set currentLevel(level: number);
   /**
-   * Level requested for the next segments, -1 when automatic. Setting it plays that level from
-   * the next segment on, without flushing the buffer.
+   * Level requested for the next segments, -1 when automatic. Setting it (as hls.js's
+   * `nextLevel`) plays that level from the next segment on, without flushing the buffer; -1
+   * returns to automatic selection.
    */
   get nextLevel(): number;
   set nextLevel(level: number);
-  /** Whether ABR picks the level (`nextLevel` is -1). */
+  /**
+   * Whether ABR picks the level, as hls.js's `autoLevelEnabled`: true until a level is set
+   * with `currentLevel`/`nextLevel`, and again after setting -1.
+   */
   readonly autoLevelEnabled: boolean;
   /**
-   * Whether ABR picks the level. Setting `true` is `nextLevel = -1`; setting `false` keeps the
-   * level being loaded now (level 0 before any).
+   * Shorthand over the hls.js way above (hls.js has no `autoLevel`): reads `autoLevelEnabled`;
+   * setting `true` is `nextLevel = -1`, setting `false` pins the level being loaded now
+   * (level 0 before any).
    */
   get autoLevel(): boolean;
   set autoLevel(enabled: boolean);
@@ -265,6 +330,8 @@ export declare class Player {
   readonly liveEdge: number;
   /** Current bandwidth estimate, bits per second. */
   readonly bandwidthEstimate: number;
+  /** What was loaded and how playback went since the last `load`. */
+  stats(): PlayerStats;
 
   /** Calls `listener` on every `event`. Unknown event names throw. */
   on<E extends PlayerEvent>(event: E, listener: Listener<E>): void;
@@ -276,6 +343,287 @@ export declare class Player {
   /** Stops loading, detaches from the video element and releases everything; later calls throw. */
   destroy(): void;
 }
+
+/** A member of a watch-party room in `WatchParty`'s events. */
+export interface PartyMember {
+  /** Member id, unique in the room. */
+  id: number;
+  /** Display name. */
+  name: string;
+  /** Whether its player has enough buffered to play. */
+  ready: boolean;
+  /** Whether the host muted its chat. */
+  muted: boolean;
+}
+
+/** The room's playback state. */
+export interface PartyState {
+  /** Sequence number, increasing with each change. */
+  seq: number;
+  /** `idle` before anyone plays, `waiting` while members buffer. */
+  phase: "idle" | "waiting" | "paused" | "playing";
+  /** Media seconds at server time `at`. */
+  position: number;
+  /** Server clock, milliseconds. */
+  at: number;
+  /** Whether playback resumes once every member is ready. */
+  resume: boolean;
+  /** Member whose request caused the change, when one did. */
+  by?: number;
+}
+
+/** The clock-sync estimate, milliseconds. */
+export interface PartySync {
+  /** Server clock minus the local `performance.now()`. */
+  offset: number;
+  /** Round-trip time. */
+  rtt: number;
+  /** Bound of the offset's error. */
+  error: number;
+}
+
+/** Each `WatchParty` event's payload, by event name. */
+export interface WatchPartyEventMap {
+  /** Welcomed into the room as member `you` (before `join` resolves). */
+  joined: { you: number };
+  /** Who is in the room, and who hosts it. */
+  members: { host: number; members: PartyMember[] };
+  /** A chat line. */
+  chat: { id: number; from: number; name: string; at: number; text: string };
+  /** The room's playback state changed. */
+  state: PartyState;
+  /** A new clock-sync estimate. */
+  sync: PartySync;
+  /** The host changed the room's settings. */
+  settings: { hostOnlyControl: boolean };
+  /** The host muted this member's chat (`durationS` absent: until unmuted). */
+  muted: { durationS?: number; reason?: string };
+  /** The host banned this member; the connection closes. */
+  banned: { reason?: string };
+  /** The room refused a request. */
+  error: {
+    code: "not_allowed" | "rate_limited" | "muted" | "invalid_text" | "unknown_member" | "bad_request";
+    message: string;
+  };
+  /** The connection closed (WebSocket close code and reason); the party is over. */
+  close: { code: number; reason: string };
+}
+
+/** A `WatchParty` event name. */
+export type WatchPartyEvent = keyof WatchPartyEventMap;
+
+/** Options of `WatchParty.join`. */
+export interface WatchPartyOptions {
+  /** The player (or video element) the room drives. */
+  player: Player | HTMLVideoElement;
+  /** Display name: 1 to 32 characters. */
+  name: string;
+  /** A JWT of the platform or an invite token of the room. @default none */
+  token?: string;
+}
+
+/** Corrections a `WatchParty` made to its player. */
+export interface WatchPartyStats {
+  /** Seeks the room asked for. */
+  seeks: number;
+  /** Seeks made to catch up with the room. */
+  correctiveSeeks: number;
+  /** Playback-rate changes made to catch up with the room. */
+  rateChanges: number;
+}
+
+/**
+ * A member of a watch-party room (protocol in `docs/PROTOCOL.md`), keeping its player in sync
+ * with the others. Methods throw an `Error` on wrongly typed arguments and after `leave()`.
+ */
+export declare class WatchParty {
+  /**
+   * Connects to the room at `url` (`ws:`/`wss:`, or `http(s):`/relative, mapped to `ws(s):`)
+   * and resolves once it is welcomed; rejects with an `Error` for bad options or with the
+   * server's reason when the join is refused.
+   */
+  static join(url: string, options: WatchPartyOptions): Promise<WatchParty>;
+  private constructor();
+
+  /** Asks the room to play. */
+  play(): void;
+  /** Asks the room to pause. */
+  pause(): void;
+  /** Asks the room to move to `position` seconds (at least 0). */
+  seek(position: number): void;
+  /** Sends a chat line (1 to 500 characters). */
+  send(text: string): void;
+  /** Host: mutes `member`'s chat for `durationS` seconds (until unmuted when absent). */
+  mute(member: number, durationS?: number, reason?: string): void;
+  /** Host: lifts `member`'s mute. */
+  unmute(member: number): void;
+  /** Host: removes `member` and keeps it out of the room. */
+  ban(member: number, reason?: string): void;
+  /** Host: hands the host role to `member`. */
+  makeHost(member: number): void;
+  /** Host: whether only the host may play, pause and seek. */
+  setHostOnlyControl(enabled: boolean): void;
+
+  /** Own member id. */
+  readonly id: number | null;
+  /** The latest clock-sync estimate, null before the first. */
+  readonly sync: PartySync | null;
+  /** The room's latest playback state, null before the first. */
+  readonly state: PartyState | null;
+  /** Corrections made so far. */
+  readonly stats: WatchPartyStats;
+  /** The server clock now, milliseconds; null before the first sync. */
+  serverTime(): number | null;
+
+  /** Calls `listener` on every `event`. Unknown event names throw. */
+  on<E extends WatchPartyEvent>(event: E, listener: (data: WatchPartyEventMap[E]) => void): void;
+  /** Calls `listener` on the next `event` only. */
+  once<E extends WatchPartyEvent>(event: E, listener: (data: WatchPartyEventMap[E]) => void): void;
+  /** Removes `listener` added with `on` or `once`. */
+  off<E extends WatchPartyEvent>(event: E, listener: (data: WatchPartyEventMap[E]) => void): void;
+
+  /** Leaves the room and restores the player's playback rate; later calls throw. */
+  leave(): void;
+}
+
+/** Options of `new ResumeClient` and `SessionReporter.begin`. */
+export interface ApiOptions {
+  /** Origin (and path prefix) of `/api/...`. @default "" (the page's origin) */
+  apiBase?: string;
+  /** Bearer JWT; `SessionReporter.begin` requires it. @default none (`ResumeClient`: positions stay local) */
+  token?: string;
+  /** Keys the local records; use the JWT subject. @default "anonymous" */
+  user?: string;
+}
+
+/** A resume record as stored locally and on the server. */
+export interface ResumeRecord {
+  /** Seconds. */
+  position: number;
+  /** Seconds, null when unknown. */
+  duration: number | null;
+  /** Whether the title was watched to the end. */
+  completed: boolean;
+  /** Milliseconds since the epoch. */
+  updatedAt: number;
+}
+
+/** Where to start a title: `ResumeClient.resolve`'s answer. */
+export interface ResumeResolution {
+  /** Seconds to start at after the 10 s / 95 % / last-30 s rules (0: from the start). */
+  position: number;
+  /** Which record won. */
+  source: "local" | "server" | "none";
+  /** That record, null when there is none. */
+  record: ResumeRecord | null;
+}
+
+/**
+ * Resume positions for one user, kept in `localStorage` and synced with
+ * `GET/PUT /api/resume/{contentId}` (last writer wins; failed uploads are queued and retried).
+ * `Player` uses one itself when `load` names a `contentId`.
+ */
+export declare class ResumeClient {
+  constructor(options?: ApiOptions);
+  /** Replaces the bearer token (e.g. after a refresh) and uploads what is queued with it. */
+  setToken(token?: string | null): void;
+  /** Where to start `contentId` (`duration` in seconds, when known). */
+  resolve(contentId: string, duration?: number): Promise<ResumeResolution>;
+  /** Saves `media`'s playhead for `contentId` from now on, replacing earlier tracking. */
+  track(contentId: string, media: HTMLMediaElement | Player): void;
+  /** Stops saving the playhead. */
+  untrack(): void;
+  /** Uploads the queue now; resolves with the number of records still queued. */
+  flush(): Promise<number>;
+  /** Records waiting for the server. */
+  pending(): number;
+  /** Stops tracking and releases the client; later calls throw. */
+  destroy(): void;
+}
+
+/** `SessionReporter.qoe()`: the figures of a viewing session. */
+export interface QoeReport {
+  /** Seconds of content played. */
+  watchTimeS: number;
+  /** Milliseconds from `begin` to the first `playing`, null until then. */
+  startupMs: number | null;
+  /** Stalls after startup. */
+  rebufferCount: number;
+  /** Seconds stalled after startup. */
+  rebufferS: number;
+  /** Seconds played per bitrate (bits/s as the key). */
+  bitrateHistogram: Record<string, number>;
+  /** Time-weighted mean bitrate, bits/s; null before any. */
+  meanBitrate: number | null;
+  /** Error codes seen, oldest first. */
+  errors: string[];
+}
+
+/**
+ * Reports a viewing session to `POST /api/sessions`: `start` on `begin`, a heartbeat every
+ * 30 s, `end` on `finish()` or when the page is hidden for good.
+ */
+export declare class SessionReporter {
+  /** Starts a session for `contentId` played by `media`; `options.token` is required. */
+  static begin(options: ApiOptions & { token: string }, contentId: string, media: HTMLMediaElement | Player): SessionReporter;
+  private constructor();
+  /** The rendition now playing has `bps` bits per second. */
+  bitrate(bps: number): void;
+  /** An error with `code` occurred (e.g. an `ErrorData.details`). */
+  error(code: string): void;
+  /** The figures so far (also after `finish`). */
+  qoe(): QoeReport;
+  /** The server's id of the session, null until `start` is answered. */
+  readonly sessionId: string | null;
+  /** Sends `end` and stops measuring; `bitrate` and `error` throw afterwards. */
+  finish(): void;
+}
+
+/** `Transmuxer.pushSegment`'s output. */
+export interface TransmuxOutput {
+  /** The fMP4 init segment, when it is new (first segment, codec change). */
+  init?: Uint8Array;
+  /** `moof` + `mdat` bytes. */
+  media: Uint8Array;
+  /** RFC 6381 codecs of the current init segment. */
+  codecs: string;
+}
+
+/** player-core's MPEG-TS → fMP4 transmuxer on its own, for tools (the player has its own). */
+export declare class Transmuxer {
+  constructor();
+  /**
+   * Transmuxes one complete MPEG-TS segment; `discontinuity` (default false) starts a new
+   * timeline. Throws an `Error` saying why a segment cannot be transmuxed.
+   */
+  pushSegment(data: Uint8Array | ArrayBuffer, discontinuity?: boolean): TransmuxOutput;
+  /** Releases the transmuxer's memory; later calls throw. */
+  destroy(): void;
+}
+
+/** A summary of a playlist: `inspectPlaylist`'s answer. */
+export type PlaylistSummary =
+  | {
+      kind: "multivariant";
+      variants: { bandwidth: number; width: number; height: number; codecs: string; url: string }[];
+      /** Number of EXT-X-MEDIA renditions. */
+      renditions: number;
+    }
+  | {
+      kind: "media";
+      segments: number;
+      /** Seconds. */
+      duration: number;
+      targetDuration: number;
+      mediaSequence: number;
+      live: boolean;
+    };
+
+/**
+ * Parses playlist `text` fetched from `url` (which relative URIs resolve against) with the
+ * player's own parser. Throws an `Error` saying what is wrong with an unusable playlist.
+ */
+export declare function inspectPlaylist(text: string, url: string): PlaylistSummary;
 
 // --- Presigned URLs (issue #7) ---
 

@@ -1,7 +1,16 @@
 // The public entry point of @flodrama/player: a thin typed layer over the wasm-bindgen glue.
-// It checks arguments that the glue cannot describe well and adds `once`, `autoLevel` and the
-// event-name table; every playback decision stays in the wasm engine.
-import initWasm, { Player as WasmPlayer, VideoProxyClient as WasmVideoProxyClient } from "./flodrama_player.js";
+// It checks every argument before it reaches the glue (which would coerce it silently or fail
+// with a message about pointers), refuses calls before `init()` and after `destroy()`, and adds
+// `once`, `autoLevel` and the event-name table; every playback decision stays in the wasm.
+import initWasm, {
+  Player as WasmPlayer,
+  ResumeClient as WasmResumeClient,
+  SessionReporter as WasmSessionReporter,
+  Transmuxer as WasmTransmuxer,
+  WatchParty as WasmWatchParty,
+  inspectPlaylist as wasmInspectPlaylist,
+  VideoProxyClient as WasmVideoProxyClient,
+} from "./flodrama_player.js";
 
 /** Event names, as in hls.js's `Hls.Events` (values are the names `on` takes). */
 export const Events = Object.freeze({
@@ -21,7 +30,14 @@ export const Events = Object.freeze({
   ERROR: "error",
 });
 
-const EVENT_NAMES = new Set(Object.values(Events));
+const PLAYER_EVENTS = new Set(Object.values(Events));
+
+/** The events of a `WatchParty`. */
+const PARTY_EVENTS = new Set([
+  "joined", "members", "chat", "state", "sync", "settings", "muted", "banned", "error", "close",
+]);
+
+// ---- init and argument checks -------------------------------------------------------------
 
 let loading = null;
 let ready = false;
@@ -43,24 +59,207 @@ export default function init(wasm) {
   return loading;
 }
 
-function checkEvent(method, event) {
-  if (!EVENT_NAMES.has(event)) {
-    const got = typeof event === "string" ? JSON.stringify(event) : typeof event;
-    throw new Error(`${method}(event, listener): unknown event ${got}; known: ${[...EVENT_NAMES].join(", ")}`);
+function requireInit(where) {
+  if (!ready) throw new Error(`${where}: call \`await init()\` first (the wasm module is not loaded yet)`);
+}
+
+/** A short description of a value for error messages. */
+function describe(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  switch (typeof value) {
+    case "undefined":
+      return "undefined";
+    case "string":
+      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return `the ${typeof value} ${String(value)}`;
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    default:
+      return typeof Element === "function" && value instanceof Element
+        ? `a <${value.localName}> element`
+        : `an object (${value.constructor?.name ?? "no prototype"})`;
   }
 }
 
-function checkListener(method, listener) {
-  if (typeof listener !== "function") {
-    throw new Error(`${method}(event, listener) needs a function, got ${listener === null ? "null" : typeof listener}`);
+function fail(where, message) {
+  return new Error(`${where}: ${message}`);
+}
+
+/** Runs `fn`, turning whatever the glue throws into an `Error` whose message starts with `where`. */
+function call(where, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw rethrown(where, e);
+  }
+}
+
+function rethrown(where, e) {
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof Error && message.startsWith(`${where}:`)) return e;
+  return new Error(`${where}: ${message}`, { cause: e });
+}
+
+const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+
+function checkOptions(where, name, value) {
+  if (value !== undefined && value !== null && !isObject(value)) {
+    throw fail(where, `${name} must be an object, got ${describe(value)}`);
+  }
+  return value ?? {};
+}
+
+function checkString(where, name, value, { optional = false, nonEmpty = false } = {}) {
+  if (optional && (value === undefined || value === null)) return undefined;
+  if (typeof value !== "string" || (nonEmpty && value.length === 0)) {
+    throw fail(where, `${name} must be a ${nonEmpty ? "non-empty " : ""}string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkNumber(where, name, value, { min = -Infinity, integer = false, optional = false } = {}) {
+  if (optional && (value === undefined || value === null)) return undefined;
+  const ok = typeof value === "number" && Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value));
+  if (!ok) {
+    const what = integer ? "an integer" : "a finite number";
+    const bound = min === -Infinity ? "" : ` (at least ${min})`;
+    throw fail(where, `${name} must be ${what}${bound}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function checkBoolean(where, name, value, { optional = false } = {}) {
+  if (optional && value === undefined) return false;
+  if (typeof value !== "boolean") throw fail(where, `${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+function checkEvent(where, events, event) {
+  if (!events.has(event)) {
+    const got = typeof event === "string" ? JSON.stringify(event) : describe(event);
+    throw fail(where, `unknown event ${got}; known: ${[...events].join(", ")}`);
+  }
+}
+
+function checkListener(where, listener) {
+  if (typeof listener !== "function") throw fail(where, `listener must be a function, got ${describe(listener)}`);
+}
+
+/** The media element of `value`: an `HTMLMediaElement` itself or a `Player`'s `media`. */
+function mediaOf(where, name, value, { video = false } = {}) {
+  if (value instanceof Player) return value.media;
+  const type = video ? "HTMLVideoElement" : "HTMLMediaElement";
+  if (typeof globalThis[type] === "function" && value instanceof globalThis[type]) return value;
+  throw fail(where, `${name} must be an ${type} or a Player, got ${describe(value)}`);
+}
+
+/**
+ * `on`/`once`/`off` over a glue object's `on(name, fn)`/`off(name, fn)`: checks the event name
+ * and the listener, and remembers the wrappers `once` registers so `off` can remove them.
+ */
+class Listeners {
+  #events;
+  /** Per event: the listener given to `once` → the wrapper registered for it. */
+  #once = new Map();
+
+  constructor(events) {
+    this.#events = events;
+  }
+
+  on(where, wasm, event, listener) {
+    checkEvent(where, this.#events, event);
+    checkListener(where, listener);
+    wasm.on(event, listener);
+  }
+
+  once(where, wasm, event, listener) {
+    checkEvent(where, this.#events, event);
+    checkListener(where, listener);
+    this.#forget(wasm, event, listener);
+    let byListener = this.#once.get(event);
+    if (!byListener) {
+      byListener = new Map();
+      this.#once.set(event, byListener);
+    }
+    const wrapper = (payload) => {
+      if (byListener.get(listener) !== wrapper) return;
+      byListener.delete(listener);
+      try {
+        wasm.off(event, wrapper);
+      } catch {
+        // Destroyed by an earlier listener: its listeners are gone already.
+      }
+      listener(payload);
+    };
+    byListener.set(listener, wrapper);
+    wasm.on(event, wrapper);
+  }
+
+  off(where, wasm, event, listener) {
+    checkEvent(where, this.#events, event);
+    checkListener(where, listener);
+    this.#forget(wasm, event, listener);
+    wasm.off(event, listener);
+  }
+
+  clear() {
+    this.#once.clear();
+  }
+
+  #forget(wasm, event, listener) {
+    const wrapper = this.#once.get(event)?.get(listener);
+    if (wrapper) {
+      this.#once.get(event).delete(listener);
+      wasm.off(event, wrapper);
+    }
+  }
+}
+
+// ---- Player --------------------------------------------------------------------------------
+
+/**
+ * The bounds of each numeric config field (the wasm clamps silently; here a value out of range
+ * is an Error). Fields not listed are checked by the wasm or ignored when unknown.
+ */
+const CONFIG_NUMBERS = {
+  maxBufferLength: { min: 1 },
+  backBufferLength: { min: 0 },
+  startLevel: { min: -1, integer: true },
+  abrEwmaDefaultEstimate: { min: 1 },
+  maxLoadRetries: { min: 0, integer: true },
+  retryDelay: { min: 0 },
+};
+
+function checkConfig(where, config) {
+  const c = checkOptions(where, "config", config);
+  for (const [field, bounds] of Object.entries(CONFIG_NUMBERS)) {
+    checkNumber(where, `config.${field}`, c[field], { ...bounds, optional: true });
+  }
+  if (c.resume !== undefined && c.resume !== false) {
+    if (!isObject(c.resume)) throw fail(where, `config.resume must be an object or false, got ${describe(c.resume)}`);
+    for (const field of ["apiBase", "token", "user"]) {
+      checkString(where, `config.resume.${field}`, c.resume[field], { optional: true });
+    }
+  }
+  if (c.proxy !== undefined && c.proxy !== null) {
+    if (!isObject(c.proxy) && !(c.proxy instanceof VideoProxyClient)) {
+      throw fail(where, `config.proxy must be a VideoProxyClient or {apiBase, tokenProvider}, got ${describe(c.proxy)}`);
+    }
+    if (typeof c.proxy.getStreamUrl !== "function") checkProxyOptions(where, "config.proxy", c.proxy);
   }
 }
 
 /** An HLS player bound to one `<video>` element. */
 export class Player {
+  /** The glue object; null once destroyed (the glue frees it when it is collected). */
   #wasm;
-  /** Per event: the listener given to `once` → the wrapper registered for it. */
-  #once = new Map();
+  #listeners = new Listeners(PLAYER_EVENTS);
 
   /** Whether this browser has what the player needs (Media Source Extensions). */
   static isSupported() {
@@ -68,141 +267,487 @@ export class Player {
   }
 
   constructor(video, config) {
-    if (!ready) {
-      throw new Error("@flodrama/player: call `await init()` before `new Player()`");
+    const where = "new Player";
+    requireInit(where);
+    if (typeof HTMLVideoElement !== "function" || !(video instanceof HTMLVideoElement)) {
+      throw fail(where, `video must be an HTMLVideoElement, got ${describe(video)}`);
     }
-    this.#wasm = new WasmPlayer(video, config);
+    checkConfig(where, config);
+    this.#wasm = call(where, () => new WasmPlayer(video, config));
+  }
+
+  /** The glue object, or an Error naming `member` once destroyed. */
+  #live(member) {
+    if (!this.#wasm) throw fail(`Player.${member}`, "called after destroy()");
+    return this.#wasm;
   }
 
   load(source, options) {
-    this.#wasm.load(source, options);
+    const where = "Player.load";
+    const wasm = this.#live("load");
+    if (typeof source === "string") {
+      try {
+        new URL(source, document.baseURI);
+      } catch {
+        throw fail(where, `${JSON.stringify(source)} is not a valid URL`);
+      }
+    } else if (isObject(source)) {
+      checkString(where, "source.contentId", source.contentId, { nonEmpty: true });
+      checkString(where, "source.quality", source.quality, { optional: true, nonEmpty: true });
+      checkString(where, "source.sessionId", source.sessionId, { optional: true, nonEmpty: true });
+      checkNumber(where, "source.startPosition", source.startPosition, { optional: true, min: 0 });
+    } else {
+      throw fail(where, `needs a playlist URL (a string) or {contentId}, got ${describe(source)}`);
+    }
+    const opts = checkOptions(where, "options", options);
+    checkString(where, "options.contentId", opts.contentId, { optional: true, nonEmpty: true });
+    checkString(where, "options.quality", opts.quality, { optional: true, nonEmpty: true });
+    checkString(where, "options.sessionId", opts.sessionId, { optional: true, nonEmpty: true });
+    checkNumber(where, "options.startPosition", opts.startPosition, { optional: true, min: 0 });
+    call(where, () => wasm.load(source, options));
   }
 
   play() {
-    return this.#wasm.play();
-  }
-
-  recoverMediaError() {
-    this.#wasm.recoverMediaError();
+    const wasm = this.#live("play");
+    return call("Player.play", () => wasm.play());
   }
 
   pause() {
-    this.#wasm.pause();
+    const wasm = this.#live("pause");
+    call("Player.pause", () => wasm.pause());
   }
 
-  seek(seconds) {
-    this.#wasm.seek(seconds);
+  seek(position) {
+    const wasm = this.#live("seek");
+    checkNumber("Player.seek", "position", position, { min: 0 });
+    call("Player.seek", () => wasm.seek(position));
+  }
+
+  recoverMediaError() {
+    const wasm = this.#live("recoverMediaError");
+    call("Player.recoverMediaError", () => wasm.recoverMediaError());
   }
 
   get levels() {
-    return this.#wasm.levels;
+    return this.#live("levels").levels;
   }
 
   get media() {
-    return this.#wasm.media;
+    return this.#live("media").media;
   }
 
   get currentLevel() {
-    return this.#wasm.currentLevel;
+    return this.#live("currentLevel").currentLevel;
   }
 
   set currentLevel(level) {
-    this.#wasm.currentLevel = level;
+    const wasm = this.#live("currentLevel");
+    this.#checkLevel("Player.currentLevel", level);
+    call("Player.currentLevel", () => {
+      wasm.currentLevel = level;
+    });
   }
 
   get nextLevel() {
-    return this.#wasm.nextLevel;
+    return this.#live("nextLevel").nextLevel;
   }
 
   set nextLevel(level) {
-    this.#wasm.nextLevel = level;
+    const wasm = this.#live("nextLevel");
+    this.#checkLevel("Player.nextLevel", level);
+    call("Player.nextLevel", () => {
+      wasm.nextLevel = level;
+    });
   }
 
   get autoLevelEnabled() {
-    return this.#wasm.autoLevelEnabled;
+    return this.#live("autoLevelEnabled").autoLevelEnabled;
   }
 
   get autoLevel() {
-    return this.#wasm.autoLevelEnabled;
+    return this.#live("autoLevel").autoLevelEnabled;
   }
 
   set autoLevel(enabled) {
-    if (typeof enabled !== "boolean") {
-      throw new Error(`autoLevel must be a boolean, got ${enabled === null ? "null" : typeof enabled}`);
-    }
+    const wasm = this.#live("autoLevel");
+    checkBoolean("Player.autoLevel", "the value", enabled);
     if (enabled) {
-      this.#wasm.nextLevel = -1;
-    } else if (this.#wasm.autoLevelEnabled) {
-      this.#wasm.nextLevel = Math.max(this.#wasm.currentLevel, 0);
+      wasm.nextLevel = -1;
+    } else if (wasm.autoLevelEnabled) {
+      wasm.nextLevel = Math.max(wasm.currentLevel, 0);
     }
   }
 
   get latency() {
-    return this.#wasm.latency;
+    return this.#live("latency").latency;
   }
 
   get liveEdge() {
-    return this.#wasm.liveEdge;
+    return this.#live("liveEdge").liveEdge;
   }
 
   get bandwidthEstimate() {
-    return this.#wasm.bandwidthEstimate;
+    return this.#live("bandwidthEstimate").bandwidthEstimate;
+  }
+
+  stats() {
+    return this.#live("stats").stats();
   }
 
   on(event, listener) {
-    checkEvent("on", event);
-    checkListener("on", listener);
-    this.#wasm.on(event, listener);
+    this.#listeners.on("Player.on", this.#live("on"), event, listener);
   }
 
   once(event, listener) {
-    checkEvent("once", event);
-    checkListener("once", listener);
-    let byListener = this.#once.get(event);
-    if (!byListener) {
-      byListener = new Map();
-      this.#once.set(event, byListener);
-    }
-    const wrapper = (payload) => {
-      byListener.delete(listener);
-      try {
-        this.#wasm.off(event, wrapper);
-      } catch {
-        // Destroyed by an earlier listener: its listeners are already gone.
-      }
-      listener(payload);
-    };
-    this.#forget(event, listener);
-    byListener.set(listener, wrapper);
-    this.#wasm.on(event, wrapper);
+    this.#listeners.once("Player.once", this.#live("once"), event, listener);
   }
 
   off(event, listener) {
-    checkEvent("off", event);
-    checkListener("off", listener);
-    this.#forget(event, listener);
-    this.#wasm.off(event, listener);
+    this.#listeners.off("Player.off", this.#live("off"), event, listener);
   }
 
   destroy() {
-    this.#once.clear();
-    this.#wasm.destroy();
+    const wasm = this.#wasm;
+    if (!wasm) return;
+    this.#wasm = null;
+    this.#listeners.clear();
+    wasm.destroy();
   }
 
-  /** Removes the `once` wrapper of `listener`, if any. */
-  #forget(event, listener) {
-    const wrapper = this.#once.get(event)?.get(listener);
-    if (wrapper) {
-      this.#once.get(event).delete(listener);
-      this.#wasm.off(event, wrapper);
+  /** A level index for `currentLevel`/`nextLevel`: -1 (automatic) or an existing level. */
+  #checkLevel(where, level) {
+    checkNumber(where, "level", level, { min: -1, integer: true });
+    const count = this.#wasm.levels.length;
+    if (level >= count) {
+      const known = count === 0 ? "no levels are known before manifestParsed" : `levels are 0 to ${count - 1}`;
+      throw fail(where, `there is no level ${level}: ${known} (-1 is automatic)`);
     }
   }
 }
 
-// --- Presigned URLs (issue #7) ---
+// ---- WatchParty ----------------------------------------------------------------------------
+
+/** Lets `WatchParty.join` call the constructor and nobody else. */
+const INTERNAL = Symbol("internal");
+
+/** A member of a watch-party room, attached to a video element. */
+export class WatchParty {
+  /** The glue object; null once left. */
+  #wasm;
+  #listeners = new Listeners(PARTY_EVENTS);
+
+  /** Joins the room at `url` (`ws(s):`, `http(s):` or relative); resolves once welcomed. */
+  static join(url, options) {
+    const where = "WatchParty.join";
+    try {
+      requireInit(where);
+      checkString(where, "url", url, { nonEmpty: true });
+      if (!isObject(options)) throw fail(where, `options must be an object, got ${describe(options)}`);
+      const player = mediaOf(where, "options.player", options.player, { video: true });
+      const name = checkString(where, "options.name", options.name, { nonEmpty: true });
+      const token = checkString(where, "options.token", options.token, { optional: true });
+      const joining = call(where, () => WasmWatchParty.join(url, { player, name, token }));
+      return joining.then(
+        (wasm) => new WatchParty(INTERNAL, wasm),
+        (e) => {
+          throw rethrown(where, e);
+        },
+      );
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  constructor(internal, wasm) {
+    if (internal !== INTERNAL) throw new Error("new WatchParty: use `await WatchParty.join(url, options)`");
+    this.#wasm = wasm;
+  }
+
+  #live(member) {
+    if (!this.#wasm) throw fail(`WatchParty.${member}`, "called after leave()");
+    return this.#wasm;
+  }
+
+  play() {
+    const wasm = this.#live("play");
+    call("WatchParty.play", () => wasm.play());
+  }
+
+  pause() {
+    const wasm = this.#live("pause");
+    call("WatchParty.pause", () => wasm.pause());
+  }
+
+  seek(position) {
+    const wasm = this.#live("seek");
+    checkNumber("WatchParty.seek", "position", position, { min: 0 });
+    call("WatchParty.seek", () => wasm.seek(position));
+  }
+
+  send(text) {
+    const wasm = this.#live("send");
+    checkString("WatchParty.send", "text", text, { nonEmpty: true });
+    call("WatchParty.send", () => wasm.send(text));
+  }
+
+  mute(member, durationS, reason) {
+    const where = "WatchParty.mute";
+    const wasm = this.#live("mute");
+    checkNumber(where, "member", member, { min: 0, integer: true });
+    checkNumber(where, "durationS", durationS, { min: 0, optional: true });
+    checkString(where, "reason", reason, { optional: true });
+    call(where, () => wasm.mute(member, durationS ?? undefined, reason ?? undefined));
+  }
+
+  unmute(member) {
+    const wasm = this.#live("unmute");
+    checkNumber("WatchParty.unmute", "member", member, { min: 0, integer: true });
+    call("WatchParty.unmute", () => wasm.unmute(member));
+  }
+
+  ban(member, reason) {
+    const wasm = this.#live("ban");
+    checkNumber("WatchParty.ban", "member", member, { min: 0, integer: true });
+    checkString("WatchParty.ban", "reason", reason, { optional: true });
+    call("WatchParty.ban", () => wasm.ban(member, reason ?? undefined));
+  }
+
+  makeHost(member) {
+    const wasm = this.#live("makeHost");
+    checkNumber("WatchParty.makeHost", "member", member, { min: 0, integer: true });
+    call("WatchParty.makeHost", () => wasm.makeHost(member));
+  }
+
+  setHostOnlyControl(enabled) {
+    const wasm = this.#live("setHostOnlyControl");
+    checkBoolean("WatchParty.setHostOnlyControl", "enabled", enabled);
+    call("WatchParty.setHostOnlyControl", () => wasm.setHostOnlyControl(enabled));
+  }
+
+  get id() {
+    return this.#live("id").id ?? null;
+  }
+
+  get sync() {
+    return this.#live("sync").sync;
+  }
+
+  get state() {
+    return this.#live("state").state;
+  }
+
+  get stats() {
+    return this.#live("stats").stats;
+  }
+
+  serverTime() {
+    return this.#live("serverTime").serverTime() ?? null;
+  }
+
+  on(event, listener) {
+    this.#listeners.on("WatchParty.on", this.#live("on"), event, listener);
+  }
+
+  once(event, listener) {
+    this.#listeners.once("WatchParty.once", this.#live("once"), event, listener);
+  }
+
+  off(event, listener) {
+    this.#listeners.off("WatchParty.off", this.#live("off"), event, listener);
+  }
+
+  leave() {
+    const wasm = this.#wasm;
+    if (!wasm) return;
+    this.#wasm = null;
+    this.#listeners.clear();
+    wasm.leave();
+  }
+}
+
+// ---- ResumeClient and SessionReporter -----------------------------------------------------
+
+function checkApiOptions(where, options, { token = false } = {}) {
+  const opts = token ? options : checkOptions(where, "options", options);
+  if (token && !isObject(opts)) throw fail(where, `options must be an object, got ${describe(opts)}`);
+  checkString(where, "options.apiBase", opts.apiBase, { optional: true });
+  checkString(where, "options.token", opts.token, { optional: !token, nonEmpty: token });
+  checkString(where, "options.user", opts.user, { optional: true });
+  return opts;
+}
+
+/** Resume positions for one user: local storage plus `/api/resume/{contentId}`. */
+export class ResumeClient {
+  #wasm;
+
+  constructor(options) {
+    const where = "new ResumeClient";
+    requireInit(where);
+    const opts = checkApiOptions(where, options);
+    this.#wasm = call(where, () => new WasmResumeClient(opts));
+  }
+
+  #live(member) {
+    if (!this.#wasm) throw fail(`ResumeClient.${member}`, "called after destroy()");
+    return this.#wasm;
+  }
+
+  setToken(token) {
+    const wasm = this.#live("setToken");
+    checkString("ResumeClient.setToken", "token", token, { optional: true });
+    wasm.setToken(token ?? undefined);
+  }
+
+  resolve(contentId, duration) {
+    const where = "ResumeClient.resolve";
+    try {
+      const wasm = this.#live("resolve");
+      checkString(where, "contentId", contentId, { nonEmpty: true });
+      checkNumber(where, "duration", duration, { optional: true, min: 0 });
+      return wasm.resolve(contentId, duration ?? undefined);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  track(contentId, media) {
+    const where = "ResumeClient.track";
+    const wasm = this.#live("track");
+    checkString(where, "contentId", contentId, { nonEmpty: true });
+    const element = mediaOf(where, "media", media);
+    call(where, () => wasm.track(contentId, element));
+  }
+
+  untrack() {
+    this.#live("untrack").untrack();
+  }
+
+  flush() {
+    try {
+      return this.#live("flush").flush();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  pending() {
+    return this.#live("pending").pending();
+  }
+
+  destroy() {
+    const wasm = this.#wasm;
+    if (!wasm) return;
+    this.#wasm = null;
+    wasm.untrack();
+  }
+}
+
+/** Reports one viewing session's QoE to `POST /api/sessions`. */
+export class SessionReporter {
+  #wasm;
+  #finished = false;
+
+  static begin(options, contentId, media) {
+    const where = "SessionReporter.begin";
+    requireInit(where);
+    const opts = checkApiOptions(where, options, { token: true });
+    checkString(where, "contentId", contentId, { nonEmpty: true });
+    const element = mediaOf(where, "media", media);
+    const wasm = call(where, () => WasmSessionReporter.begin(opts, contentId, element));
+    return new SessionReporter(INTERNAL, wasm);
+  }
+
+  constructor(internal, wasm) {
+    if (internal !== INTERNAL) throw new Error("new SessionReporter: use `SessionReporter.begin(options, contentId, media)`");
+    this.#wasm = wasm;
+  }
+
+  #open(member) {
+    if (this.#finished) throw fail(`SessionReporter.${member}`, "called after finish()");
+    return this.#wasm;
+  }
+
+  bitrate(bps) {
+    const wasm = this.#open("bitrate");
+    checkNumber("SessionReporter.bitrate", "bps", bps, { min: 0 });
+    wasm.bitrate(bps);
+  }
+
+  error(code) {
+    const wasm = this.#open("error");
+    checkString("SessionReporter.error", "code", code, { nonEmpty: true });
+    wasm.error(code);
+  }
+
+  qoe() {
+    return this.#wasm.qoe();
+  }
+
+  get sessionId() {
+    return this.#wasm.sessionId ?? null;
+  }
+
+  finish() {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#wasm.finish();
+  }
+}
+
+// ---- tools ---------------------------------------------------------------------------------
+
+/** player-core's MPEG-TS → fMP4 transmuxer on its own. */
+export class Transmuxer {
+  #wasm;
+
+  constructor() {
+    requireInit("new Transmuxer");
+    this.#wasm = new WasmTransmuxer();
+  }
+
+  pushSegment(data, discontinuity) {
+    const where = "Transmuxer.pushSegment";
+    if (!this.#wasm) throw fail(where, "called after destroy()");
+    let bytes = data;
+    if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+    if (!(bytes instanceof Uint8Array)) throw fail(where, `data must be a Uint8Array or an ArrayBuffer, got ${describe(data)}`);
+    const discontinuous = checkBoolean(where, "discontinuity", discontinuity, { optional: true });
+    const wasm = this.#wasm;
+    return call(where, () => wasm.pushSegment(bytes, discontinuous));
+  }
+
+  destroy() {
+    const wasm = this.#wasm;
+    this.#wasm = null;
+    wasm?.free();
+  }
+}
+
+/** Parses playlist `text` fetched from `url` and summarises it. */
+export function inspectPlaylist(text, url) {
+  const where = "inspectPlaylist";
+  requireInit(where);
+  checkString(where, "text", text);
+  checkString(where, "url", url, { nonEmpty: true });
+  return call(where, () => wasmInspectPlaylist(text, url));
+}
+
+// ---- VideoProxyClient (presigned URLs) ----------------------------------------------------
+
+function checkProxyOptions(where, name, options) {
+  if (!isObject(options)) throw fail(where, `${name} must be an object, got ${describe(options)}`);
+  checkString(where, `${name}.apiBase`, options.apiBase, { optional: true });
+  if (typeof options.tokenProvider !== "function") {
+    throw fail(where, `${name}.tokenProvider must be a function giving the bearer token, got ${describe(options.tokenProvider)}`);
+  }
+  checkString(where, `${name}.customExpiryParam`, options.customExpiryParam, { optional: true, nonEmpty: true });
+  if (options.fetch !== undefined && options.fetch !== null && typeof options.fetch !== "function") {
+    throw fail(where, `${name}.fetch must be a function, got ${describe(options.fetch)}`);
+  }
+}
 
 /**
- * Signed stream URLs from the API's `POST /api/stream-url`, cached per (title, quality, user)
+ * Signed stream URLs from the API's `POST /api/stream-url`, cached per (title, quality, token)
  * and renewed ahead of expiry. Give it to `new Player(video, { proxy })` and play with
  * `player.load({ contentId })`.
  */
@@ -210,20 +755,27 @@ export class VideoProxyClient {
   #wasm;
 
   constructor(options) {
-    if (!ready) {
-      throw new Error("@flodrama/player: call `await init()` before `new VideoProxyClient()`");
-    }
-    if (typeof options?.tokenProvider !== "function") {
-      throw new Error("VideoProxyClient needs { tokenProvider: async () => token }");
-    }
-    this.#wasm = new WasmVideoProxyClient(options);
+    const where = "new VideoProxyClient";
+    requireInit(where);
+    checkProxyOptions(where, "options", options);
+    this.#wasm = call(where, () => new WasmVideoProxyClient(options));
   }
 
   getStreamUrl(contentId, quality, sessionId) {
-    return this.#wasm.getStreamUrl(contentId, quality, sessionId);
+    const where = "VideoProxyClient.getStreamUrl";
+    try {
+      checkString(where, "contentId", contentId, { nonEmpty: true });
+      checkString(where, "quality", quality, { optional: true, nonEmpty: true });
+      checkString(where, "sessionId", sessionId, { optional: true, nonEmpty: true });
+      return this.#wasm.getStreamUrl(contentId, quality ?? undefined, sessionId ?? undefined);
+    } catch (e) {
+      return Promise.reject(rethrown(where, e));
+    }
   }
 
   invalidate(contentId) {
-    this.#wasm.invalidate(contentId);
+    const where = "VideoProxyClient.invalidate";
+    checkString(where, "contentId", contentId, { nonEmpty: true });
+    call(where, () => this.#wasm.invalidate(contentId));
   }
 }

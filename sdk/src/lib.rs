@@ -10,6 +10,7 @@ mod party;
 mod player;
 mod proxy;
 mod resume;
+mod stats;
 mod transmux;
 
 pub use inspect::inspect_playlist;

@@ -6,6 +6,7 @@ use crate::js::{self, ObjectBuilder, now_ms};
 use crate::mse::{Mse, Op, message_of};
 use crate::proxy::VideoProxyClient;
 use crate::resume::ResumeClient;
+use crate::stats::Stats;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Reflect, Uint8Array};
 use player_core::engine::{
@@ -57,6 +58,8 @@ struct Inner {
     resume_enabled: bool,
     /// Counts `load` calls, so a resume lookup that finishes late is dropped.
     load_generation: u64,
+    /// Figures of `stats()`, since the last `load`.
+    stats: Stats,
     destroyed: bool,
     /// `config.proxy`: an object with `getStreamUrl` (a `VideoProxyClient`), if any.
     proxy: Option<JsValue>,
@@ -214,6 +217,7 @@ impl Player {
             resume,
             resume_enabled,
             load_generation: 0,
+            stats: Stats::new(now_ms()),
             destroyed: false,
             proxy,
             stream: None,
@@ -221,16 +225,27 @@ impl Player {
         }));
         let weak = Rc::downgrade(&shared);
         let mut handlers = Vec::new();
-        for name in ["timeupdate", "seeking"] {
-            let seeking = name == "seeking";
+        for name in [
+            "timeupdate",
+            "seeking",
+            "playing",
+            "waiting",
+            "pause",
+            "ended",
+        ] {
             let handler = event_handler(&weak, move |inner, _| {
-                let position = inner.video.current_time();
-                let input = if seeking {
-                    Input::Seeking { position }
-                } else {
-                    inner.playhead()
-                };
-                inner.engine.handle_input(now_ms(), input);
+                let now = now_ms();
+                if name == "timeupdate" {
+                    let input = inner.playhead();
+                    inner.engine.handle_input(now, input);
+                    return;
+                }
+                if name == "seeking" {
+                    let position = inner.video.current_time();
+                    inner.engine.handle_input(now, Input::Seeking { position });
+                }
+                let seeking = inner.video.seeking();
+                inner.stats.handle_media_event(now, name, seeking);
             });
             video
                 .add_event_listener_with_callback(name, handler.as_ref().unchecked_ref())
@@ -528,6 +543,16 @@ impl Player {
         Ok(self.live()?.engine.bandwidth_estimate())
     }
 
+    /// What was loaded and how playback went since the last `load`: `{bandwidthEstimate,
+    /// bufferedAhead, level, bitrate, width, height, droppedFrames, decodedFrames,
+    /// segmentsLoaded, segmentsFailed, bytesLoaded, startupMs, stalls, stallSeconds,
+    /// watchSeconds, latency}`.
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        let mut inner = self.live()?;
+        let inner = &mut *inner;
+        Ok(inner.stats.snapshot(now_ms(), &inner.engine, &inner.video))
+    }
+
     /// Calls `callback(payload)` on every event named `name`.
     pub fn on(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
         let callback: js_sys::Function = callback.dyn_into().map_err(|v| {
@@ -736,6 +761,7 @@ impl Inner {
     fn begin_playback(&mut self, shared: &Shared, url: &str, start_position: Option<f64>) {
         self.abort_all();
         self.attach_media_source(&Rc::downgrade(shared));
+        self.stats = Stats::new(now_ms());
         self.engine.load(now_ms(), url, start_position);
     }
 
@@ -817,6 +843,7 @@ impl Inner {
                 Vec::new()
             }
             Output::Event(event) => {
+                self.stats.handle_event(&event);
                 if matches!(event, PlayerEvent::UrlExpired { .. }) {
                     self.renew_url(shared, true);
                 }

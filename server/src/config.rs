@@ -472,4 +472,90 @@ mod tests {
         assert_eq!(jwks.jwt, JwtKeySource::Jwks(PathBuf::from("k.json")));
         assert!(parse(&["x", "--jwt-jwks", "k.json", "--jwt-secret", "s"]).is_err());
     }
+
+    #[test]
+    fn signed_url_options() {
+        use crate::signing::SigningMode;
+        use crate::signing::config::{CloudFrontKeySource, DEFAULT_TTL_S, DEV_SECRET_KEY};
+        let parse =
+            |args: &[&str]| Cli::try_parse_from(args).map(|c| Config::from_options(&c.options));
+        let default = parse(&["x"]).unwrap().presign;
+        assert_eq!(default.mode, SigningMode::Sigv4);
+        assert_eq!(default.ttl_s, DEFAULT_TTL_S);
+        assert_eq!(default.geo_header.as_str(), "cloudfront-viewer-country");
+        assert!(default.allowed_origins.is_empty());
+        assert_ne!(default.credentials.secret_key, DEV_SECRET_KEY);
+        assert_eq!(default.cloudfront, CloudFrontKeySource::Missing);
+        let dev = parse(&["x", "--dev"]).unwrap().presign;
+        assert_eq!(dev.credentials.secret_key, DEV_SECRET_KEY);
+        assert_eq!(dev.cloudfront, CloudFrontKeySource::Dev);
+        assert!(
+            dev.allowed_origins
+                .iter()
+                .any(|o| o.matches("http://127.0.0.1:5173"))
+        );
+        let full = parse(&[
+            "x",
+            "--signing",
+            "cloudfront",
+            "--token-expiration",
+            "20",
+            "--allowed-origin",
+            "https://a.example",
+            "--allowed-origin",
+            "http://b.example:*",
+            "--geo-header",
+            "X-Country",
+            "--geo-block",
+            "vod=FR,DE",
+            "--cloudfront-key-pair-id",
+            "KID",
+            "--cloudfront-private-key",
+            "k.pem",
+            "--s3-endpoint",
+            "http://127.0.0.1:9000",
+            "--s3-bucket",
+            "media",
+            "--s3-access-key",
+            "AK",
+            "--s3-secret-key",
+            "SK",
+            "--s3-region",
+            "eu-west-3",
+        ])
+        .unwrap()
+        .presign;
+        assert_eq!(full.mode, SigningMode::Cloudfront);
+        assert_eq!(full.ttl_s, 20);
+        assert!(full.allowed_origins[1].matches("http://b.example:8080"));
+        assert_eq!(full.geo_header.as_str(), "x-country");
+        assert_eq!(
+            full.blocked_countries("vod").collect::<Vec<_>>(),
+            ["FR", "DE"]
+        );
+        assert_eq!(
+            full.cloudfront,
+            CloudFrontKeySource::File {
+                key_pair_id: "KID".into(),
+                path: PathBuf::from("k.pem")
+            }
+        );
+        let s3 = full.s3.unwrap();
+        assert_eq!(
+            (s3.endpoint.as_str(), s3.bucket.as_str()),
+            ("http://127.0.0.1:9000/", "media")
+        );
+        assert_eq!(full.credentials.access_key, "AK");
+        assert_eq!(full.credentials.secret_key, "SK");
+        assert_eq!(full.credentials.region, "eu-west-3");
+        for bad in [
+            &["x", "--token-expiration", "604801"][..],
+            &["x", "--token-expiration", "0"],
+            &["x", "--signing", "hmac"],
+            &["x", "--s3-endpoint", "http://h"],
+            &["x", "--geo-block", "vod"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -292,6 +292,19 @@ async fn stream_url_quality_gives_the_media_playlist() {
     let (status, _, body) = get(&media.segments[0].uri).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, presign_media::object_bytes("360p", "seg_000.m4s"));
+    // Byte ranges work through the signature.
+    let response = Client::new()
+        .get(&media.segments[0].uri)
+        .header("range", "bytes=4-13")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(
+        bytes,
+        presign_media::object_bytes("360p", "seg_000.m4s")[4..14]
+    );
 }
 
 #[tokio::test]
@@ -499,4 +512,60 @@ async fn cloudfront_urls_cover_the_content_prefix() {
         get(&f.server.url("/secure/vod/master.m3u8")).await.0,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn live_keys_get_a_url_without_duration() {
+    let f = start(|c| c.live = vec!["cam".into()]).await;
+    let live = f.data.join("live/cam");
+    std::fs::create_dir_all(&live).unwrap();
+    let playlist = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:7\n\
+        #EXTINF:2.000,\nseg_000007.ts\n#EXTINF:2.000,\nseg_000008.ts\n";
+    std::fs::write(live.join("index.m3u8"), playlist).unwrap();
+    std::fs::write(live.join("seg_000008.ts"), b"live bytes").unwrap();
+    let (status, json) = stream_url(
+        &f.server,
+        json!({"contentId": "cam", "sessionId": "s-1"}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["duration"], Value::Null);
+    assert_eq!(json["qualities"], json!([]));
+    let url = json["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&f.server.url("/secure/live/cam/index.m3u8?")),
+        "{url}"
+    );
+    let (status, _, body) = get(url).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(body).unwrap();
+    let Playlist::Media(media) = parse_playlist(&text, url).unwrap() else {
+        panic!("not a media playlist");
+    };
+    assert_eq!(media.media_sequence, 7);
+    let (status, _, body) = get(&media.segments[1].uri).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, b"live bytes");
+    // A live folder of a key that is not published stays out of reach.
+    let other = f.data.join("live/other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("index.m3u8"), playlist).unwrap();
+    let signed = sigv4::presign(
+        &flodrama_server::signing::config::PresignConfig::dev().credentials,
+        "GET",
+        &Url::parse(&f.server.url("/secure/live/other/index.m3u8")).unwrap(),
+        Validity {
+            signed_at: flodrama_server::signing::unix_now_s(),
+            expires_s: 60,
+        },
+    );
+    assert_eq!(get(signed.as_str()).await.0, StatusCode::NOT_FOUND);
+    let (status, json) = stream_url(
+        &f.server,
+        json!({"contentId": "other", "sessionId": "s-1"}),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{json}");
 }

@@ -74,9 +74,13 @@ export function useServerAndBrowser(serverArgs = []) {
   return env;
 }
 
-/** Opens `tests/pages/play.html` playing `src` with `config` in a 1280x720 page and element. */
-export async function openPlayer({ server, browser }, src, config = {}) {
+/**
+ * Opens `tests/pages/play.html` playing `src` with `config` in a 1280x720 page and element;
+ * `initScript`, if given, runs in the page before any of its scripts.
+ */
+export async function openPlayer({ server, browser }, src, config = {}, { initScript } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  if (initScript) await page.addInitScript(initScript);
   const query = `src=${encodeURIComponent(src)}&size=1280x720&config=${encodeURIComponent(JSON.stringify(config))}`;
   await page.goto(`${server.url}test-pages/play.html?${query}`);
   return page;

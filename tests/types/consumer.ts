@@ -4,6 +4,12 @@
 import init, {
   Events,
   Player,
+  ResumeClient,
+  SessionReporter,
+  Transmuxer,
+  WatchParty,
+  inspectPlaylist,
+  type ApiOptions,
   type ErrorData,
   type ErrorDetails,
   type ErrorType,
@@ -12,6 +18,19 @@ import init, {
   type PlayerConfig,
   type PlayerEvent,
   type PlayerEventMap,
+  type PlayerStats,
+  type PartyMember,
+  type PartyState,
+  type PartySync,
+  type PlaylistSummary,
+  type QoeReport,
+  type ResumeRecord,
+  type ResumeResolution,
+  type TransmuxOutput,
+  type WatchPartyEvent,
+  type WatchPartyEventMap,
+  type WatchPartyOptions,
+  type WatchPartyStats,
   type WasmSource,
   VideoProxyClient,
   type ContentSource,
@@ -36,7 +55,9 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
     abrEwmaDefaultEstimate: 1_000_000,
     maxLoadRetries: 3,
     retryDelay: 500,
+    resume: { apiBase: "https://api.example", token: "jwt", user: "u1" },
   };
+  new Player(video, { resume: false });
   // @ts-expect-error: config fields are numbers
   new Player(video, { maxBufferLength: "30" });
   // @ts-expect-error: a video element is required
@@ -45,6 +66,7 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   const player = new Player(video, config);
   new Player(video);
   player.load("/media/vod/master.m3u8");
+  player.load("/media/vod/master.m3u8", { contentId: "vod", startPosition: 10 });
   // @ts-expect-error: load takes a URL string
   player.load(42);
   await player.play();
@@ -71,12 +93,23 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   // @ts-expect-error: levels is read-only
   player.levels = [];
   const bps: number = player.bandwidthEstimate;
+  const stats: PlayerStats = player.stats();
+  const figures: number[] = [
+    stats.bandwidthEstimate, stats.bufferedAhead, stats.level, stats.bitrate, stats.width, stats.height,
+    stats.droppedFrames, stats.decodedFrames, stats.segmentsLoaded, stats.segmentsFailed, stats.bytesLoaded,
+    stats.startupMs ?? -1, stats.stalls, stats.stallSeconds, stats.watchSeconds, stats.latency,
+  ];
+  console.log(figures);
+  // @ts-expect-error: startupMs may be null
+  const startup: number = stats.startupMs;
+  console.log(startup);
 
   player.on(Events.MANIFEST_LOADING, ({ url }) => console.log(url.length));
   player.on("manifestParsed", ({ levels }) => console.log(levels[0]?.height));
   player.on(Events.LEVEL_LOADED, (d) => console.log(d.level, d.live === true, d.duration, d.segments));
   player.on(Events.LEVEL_SWITCHING, ({ level }) => console.log(level + bps + lag));
   player.on(Events.LEVEL_SWITCHED, ({ level }) => console.log(level));
+  player.on(Events.RESUME_APPLIED, ({ position, source }) => console.log(position, source === "server"));
   player.on(Events.FRAG_LOADED, (d) => console.log(d.level, d.sn, d.bytes, d.loadMs));
   player.on(Events.FRAG_BUFFERED, (d) => console.log(d.level, d.sn, d.start, d.end));
   player.on(Events.FRAG_PARSED, (d) => console.log(d.level, d.sn, d.videoEnd, d.audioEnd));
@@ -105,6 +138,101 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
 
   player.destroy();
   return player;
+}
+
+export async function party(player: Player, video: HTMLVideoElement): Promise<void> {
+  const options: WatchPartyOptions = { player, name: "Ana", token: "invite" };
+  const party: WatchParty = await WatchParty.join("/ws/party/room1", options);
+  await WatchParty.join("wss://party.example/ws/party/r", { player: video, name: "Bo" });
+  // @ts-expect-error: a name is required
+  await WatchParty.join("/ws/party/r", { player });
+  // @ts-expect-error: parties come from join()
+  new WatchParty();
+  party.play();
+  party.pause();
+  party.seek(30);
+  party.send("hello");
+  party.mute(2, 60, "spam");
+  party.mute(2);
+  party.unmute(2);
+  party.ban(3, "rude");
+  party.makeHost(4);
+  party.setHostOnlyControl(true);
+  const id: number | null = party.id;
+  const sync: PartySync | null = party.sync;
+  const state: PartyState | null = party.state;
+  const corrections: WatchPartyStats = party.stats;
+  const now: number | null = party.serverTime();
+  console.log(id, sync?.offset, sync?.rtt, sync?.error, state?.phase, state?.position, state?.at, state?.seq);
+  console.log(corrections.seeks + corrections.correctiveSeeks + corrections.rateChanges, now, state?.resume, state?.by);
+  party.on("members", ({ host, members }) => {
+    const list: PartyMember[] = members;
+    console.log(host, list.map((m) => `${m.id} ${m.name} ${m.ready} ${m.muted}`));
+  });
+  party.on("chat", (c) => console.log(c.id, c.from, c.name, c.at, c.text));
+  party.on("state", (s: PartyState) => console.log(s.phase === "waiting"));
+  party.on("sync", (s) => console.log(s.offset));
+  party.on("settings", (s) => console.log(s.hostOnlyControl));
+  party.on("muted", (m) => console.log(m.durationS ?? 0, m.reason ?? ""));
+  party.on("banned", (b) => console.log(b.reason));
+  party.on("joined", ({ you }) => console.log(you));
+  const onClose = (c: WatchPartyEventMap["close"]) => console.log(c.code, c.reason);
+  party.once("close", onClose);
+  party.off("close", onClose);
+  party.on("error", (e) => console.log(e.code === "rate_limited", e.message));
+  const names: WatchPartyEvent[] = ["members", "chat"];
+  console.log(names);
+  // @ts-expect-error: unknown party event
+  party.on("message", () => {});
+  // @ts-expect-error: seek takes seconds
+  party.seek("30");
+  party.leave();
+}
+
+export async function resume(video: HTMLVideoElement, player: Player): Promise<void> {
+  const options: ApiOptions = { apiBase: "https://api.example", token: "jwt", user: "u1" };
+  const client = new ResumeClient(options);
+  new ResumeClient();
+  client.setToken("jwt2");
+  client.setToken(null);
+  const where: ResumeResolution = await client.resolve("vod", 600);
+  const record: ResumeRecord | null = where.record;
+  console.log(where.position, where.source, record?.position, record?.duration, record?.completed, record?.updatedAt);
+  client.track("vod", video);
+  client.track("vod", player);
+  client.untrack();
+  const left: number = await client.flush();
+  const pending: number = client.pending();
+  console.log(left + pending);
+  // @ts-expect-error: contentId is a string
+  client.track(42, video);
+  client.destroy();
+
+  const reporter = SessionReporter.begin({ token: "jwt" }, "vod", video);
+  // @ts-expect-error: a token is required
+  SessionReporter.begin({}, "vod", video);
+  reporter.bitrate(2_000_000);
+  reporter.error("fragLoadError");
+  const qoe: QoeReport = reporter.qoe();
+  console.log(qoe.watchTimeS, qoe.startupMs, qoe.rebufferCount, qoe.rebufferS, qoe.bitrateHistogram["2000000"]);
+  console.log(qoe.meanBitrate, qoe.errors.join(), reporter.sessionId);
+  reporter.finish();
+}
+
+export function tools(segment: Uint8Array, text: string): void {
+  const transmuxer = new Transmuxer();
+  const out: TransmuxOutput = transmuxer.pushSegment(segment);
+  transmuxer.pushSegment(segment.buffer as ArrayBuffer, true);
+  console.log(out.init?.byteLength, out.media.byteLength, out.codecs);
+  // @ts-expect-error: bytes, not text
+  transmuxer.pushSegment(text);
+  transmuxer.destroy();
+  const summary: PlaylistSummary = inspectPlaylist(text, "https://cdn.example/master.m3u8");
+  if (summary.kind === "multivariant") {
+    console.log(summary.variants.map((v) => v.bandwidth + v.width + v.height + v.codecs + v.url), summary.renditions);
+  } else {
+    console.log(summary.segments, summary.duration, summary.targetDuration, summary.mediaSequence, summary.live);
+  }
 }
 
 // --- Presigned URLs (issue #7) ---

@@ -1,6 +1,8 @@
 // The package's JS API in Chromium, from its public entry point (sdk/pkg/index.js as served at
-// /sdk/): wrong arguments, a missing video element, calls before init() and after destroy()
-// throw Errors with clear messages, never a wasm trap or panic text; once/off behave.
+// /sdk/): every entry point throws (or rejects with) an Error whose message names the call and
+// says what was expected, for wrong argument types, a missing video element, calls before
+// init() and after destroy()/leave()/finish(); never a wasm trap, panic text or a message about
+// pointers. once/off behave, and stats() reports what was loaded and played.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { launchBrowser, startServer } from "../lib/harness.mjs";
@@ -8,11 +10,17 @@ import { launchBrowser, startServer } from "../lib/harness.mjs";
 let server;
 let browser;
 let page;
+/** Console errors and uncaught exceptions of the page, for the no-panic check. */
+const problems = [];
 
 before(async () => {
-  server = await startServer();
+  server = await startServer(["--party-dev"]);
   browser = await launchBrowser();
   page = await browser.newPage();
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   // Any same-origin document will do: the tests build their own <video>.
   await page.goto(`${server.url}sdk/package.json`);
   await page.setContent("<!doctype html><title>api</title><video muted></video>");
@@ -22,6 +30,8 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+const BAD_TEXT = /unreachable|panicked|RuntimeError|null pointer|recursive use|wasm-bindgen|__wbg/i;
 
 /** Runs each case in the page; returns what each threw: `{isError, message}` or null. */
 function throwsIn(cases) {
@@ -46,31 +56,62 @@ function assertClear(results, expected) {
     assert.ok(got, `${name}: did not throw`);
     assert.ok(got.isError, `${name}: threw a non-Error: ${got.message}`);
     assert.match(got.message, pattern, name);
-    assert.doesNotMatch(got.message, /unreachable|panicked|RuntimeError|null pointer|recursive use/i, name);
+    assert.doesNotMatch(got.message, BAD_TEXT, name);
   }
+  assert.deepEqual(Object.keys(results).sort(), Object.keys(expected).sort(), "every case has an expectation");
 }
 
-test("new Player before init() throws an Error that says to call init()", async () => {
+test("every entry point used before init() throws an Error that says to call init()", async () => {
   // A fresh module instance: the import below is this page's first.
-  const r = await throwsIn({ early: "new m.Player(document.querySelector('video'));" });
-  assertClear(r, { early: /await init\(\)/ });
+  const r = await throwsIn({
+    player: "new m.Player(document.querySelector('video'));",
+    party: "await m.WatchParty.join('/ws/party/r', { player: document.querySelector('video'), name: 'a' });",
+    resume: "new m.ResumeClient();",
+    reporter: "m.SessionReporter.begin({ token: 't' }, 'vod', document.querySelector('video'));",
+    transmuxer: "new m.Transmuxer();",
+    inspect: "m.inspectPlaylist('#EXTM3U', 'https://a.example/');",
+  });
+  assertClear(r, {
+    player: /^new Player: call `await init\(\)` first/,
+    party: /^WatchParty\.join: call `await init\(\)` first/,
+    resume: /^new ResumeClient: call `await init\(\)` first/,
+    reporter: /^SessionReporter\.begin: call `await init\(\)` first/,
+    transmuxer: /^new Transmuxer: call `await init\(\)` first/,
+    inspect: /^inspectPlaylist: call `await init\(\)` first/,
+  });
 });
 
-test("wrong argument types throw clear Errors", async () => {
+test("Player: wrong argument types and a missing video element throw clear Errors", async () => {
   const setup = "await m.default(); const v = document.querySelector('video');";
   const withPlayer = (body) => `${setup} const p = new m.Player(v); try { ${body} } finally { p.destroy(); }`;
   const r = await throwsIn({
     noVideo: `${setup} new m.Player();`,
+    nullVideo: `${setup} new m.Player(null);`,
     selector: `${setup} new m.Player('#video');`,
     div: `${setup} new m.Player(document.createElement('div'));`,
+    audio: `${setup} new m.Player(document.createElement('audio'));`,
     configType: `${setup} new m.Player(v, 5);`,
+    configArray: `${setup} new m.Player(v, []);`,
     configField: `${setup} new m.Player(v, { maxBufferLength: 'lots' });`,
     configNaN: `${setup} new m.Player(v, { retryDelay: NaN });`,
+    configStartLevel: `${setup} new m.Player(v, { startLevel: -2 });`,
+    configRetries: `${setup} new m.Player(v, { maxLoadRetries: 1.5 });`,
+    configBuffer: `${setup} new m.Player(v, { maxBufferLength: 0 });`,
+    configResume: `${setup} new m.Player(v, { resume: 'yes' });`,
+    configResumeToken: `${setup} new m.Player(v, { resume: { token: 42 } });`,
     loadNumber: withPlayer("p.load(42);"),
-    loadObject: withPlayer("p.load({ contentId: 'x' });"),
+    loadNull: withPlayer("p.load(null);"),
+    loadNothing: withPlayer("p.load();"),
     loadBadUrl: withPlayer("p.load('http://[::1');"),
+    loadOptions: withPlayer("p.load('/media/vod/master.m3u8', 'vod');"),
+    loadStart: withPlayer("p.load('/media/vod/master.m3u8', { startPosition: '10' });"),
+    loadContentId: withPlayer("p.load('/media/vod/master.m3u8', { contentId: 7 });"),
     seekString: withPlayer("p.seek('10');"),
+    seekNaN: withPlayer("p.seek(NaN);"),
+    seekInfinity: withPlayer("p.seek(Infinity);"),
     seekNegative: withPlayer("p.seek(-1);"),
+    currentLevelNegative: withPlayer("p.currentLevel = -2;"),
+    currentLevelMissing: withPlayer("p.currentLevel = 7;"),
     nextLevelString: withPlayer("p.nextLevel = 'high';"),
     nextLevelFraction: withPlayer("p.nextLevel = 1.5;"),
     autoLevel: withPlayer("p.autoLevel = 'yes';"),
@@ -79,48 +120,209 @@ test("wrong argument types throw clear Errors", async () => {
     onNotFunction: withPlayer("p.on('error', 'log');"),
     onceNotFunction: withPlayer("p.once('error', null);"),
     offUnknown: withPlayer("p.off('nope', () => {});"),
+    offNotFunction: withPlayer("p.off('error');"),
   });
   assertClear(r, {
-    noVideo: /HTMLVideoElement, got undefined/,
-    selector: /HTMLVideoElement, got the string "#video"/,
-    div: /HTMLVideoElement, got object/,
-    configType: /config must be an object, got number/,
-    configField: /config\.maxBufferLength must be a finite number/,
-    configNaN: /config\.retryDelay must be a finite number/,
-    loadNumber: /load\(\) needs a URL string, got number/,
-    loadObject: /load\(\) needs a URL string, got object/,
-    loadBadUrl: /not a valid URL/,
-    seekString: /seek\(\) needs a non-negative number/,
-    seekNegative: /seek\(\) needs a non-negative number/,
-    nextLevelString: /nextLevel must be an integer/,
-    nextLevelFraction: /nextLevel must be an integer/,
-    autoLevel: /autoLevel must be a boolean, got string/,
-    onUnknown: /unknown event "manifestLoaded"; known: manifestLoading, manifestParsed/,
-    onNumberName: /unknown event number/,
-    onNotFunction: /needs a function, got string/,
-    onceNotFunction: /needs a function, got null/,
-    offUnknown: /unknown event "nope"/,
+    noVideo: /^new Player: video must be an HTMLVideoElement, got undefined$/,
+    nullVideo: /^new Player: video must be an HTMLVideoElement, got null$/,
+    selector: /^new Player: video must be an HTMLVideoElement, got the string "#video"$/,
+    div: /^new Player: video must be an HTMLVideoElement, got a <div> element$/,
+    audio: /^new Player: video must be an HTMLVideoElement, got a <audio> element$/,
+    configType: /^new Player: config must be an object, got the number 5$/,
+    configArray: /^new Player: config must be an object, got an array$/,
+    configField: /^new Player: config\.maxBufferLength must be a finite number/,
+    configNaN: /^new Player: config\.retryDelay must be a finite number \(at least 0\), got the number NaN$/,
+    configStartLevel: /^new Player: config\.startLevel must be an integer \(at least -1\), got the number -2$/,
+    configRetries: /^new Player: config\.maxLoadRetries must be an integer \(at least 0\), got the number 1\.5$/,
+    configBuffer: /^new Player: config\.maxBufferLength must be a finite number \(at least 1\), got the number 0$/,
+    configResume: /^new Player: config\.resume must be an object or false, got the string "yes"$/,
+    configResumeToken: /^new Player: config\.resume\.token must be a string, got the number 42$/,
+    loadNumber: /^Player\.load: needs a playlist URL \(a string\), got the number 42$/,
+    loadNull: /^Player\.load: needs a playlist URL \(a string\), got null$/,
+    loadNothing: /^Player\.load: needs a playlist URL \(a string\), got undefined$/,
+    loadBadUrl: /^Player\.load: "http:\/\/\[::1" is not a valid URL$/,
+    loadOptions: /^Player\.load: options must be an object, got the string "vod"$/,
+    loadStart: /^Player\.load: options\.startPosition must be a finite number \(at least 0\), got the string "10"$/,
+    loadContentId: /^Player\.load: options\.contentId must be a non-empty string, got the number 7$/,
+    seekString: /^Player\.seek: position must be a finite number \(at least 0\), got the string "10"$/,
+    seekNaN: /^Player\.seek: position must be a finite number \(at least 0\), got the number NaN$/,
+    seekInfinity: /^Player\.seek: position must be a finite number \(at least 0\), got the number Infinity$/,
+    seekNegative: /^Player\.seek: position must be a finite number \(at least 0\), got the number -1$/,
+    currentLevelNegative: /^Player\.currentLevel: level must be an integer \(at least -1\), got the number -2$/,
+    currentLevelMissing: /^Player\.currentLevel: there is no level 7: no levels are known before manifestParsed/,
+    nextLevelString: /^Player\.nextLevel: level must be an integer \(at least -1\), got the string "high"$/,
+    nextLevelFraction: /^Player\.nextLevel: level must be an integer \(at least -1\), got the number 1\.5$/,
+    autoLevel: /^Player\.autoLevel: the value must be a boolean, got the string "yes"$/,
+    onUnknown: /^Player\.on: unknown event "manifestLoaded"; known: manifestLoading, manifestParsed/,
+    onNumberName: /^Player\.on: unknown event the number 42/,
+    onNotFunction: /^Player\.on: listener must be a function, got the string "log"$/,
+    onceNotFunction: /^Player\.once: listener must be a function, got null$/,
+    offUnknown: /^Player\.off: unknown event "nope"/,
+    offNotFunction: /^Player\.off: listener must be a function, got undefined$/,
   });
 });
 
-test("every call after destroy() throws an Error that says so; destroy() twice is fine", async () => {
+test("Player: every member used after destroy() throws an Error that says so; destroy() twice is fine", async () => {
   const setup = "await m.default(); const p = new m.Player(document.querySelector('video')); p.destroy(); p.destroy();";
   const calls = {
     load: "p.load('/media/vod/master.m3u8');",
     play: "await p.play();",
     pause: "p.pause();",
     seek: "p.seek(1);",
+    recoverMediaError: "p.recoverMediaError();",
     levels: "p.levels;",
+    media: "p.media;",
     currentLevel: "p.currentLevel;",
-    nextLevel: "p.nextLevel = 0;",
+    setCurrentLevel: "p.currentLevel = 0;",
+    nextLevel: "p.nextLevel;",
+    setNextLevel: "p.nextLevel = 0;",
     autoLevel: "p.autoLevel;",
+    setAutoLevel: "p.autoLevel = true;",
+    autoLevelEnabled: "p.autoLevelEnabled;",
+    latency: "p.latency;",
+    liveEdge: "p.liveEdge;",
     bandwidthEstimate: "p.bandwidthEstimate;",
+    stats: "p.stats();",
     on: "p.on('error', () => {});",
     once: "p.once('error', () => {});",
     off: "p.off('error', () => {});",
   };
   const r = await throwsIn(Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, `${setup} ${v}`])));
-  assertClear(r, Object.fromEntries(Object.keys(calls).map((k) => [k, /destroyed/])));
+  const member = (k) => (k.startsWith("set") ? k[3].toLowerCase() + k.slice(4) : k);
+  assertClear(r, Object.fromEntries(Object.keys(calls).map((k) => [k, new RegExp(`^Player\\.${member(k)}: called after destroy\\(\\)$`)])));
+  // The glue object is not reachable: no `free()` to call twice, no pointer to misuse.
+  const exposed = await page.evaluate(async () => {
+    const m = await import("/sdk/index.js");
+    const p = new m.Player(document.querySelector("video"));
+    p.destroy();
+    return { free: typeof p.free, ptr: "__wbg_ptr" in p, keys: Object.keys(p) };
+  });
+  assert.deepEqual(exposed, { free: "undefined", ptr: false, keys: [] });
+});
+
+test("WatchParty: bad options reject with clear Errors; every member used after leave() throws", async () => {
+  const setup = "await m.default(); const v = document.querySelector('video');";
+  const r = await throwsIn({
+    noOptions: `${setup} await m.WatchParty.join('/ws/party/r');`,
+    urlNumber: `${setup} await m.WatchParty.join(42, { player: v, name: 'a' });`,
+    noPlayer: `${setup} await m.WatchParty.join('/ws/party/r', { name: 'a' });`,
+    divPlayer: `${setup} await m.WatchParty.join('/ws/party/r', { player: document.body, name: 'a' });`,
+    noName: `${setup} await m.WatchParty.join('/ws/party/r', { player: v });`,
+    tokenNumber: `${setup} await m.WatchParty.join('/ws/party/r', { player: v, name: 'a', token: 5 });`,
+    badScheme: `${setup} await m.WatchParty.join('ftp://a.example/r', { player: v, name: 'a' });`,
+    destroyedPlayer: `${setup} const p = new m.Player(v); p.destroy(); await m.WatchParty.join('/ws/party/r', { player: p, name: 'a' });`,
+    refused: `${setup} await m.WatchParty.join('/ws/party/r', { player: v, name: 'a', token: 'not-a-token' });`,
+    construct: `${setup} new m.WatchParty();`,
+  });
+  assertClear(r, {
+    noOptions: /^WatchParty\.join: options must be an object, got undefined$/,
+    urlNumber: /^WatchParty\.join: url must be a non-empty string, got the number 42$/,
+    noPlayer: /^WatchParty\.join: options\.player must be an HTMLVideoElement or a Player, got undefined$/,
+    divPlayer: /^WatchParty\.join: options\.player must be an HTMLVideoElement or a Player, got a <body> element$/,
+    noName: /^WatchParty\.join: options\.name must be a non-empty string, got undefined$/,
+    tokenNumber: /^WatchParty\.join: options\.token must be a string, got the number 5$/,
+    badScheme: /^WatchParty\.join: .*ftp: URLs cannot carry a WebSocket/,
+    destroyedPlayer: /^Player\.media: called after destroy\(\)$/,
+    refused: /^WatchParty\.join: ./,
+    construct: /^new WatchParty: use `await WatchParty\.join\(url, options\)`$/,
+  });
+
+  const joined = `${setup}
+    const guest = 'g' + Math.floor(Math.random() * 1e9);
+    const invite = await (await fetch('/api/party/invite?room=api-errors&guest=' + guest)).json();
+    const party = await m.WatchParty.join('/ws/party/api-errors', { player: v, name: 'Ana', token: invite.token });`;
+  const bad = await throwsIn({
+    seekString: `${joined} try { party.seek('10'); } finally { party.leave(); }`,
+    seekNaN: `${joined} try { party.seek(NaN); } finally { party.leave(); }`,
+    sendNumber: `${joined} try { party.send(42); } finally { party.leave(); }`,
+    muteMember: `${joined} try { party.mute('x'); } finally { party.leave(); }`,
+    banNegative: `${joined} try { party.ban(-1); } finally { party.leave(); }`,
+    hostOnly: `${joined} try { party.setHostOnlyControl('yes'); } finally { party.leave(); }`,
+    onUnknown: `${joined} try { party.on('message', () => {}); } finally { party.leave(); }`,
+  });
+  assertClear(bad, {
+    seekString: /^WatchParty\.seek: position must be a finite number \(at least 0\), got the string "10"$/,
+    seekNaN: /^WatchParty\.seek: position must be a finite number \(at least 0\), got the number NaN$/,
+    sendNumber: /^WatchParty\.send: text must be a non-empty string, got the number 42$/,
+    muteMember: /^WatchParty\.mute: member must be an integer \(at least 0\), got the string "x"$/,
+    banNegative: /^WatchParty\.ban: member must be an integer \(at least 0\), got the number -1$/,
+    hostOnly: /^WatchParty\.setHostOnlyControl: enabled must be a boolean, got the string "yes"$/,
+    onUnknown: /^WatchParty\.on: unknown event "message"; known: joined, members, chat/,
+  });
+
+  const calls = {
+    play: "party.play();",
+    pause: "party.pause();",
+    seek: "party.seek(1);",
+    send: "party.send('hi');",
+    mute: "party.mute(1);",
+    unmute: "party.unmute(1);",
+    ban: "party.ban(1);",
+    makeHost: "party.makeHost(1);",
+    setHostOnlyControl: "party.setHostOnlyControl(true);",
+    id: "party.id;",
+    sync: "party.sync;",
+    state: "party.state;",
+    stats: "party.stats;",
+    serverTime: "party.serverTime();",
+    on: "party.on('chat', () => {});",
+    once: "party.once('chat', () => {});",
+    off: "party.off('chat', () => {});",
+  };
+  const left = await throwsIn(
+    Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, `${joined} party.leave(); party.leave(); ${v}`])),
+  );
+  assertClear(left, Object.fromEntries(Object.keys(calls).map((k) => [k, new RegExp(`^WatchParty\\.${k}: called after leave\\(\\)$`)])));
+});
+
+test("ResumeClient, SessionReporter, Transmuxer and inspectPlaylist: clear Errors for bad input and late calls", async () => {
+  const setup = "await m.default(); const v = document.querySelector('video');";
+  const r = await throwsIn({
+    resumeOptions: `${setup} new m.ResumeClient(5);`,
+    resumeToken: `${setup} new m.ResumeClient({ token: 5 });`,
+    resolveId: `${setup} await new m.ResumeClient().resolve(42);`,
+    resolveDuration: `${setup} await new m.ResumeClient().resolve('vod', 'long');`,
+    trackMedia: `${setup} new m.ResumeClient().track('vod', document.body);`,
+    setToken: `${setup} new m.ResumeClient().setToken(42);`,
+    resumeDestroyed: `${setup} const c = new m.ResumeClient(); c.destroy(); await c.resolve('vod');`,
+    trackDestroyed: `${setup} const c = new m.ResumeClient(); c.destroy(); c.destroy(); c.track('vod', v);`,
+    reporterToken: `${setup} m.SessionReporter.begin({}, 'vod', v);`,
+    reporterMedia: `${setup} m.SessionReporter.begin({ token: 't' }, 'vod', null);`,
+    reporterId: `${setup} m.SessionReporter.begin({ token: 't' }, '', v);`,
+    reporterBitrate: `${setup} const s = m.SessionReporter.begin({ token: 't' }, 'vod', v); try { s.bitrate('fast'); } finally { s.finish(); }`,
+    reporterFinished: `${setup} const s = m.SessionReporter.begin({ token: 't' }, 'vod', v); s.finish(); s.finish(); s.error('x');`,
+    reporterConstruct: `${setup} new m.SessionReporter();`,
+    transmuxText: `${setup} new m.Transmuxer().pushSegment('bytes');`,
+    transmuxFlag: `${setup} new m.Transmuxer().pushSegment(new Uint8Array(188), 'yes');`,
+    transmuxGarbage: `${setup} new m.Transmuxer().pushSegment(new Uint8Array(1000).fill(7));`,
+    transmuxDestroyed: `${setup} const t = new m.Transmuxer(); t.destroy(); t.destroy(); t.pushSegment(new Uint8Array(188));`,
+    inspectText: `${setup} m.inspectPlaylist(42, 'https://a.example/');`,
+    inspectUrl: `${setup} m.inspectPlaylist('#EXTM3U', null);`,
+    inspectGarbage: `${setup} m.inspectPlaylist('not a playlist', 'https://a.example/x.m3u8');`,
+  });
+  assertClear(r, {
+    resumeOptions: /^new ResumeClient: options must be an object, got the number 5$/,
+    resumeToken: /^new ResumeClient: options\.token must be a string, got the number 5$/,
+    resolveId: /^ResumeClient\.resolve: contentId must be a non-empty string, got the number 42$/,
+    resolveDuration: /^ResumeClient\.resolve: duration must be a finite number \(at least 0\), got the string "long"$/,
+    trackMedia: /^ResumeClient\.track: media must be an HTMLMediaElement or a Player, got a <body> element$/,
+    setToken: /^ResumeClient\.setToken: token must be a string, got the number 42$/,
+    resumeDestroyed: /^ResumeClient\.resolve: called after destroy\(\)$/,
+    trackDestroyed: /^ResumeClient\.track: called after destroy\(\)$/,
+    reporterToken: /^SessionReporter\.begin: options\.token must be a non-empty string, got undefined$/,
+    reporterMedia: /^SessionReporter\.begin: media must be an HTMLMediaElement or a Player, got null$/,
+    reporterId: /^SessionReporter\.begin: contentId must be a non-empty string, got the string ""$/,
+    reporterBitrate: /^SessionReporter\.bitrate: bps must be a finite number \(at least 0\), got the string "fast"$/,
+    reporterFinished: /^SessionReporter\.error: called after finish\(\)$/,
+    reporterConstruct: /^new SessionReporter: use `SessionReporter\.begin/,
+    transmuxText: /^Transmuxer\.pushSegment: data must be a Uint8Array or an ArrayBuffer, got the string "bytes"$/,
+    transmuxFlag: /^Transmuxer\.pushSegment: discontinuity must be a boolean, got the string "yes"$/,
+    transmuxGarbage: /^Transmuxer\.pushSegment: ./,
+    transmuxDestroyed: /^Transmuxer\.pushSegment: called after destroy\(\)$/,
+    inspectText: /^inspectPlaylist: text must be a string, got the number 42$/,
+    inspectUrl: /^inspectPlaylist: url must be a non-empty string, got null$/,
+    inspectGarbage: /^inspectPlaylist: ./,
+  });
 });
 
 test("once() fires one time, off() removes on() and once() listeners, Events names them", async () => {
@@ -143,4 +345,50 @@ test("once() fires one time, off() removes on() and once() listeners, Events nam
     return seen;
   });
   assert.deepEqual(counts, { once: 1, on: 2, removedOnce: 0, removedOn: 0 });
+});
+
+test("stats() counts the segments and bytes loaded, the startup time and the frames decoded", async () => {
+  const stats = await page.evaluate(async () => {
+    const m = await import("/sdk/index.js");
+    await m.default();
+    const video = document.querySelector("video");
+    const p = new m.Player(video);
+    const before = p.stats();
+    const loaded = { segments: 0, bytes: 0 };
+    p.on("fragLoaded", ({ bytes }) => {
+      loaded.segments += 1;
+      loaded.bytes += bytes;
+    });
+    p.load("/media/vod/master.m3u8");
+    await p.play();
+    await new Promise((resolve) => {
+      const check = () => (video.currentTime > 2 ? resolve() : setTimeout(check, 100));
+      check();
+    });
+    p.pause();
+    const s = p.stats();
+    p.destroy();
+    return { before, s, loaded, level: s.level };
+  });
+  const { before, s, loaded } = stats;
+  assert.equal(before.segmentsLoaded, 0);
+  assert.equal(before.startupMs, null);
+  assert.equal(before.level, -1);
+  assert.equal(s.segmentsLoaded, loaded.segments);
+  assert.equal(s.bytesLoaded, loaded.bytes);
+  assert.ok(s.segmentsLoaded > 0 && s.bytesLoaded > 0, JSON.stringify(s));
+  assert.equal(s.segmentsFailed, 0);
+  assert.ok(s.startupMs > 0, `startupMs ${s.startupMs}`);
+  assert.ok(s.decodedFrames > 0, `decodedFrames ${s.decodedFrames}`);
+  assert.ok(s.level >= 0 && s.bitrate > 0 && s.height > 0, JSON.stringify(s));
+  assert.ok(s.bandwidthEstimate > 0 && s.bufferedAhead > 0, JSON.stringify(s));
+  assert.ok(s.watchSeconds > 1, `watchSeconds ${s.watchSeconds}`);
+  assert.ok(Number.isNaN(s.latency), "VOD has no latency");
+  assert.equal(typeof s.stalls, "number");
+  assert.equal(typeof s.stallSeconds, "number");
+});
+
+test("no case above panicked, trapped or left an unhandled rejection", () => {
+  const bad = problems.filter((p) => BAD_TEXT.test(p) || /Uncaught/.test(p));
+  assert.deepEqual(bad, []);
 });

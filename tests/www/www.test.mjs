@@ -1,6 +1,7 @@
 // The frontend developer's path: pack the sdk, install the tarball into www/ with npm (no path
 // into the repo), build the app with Vite, then play video on the built app served at /www/,
-// pick a level in its quality menu and see the watch-party panel.
+// switch levels in its quality menu (the decoded picture changes size), and start a watch party
+// that a second viewer joins from the invite link.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -25,7 +26,7 @@ before(async () => {
   rmSync(join(WWW, "dist"), { recursive: true, force: true });
   npm("install", "--no-audit", "--no-fund", "--prefer-offline");
   npm("run", "build");
-  server = await startServer();
+  server = await startServer(["--party-dev"]);
   browser = await launchBrowser();
 });
 
@@ -43,7 +44,7 @@ test("www installs the packed package, not the repo's folder", () => {
   assert.ok(assets.some((f) => f.endsWith(".js")), `Vite emitted the app's JS: ${assets.join(", ")}`);
 });
 
-test("the built app plays, lists the levels, switches on the menu, shows the watch-party panel", async () => {
+test("the built app plays, lists the levels and switches level from its quality menu", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const consoleLines = [];
   page.on("console", (m) => consoleLines.push(m.text()));
@@ -59,9 +60,11 @@ test("the built app plays, lists the levels, switches on the menu, shows the wat
       frames: video.getVideoPlaybackQuality().totalVideoFrames,
       errors: [...document.querySelectorAll("#errors li")].map((li) => li.textContent),
       options: [...document.querySelectorAll("#quality option")].map((o) => [o.value, o.textContent]),
+      widths: [...document.querySelectorAll("#quality option")].map((o) => Number(o.dataset.width ?? 0)),
       menuEnabled: !document.querySelector("#quality").disabled,
-      loading: document.querySelector("#level-info").dataset.level,
-      party: document.querySelector("#party").textContent,
+      selected: document.querySelector("#quality").value,
+      playing: document.querySelector("#level-info").dataset.level,
+      videoWidth: video.videoWidth,
     };
   });
   await page.screenshot({ path: artifact("www", "playing.png") });
@@ -75,16 +78,60 @@ test("the built app plays, lists the levels, switches on the menu, shows the wat
   assert.deepEqual(state.options.map(([value]) => value), ["-1", "0", "1", "2", "3"]);
   assert.equal(state.options[0][1], "Auto");
   assert.deepEqual(state.options.slice(1).map(([, text]) => text.split(" ")[0]), ["234p", "360p", "540p", "720p"]);
-  assert.match(state.party, /Watch party is not available yet/);
+  assert.deepEqual(state.widths, [0, 416, 640, 960, 1280]);
+  assert.equal(state.selected, "-1", "Auto is selected at first");
 
-  // Choosing a level other than the one being loaded makes the player load that level next.
-  const target = state.loading === "0" ? "3" : "0";
-  await page.selectOption("#quality", target);
-  await page.waitForFunction((t) => document.querySelector("#level-info").dataset.level === t, target, {
-    timeout: 60_000,
-  });
-  const info = await page.textContent("#level-info");
-  assert.match(info, /manual/, `level info: ${info}`);
+  // Choosing a level of another width than the picture's switches at once (currentLevel): the
+  // decoded picture takes that level's width, and choosing Auto hands the choice back to ABR.
+  for (const target of [state.videoWidth === 416 ? "3" : "0", "1"]) {
+    const width = state.widths[Number(target) + 1];
+    await page.selectOption("#quality", target);
+    await page.waitForFunction(
+      ([t, w]) => document.querySelector("#level-info").dataset.level === t && document.querySelector("video").videoWidth === w,
+      [target, width],
+      { timeout: 60_000 },
+    );
+    const info = await page.textContent("#level-info");
+    assert.match(info, /manual/, `level info: ${info}`);
+  }
+  await page.selectOption("#quality", "-1");
+  await page.waitForFunction(() => /auto/.test(document.querySelector("#level-info").textContent), null, { timeout: 60_000 });
   assert.deepEqual(await page.$$eval("#errors li", (l) => l.map((li) => li.textContent)), []);
   await page.close();
+});
+
+test("the built app starts a watch party that a second viewer joins from its link", async () => {
+  const host = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await host.goto(`${server.url}www/`);
+  await host.fill("#party-name", "Host");
+  await host.click("#party-create");
+  await host.waitForFunction(() => !document.querySelector("#party-room-panel").hidden, null, { timeout: 30_000 });
+  const link = await host.getAttribute("#party-link", "href");
+  const room = await host.textContent("#party-room");
+  assert.equal(link, `?room=${room}`);
+
+  const guest = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await guest.goto(`${server.url}www/${link}`);
+  const members = (page) => page.$$eval("#party-members li", (l) => l.map((li) => [li.textContent, li.className]));
+  for (const page of [host, guest]) {
+    await page.waitForFunction(
+      () => document.querySelectorAll("#party-members li").length === 2 && document.querySelector("#party-sync").dataset.synced === "true",
+      null,
+      { timeout: 30_000 },
+    );
+    assert.match(await page.textContent("#party-room"), new RegExp(`^${room}$`));
+    assert.match(await page.textContent("#party-sync"), /clock offset -?\d+ ms ± \d+, RTT \d+ ms/);
+    assert.match(await page.textContent("#party-state"), /^(idle|waiting|paused|playing) at \d+\.\d s$/);
+  }
+  const hostView = await members(host);
+  assert.deepEqual(hostView.map(([text]) => text.split(" ")[0]).sort(), ["Guest", "Host"]);
+  assert.ok(hostView.some(([text, cls]) => text.startsWith("Host (you)") && cls.includes("host")), JSON.stringify(hostView));
+  assert.ok((await members(guest)).some(([text]) => text.startsWith("Guest (you)")));
+
+  // Leaving shows on the other member's panel.
+  await guest.click("#party-leave");
+  await host.waitForFunction(() => document.querySelectorAll("#party-members li").length === 1, null, { timeout: 30_000 });
+  assert.deepEqual(await host.$$eval("#errors li", (l) => l.map((li) => li.textContent)), []);
+  await guest.close();
+  await host.close();
 });

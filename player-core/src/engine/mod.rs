@@ -44,6 +44,9 @@ const TIMESTAMP_TOLERANCE_S: f64 = 0.1;
 /// Seconds of media kept behind the playhead when the buffer is full.
 const QUOTA_KEEP_BEHIND_S: f64 = 2.0;
 
+/// Seconds removed beyond the back-buffer target at each eviction, at most half the target.
+const EVICT_STEP_S: f64 = 4.0;
+
 /// Identifies one load so its result can be matched to it.
 pub type RequestId = u64;
 
@@ -1413,6 +1416,12 @@ impl Engine {
             self.next_time = l.starts[index] + segment.duration;
             return;
         }
+        // Stay within the forward target: a segment that would end past it waits, unless the
+        // buffer holds less than that segment (targets shorter than a segment still play).
+        let ahead = self.buffer_ahead();
+        if ahead >= segment.duration && ahead + segment.duration > self.config.max_buffer_length {
+            return;
+        }
         if let Some(map) = &segment.map {
             let wanted = (level, map.url.clone(), map.byte_range);
             if self.appended_init.as_ref() != Some(&wanted) {
@@ -1536,20 +1545,24 @@ impl Engine {
         }
     }
 
+    /// Keeps at most `back_buffer_length` seconds behind the playhead. Once it is exceeded,
+    /// removes a few seconds more than needed, so removals stay rare and the back buffer stays
+    /// under its target while the playhead moves on before the next removal.
     fn evict_back_buffer(&mut self) {
-        let keep_from = self.position - self.config.back_buffer_length;
+        let back = self.config.back_buffer_length;
+        let keep_from = self.position - back;
         let Some(&(start, _)) = self.buffered.first() else {
             return;
         };
-        // Evict in steps of at least a few seconds so removals stay rare.
-        if self.removing.is_some() || keep_from - start < 4.0 {
+        if self.removing.is_some() || start >= keep_from {
             return;
         }
-        self.removing = Some(keep_from);
+        let end = keep_from + EVICT_STEP_S.min(back / 2.0);
+        self.removing = Some(end);
         self.out.push_back(Output::Remove {
             track: TrackId::Main,
             start: 0.0,
-            end: keep_from,
+            end,
         });
     }
 }

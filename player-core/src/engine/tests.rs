@@ -1003,4 +1003,47 @@ fn timed_id3_metadata_in_a_ts_segment_is_an_event() {
     );
 }
 
+#[test]
+fn buffered_media_stays_within_the_back_and_forward_targets_over_an_hour() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        max_buffer_length: 20.0,
+        back_buffer_length: 10.0,
+        ..Config::default()
+    });
+    // An hour: the low rung's 15 segments looped 60 times, a discontinuity between repeats.
+    let mut playlist =
+        String::from("#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI=\"low/init.mp4\"\n");
+    for repeat in 0..60 {
+        if repeat > 0 {
+            playlist += "#EXT-X-DISCONTINUITY\n";
+        }
+        for i in 0..15 {
+            playlist += &format!("#EXTINF:4.0,\nlow/seg_{i:03}.m4s\n");
+        }
+    }
+    playlist += "#EXT-X-ENDLIST\n";
+    let url = "https://cdn.test/vod/hour.m3u8";
+    sim.files
+        .insert(url.to_owned(), (200, playlist.into_bytes()));
+    sim.load(url);
+    let mut widest: f64 = 0.0;
+    while !sim.ended || sim.position < 3599.0 {
+        sim.run(sim.now + 250.0);
+        if let (Some(first), Some(last)) = (sim.buffered.first(), sim.buffered.last()) {
+            widest = widest.max(last.1 - first.0);
+        }
+        assert!(sim.now < 4_000_000.0, "stuck at {} s", sim.position);
+    }
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+    assert_eq!(
+        sim.urls(LoadKind::Segment).len(),
+        900,
+        "each segment loaded once"
+    );
+    // 10 s back + 20 s forward + one 4 s segment.
+    assert!(widest <= 34.0, "buffered media spanned {widest} s");
+    assert!(widest >= 24.0, "the targets were reached: {widest} s");
+}
+
 mod signed;

@@ -70,68 +70,84 @@ pub async fn handle(state: &AppState, req: Request, now: i64) -> Response {
     };
     let scheme = request_scheme(&req);
     let query = req.uri().query().unwrap_or("").to_owned();
-    let signer = &state.signer;
-    let verified = match signer.verify(req.method().as_str(), scheme, &host, &path, &query, now) {
-        Ok(verified) => verified,
-        Err(error) => return refusal(&error),
-    };
+    let verified =
+        match state
+            .signer
+            .verify(req.method().as_str(), scheme, &host, &path, &query, now)
+        {
+            Ok(verified) => verified,
+            Err(error) => return refusal(&error),
+        };
     let key = segments.join("/");
     let source = source_of(state, &segments, &key);
     if is_playlist(&key) {
-        let text = match load_text(state, &source, now).await {
-            Ok(text) => text,
-            Err(response) => return response,
-        };
-        let body = match verified {
-            Verified::CloudFront(_) => text,
-            Verified::Sigv4(validity) => {
-                let playlist_url = format!("{scheme}://{host}{path}");
-                let Ok(base) = Url::parse(&playlist_url) else {
-                    return s3_error(StatusCode::BAD_REQUEST, "InvalidURI", "Bad Host");
-                };
-                let sign = |url: &Url| -> Option<Url> {
-                    let same_origin = url.origin() == base.origin();
-                    let child = url.path().strip_prefix(PREFIX)?;
-                    if !same_origin {
-                        return None;
-                    }
-                    match &signer.s3 {
-                        Some(store) if !is_playlist(child) && !child.starts_with("live/") => {
-                            let key = percent_decode_str(child).decode_utf8_lossy();
-                            Some(store.presign(&key, validity))
-                        }
-                        _ => Some(signer.presign_like(url, validity)),
-                    }
-                };
-                match rewrite::rewrite(&text, &playlist_url, &sign) {
-                    Ok(body) => body,
-                    Err(e) => {
-                        tracing::error!("cannot rewrite playlist {key}: {e}");
-                        return s3_error(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "InternalError",
-                            "The playlist could not be read.",
-                        );
-                    }
-                }
-            }
-        };
-        return (
-            [
-                (
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/vnd.apple.mpegurl"),
-                ),
-                (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            ],
-            body,
-        )
-            .into_response();
+        let playlist_url = format!("{scheme}://{host}{path}");
+        return serve_playlist(state, &source, verified, &playlist_url, now).await;
     }
     match source {
         Source::File(file) => serve_file(file, req, &key).await,
         Source::S3(object) => proxy_s3(state, &object, req, now).await,
     }
+}
+
+/// A playlist: as stored in CloudFront mode, rewritten with every URI presigned in SigV4 mode.
+async fn serve_playlist(
+    state: &AppState,
+    source: &Source,
+    verified: Verified,
+    playlist_url: &str,
+    now: i64,
+) -> Response {
+    let text = match load_text(state, source, now).await {
+        Ok(text) => text,
+        Err(response) => return response,
+    };
+    let body = match verified {
+        Verified::CloudFront(_) => text,
+        Verified::Sigv4(validity) => {
+            let Ok(base) = Url::parse(playlist_url) else {
+                return s3_error(StatusCode::BAD_REQUEST, "InvalidURI", "Bad Host");
+            };
+            let signer = &state.signer;
+            // Same-origin `/secure/` URIs are presigned: media objects against the S3 store
+            // when there is one, playlists (and live media) against this origin.
+            let sign = |url: &Url| -> Option<Url> {
+                let child = url.path().strip_prefix(PREFIX)?;
+                if url.origin() != base.origin() {
+                    return None;
+                }
+                match &signer.s3 {
+                    Some(store) if !is_playlist(child) && !child.starts_with("live/") => {
+                        let key = percent_decode_str(child).decode_utf8_lossy();
+                        Some(store.presign(&key, validity))
+                    }
+                    _ => Some(signer.presign_like(url, validity)),
+                }
+            };
+            match rewrite::rewrite(&text, playlist_url, &sign) {
+                Ok(body) => body,
+                Err(e) => {
+                    tracing::error!("cannot rewrite playlist {playlist_url}: {e}");
+                    return s3_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "InternalError",
+                        "The playlist could not be read.",
+                    );
+                }
+            }
+        }
+    };
+    (
+        [
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.apple.mpegurl"),
+            ),
+            (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Percent-decoded path segments, or `None` when one could leave the media root (`..`,
@@ -243,6 +259,8 @@ async fn serve_file(file: PathBuf, req: Request, key: &str) -> Response {
     response
 }
 
+/// An object of the S3 store through this origin (CloudFront mode, or a direct request),
+/// `Range` passed on; the body is buffered (media segments are small).
 async fn proxy_s3(state: &AppState, key: &str, req: Request, now: i64) -> Response {
     let Some(store) = &state.signer.s3 else {
         return no_such_key();

@@ -166,4 +166,40 @@ mod tests {
         assert_eq!(out.matches("#EXT-X-KEY").count(), 1, "{out}");
         assert_eq!(out.matches("#EXT-X-MAP").count(), 1, "{out}");
     }
+
+    #[test]
+    fn multivariant_renditions_i_frames_and_session_keys_are_replaced() {
+        let text = "#EXTM3U\n#EXT-X-VERSION:7\n\
+            #EXT-X-SESSION-KEY:METHOD=AES-128,URI=\"k.bin\"\n\
+            #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"audio/en.m3u8\"\n\
+            #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"muxed\"\n\
+            #EXT-X-STREAM-INF:BANDWIDTH=1000,AUDIO=\"a\"\n360p/index.m3u8\n\
+            #EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=100,URI=\"360p/iframes.m3u8\"\n";
+        let sign = |u: &Url| {
+            let mut u = u.clone();
+            u.set_query(Some("sig=1"));
+            Some(u)
+        };
+        let out = rewrite(text, "http://h/secure/vod/master.m3u8", &sign).unwrap();
+        let Playlist::Multivariant(m) = parse_playlist(&out, "http://other/").unwrap() else {
+            panic!("multivariant playlist expected");
+        };
+        assert_eq!(
+            m.variants[0].uri,
+            "http://h/secure/vod/360p/index.m3u8?sig=1"
+        );
+        assert_eq!(
+            m.i_frame_variants[0].uri,
+            "http://h/secure/vod/360p/iframes.m3u8?sig=1"
+        );
+        assert_eq!(
+            m.renditions[0].uri.as_deref(),
+            Some("http://h/secure/vod/audio/en.m3u8?sig=1")
+        );
+        assert_eq!(m.renditions[1].uri, None);
+        assert_eq!(
+            m.session_keys[0].uri.as_deref(),
+            Some("http://h/secure/vod/k.bin?sig=1")
+        );
+    }
 }
