@@ -337,6 +337,22 @@ fn stream_url_body() -> String {
     serde_json::json!({ "contentId": STREAM_CONTENT, "sessionId": session }).to_string()
 }
 
+/// A `VideoProxyClient` on the API at `api` that signs its requests with `token`.
+fn proxy_client(api: &str, token: String) -> Result<wasm_bindgen::JsValue, String> {
+    let provider = wasm_bindgen::closure::Closure::<dyn Fn() -> js_sys::Promise>::new(move || {
+        js_sys::Promise::resolve(&wasm_bindgen::JsValue::from_str(&token))
+    });
+    let options = js_sys::Object::new();
+    let base = absolute(&join(api, "/"));
+    let set = |key: &str, value: &wasm_bindgen::JsValue| {
+        js_sys::Reflect::set(&options, &key.into(), value).map_err(web::describe)
+    };
+    set("apiBase", &base.trim_end_matches('/').into())?;
+    set("tokenProvider", &provider.into_js_value())?;
+    let client = flodrama_player::VideoProxyClient::new(options.into()).map_err(web::describe)?;
+    Ok(client.into())
+}
+
 /// The presigned URL answer: URL, expiry (epoch ms), signing kind.
 fn presigned_fields(json: &Value) -> Option<(String, Option<f64>, String)> {
     let url = ["url", "streamUrl", "playlist"]
@@ -414,6 +430,7 @@ async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
     {
         let mut l = lab.borrow_mut();
         l.presigned_url = Some(url.clone());
+        l.proxy = Some((proxy_client(&inputs.api, token)?, STREAM_CONTENT));
         if let Some(c) = l.checks.get_mut(index) {
             c.expires_at_ms = expires;
         }

@@ -146,6 +146,9 @@ pub struct Lab {
     pub dev_token: Option<String>,
     /// The presigned playlist URL, when the API issued one.
     pub presigned_url: Option<String>,
+    /// The `VideoProxyClient` and content id behind `presigned_url`: players of that URL
+    /// renew it through the client when it expires.
+    pub proxy: Option<(JsValue, &'static str)>,
     /// Query of the demo page the party check opens in an iframe as the second member.
     pub member_src: Option<String>,
 }
@@ -171,6 +174,7 @@ impl Lab {
             busy: false,
             dev_token: None,
             presigned_url: None,
+            proxy: None,
             member_src: None,
         }
     }
@@ -290,6 +294,20 @@ pub fn attach(lab: &Shared, slot: Slot, src: &str) -> Result<Rc<Player>, String>
         old.destroy();
     }
     let config = js_sys::Object::new();
+    let options = js_sys::Object::new();
+    let proxy = {
+        let l = lab.borrow();
+        l.proxy
+            .clone()
+            .filter(|_| l.presigned_url.as_deref() == Some(src))
+    };
+    if let Some((client, content)) = proxy {
+        js_sys::Reflect::set(&config, &"proxy".into(), &client).map_err(web::describe)?;
+        // The content id is for renewing the URL, not for resuming where the checks left off.
+        js_sys::Reflect::set(&config, &"resume".into(), &false.into()).map_err(web::describe)?;
+        js_sys::Reflect::set(&options, &"contentId".into(), &content.into())
+            .map_err(web::describe)?;
+    }
     let player = Rc::new(Player::new(video.clone().into(), config.into()).map_err(web::describe)?);
     let weak = Rc::downgrade(lab);
     for name in PLAYER_EVENTS {
@@ -305,7 +323,7 @@ pub fn attach(lab: &Shared, slot: Slot, src: &str) -> Result<Rc<Player>, String>
     }
     video.set_muted(true);
     player
-        .load(JsValue::from_str(src), JsValue::UNDEFINED)
+        .load(JsValue::from_str(src), options.into())
         .map_err(web::describe)?;
     web::play(&video);
     Ok(player)

@@ -1,27 +1,22 @@
-// The yew QA page in Chromium, served by the reference server (with the party dev endpoint):
-// "Run all" passes every check whose capability the server has, the others say "not available
-// yet"; the downloaded report matches the page; screenshots at 1280x720 and 390x844 are saved
+// The yew QA page in Chromium, served by the reference server in dev mode (dev tokens, party
+// invites) with 20 s presigned URLs: "Run all" passes every check, the playback checks playing
+// the presigned URL through its renewals; the downloaded report matches the page; screenshots at 1280x720 and 390x844 are saved
 // to artifacts/demo/. A second test asserts the security headers the server adds.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, artifact, launchBrowser, startServer } from "../lib/harness.mjs";
 
-/** Checks of capabilities this server has: they must pass. */
-const LANDED = ["api", "playlist", "playback", "qualities", "seek", "party"];
-/** Checks that pass when their capability is there and otherwise say so. */
-const DETECTED = ["token", "presigned", "resume", "refresh", "ts", "aes"];
+/** Every check: they must pass. */
+const CHECKS = ["api", "token", "presigned", "playlist", "playback", "qualities", "seek", "resume", "refresh", "ts", "aes", "party"];
 
 let server;
 let browser;
 
 before(async () => {
   assert.ok(existsSync(join(ROOT, "demo", "dist", "index.html")), "build the demo first: bash scripts/build.sh demo");
-  // Dev mode (dev tokens for the token and resume checks) where this server has it.
-  const help = execFileSync(process.env.SERVER_BIN ?? join(ROOT, "target", "debug", "flodrama-server"), ["serve", "--help"], { encoding: "utf8" });
-  server = await startServer(["--party-dev", ...(/^\s+--dev\b/m.test(help) ? ["--dev"] : [])]);
+  server = await startServer(["--party-dev", "--dev", "--token-expiration", "20"]);
   browser = await launchBrowser();
 });
 
@@ -52,7 +47,7 @@ test("security headers on the demo page", async () => {
   assert.equal(media.headers.get("content-security-policy"), null, "the policy is the page's only");
 });
 
-test("Run all: landed checks pass, the rest say not available yet; report and screenshots", { timeout: 420_000 }, async () => {
+test("Run all: every check passes; report and screenshots", { timeout: 420_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
   const page = await context.newPage();
   const problems = [];
@@ -91,10 +86,8 @@ test("Run all: landed checks pass, the rest say not available yet; report and sc
     })));
     console.log(results.map((r) => `${r.id}: ${r.status} — ${r.detail}`).join("\n"));
     const byId = Object.fromEntries(results.map((r) => [r.id, r]));
-    for (const id of LANDED) assert.equal(byId[id]?.status, "pass", `${id}: ${byId[id]?.detail}`);
-    for (const id of DETECTED) {
-      assert.ok(["pass", "not available yet"].includes(byId[id]?.status), `${id}: ${byId[id]?.status} ${byId[id]?.detail}`);
-    }
+    assert.deepEqual(results.map((r) => r.id), CHECKS);
+    for (const id of CHECKS) assert.equal(byId[id]?.status, "pass", `${id}: ${byId[id]?.detail}`);
     // The playlist check shows the ladder the server made.
     const variantRows = await page.locator("#check-playlist table").first().locator("tbody tr").count();
     assert.equal(variantRows, 4);
