@@ -15,19 +15,21 @@
 //! }
 //! ```
 
+mod audio;
 mod config;
 mod events;
 mod level;
 pub mod media_time;
 
 pub use config::Config;
-pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
+pub use events::{Cue, ErrorDetail, ErrorKind, LevelSummary, MediaTrack, PlayerError, PlayerEvent};
 
 use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LevelInfo, LoadProgress, LoadSample};
 use crate::hls::{self, ByteRange, MediaPlaylist, Playlist};
 use crate::hls::{Key, KeyMethod};
 use crate::mux::decrypt::{aes128_cbc_in_place, iv_from_sequence};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
+use audio::AudioStream;
 use level::Level;
 use std::collections::{HashMap, VecDeque};
 
@@ -330,6 +332,10 @@ pub struct Engine {
     /// When to ask ABR again whether the segment in flight should be abandoned.
     abandon_check_at: Option<f64>,
     reload_at: Option<(f64, usize)>,
+    /// Alternate audio in its own SourceBuffer.
+    audio: AudioStream,
+    /// `EndOfStream` was sent: the main stream and the audio stream have ended.
+    end_signalled: bool,
 }
 
 impl Engine {
@@ -384,6 +390,8 @@ impl Engine {
             timestamp_offset: 0.0,
             abandon_check_at: None,
             reload_at: None,
+            audio: AudioStream::default(),
+            end_signalled: false,
         }
     }
 
@@ -394,6 +402,7 @@ impl Engine {
         for id in self.pending.keys().copied().collect::<Vec<_>>() {
             self.out.push_back(Output::Abort(id));
         }
+        self.audio.abort_all(&mut self.out);
         let next_id = self.next_id;
         let config = self.config.clone();
         let abr = std::mem::replace(&mut self.abr, Box::new(Hybrid::default()));
@@ -406,6 +415,7 @@ impl Engine {
         self.manifest_url = Some(url.to_owned());
         self.start_position = start_position.filter(|p| p.is_finite() && *p > 0.0);
         self.next_time = self.start_position.unwrap_or(0.0);
+        self.audio.start_at(self.next_time);
         self.emit(PlayerEvent::ManifestLoading {
             url: url.to_owned(),
         });
@@ -436,6 +446,8 @@ impl Engine {
         self.start_position = Some(self.position).filter(|p| *p > 0.0);
         self.start_seek_done = false;
         self.next_time = self.position;
+        self.audio.reset_media(&mut self.out, self.position);
+        self.end_signalled = false;
         self.buffered.clear();
         self.starting = true;
         self.advance(now_ms);
@@ -532,6 +544,24 @@ impl Engine {
         self.forced_level
     }
 
+    /// The title's audio renditions.
+    pub fn audio_tracks(&self) -> &[MediaTrack] {
+        self.audio.tracks()
+    }
+
+    /// The audio rendition playing, if the title has any.
+    pub fn audio_track(&self) -> Option<usize> {
+        self.audio.selected()
+    }
+
+    /// Plays audio rendition `id` from the playhead on (see [`FLUSH_AHEAD_S`]); an unknown
+    /// `id` is a non-fatal `InvalidState` error.
+    pub fn set_audio_track(&mut self, now_ms: f64, id: usize) {
+        let result = self.with_audio(now_ms, |a, ctx| a.switch(ctx, id));
+        self.report(result);
+        self.advance(now_ms);
+    }
+
     /// Reports something that happened.
     pub fn handle_input(&mut self, now_ms: f64, input: Input) {
         match input {
@@ -542,7 +572,14 @@ impl Engine {
                 data,
                 ttfb_ms,
             } => {
-                if let Some(p) = self.pending.remove(&id) {
+                if self.audio.owns(id) {
+                    let ok = (200..300).contains(&status);
+                    let result = self.with_audio(now_ms, |a, ctx| match ok {
+                        true => a.on_loaded(ctx, id, data),
+                        false => a.on_failed(ctx, id, &format!("HTTP {status}")),
+                    });
+                    self.report(result);
+                } else if let Some(p) = self.pending.remove(&id) {
                     if (200..300).contains(&status) {
                         self.on_loaded(now_ms, p, data, ttfb_ms);
                     } else {
@@ -562,7 +599,10 @@ impl Engine {
                 }
             }
             Input::LoadFailed { id, message } => {
-                if let Some(p) = self.pending.remove(&id) {
+                if self.audio.owns(id) {
+                    let result = self.with_audio(now_ms, |a, ctx| a.on_failed(ctx, id, &message));
+                    self.report(result);
+                } else if let Some(p) = self.pending.remove(&id) {
                     self.on_load_error(now_ms, p, message, 0);
                 }
             }
@@ -576,7 +616,22 @@ impl Engine {
                 ),
                 None,
             ),
+            Input::Appended {
+                track: TrackId::Audio,
+            } => self.with_audio(now_ms, |a, ctx| a.on_appended(ctx)),
             Input::Appended { .. } => self.on_appended(),
+            Input::AppendFailed {
+                track: TrackId::Audio,
+                quota_exceeded: true,
+                message,
+            } => {
+                let evicted = self.with_audio(now_ms, |a, ctx| {
+                    a.on_quota_exceeded(ctx, QUOTA_KEEP_BEHIND_S)
+                });
+                if !evicted {
+                    self.buffer_full(TrackId::Audio, &message);
+                }
+            }
             Input::AppendFailed {
                 track,
                 quota_exceeded: true,
@@ -596,8 +651,10 @@ impl Engine {
                 ),
                 None,
             ),
-            Input::Removed { .. } => {
-                if let Some(end) = self.removing.take() {
+            Input::Removed { track } => {
+                if track == TrackId::Audio {
+                    self.audio.on_removed();
+                } else if let Some(end) = self.removing.take() {
                     self.buffered.retain(|r| r.1 > end);
                     if let Some(first) = self.buffered.first_mut() {
                         first.0 = first.0.max(end);
@@ -605,7 +662,7 @@ impl Engine {
                 }
                 // A removal reopens an ended MediaSource; end it again, or playback would
                 // wait at the end for media that never comes.
-                if self.eos_sent {
+                if self.end_signalled {
                     self.out.push_back(Output::EndOfStream);
                 }
             }
@@ -636,7 +693,7 @@ impl Engine {
         let retry = self.retry.as_ref().map(|(at, _)| *at);
         let reload = self.reload_at.map(|(at, _)| at);
         let abandon = self.abandon_check_at;
-        [retry, reload, abandon]
+        [retry, reload, abandon, self.audio.poll_timeout()]
             .into_iter()
             .flatten()
             .reduce(f64::min)
@@ -667,6 +724,7 @@ impl Engine {
                 self.check_abandon(now_ms, id);
             }
         }
+        self.with_audio(now_ms, |a, ctx| a.handle_timeout(ctx));
         self.advance(now_ms);
     }
 
@@ -688,6 +746,7 @@ impl Engine {
                 self.out.push_back(Output::Abort(id));
             }
             self.pending.clear();
+            self.audio.abort_all(&mut self.out);
             self.retry = None;
             self.reload_at = None;
         }
@@ -838,6 +897,11 @@ impl Engine {
         match playlist {
             Playlist::Multivariant(m) => {
                 self.levels = Level::from_variants(&m.variants);
+                if let Some(first) = m.variants.first() {
+                    let codecs = first.codecs.as_deref().unwrap_or_default();
+                    self.audio = AudioStream::new(&m, first.audio.as_deref(), codecs);
+                    self.audio.start_at(self.next_time);
+                }
                 if self.levels.is_empty() {
                     self.error(
                         ErrorKind::Network,
@@ -857,6 +921,10 @@ impl Engine {
         }
         let levels = self.levels();
         self.emit(PlayerEvent::ManifestParsed { levels });
+        if !self.audio.tracks().is_empty() {
+            let tracks = self.audio.tracks().to_vec();
+            self.emit(PlayerEvent::AudioTracksUpdated { tracks });
+        }
         let start = self.first_level();
         self.current_level = Some(start);
         if self.levels[start].details.is_some() {
@@ -953,6 +1021,7 @@ impl Engine {
             let start = (edge - self.config.live_sync_duration_count * target).max(first);
             self.start_position = Some(start).filter(|s| *s > 0.0);
             self.next_time = start;
+            self.audio.start_at(start);
         }
     }
 
@@ -996,6 +1065,10 @@ impl Engine {
             return;
         }
         let codecs = self.levels[p.level].codecs();
+        let codecs = match self.audio.active() {
+            true => audio::split_codecs(codecs).0,
+            false => codecs.to_owned(),
+        };
         self.add_track(format!("video/mp4; codecs=\"{codecs}\""));
         self.init_timescales = media_time::timescales(&data);
         self.append(Queued::init(&p), data);
@@ -1177,6 +1250,9 @@ impl Engine {
                 track: TrackId::Main,
                 mime,
             });
+            if let Some(audio) = self.audio.add_track() {
+                self.out.push_back(audio);
+            }
         }
     }
 
@@ -1252,6 +1328,7 @@ impl Engine {
 
     fn on_seeking(&mut self, position: f64) {
         self.position = position;
+        self.audio.on_seeking(&mut self.out, position);
         let buffered_here = self
             .buffered
             .iter()
@@ -1298,11 +1375,15 @@ impl Engine {
     }
 
     fn buffer_ahead(&self) -> f64 {
-        let position = match self.start_position {
+        (self.next_time - self.playhead()).max(0.0)
+    }
+
+    /// The playhead, or the start position until the start seek is done.
+    fn playhead(&self) -> f64 {
+        match self.start_position {
             Some(start) if !self.start_seek_done => start,
             _ => self.position,
-        };
-        (self.next_time - position).max(0.0)
+        }
     }
 
     fn choose_auto_level(&mut self, now_ms: f64, segment_duration_s: f64) -> usize {
@@ -1341,6 +1422,24 @@ impl Engine {
         }
         self.set_duration();
         self.evict_back_buffer();
+        let main_ready = self.track_added;
+        self.with_audio(now_ms, |a, ctx| a.advance(ctx, main_ready));
+        self.advance_main(now_ms);
+        self.signal_end();
+    }
+
+    /// Sends `EndOfStream` once the main stream and the audio stream have both ended.
+    fn signal_end(&mut self) {
+        let ended = self.eos_sent && self.audio.ended();
+        if ended && !self.end_signalled {
+            self.out.push_back(Output::EndOfStream);
+            self.emit(PlayerEvent::BufferEos);
+        }
+        self.end_signalled = ended;
+    }
+
+    /// Decides the main stream's next load.
+    fn advance_main(&mut self, now_ms: f64) {
         if self.segment_in_flight() || self.eos_sent {
             return;
         }
@@ -1392,8 +1491,6 @@ impl Engine {
         let Some(index) = l.segment_at(self.next_time) else {
             if details.end_list && self.queued.is_empty() {
                 self.eos_sent = true;
-                self.out.push_back(Output::EndOfStream);
-                self.emit(PlayerEvent::BufferEos);
             }
             return;
         };
@@ -1489,17 +1586,45 @@ impl Engine {
                 end: keep_from,
             });
         } else if !evictable {
-            let message = format!(
-                "the {} buffer is full with nothing behind the playhead to evict: {message}",
-                track.as_str()
-            );
-            self.error(
-                ErrorKind::Media,
-                ErrorDetail::BufferFullError,
-                true,
-                message,
-                None,
-            );
+            self.buffer_full(track, message);
+        }
+    }
+
+    fn buffer_full(&mut self, track: TrackId, message: &str) {
+        let message = format!(
+            "the {} buffer is full with nothing behind the playhead to evict: {message}",
+            track.as_str()
+        );
+        self.error(
+            ErrorKind::Media,
+            ErrorDetail::BufferFullError,
+            true,
+            message,
+            None,
+        );
+    }
+
+    /// Runs `f` on the audio stream with what it borrows from the engine.
+    fn with_audio<R>(
+        &mut self,
+        now_ms: f64,
+        f: impl FnOnce(&mut AudioStream, &mut audio::Ctx) -> R,
+    ) -> R {
+        let position = self.playhead();
+        let mut ctx = audio::Ctx {
+            now_ms,
+            out: &mut self.out,
+            next_id: &mut self.next_id,
+            config: &self.config,
+            position,
+        };
+        f(&mut self.audio, &mut ctx)
+    }
+
+    /// Reports a stream's error, if any.
+    fn report(&mut self, result: Result<(), PlayerError>) {
+        if let Err(e) = result {
+            self.error(e.kind, e.detail, e.fatal, e.message, e.url);
         }
     }
 

@@ -98,6 +98,15 @@ impl Sim {
                 Output::Append { track, .. } => self
                     .engine
                     .handle_input(self.now, Input::Appended { track }),
+                Output::Remove {
+                    track: TrackId::Audio,
+                    ..
+                } => self.engine.handle_input(
+                    self.now,
+                    Input::Removed {
+                        track: TrackId::Audio,
+                    },
+                ),
                 Output::Remove { track, end, .. } => {
                     self.buffered = self
                         .buffered
@@ -1002,3 +1011,5 @@ fn timed_id3_metadata_in_a_ts_segment_is_an_event() {
             .any(|o| matches!(o, Output::AddTrack { mime, .. } if mime.contains("mp4a.40.2")))
     );
 }
+
+mod tracks;

@@ -1,0 +1,303 @@
+//! Alternate audio and subtitle renditions, on the simulated network and clock.
+
+use super::*;
+
+const ALT: &str = "https://cdn.test/alt/master.m3u8";
+
+/// A two-level title whose audio is in two renditions (the second one DEFAULT=YES).
+fn alt_sim(config: Config) -> Sim {
+    let mut sim = Sim::new(config);
+    let master = "#EXTM3U\n\
+        #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"English\",LANGUAGE=\"en\",URI=\"en/index.m3u8\"\n\
+        #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"Français\",LANGUAGE=\"fr\",DEFAULT=YES,AUTOSELECT=YES,URI=\"fr/index.m3u8\"\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=416x234,CODECS=\"avc1.4d400d,mp4a.40.2\",AUDIO=\"aud\"\n../vod/low/index.m3u8\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=3500000,RESOLUTION=1280x720,CODECS=\"avc1.4d401f,mp4a.40.2\",AUDIO=\"aud\"\n../vod/high/index.m3u8\n";
+    sim.files
+        .insert(ALT.to_owned(), (200, master.as_bytes().to_vec()));
+    for lang in ["en", "fr"] {
+        let base = format!("https://cdn.test/alt/{lang}/");
+        let pl = media_playlist(15, true);
+        sim.files
+            .insert(format!("{base}index.m3u8"), (200, pl.into_bytes()));
+        sim.files
+            .insert(format!("{base}init.mp4"), (200, fmp4("init")));
+        for i in 0..15 {
+            sim.files.insert(
+                format!("{base}seg_{i:03}.m4s"),
+                (200, fmp4(&format!("{lang}{i}"))),
+            );
+        }
+    }
+    sim
+}
+
+fn low_level() -> Config {
+    Config {
+        start_level: Some(0),
+        ..Config::default()
+    }
+}
+
+fn audio_appends(sim: &Sim) -> usize {
+    sim.outputs
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Output::Append {
+                    track: TrackId::Audio,
+                    ..
+                }
+            )
+        })
+        .count()
+}
+
+#[test]
+fn alternate_audio_plays_in_its_own_track_and_ends_with_the_video() {
+    // No eviction: each one would end the MediaSource again.
+    let mut sim = alt_sim(Config {
+        back_buffer_length: 1000.0,
+        ..low_level()
+    });
+    sim.load(ALT);
+    sim.run(80_000.0);
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+    let tracks = sim.events.iter().find_map(|e| match e {
+        PlayerEvent::AudioTracksUpdated { tracks } => Some(tracks.clone()),
+        _ => None,
+    });
+    let tracks = tracks.expect("audioTracksUpdated");
+    let names: Vec<_> = tracks
+        .iter()
+        .map(|t| (t.name.as_str(), t.lang.as_str()))
+        .collect();
+    assert_eq!(names, [("English", "en"), ("Français", "fr")]);
+    assert_eq!(
+        sim.engine.audio_track(),
+        Some(1),
+        "the DEFAULT=YES rendition"
+    );
+
+    // Both SourceBuffers exist before the first append: the video one without the audio codec.
+    let adds: Vec<_> = sim
+        .outputs
+        .iter()
+        .take_while(|o| !matches!(o, Output::Append { .. }))
+        .filter_map(|o| match o {
+            Output::AddTrack { track, mime } => Some((*track, mime.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        adds,
+        [
+            (TrackId::Main, "video/mp4; codecs=\"avc1.4d400d\""),
+            (TrackId::Audio, "audio/mp4; codecs=\"mp4a.40.2\"")
+        ]
+    );
+
+    let segments = sim.urls(LoadKind::Segment);
+    let fr: Vec<_> = segments.iter().filter(|u| u.contains("/alt/fr/")).collect();
+    assert_eq!(fr.len(), 15, "{segments:?}");
+    assert!(!segments.iter().any(|u| u.contains("/alt/en/")));
+    assert_eq!(audio_appends(&sim), 16, "init + 15 segments");
+
+    // The MediaSource ends once, after the last audio append.
+    let ends: Vec<_> = sim
+        .outputs
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| **o == Output::EndOfStream)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(ends.len(), 1, "{ends:?}");
+    let last_audio = sim
+        .outputs
+        .iter()
+        .rposition(|o| {
+            matches!(
+                o,
+                Output::Append {
+                    track: TrackId::Audio,
+                    ..
+                }
+            )
+        })
+        .expect("audio appended");
+    assert!(ends[0] > last_audio);
+}
+
+#[test]
+fn the_stream_ends_only_when_the_audio_has_ended_too() {
+    let mut sim = alt_sim(Config {
+        back_buffer_length: 1000.0,
+        ..low_level()
+    });
+    // The last audio segment keeps failing for a while: the video ends first.
+    sim.flaky
+        .insert("https://cdn.test/alt/fr/seg_014.m4s".to_owned(), 2);
+    sim.load(ALT);
+    sim.run(70_000.0);
+    let main_done = sim
+        .urls(LoadKind::Segment)
+        .iter()
+        .filter(|u| u.contains("/vod/low/"))
+        .count();
+    assert_eq!(main_done, 15);
+    let retried = sim
+        .urls(LoadKind::Segment)
+        .iter()
+        .filter(|u| u.ends_with("/alt/fr/seg_014.m4s"))
+        .count();
+    assert_eq!(retried, 3, "two failures, then success");
+    let ends = sim
+        .outputs
+        .iter()
+        .filter(|o| **o == Output::EndOfStream)
+        .count();
+    assert_eq!(ends, 1);
+    let last = |track: TrackId| {
+        sim.outputs
+            .iter()
+            .rposition(|o| matches!(o, Output::Append { track: t, .. } if *t == track))
+    };
+    let end = sim.outputs.iter().position(|o| *o == Output::EndOfStream);
+    assert!(last(TrackId::Main) < last(TrackId::Audio), "the video ended first");
+    assert!(end > last(TrackId::Audio), "the end waited for the audio");
+    let errors = sim.errors();
+    assert_eq!(errors.len(), 2);
+    assert!(
+        errors
+            .iter()
+            .all(|e| !e.fatal && e.detail == ErrorDetail::FragLoadError)
+    );
+}
+
+#[test]
+fn switching_audio_flushes_only_audio_ahead_and_reloads_from_the_playhead() {
+    let mut sim = alt_sim(low_level());
+    sim.load(ALT);
+    sim.run(10_000.0);
+    let position = sim.position;
+    assert!(position > 5.0, "{position}");
+    let before = sim.outputs.len();
+    let main_segments = sim.urls(LoadKind::Segment).len();
+    sim.engine.set_audio_track(sim.now, 0);
+    sim.drain();
+    let removes: Vec<_> = sim.outputs[before..]
+        .iter()
+        .filter_map(|o| match o {
+            Output::Remove { track, start, end } => Some((*track, *start, *end)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        removes,
+        [(TrackId::Audio, position + FLUSH_AHEAD_S, f64::INFINITY)]
+    );
+    assert!(
+        sim.events
+            .contains(&PlayerEvent::AudioTrackSwitching { id: 0 }),
+        "{:?}",
+        sim.events
+    );
+    sim.run(sim.now + 4_000.0);
+    assert_eq!(sim.engine.audio_track(), Some(0));
+    let segments = sim.urls(LoadKind::Segment);
+    let first_en = segments[main_segments..]
+        .iter()
+        .find(|u| u.contains("/alt/en/"))
+        .expect("the new rendition loads");
+    let expected = format!("seg_{:03}.m4s", ((position + FLUSH_AHEAD_S) / 4.0) as usize);
+    assert!(first_en.ends_with(&expected), "{first_en} {expected}");
+    assert!(
+        sim.urls(LoadKind::Init)
+            .iter()
+            .any(|u| u.ends_with("/alt/en/init.mp4"))
+    );
+    let switching = sim
+        .events
+        .iter()
+        .position(|e| *e == PlayerEvent::AudioTrackSwitching { id: 0 });
+    let switched = sim
+        .events
+        .iter()
+        .position(|e| *e == PlayerEvent::AudioTrackSwitched { id: 0 });
+    assert!(
+        switching < switched && switched.is_some(),
+        "{:?}",
+        sim.events
+    );
+    // The playhead kept moving: the video was not flushed.
+    assert!(sim.position > position + 3.0);
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+}
+
+#[test]
+fn an_unknown_audio_track_is_a_non_fatal_error() {
+    let mut sim = alt_sim(low_level());
+    sim.load(ALT);
+    sim.run(2_000.0);
+    sim.engine.set_audio_track(sim.now, 7);
+    sim.drain();
+    let errors = sim.errors();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].detail, ErrorDetail::InvalidState);
+    assert!(!errors[0].fatal);
+    assert_eq!(sim.engine.audio_track(), Some(1));
+}
+
+#[test]
+fn audio_behind_the_back_buffer_is_evicted() {
+    let mut sim = alt_sim(Config {
+        back_buffer_length: 8.0,
+        ..low_level()
+    });
+    sim.load(ALT);
+    sim.run(30_000.0);
+    let evicted = sim.outputs.iter().find_map(|o| match o {
+        Output::Remove {
+            track: TrackId::Audio,
+            start,
+            end,
+        } => Some((*start, *end)),
+        _ => None,
+    });
+    let (start, end) = evicted.expect("the audio back buffer is evicted");
+    assert_eq!(start, 0.0);
+    assert!(end >= 4.0 && end < sim.position, "{end} {}", sim.position);
+    let kept = sim.engine.audio.ranges().first().map(|r| r.0);
+    assert!(kept.is_some_and(|k| k >= end - 1e-9), "{kept:?}");
+}
+
+#[test]
+fn seeking_outside_the_audio_buffer_reloads_audio_at_the_target() {
+    let mut sim = alt_sim(low_level());
+    sim.load(ALT);
+    sim.run(3_000.0);
+    let before = sim.urls(LoadKind::Segment).len();
+    sim.seek(41.0);
+    sim.run(sim.now + 3_000.0);
+    let segments = sim.urls(LoadKind::Segment);
+    let fr = segments[before..].iter().find(|u| u.contains("/alt/fr/"));
+    assert!(
+        fr.is_some_and(|u| u.ends_with("seg_010.m4s")),
+        "{segments:?}"
+    );
+}
+
+#[test]
+fn a_title_without_alternate_audio_has_one_track() {
+    let mut sim = Sim::new(low_level());
+    sim.load(MASTER);
+    sim.run(3_000.0);
+    assert!(sim.engine.audio_tracks().is_empty());
+    assert!(!sim.outputs.iter().any(|o| matches!(
+        o,
+        Output::AddTrack {
+            track: TrackId::Audio,
+            ..
+        }
+    )));
+}
