@@ -20,6 +20,8 @@ mod config;
 mod events;
 mod level;
 pub mod media_time;
+mod subtitles;
+pub mod webvtt;
 
 pub use config::Config;
 pub use events::{Cue, ErrorDetail, ErrorKind, LevelSummary, MediaTrack, PlayerError, PlayerEvent};
@@ -32,6 +34,7 @@ use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
 use audio::AudioStream;
 use level::Level;
 use std::collections::{HashMap, VecDeque};
+use subtitles::SubtitleStream;
 
 /// How often ABR is asked whether a segment in flight should be abandoned, milliseconds.
 const ABANDON_CHECK_MS: f64 = 100.0;
@@ -334,6 +337,8 @@ pub struct Engine {
     reload_at: Option<(f64, usize)>,
     /// Alternate audio in its own SourceBuffer.
     audio: AudioStream,
+    /// WebVTT subtitle renditions.
+    subtitles: SubtitleStream,
     /// `EndOfStream` was sent: the main stream and the audio stream have ended.
     end_signalled: bool,
 }
@@ -391,6 +396,7 @@ impl Engine {
             abandon_check_at: None,
             reload_at: None,
             audio: AudioStream::default(),
+            subtitles: SubtitleStream::default(),
             end_signalled: false,
         }
     }
@@ -402,7 +408,10 @@ impl Engine {
         for id in self.pending.keys().copied().collect::<Vec<_>>() {
             self.out.push_back(Output::Abort(id));
         }
-        self.audio.abort_all(&mut self.out);
+        self.with_tracks(now_ms, |a, s, ctx| {
+            a.abort_all(ctx.out);
+            s.abort_all(ctx);
+        });
         let next_id = self.next_id;
         let config = self.config.clone();
         let abr = std::mem::replace(&mut self.abr, Box::new(Hybrid::default()));
@@ -554,10 +563,28 @@ impl Engine {
         self.audio.selected()
     }
 
+    /// The title's subtitle renditions.
+    pub fn subtitle_tracks(&self) -> &[MediaTrack] {
+        self.subtitles.tracks()
+    }
+
+    /// The subtitle rendition shown, if any.
+    pub fn subtitle_track(&self) -> Option<usize> {
+        self.subtitles.selected()
+    }
+
+    /// Shows subtitle rendition `id` (its cues load around the playhead), or none; an unknown
+    /// `id` is a non-fatal `InvalidState` error.
+    pub fn set_subtitle_track(&mut self, now_ms: f64, id: Option<usize>) {
+        let result = self.with_tracks(now_ms, |_, s, ctx| s.select(ctx, id));
+        self.report(result);
+        self.advance(now_ms);
+    }
+
     /// Plays audio rendition `id` from the playhead on (see [`FLUSH_AHEAD_S`]); an unknown
     /// `id` is a non-fatal `InvalidState` error.
     pub fn set_audio_track(&mut self, now_ms: f64, id: usize) {
-        let result = self.with_audio(now_ms, |a, ctx| a.switch(ctx, id));
+        let result = self.with_tracks(now_ms, |a, _, ctx| a.switch(ctx, id));
         self.report(result);
         self.advance(now_ms);
     }
@@ -572,9 +599,17 @@ impl Engine {
                 data,
                 ttfb_ms,
             } => {
-                if self.audio.owns(id) {
+                if self.subtitles.owns(id) {
+                    let offset = self.timestamp_offset;
                     let ok = (200..300).contains(&status);
-                    let result = self.with_audio(now_ms, |a, ctx| match ok {
+                    let result = self.with_tracks(now_ms, |_, s, ctx| match ok {
+                        true => s.on_loaded(ctx, id, &data, offset),
+                        false => s.on_failed(id, &format!("HTTP {status}")),
+                    });
+                    self.report(result);
+                } else if self.audio.owns(id) {
+                    let ok = (200..300).contains(&status);
+                    let result = self.with_tracks(now_ms, |a, _, ctx| match ok {
                         true => a.on_loaded(ctx, id, data),
                         false => a.on_failed(ctx, id, &format!("HTTP {status}")),
                     });
@@ -599,8 +634,12 @@ impl Engine {
                 }
             }
             Input::LoadFailed { id, message } => {
-                if self.audio.owns(id) {
-                    let result = self.with_audio(now_ms, |a, ctx| a.on_failed(ctx, id, &message));
+                if self.subtitles.owns(id) {
+                    let result = self.subtitles.on_failed(id, &message);
+                    self.report(result);
+                } else if self.audio.owns(id) {
+                    let result =
+                        self.with_tracks(now_ms, |a, _, ctx| a.on_failed(ctx, id, &message));
                     self.report(result);
                 } else if let Some(p) = self.pending.remove(&id) {
                     self.on_load_error(now_ms, p, message, 0);
@@ -618,14 +657,14 @@ impl Engine {
             ),
             Input::Appended {
                 track: TrackId::Audio,
-            } => self.with_audio(now_ms, |a, ctx| a.on_appended(ctx)),
+            } => self.with_tracks(now_ms, |a, _, ctx| a.on_appended(ctx)),
             Input::Appended { .. } => self.on_appended(),
             Input::AppendFailed {
                 track: TrackId::Audio,
                 quota_exceeded: true,
                 message,
             } => {
-                let evicted = self.with_audio(now_ms, |a, ctx| {
+                let evicted = self.with_tracks(now_ms, |a, _, ctx| {
                     a.on_quota_exceeded(ctx, QUOTA_KEEP_BEHIND_S)
                 });
                 if !evicted {
@@ -724,7 +763,7 @@ impl Engine {
                 self.check_abandon(now_ms, id);
             }
         }
-        self.with_audio(now_ms, |a, ctx| a.handle_timeout(ctx));
+        self.with_tracks(now_ms, |a, _, ctx| a.handle_timeout(ctx));
         self.advance(now_ms);
     }
 
@@ -746,7 +785,10 @@ impl Engine {
                 self.out.push_back(Output::Abort(id));
             }
             self.pending.clear();
-            self.audio.abort_all(&mut self.out);
+            self.with_tracks(0.0, |a, s, ctx| {
+                a.abort_all(ctx.out);
+                s.abort_all(ctx);
+            });
             self.retry = None;
             self.reload_at = None;
         }
@@ -901,6 +943,7 @@ impl Engine {
                     let codecs = first.codecs.as_deref().unwrap_or_default();
                     self.audio = AudioStream::new(&m, first.audio.as_deref(), codecs);
                     self.audio.start_at(self.next_time);
+                    self.subtitles = SubtitleStream::new(&m, first.subtitles.as_deref());
                 }
                 if self.levels.is_empty() {
                     self.error(
@@ -924,6 +967,12 @@ impl Engine {
         if !self.audio.tracks().is_empty() {
             let tracks = self.audio.tracks().to_vec();
             self.emit(PlayerEvent::AudioTracksUpdated { tracks });
+        }
+        if !self.subtitles.tracks().is_empty() {
+            let tracks = self.subtitles.tracks().to_vec();
+            let id = self.subtitles.selected();
+            self.emit(PlayerEvent::SubtitleTracksUpdated { tracks });
+            self.emit(PlayerEvent::SubtitleTrackSwitch { id });
         }
         let start = self.first_level();
         self.current_level = Some(start);
@@ -1423,7 +1472,10 @@ impl Engine {
         self.set_duration();
         self.evict_back_buffer();
         let main_ready = self.track_added;
-        self.with_audio(now_ms, |a, ctx| a.advance(ctx, main_ready));
+        self.with_tracks(now_ms, |a, s, ctx| {
+            a.advance(ctx, main_ready);
+            s.advance(ctx);
+        });
         self.advance_main(now_ms);
         self.signal_end();
     }
@@ -1604,11 +1656,11 @@ impl Engine {
         );
     }
 
-    /// Runs `f` on the audio stream with what it borrows from the engine.
-    fn with_audio<R>(
+    /// Runs `f` on the audio and subtitle streams with what they borrow from the engine.
+    fn with_tracks<R>(
         &mut self,
         now_ms: f64,
-        f: impl FnOnce(&mut AudioStream, &mut audio::Ctx) -> R,
+        f: impl FnOnce(&mut AudioStream, &mut SubtitleStream, &mut audio::Ctx) -> R,
     ) -> R {
         let position = self.playhead();
         let mut ctx = audio::Ctx {
@@ -1618,7 +1670,7 @@ impl Engine {
             config: &self.config,
             position,
         };
-        f(&mut self.audio, &mut ctx)
+        f(&mut self.audio, &mut self.subtitles, &mut ctx)
     }
 
     /// Reports a stream's error, if any.

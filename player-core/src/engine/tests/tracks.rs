@@ -163,7 +163,10 @@ fn the_stream_ends_only_when_the_audio_has_ended_too() {
             .rposition(|o| matches!(o, Output::Append { track: t, .. } if *t == track))
     };
     let end = sim.outputs.iter().position(|o| *o == Output::EndOfStream);
-    assert!(last(TrackId::Main) < last(TrackId::Audio), "the video ended first");
+    assert!(
+        last(TrackId::Main) < last(TrackId::Audio),
+        "the video ended first"
+    );
     assert!(end > last(TrackId::Audio), "the end waited for the audio");
     let errors = sim.errors();
     assert_eq!(errors.len(), 2);
@@ -300,4 +303,138 @@ fn a_title_without_alternate_audio_has_one_track() {
             ..
         }
     )));
+}
+
+const SUBS: &str = "https://cdn.test/subs/master.m3u8";
+
+/// A title with two subtitle renditions; each 4 s WebVTT segment holds one cue, 1 s into it,
+/// on a clock 10 s ahead of the media (X-TIMESTAMP-MAP LOCAL 10 s = MPEGTS 0).
+fn subs_sim() -> Sim {
+    let mut sim = Sim::new(low_level());
+    let master = "#EXTM3U\n\
+        #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"s\",NAME=\"English\",LANGUAGE=\"en\",URI=\"en/subs.m3u8\"\n\
+        #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"s\",NAME=\"Deutsch\",LANGUAGE=\"de\",URI=\"de/subs.m3u8\"\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=400000,CODECS=\"avc1.4d400d,mp4a.40.2\",SUBTITLES=\"s\"\n../vod/low/index.m3u8\n";
+    sim.files
+        .insert(SUBS.to_owned(), (200, master.as_bytes().to_vec()));
+    for lang in ["en", "de"] {
+        let base = format!("https://cdn.test/subs/{lang}/");
+        let mut pl = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:4\n");
+        for i in 0..15 {
+            pl += &format!("#EXTINF:4.0,\nseg_{i:03}.vtt\n");
+            let local = 10 + 4 * i + 1;
+            let vtt = format!(
+                "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:10.000\n\n\
+                 00:{local:02}.000 --> 00:{:02}.500\n{lang} {i}\n",
+                local + 1
+            );
+            sim.files
+                .insert(format!("{base}seg_{i:03}.vtt"), (200, vtt.into_bytes()));
+        }
+        pl += "#EXT-X-ENDLIST\n";
+        sim.files
+            .insert(format!("{base}subs.m3u8"), (200, pl.into_bytes()));
+    }
+    sim
+}
+
+fn cues_of(sim: &Sim, track: usize) -> Vec<Cue> {
+    sim.events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::SubtitleCues { id, cues } if *id == track => Some(cues.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn subtitles_load_only_when_selected_and_cues_land_on_the_timeline() {
+    let mut sim = subs_sim();
+    sim.load(SUBS);
+    sim.run(3_000.0);
+    let tracks = sim.events.iter().find_map(|e| match e {
+        PlayerEvent::SubtitleTracksUpdated { tracks } => Some(tracks.clone()),
+        _ => None,
+    });
+    assert_eq!(tracks.map(|t| t.len()), Some(2));
+    assert_eq!(sim.engine.subtitle_track(), None, "no DEFAULT=YES: off");
+    assert!(
+        sim.urls(LoadKind::Segment)
+            .iter()
+            .all(|u| !u.ends_with(".vtt"))
+    );
+
+    sim.engine.set_subtitle_track(sim.now, Some(1));
+    sim.drain();
+    assert!(
+        sim.events
+            .contains(&PlayerEvent::SubtitleTrackSwitch { id: Some(1) })
+    );
+    sim.run(sim.now + 15_000.0);
+    let cues = cues_of(&sim, 1);
+    assert_eq!(
+        cues.first(),
+        Some(&Cue {
+            id: String::new(),
+            start: 1.0,
+            end: 2.5,
+            text: "de 0".into()
+        })
+    );
+    // Only segments within the buffer target ahead of the playhead are fetched.
+    let vtt: Vec<_> = sim
+        .urls(LoadKind::Segment)
+        .into_iter()
+        .filter(|u| u.ends_with(".vtt"))
+        .collect();
+    assert!(vtt.iter().all(|u| u.contains("/de/")), "{vtt:?}");
+    let ahead = ((sim.position + 30.0) / 4.0).ceil() as usize;
+    assert!(
+        vtt.len() <= ahead && vtt.len() >= 8,
+        "{} {vtt:?}",
+        sim.position
+    );
+    for (i, cue) in cues.iter().enumerate() {
+        assert_eq!(cue.text, format!("de {i}"));
+        assert_eq!(cue.start, 4.0 * i as f64 + 1.0);
+    }
+
+    sim.engine.set_subtitle_track(sim.now, None);
+    sim.drain();
+    let loaded = sim.urls(LoadKind::Segment).len();
+    sim.seek(40.0);
+    sim.run(sim.now + 2_000.0);
+    assert!(
+        sim.urls(LoadKind::Segment)[loaded..]
+            .iter()
+            .all(|u| !u.ends_with(".vtt")),
+        "subtitles off: no cue loads"
+    );
+}
+
+#[test]
+fn a_broken_subtitle_segment_is_a_non_fatal_error() {
+    let mut sim = subs_sim();
+    sim.files.insert(
+        "https://cdn.test/subs/en/seg_000.vtt".to_owned(),
+        (200, b"<html>oops</html>".to_vec()),
+    );
+    sim.files.remove("https://cdn.test/subs/en/seg_001.vtt");
+    sim.load(SUBS);
+    sim.run(500.0);
+    sim.engine.set_subtitle_track(sim.now, Some(0));
+    sim.run(8_000.0);
+    let errors = sim.errors();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().all(|e| !e.fatal));
+    assert_eq!(errors[0].detail, ErrorDetail::FragParsingError);
+    assert_eq!(errors[1].detail, ErrorDetail::FragLoadError);
+    assert_eq!(
+        cues_of(&sim, 0).first().map(|c| c.text.as_str()),
+        Some("en 2")
+    );
+    // Playback went on.
+    assert!(sim.position > 3.0);
 }

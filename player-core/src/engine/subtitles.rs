@@ -1,0 +1,233 @@
+//! WebVTT subtitles (EXT-X-MEDIA TYPE=SUBTITLES): the selected rendition's media playlist is
+//! loaded, then its `.vtt` segments around the playhead (up to `max_buffer_length` ahead),
+//! each once per rendition; their cues are placed on the player's timeline and emitted as
+//! [`PlayerEvent::SubtitleCues`] for the application's text tracks. Subtitle failures are never
+//! fatal: playback goes on without the cues.
+
+use super::audio::{Ctx, media_tracks};
+use super::level::Level;
+use super::webvtt;
+use super::{
+    Cue, ErrorDetail, ErrorKind, LoadKind, MediaTrack, PlayerError, PlayerEvent, RequestId,
+    parse_body,
+};
+use crate::hls::{MediaType, MultivariantPlaylist, Playlist};
+use std::collections::{HashMap, HashSet};
+
+/// Seconds behind the playhead whose cues are still fetched (a cue may have begun earlier).
+const BEHIND_S: f64 = 1.0;
+
+/// A load in flight: (track, media sequence number); `None` for the playlist.
+type Load = (usize, Option<u64>, String);
+
+/// The subtitle renditions and the cues loaded of them.
+#[derive(Default)]
+pub(super) struct SubtitleStream {
+    tracks: Vec<MediaTrack>,
+    selected: Option<usize>,
+    /// Each rendition's media playlist, once loaded.
+    playlists: Vec<Option<Level>>,
+    /// (track, sn) of the segments loaded or given up.
+    done: HashSet<(usize, u64)>,
+    /// Renditions whose playlist failed.
+    failed: HashSet<usize>,
+    loads: HashMap<RequestId, Load>,
+}
+
+impl SubtitleStream {
+    /// The subtitle renditions of `manifest` for variants of subtitle group `group`; the
+    /// DEFAULT=YES one shows from the start, else none.
+    pub fn new(manifest: &MultivariantPlaylist, group: Option<&str>) -> Self {
+        let tracks = media_tracks(&manifest.renditions, MediaType::Subtitles, group);
+        Self {
+            selected: tracks.iter().position(|t| t.default),
+            playlists: vec![None; tracks.len()],
+            tracks,
+            ..Self::default()
+        }
+    }
+
+    /// The renditions.
+    pub fn tracks(&self) -> &[MediaTrack] {
+        &self.tracks
+    }
+
+    /// The rendition shown.
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// Whether `id` is one of this stream's loads.
+    pub fn owns(&self, id: RequestId) -> bool {
+        self.loads.contains_key(&id)
+    }
+
+    /// Aborts every load.
+    pub fn abort_all(&mut self, ctx: &mut Ctx) {
+        for id in self.loads.drain().map(|(id, _)| id) {
+            ctx.out.push_back(super::Output::Abort(id));
+        }
+    }
+
+    /// Shows rendition `id`, or none.
+    pub fn select(&mut self, ctx: &mut Ctx, id: Option<usize>) -> Result<(), PlayerError> {
+        if let Some(i) = id.filter(|i| *i >= self.tracks.len()) {
+            return Err(PlayerError {
+                kind: ErrorKind::Other,
+                detail: ErrorDetail::InvalidState,
+                fatal: false,
+                message: format!(
+                    "subtitle track {i} does not exist ({} tracks)",
+                    self.tracks.len()
+                ),
+                url: None,
+            });
+        }
+        if id != self.selected {
+            self.abort_all(ctx);
+            self.selected = id;
+            ctx.emit(PlayerEvent::SubtitleTrackSwitch { id });
+        }
+        Ok(())
+    }
+
+    /// Loads the playlist of the rendition shown, or its next segment near the playhead.
+    pub fn advance(&mut self, ctx: &mut Ctx) {
+        let Some(track) = self.selected else {
+            return;
+        };
+        if !self.loads.is_empty() || self.failed.contains(&track) {
+            return;
+        }
+        let Some(info) = self.tracks.get(track) else {
+            return;
+        };
+        let Some(url) = info.url.clone() else {
+            return;
+        };
+        let Some(level) = self.playlists.get(track).and_then(Option::as_ref) else {
+            let id = ctx.request(LoadKind::Playlist, url.clone(), None);
+            self.loads.insert(id, (track, None, url));
+            return;
+        };
+        let Some(details) = level.details.as_ref() else {
+            return;
+        };
+        let (from, to) = (
+            ctx.position - BEHIND_S,
+            ctx.position + ctx.config.max_buffer_length,
+        );
+        let next =
+            level
+                .starts
+                .iter()
+                .zip(&details.segments)
+                .enumerate()
+                .find(|(i, (start, segment))| {
+                    let sn = details.media_sequence + *i as u64;
+                    **start < to
+                        && **start + segment.duration > from
+                        && !self.done.contains(&(track, sn))
+                });
+        if let Some((i, (_, segment))) = next {
+            let sn = details.media_sequence + i as u64;
+            let url = segment.url.clone();
+            let id = ctx.request(LoadKind::Segment, url.clone(), segment.byte_range);
+            self.loads.insert(id, (track, Some(sn), url));
+        }
+    }
+
+    /// A load answered with a success status. `media_offset`: seconds from media time to the
+    /// player's timeline (the main SourceBuffer's timestampOffset).
+    pub fn on_loaded(
+        &mut self,
+        ctx: &mut Ctx,
+        id: RequestId,
+        data: &[u8],
+        media_offset: f64,
+    ) -> Result<(), PlayerError> {
+        let Some((track, sn, url)) = self.loads.remove(&id) else {
+            return Ok(());
+        };
+        let Some(sn) = sn else {
+            return match parse_body(data, &url) {
+                Ok(Playlist::Media(media)) => {
+                    let mut level = Level::single(&url);
+                    level.set_details(media);
+                    if let Some(slot) = self.playlists.get_mut(track) {
+                        *slot = Some(level);
+                    }
+                    Ok(())
+                }
+                Ok(Playlist::Multivariant(_)) => {
+                    self.failed.insert(track);
+                    Err(error(
+                        ErrorDetail::LevelParsingError,
+                        format!("the subtitle playlist {url} is a multivariant playlist"),
+                        url,
+                    ))
+                }
+                Err(reason) => {
+                    self.failed.insert(track);
+                    Err(error(
+                        ErrorDetail::LevelParsingError,
+                        format!("the subtitle playlist {url} is not usable: {reason}"),
+                        url,
+                    ))
+                }
+            };
+        };
+        self.done.insert((track, sn));
+        let file = webvtt::parse(data).map_err(|e| {
+            error(
+                ErrorDetail::FragParsingError,
+                format!("{url}: {e}"),
+                url.clone(),
+            )
+        })?;
+        let offset = file
+            .timestamp_map
+            .map_or(0.0, |m| m.offset() + media_offset);
+        let cues = file
+            .cues
+            .into_iter()
+            .map(|c| Cue {
+                id: c.id,
+                start: c.start + offset,
+                end: c.end + offset,
+                text: c.text,
+            })
+            .collect();
+        ctx.emit(PlayerEvent::SubtitleCues { id: track, cues });
+        Ok(())
+    }
+
+    /// A load failed: the segment (or the rendition, for its playlist) is given up.
+    pub fn on_failed(&mut self, id: RequestId, reason: &str) -> Result<(), PlayerError> {
+        let Some((track, sn, url)) = self.loads.remove(&id) else {
+            return Ok(());
+        };
+        let detail = match sn {
+            Some(sn) => {
+                self.done.insert((track, sn));
+                ErrorDetail::FragLoadError
+            }
+            None => {
+                self.failed.insert(track);
+                ErrorDetail::LevelLoadError
+            }
+        };
+        let message = format!("loading the subtitles {url} failed: {reason}");
+        Err(error(detail, message, url))
+    }
+}
+
+fn error(detail: ErrorDetail, message: String, url: String) -> PlayerError {
+    PlayerError {
+        kind: ErrorKind::Network,
+        detail,
+        fatal: false,
+        message,
+        url: Some(url),
+    }
+}
