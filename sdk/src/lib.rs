@@ -9,6 +9,7 @@ mod mse;
 mod party;
 mod player;
 mod resume;
+mod text_tracks;
 mod transmux;
 
 pub use inspect::inspect_playlist;

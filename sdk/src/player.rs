@@ -1,10 +1,11 @@
 //! `Player`: owns the engine and carries out its commands with fetch, MSE and timers.
 
 use crate::config::engine_config;
-use crate::events::{error_to_js, levels_to_js, to_js};
+use crate::events::{error_to_js, levels_to_js, to_js, tracks_to_js};
 use crate::js::{self, ObjectBuilder, now_ms};
 use crate::mse::{Mse, Op, message_of};
 use crate::resume::ResumeClient;
+use crate::text_tracks::TextTracks;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Reflect, Uint8Array};
 use player_core::engine::{
@@ -50,6 +51,8 @@ struct Inner {
     resume_enabled: bool,
     /// Counts `load` calls, so a resume lookup that finishes late is dropped.
     load_generation: u64,
+    /// The subtitle renditions as the video element's TextTracks.
+    text_tracks: TextTracks,
     destroyed: bool,
 }
 
@@ -136,6 +139,7 @@ impl Player {
             resume,
             resume_enabled,
             load_generation: 0,
+            text_tracks: TextTracks::default(),
             destroyed: false,
         }));
         let weak = Rc::downgrade(&shared);
@@ -318,6 +322,55 @@ impl Player {
     pub fn set_next_level(&self, level: JsValue) -> Result<(), JsValue> {
         let level = level_arg("nextLevel", &level)?;
         self.live()?.engine.set_next_level(now_ms(), level);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// The title's audio renditions: `[{id, name, lang, default}]`.
+    #[wasm_bindgen(getter, js_name = audioTracks)]
+    pub fn audio_tracks(&self) -> Result<JsValue, JsValue> {
+        Ok(tracks_to_js(self.live()?.engine.audio_tracks()))
+    }
+
+    /// The audio rendition playing, -1 when the title has none.
+    #[wasm_bindgen(getter, js_name = audioTrack)]
+    pub fn audio_track(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.audio_track().map_or(-1, |t| t as i32))
+    }
+
+    /// Plays audio rendition `id` from the playhead on (the audio buffered ahead is
+    /// replaced); emits `audioTrackSwitching`, then `audioTrackSwitched`.
+    #[wasm_bindgen(setter, js_name = audioTrack)]
+    pub fn set_audio_track(&self, id: JsValue) -> Result<(), JsValue> {
+        let id = track_arg("audioTrack", &id, false)?.unwrap_or(0);
+        self.live()?.engine.set_audio_track(now_ms(), id);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// The title's subtitle renditions: `[{id, name, lang, default}]`, each a TextTrack of the
+    /// video element.
+    #[wasm_bindgen(getter, js_name = subtitleTracks)]
+    pub fn subtitle_tracks(&self) -> Result<JsValue, JsValue> {
+        Ok(tracks_to_js(self.live()?.engine.subtitle_tracks()))
+    }
+
+    /// The subtitle rendition shown, -1 when none.
+    #[wasm_bindgen(getter, js_name = subtitleTrack)]
+    pub fn subtitle_track(&self) -> Result<i32, JsValue> {
+        Ok(self
+            .live()?
+            .engine
+            .subtitle_track()
+            .map_or(-1, |t| t as i32))
+    }
+
+    /// Shows subtitle rendition `id` (its TextTrack `showing`), or none with -1; emits
+    /// `subtitleTrackSwitch`.
+    #[wasm_bindgen(setter, js_name = subtitleTrack)]
+    pub fn set_subtitle_track(&self, id: JsValue) -> Result<(), JsValue> {
+        let id = track_arg("subtitleTrack", &id, true)?;
+        self.live()?.engine.set_subtitle_track(now_ms(), id);
         drive(&self.shared);
         Ok(())
     }
@@ -540,6 +593,7 @@ impl Inner {
                 Vec::new()
             }
             Output::Event(event) => {
+                self.text_tracks.on_event(&self.video, &event);
                 self.outbox.push(to_js(&event));
                 Vec::new()
             }
@@ -729,6 +783,26 @@ fn level_arg(name: &str, value: &JsValue) -> Result<Option<usize>, JsValue> {
         .ok_or_else(|| {
             js::error(&format!(
                 "{name} must be an integer (-1 for automatic), got {}",
+                js::describe(value)
+            ))
+        })?;
+    Ok((n >= 0.0).then_some(n as usize))
+}
+
+/// A track index from JS: an integer, or -1 (none) where `none_allowed`.
+fn track_arg(name: &str, value: &JsValue, none_allowed: bool) -> Result<Option<usize>, JsValue> {
+    let least = if none_allowed { -1.0 } else { 0.0 };
+    let n = value
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && *n >= least)
+        .ok_or_else(|| {
+            let wanted = if none_allowed {
+                "an integer (-1 for none)"
+            } else {
+                "a non-negative integer"
+            };
+            js::error(&format!(
+                "{name} must be {wanted}, got {}",
                 js::describe(value)
             ))
         })?;
