@@ -123,7 +123,9 @@ export type ErrorDetails =
   | "bufferAppendError"
   | "bufferFullError"
   | "bufferAddCodecError"
-  | "invalidState";
+  | "invalidState"
+  // The playhead stood still with media ahead and was moved forward a little (non-fatal).
+  | "bufferNudgeOnStall";
 
 /** Payload of the `error` event. */
 export interface ErrorData {

@@ -492,8 +492,9 @@ impl Inner {
         }
     }
 
-    /// The playhead, the element's size in device pixels and its frame counts.
-    fn media_state(&self) -> [Input; 3] {
+    /// The playhead, whether it plays, the element's size in device pixels and its frame
+    /// counts.
+    fn media_state(&self) -> [Input; 4] {
         let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
         let px = |css: i32| (f64::from(css.max(0)) * ratio).round() as u32;
         let quality = self.video.get_video_playback_quality();
@@ -501,6 +502,9 @@ impl Inner {
         let decoded = u64::from(quality.total_video_frames());
         [
             self.playhead(),
+            Input::Paused {
+                paused: self.video.paused(),
+            },
             Input::Viewport {
                 width: px(self.video.client_width()),
                 height: px(self.video.client_height()),

@@ -59,6 +59,8 @@ pub enum ErrorDetail {
     BufferAddCodecError,
     /// A call was made in a state that does not allow it.
     InvalidState,
+    /// The playhead stood still with media ahead and was moved forward a little.
+    BufferNudgeOnStall,
 }
 
 impl ErrorDetail {
@@ -79,6 +81,7 @@ impl ErrorDetail {
             Self::BufferFullError => "bufferFullError",
             Self::BufferAddCodecError => "bufferAddCodecError",
             Self::InvalidState => "invalidState",
+            Self::BufferNudgeOnStall => "bufferNudgeOnStall",
         }
     }
 }

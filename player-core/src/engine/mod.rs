@@ -20,6 +20,7 @@ mod config;
 mod events;
 mod level;
 pub mod media_time;
+mod stall;
 mod subtitles;
 pub mod webvtt;
 
@@ -33,6 +34,7 @@ use crate::mux::decrypt::{aes128_cbc_in_place, iv_from_sequence};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
 use audio::AudioStream;
 use level::Level;
+use stall::StallWatch;
 use std::collections::{HashMap, VecDeque};
 use subtitles::SubtitleStream;
 
@@ -236,6 +238,12 @@ pub enum Input {
         /// Target in seconds.
         position: f64,
     },
+    /// Whether the media element is paused (`paused`), sent with the playhead samples; until
+    /// the first, the engine takes it as paused and never nudges a stalled playhead.
+    Paused {
+        /// `HTMLMediaElement.paused`.
+        paused: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -339,6 +347,8 @@ pub struct Engine {
     audio: AudioStream,
     /// WebVTT subtitle renditions.
     subtitles: SubtitleStream,
+    /// Nudges a playhead stuck with media ahead.
+    stall: StallWatch,
     /// `EndOfStream` was sent: the main stream and the audio stream have ended.
     end_signalled: bool,
 }
@@ -397,6 +407,7 @@ impl Engine {
             reload_at: None,
             audio: AudioStream::default(),
             subtitles: SubtitleStream::default(),
+            stall: StallWatch::default(),
             end_signalled: false,
         }
     }
@@ -709,6 +720,7 @@ impl Engine {
                 self.position = position;
                 self.buffered = buffered;
                 self.jump_hole();
+                self.nudge_stall(now_ms);
                 self.live_catch_up();
             }
             Input::Viewport { width, height } => self.viewport = (width, height),
@@ -718,6 +730,7 @@ impl Engine {
                 }
             }
             Input::Seeking { position } => self.on_seeking(position),
+            Input::Paused { paused } => self.stall.set_paused(paused),
         }
         self.advance(now_ms);
     }
@@ -1678,6 +1691,30 @@ impl Engine {
         if let Err(e) = result {
             self.error(e.kind, e.detail, e.fatal, e.message, e.url);
         }
+    }
+
+    /// Moves a playhead that stands still with media ahead a little forward.
+    fn nudge_stall(&mut self, now_ms: f64) {
+        if self.start_position.is_some() && !self.start_seek_done {
+            return;
+        }
+        let position = self.position;
+        let Some((target, attempt)) = self.stall.check(now_ms, position, &self.buffered) else {
+            return;
+        };
+        self.out.push_back(Output::Seek(target));
+        let message = format!(
+            "playback stood still at {position:.3} s with media buffered ahead: nudged to \
+             {target:.3} s (try {attempt} of {})",
+            stall::MAX_NUDGES
+        );
+        self.error(
+            ErrorKind::Media,
+            ErrorDetail::BufferNudgeOnStall,
+            false,
+            message,
+            None,
+        );
     }
 
     /// Skips a small hole in the buffer the playhead has reached.

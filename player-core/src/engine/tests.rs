@@ -1012,4 +1012,5 @@ fn timed_id3_metadata_in_a_ts_segment_is_an_event() {
     );
 }
 
+mod stall;
 mod tracks;
