@@ -3,8 +3,9 @@
 //! moved forward a little, as hls.js does: 0.1 s more at each try, up to [`MAX_NUDGES`] tries
 //! per stall.
 
-/// How long the playhead may stand still with media ahead before a nudge, milliseconds.
-pub const STALL_NUDGE_MS: f64 = 1_000.0;
+/// How long the playhead may stand still with media ahead before a nudge, milliseconds (as
+/// hls.js's `highBufferWatchdogPeriod`: long enough for a busy machine's decoder to catch up).
+pub const STALL_NUDGE_MS: f64 = 2_000.0;
 
 /// Seconds added by the first nudge; the n-th adds n times this.
 pub const NUDGE_STEP_S: f64 = 0.1;
@@ -22,6 +23,8 @@ pub(super) struct StallWatch {
     /// Whether the media element is paused (true until told otherwise).
     paused: Option<bool>,
     last_position: Option<f64>,
+    /// Whether the playhead was seen moving: a standstill before playback starts is startup.
+    started: bool,
     /// When the playhead was first seen standing still with media ahead.
     since: Option<f64>,
     nudges: u32,
@@ -42,9 +45,10 @@ impl StallWatch {
         position: f64,
         buffered: &[(f64, f64)],
     ) -> Option<(f64, u32)> {
-        let moved = self.last_position != Some(position);
+        let moved = self.last_position.is_some_and(|p| p != position);
         self.last_position = Some(position);
-        if self.paused != Some(false) || moved {
+        self.started |= moved;
+        if self.paused != Some(false) || moved || !self.started {
             self.since = None;
             if moved {
                 self.nudges = 0;

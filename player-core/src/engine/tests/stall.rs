@@ -32,12 +32,12 @@ fn a_playhead_stuck_with_media_ahead_is_nudged_forward_three_times() {
     let mut sim = stuck_sim();
     let position = sim.position;
     let from = sim.outputs.len();
-    sim.advance_clock(900.0);
+    sim.advance_clock(1_900.0);
     assert!(
         nudges(&sim, from).is_empty(),
-        "less than a second: no nudge"
+        "less than two seconds: no nudge"
     );
-    sim.advance_clock(10_000.0);
+    sim.advance_clock(15_000.0);
     let seeks = nudges(&sim, from);
     let expected = [
         position + 0.1,
@@ -93,4 +93,19 @@ fn a_playhead_waiting_for_media_is_an_underrun_not_a_stall() {
     }
     sim.drain();
     assert!(nudges(&sim, from).is_empty());
+}
+
+#[test]
+fn a_playhead_that_never_moved_is_starting_not_stalled() {
+    let mut sim = Sim::new(Config {
+        start_level: Some(0),
+        ..Config::default()
+    });
+    sim.playing = false;
+    sim.load(MASTER);
+    sim.engine
+        .handle_input(sim.now, Input::Paused { paused: false });
+    sim.run(10_000.0);
+    assert!(sim.buffered.first().is_some_and(|r| r.1 > 8.0));
+    assert!(nudges(&sim, 0).is_empty());
 }
