@@ -896,9 +896,17 @@ impl Engine {
         let l = self.levels.get_mut(level)?;
         if l.use_next_backup() {
             let url = l.summary.url.clone();
-            l.details = None;
             self.appended_init = None;
-            return Some(format!("switching to its backup stream {url}"));
+            let Some(pathway) = l.pathway.clone() else {
+                return Some(format!("switching to its backup stream {url}"));
+            };
+            // The other levels follow to the same pathway (its CDN, most likely, is up).
+            for other in &mut self.levels {
+                other.use_pathway(&pathway);
+            }
+            return Some(format!(
+                "switching to its backup stream {url}, levels to pathway {pathway}"
+            ));
         }
         l.failed = true;
         let usable = |i: &usize| !self.levels[*i].failed;

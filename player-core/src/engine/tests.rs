@@ -1012,5 +1012,6 @@ fn timed_id3_metadata_in_a_ts_segment_is_an_event() {
     );
 }
 
+mod pathways;
 mod stall;
 mod tracks;
