@@ -32,6 +32,9 @@ pub(super) struct SubtitleStream {
     /// Renditions whose playlist failed.
     failed: HashSet<usize>,
     loads: HashMap<RequestId, Load>,
+    /// (track, start ms, end ms, text) of the cues emitted: a cue spanning a segment boundary
+    /// is in both segments' files and must show once.
+    emitted: HashSet<(usize, i64, i64, String)>,
 }
 
 impl SubtitleStream {
@@ -188,6 +191,7 @@ impl SubtitleStream {
         let offset = file
             .timestamp_map
             .map_or(0.0, |m| m.offset() + media_offset);
+        let ms = |t: f64| (t * 1000.0).round() as i64;
         let cues = file
             .cues
             .into_iter()
@@ -196,6 +200,10 @@ impl SubtitleStream {
                 start: c.start + offset,
                 end: c.end + offset,
                 text: c.text,
+            })
+            .filter(|c| {
+                let key = (track, ms(c.start), ms(c.end), c.text.clone());
+                self.emitted.insert(key)
             })
             .collect();
         ctx.emit(PlayerEvent::SubtitleCues { id: track, cues });

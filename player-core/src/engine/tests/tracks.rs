@@ -438,3 +438,22 @@ fn a_broken_subtitle_segment_is_a_non_fatal_error() {
     // Playback went on.
     assert!(sim.position > 3.0);
 }
+
+#[test]
+fn a_cue_repeated_in_the_next_segment_is_emitted_once() {
+    let mut sim = subs_sim();
+    let spanning = "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:10.000\n\n\
+        00:13.000 --> 00:15.000\nacross\n";
+    for i in 0..2 {
+        sim.files.insert(
+            format!("https://cdn.test/subs/en/seg_{i:03}.vtt"),
+            (200, spanning.as_bytes().to_vec()),
+        );
+    }
+    sim.load(SUBS);
+    sim.run(500.0);
+    sim.engine.set_subtitle_track(sim.now, Some(0));
+    sim.run(8_000.0);
+    let texts: Vec<_> = cues_of(&sim, 0).into_iter().map(|c| c.text).collect();
+    assert_eq!(texts[..2], ["across", "en 2"], "{texts:?}");
+}
