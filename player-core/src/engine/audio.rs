@@ -5,8 +5,9 @@
 //! one at a time from `next_time` while less than `max_buffer_length` is ahead of the playhead,
 //! evicts its back buffer, and reports the end of its media so the engine ends the MediaSource
 //! only when every track has ended. Switching renditions flushes the audio ahead of the
-//! playhead (plus [`FLUSH_AHEAD_S`]) and loads the new rendition from there. Alternate audio
-//! must be fMP4 (CMAF), the format MSE takes as is.
+//! playhead (plus [`FLUSH_AHEAD_S`]) and loads the new rendition from there. fMP4 (CMAF) audio
+//! is appended as is; packed AAC and audio-only MPEG-TS go through a transmuxer of the
+//! stream's own, so their timeline never mixes with the main stream's.
 
 use super::level::Level;
 use super::media_time::{self, Timescales};
@@ -15,7 +16,7 @@ use super::{
     PlayerError, PlayerEvent, RequestId, TIMESTAMP_TOLERANCE_S, TrackId, parse_body,
 };
 use crate::hls::{ByteRange, MediaType, MultivariantPlaylist, Playlist, Rendition};
-use crate::mux::{Container, sniff};
+use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
 use std::collections::{HashMap, VecDeque};
 
 /// Codecs assumed for alternate audio when the variant's CODECS names none (AAC-LC).
@@ -126,6 +127,8 @@ pub(super) struct AudioStream {
     loaded_all: bool,
     /// Rendition whose first buffered segment completes a switch.
     switching: Option<usize>,
+    /// Turns packed audio and audio-only TS into fMP4; a new one per rendition.
+    transmuxer: Transmuxer,
 }
 
 impl AudioStream {
@@ -161,6 +164,7 @@ impl AudioStream {
         self.new_timeline = true;
         self.loaded_all = false;
         self.reload_at = None;
+        self.transmuxer = Transmuxer::new();
     }
 
     /// The renditions.
@@ -238,6 +242,7 @@ impl AudioStream {
         self.track_added = false;
         self.appended_init = None;
         self.new_timeline = true;
+        self.transmuxer = Transmuxer::new();
         self.timestamp_offset = 0.0;
         self.queued.clear();
         self.ranges.clear();
@@ -437,7 +442,6 @@ impl AudioStream {
     }
 
     fn on_segment(&mut self, ctx: &mut Ctx, load: &Load, data: Vec<u8>) -> Result<(), PlayerError> {
-        self.check_fmp4(load, &data)?;
         let Some(level) = self.playlist.as_ref() else {
             return Ok(());
         };
@@ -445,42 +449,71 @@ impl AudioStream {
             return Ok(());
         };
         let discontinuity = level.segment(load.sn).is_some_and(|s| s.discontinuity);
-        if (self.new_timeline || discontinuity)
-            && let Some(decode_start) = media_time::decode_start(&self.timescales, &data)
-        {
-            self.new_timeline = false;
-            let offset = start - decode_start;
-            if (offset - self.timestamp_offset).abs() > TIMESTAMP_TOLERANCE_S {
-                self.timestamp_offset = offset;
-                ctx.out.push_back(Output::SetTimestampOffset {
-                    track: TrackId::Audio,
-                    offset,
-                });
+        let media = match sniff(&data) {
+            Ok(Container::IsoBmff) => {
+                self.place_fmp4(ctx, &data, start, discontinuity);
+                data
             }
-        }
+            Ok(Container::Adts { .. } | Container::MpegAudio { .. } | Container::MpegTs { .. }) => {
+                let info = SegmentInfo {
+                    discontinuity,
+                    rendition: u32::try_from(load.track).unwrap_or(u32::MAX),
+                    start_s: (self.new_timeline || discontinuity).then_some(start),
+                };
+                let out = self
+                    .transmuxer
+                    .push_segment(&data, info)
+                    .map_err(|e| mux_error(load, format!("could not be transmuxed: {e}")))?;
+                self.new_timeline = false;
+                if let Some(init) = out.init {
+                    self.queued.push_back(None);
+                    ctx.out.push_back(Output::Append {
+                        track: TrackId::Audio,
+                        data: init.bytes,
+                    });
+                }
+                out.media
+            }
+            _ => return self.check_fmp4(load, &data),
+        };
         self.next_time = end;
         self.queued.push_back(Some((start, end)));
         ctx.out.push_back(Output::Append {
             track: TrackId::Audio,
-            data,
+            data: media,
         });
         Ok(())
+    }
+
+    /// At the start of a timeline, offsets an fMP4 segment so it lands at its playlist time.
+    fn place_fmp4(&mut self, ctx: &mut Ctx, data: &[u8], start: f64, discontinuity: bool) {
+        if !(self.new_timeline || discontinuity) {
+            return;
+        }
+        let Some(decode_start) = media_time::decode_start(&self.timescales, data) else {
+            return;
+        };
+        self.new_timeline = false;
+        let offset = start - decode_start;
+        if (offset - self.timestamp_offset).abs() > TIMESTAMP_TOLERANCE_S {
+            self.timestamp_offset = offset;
+            ctx.out.push_back(Output::SetTimestampOffset {
+                track: TrackId::Audio,
+                offset,
+            });
+        }
     }
 
     fn check_fmp4(&self, load: &Load, data: &[u8]) -> Result<(), PlayerError> {
         match sniff(data) {
             Ok(Container::IsoBmff) => Ok(()),
-            _ => Err(PlayerError {
-                kind: ErrorKind::Mux,
-                detail: ErrorDetail::FragParsingError,
-                fatal: true,
-                message: format!(
-                    "{} is not fMP4: alternate audio must be fMP4 ({} bytes)",
-                    load.url,
+            _ => Err(mux_error(
+                load,
+                format!(
+                    "is not fMP4, packed audio or MPEG-TS ({} bytes)",
                     data.len()
                 ),
-                url: Some(load.url.clone()),
-            }),
+            )),
         }
     }
 
@@ -583,6 +616,16 @@ fn invalid(message: String) -> PlayerError {
         fatal: false,
         message,
         url: None,
+    }
+}
+
+fn mux_error(load: &Load, problem: String) -> PlayerError {
+    PlayerError {
+        kind: ErrorKind::Mux,
+        detail: ErrorDetail::FragParsingError,
+        fatal: true,
+        message: format!("the audio segment {} {problem}", load.url),
+        url: Some(load.url.clone()),
     }
 }
 

@@ -457,3 +457,58 @@ fn a_cue_repeated_in_the_next_segment_is_emitted_once() {
     let texts: Vec<_> = cues_of(&sim, 0).into_iter().map(|c| c.text).collect();
     assert_eq!(texts[..2], ["across", "en 2"], "{texts:?}");
 }
+
+#[test]
+fn packed_aac_renditions_are_transmuxed_into_the_audio_track() {
+    let mut sim = alt_sim(low_level());
+    let mut pl = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:4\n");
+    for i in 0..15u64 {
+        pl += &format!("#EXTINF:4.0,\nseg_{i:03}.aac\n");
+        sim.files.insert(
+            format!("https://cdn.test/alt/fr/seg_{i:03}.aac"),
+            (
+                200,
+                crate::mux::ts_tests::packed_aac(900_000 + i * 360_000, 5),
+            ),
+        );
+    }
+    pl += "#EXT-X-ENDLIST\n";
+    sim.files.insert(
+        "https://cdn.test/alt/fr/index.m3u8".to_owned(),
+        (200, pl.into_bytes()),
+    );
+    sim.load(ALT);
+    sim.run(10_000.0);
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+    let audio: Vec<&[u8]> = sim
+        .outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Append {
+                track: TrackId::Audio,
+                data,
+            } => Some(data.as_slice()),
+            _ => None,
+        })
+        .collect();
+    assert!(audio.len() >= 4, "{}", audio.len());
+    let boxes = |d: &[u8]| d.get(4..8).map(<[u8]>::to_vec);
+    assert_eq!(
+        boxes(audio[0]),
+        Some(b"ftyp".to_vec()),
+        "an init segment first"
+    );
+    assert!(
+        audio[1..]
+            .iter()
+            .all(|d| d.windows(4).any(|w| w == b"moof"))
+    );
+    assert_eq!(
+        sim.urls(LoadKind::Init)
+            .iter()
+            .filter(|u| u.contains("/alt/"))
+            .count(),
+        0,
+        "packed audio has no EXT-X-MAP"
+    );
+}
