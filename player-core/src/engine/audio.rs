@@ -34,6 +34,8 @@ pub(super) struct Ctx<'a> {
     pub config: &'a Config,
     /// The playhead in seconds (or the start position until the start seek is done).
     pub position: f64,
+    /// The main stream's level playing, to align live playlists with by media sequence.
+    pub main_level: Option<&'a Level>,
 }
 
 impl Ctx<'_> {
@@ -432,7 +434,19 @@ impl AudioStream {
         let Some(level) = self.playlist.as_mut() else {
             return Ok(());
         };
-        let changed = level.refresh(media);
+        let changed = if level.details.is_none() {
+            // One timeline for all: a live window is placed where the main stream has the
+            // same media sequence number (VOD playlists both start at 0).
+            let aligned = ctx
+                .main_level
+                .filter(|_| !media.end_list)
+                .and_then(|m| m.segment_times(media.media_sequence))
+                .map_or(0.0, |(start, _)| start);
+            level.place(media, aligned);
+            true
+        } else {
+            level.refresh(media)
+        };
         if let Some(details) = level.details.as_ref().filter(|d| !d.end_list) {
             let target = details.target_duration.max(1.0);
             let wait_s = if changed { target } else { target / 2.0 };

@@ -310,6 +310,9 @@ pub struct Engine {
     buffered: Vec<(f64, f64)>,
     start_position: Option<f64>,
     start_seek_done: bool,
+    /// The start seek sent, until the media element reports it: what was loaded from the
+    /// start position is buffered there even if no playhead sample says so yet.
+    start_seek_pending: Option<f64>,
     /// End of the back-buffer removal in progress.
     removing: Option<f64>,
     eos_sent: bool,
@@ -388,6 +391,7 @@ impl Engine {
             buffered: Vec::new(),
             start_position: None,
             start_seek_done: false,
+            start_seek_pending: None,
             removing: None,
             eos_sent: false,
             fatal: false,
@@ -1153,12 +1157,16 @@ impl Engine {
             && !self.start_seek_done
         {
             self.start_seek_done = true;
+            self.start_seek_pending = Some(start);
             self.out.push_back(Output::Seek(start));
         }
     }
 
     fn on_seeking(&mut self, position: f64) {
         self.position = position;
+        if self.start_seek_pending.take() == Some(position) {
+            return;
+        }
         self.audio.on_seeking(&mut self.out, position);
         let buffered_here = self
             .buffered
@@ -1451,6 +1459,7 @@ impl Engine {
             next_id: &mut self.next_id,
             config: &self.config,
             position,
+            main_level: self.current_level.and_then(|c| self.levels.get(c)),
         };
         f(&mut self.audio, &mut self.subtitles, &mut ctx)
     }

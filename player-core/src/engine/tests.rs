@@ -844,6 +844,7 @@ fn live_starts_three_target_durations_from_the_edge_and_keeps_up() {
         Some("https://cdn.test/live/seg_3.m4s")
     );
     let mut sorted = segments.clone();
+    sorted.sort();
     sorted.dedup();
     assert_eq!(sorted.len(), segments.len(), "no segment loaded twice");
     assert!(sim.outputs.contains(&Output::Seek(6.0)));

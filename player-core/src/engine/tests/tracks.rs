@@ -512,3 +512,73 @@ fn packed_aac_renditions_are_transmuxed_into_the_audio_track() {
         "packed audio has no EXT-X-MAP"
     );
 }
+
+#[test]
+fn a_live_audio_window_is_aligned_with_the_video_by_media_sequence() {
+    let video = "https://cdn.test/live/index.m3u8";
+    let audio = "https://cdn.test/live/audio.m3u8";
+    let master = "https://cdn.test/live/master.m3u8";
+    let mut sim = live_sim(video);
+    let text = "#EXTM3U\n\
+        #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"Main\",DEFAULT=YES,URI=\"audio.m3u8\"\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=400000,CODECS=\"avc1.4d400d,mp4a.40.2\",AUDIO=\"a\"\nindex.m3u8\n";
+    sim.files
+        .insert(master.to_owned(), (200, text.as_bytes().to_vec()));
+    for n in 0..40 {
+        let seg = format!("https://cdn.test/live/a/seg_{n}.m4s");
+        sim.files.insert(seg, (200, fmp4("audio")));
+    }
+    sim.load(master);
+    while sim.now < 20_000.0 {
+        let now = sim.now;
+        sim.files
+            .insert(video.into(), (200, live_playlist(now, None).into_bytes()));
+        // The audio origin's window starts two segments later.
+        let trimmed = live_playlist(now, None)
+            .replacen(
+                &format!("#EXT-X-MEDIA-SEQUENCE:{}", (now / 2000.0) as u64),
+                &format!("#EXT-X-MEDIA-SEQUENCE:{}", (now / 2000.0) as u64 + 2),
+                1,
+            )
+            .split_inclusive('\n')
+            .enumerate()
+            .filter(|(i, _)| !(4..8).contains(i))
+            .map(|(_, l)| l)
+            .collect::<String>()
+            .replace("seg_", "a/seg_");
+        sim.files.insert(audio.into(), (200, trimmed.into_bytes()));
+        if !sim.answer_one() {
+            sim.advance_clock(250.0);
+        }
+    }
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+    let segments = sim.urls(LoadKind::Segment);
+    // Both start 3 target durations from the video's edge (6 s, segment 3).
+    let first = |prefix: &str| segments.iter().find(|u| u.starts_with(prefix)).copied();
+    assert_eq!(
+        first("https://cdn.test/live/seg_"),
+        Some("https://cdn.test/live/seg_3.m4s")
+    );
+    assert_eq!(
+        first("https://cdn.test/live/a/"),
+        Some("https://cdn.test/live/a/seg_3.m4s"),
+        "{segments:?}"
+    );
+    assert!(
+        sim.urls(LoadKind::Playlist)
+            .iter()
+            .filter(|u| u.ends_with("audio.m3u8"))
+            .count()
+            >= 3,
+        "the live audio playlist is reloaded"
+    );
+    let mut video: Vec<_> = segments.iter().filter(|u| !u.contains("/a/")).collect();
+    let loaded = video.len();
+    video.sort();
+    video.dedup();
+    assert_eq!(
+        video.len(),
+        loaded,
+        "no video segment loaded twice: {segments:?}"
+    );
+}
