@@ -1164,7 +1164,12 @@ impl Engine {
 
     fn on_seeking(&mut self, position: f64) {
         self.position = position;
-        if self.start_seek_pending.take() == Some(position) {
+        // The element may round the time it was given.
+        if self
+            .start_seek_pending
+            .take()
+            .is_some_and(|s| (s - position).abs() < 0.01)
+        {
             return;
         }
         self.audio.on_seeking(&mut self.out, position);
