@@ -15,6 +15,8 @@ impl TextTracks {
     /// Carries out a subtitle event of the engine; other events are ignored.
     pub fn on_event(&mut self, video: &HtmlVideoElement, event: &PlayerEvent) {
         match event {
+            // A new title: the last one's tracks must not keep showing its cues.
+            PlayerEvent::ManifestLoading { .. } => self.create(video, &[]),
             PlayerEvent::SubtitleTracksUpdated { tracks } => self.create(video, tracks),
             PlayerEvent::SubtitleTrackSwitch { id } => self.show(*id),
             PlayerEvent::SubtitleCues { id, cues } => self.add_cues(*id, cues),
