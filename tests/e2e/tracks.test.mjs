@@ -162,5 +162,18 @@ test("selecting the subtitle track shows the fixture's cues at their times", asy
   await page.evaluate(() => { window.e2e.player.subtitleTrack = -1; });
   const off = await page.evaluate(() => [window.e2e.video.textTracks[0].mode, window.e2e.player.subtitleTrack]);
   assert.deepEqual(off, ["disabled", -1]);
+
+  // Another title without subtitles: the first title's track stops showing.
+  await page.evaluate(() => {
+    window.e2e.player.subtitleTrack = 0;
+    window.e2e.player.load("/media/vod/master.m3u8");
+  });
+  await page.waitForFunction(() => window.e2e.player.levels.length > 0 && window.e2e.player.audioTracks.length === 0);
+  const next = await page.evaluate(() => ({
+    modes: Array.from(window.e2e.video.textTracks, (t) => t.mode),
+    subtitleTracks: window.e2e.player.subtitleTracks,
+    subtitleTrack: window.e2e.player.subtitleTrack,
+  }));
+  assert.deepEqual(next, { modes: ["disabled"], subtitleTracks: [], subtitleTrack: -1 });
   await page.close();
 });
