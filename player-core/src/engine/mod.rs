@@ -750,7 +750,8 @@ impl Engine {
         let retry = self.retry.as_ref().map(|(at, _)| *at);
         let reload = self.reload_at.map(|(at, _)| at);
         let abandon = self.abandon_check_at;
-        [retry, reload, abandon, self.audio.poll_timeout()]
+        let tracks = [self.audio.poll_timeout(), self.subtitles.poll_timeout()];
+        [retry, reload, abandon, tracks[0], tracks[1]]
             .into_iter()
             .flatten()
             .reduce(f64::min)
@@ -781,7 +782,10 @@ impl Engine {
                 self.check_abandon(now_ms, id);
             }
         }
-        self.with_tracks(now_ms, |a, _, ctx| a.handle_timeout(ctx));
+        self.with_tracks(now_ms, |a, s, ctx| {
+            a.handle_timeout(ctx);
+            s.handle_timeout(ctx);
+        });
         self.advance(now_ms);
     }
 

@@ -1,8 +1,10 @@
 //! WebVTT subtitles (EXT-X-MEDIA TYPE=SUBTITLES): the selected rendition's media playlist is
 //! loaded, then its `.vtt` segments around the playhead (up to `max_buffer_length` ahead),
 //! each once per rendition; their cues are placed on the player's timeline and emitted as
-//! [`PlayerEvent::SubtitleCues`] for the application's text tracks. Subtitle failures are never
-//! fatal: playback goes on without the cues.
+//! [`PlayerEvent::SubtitleCues`] for the application's text tracks. A live subtitle playlist
+//! is reloaded every target duration while its track shows, its window placed by media
+//! sequence on the main stream's timeline. Subtitle failures are never fatal: playback goes on
+//! without the cues.
 
 use super::audio::{Ctx, media_tracks};
 use super::level::Level;
@@ -11,7 +13,7 @@ use super::{
     Cue, ErrorDetail, ErrorKind, LoadKind, MediaTrack, PlayerError, PlayerEvent, RequestId,
     parse_body,
 };
-use crate::hls::{MediaType, MultivariantPlaylist, Playlist};
+use crate::hls::{MediaPlaylist, MediaType, MultivariantPlaylist, Playlist};
 use std::collections::{HashMap, HashSet};
 
 /// Seconds behind the playhead whose cues are still fetched (a cue may have begun earlier).
@@ -35,6 +37,8 @@ pub(super) struct SubtitleStream {
     /// (track, start ms, end ms, text) of the cues emitted: a cue spanning a segment boundary
     /// is in both segments' files and must show once.
     emitted: HashSet<(usize, i64, i64, String)>,
+    /// When to reload the live playlist of the track shown.
+    reload_at: Option<f64>,
 }
 
 impl SubtitleStream {
@@ -65,6 +69,31 @@ impl SubtitleStream {
         self.loads.contains_key(&id)
     }
 
+    /// When [`SubtitleStream::handle_timeout`] is due.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.reload_at
+    }
+
+    /// Reloads the live playlist of the track shown when due.
+    pub fn handle_timeout(&mut self, ctx: &mut Ctx) {
+        if !self.reload_at.is_some_and(|at| at <= ctx.now_ms) {
+            return;
+        }
+        self.reload_at = None;
+        let Some(track) = self.selected else {
+            return;
+        };
+        if let Some(url) = self.tracks.get(track).and_then(|t| t.url.clone())
+            && !self
+                .loads
+                .values()
+                .any(|(t, sn, _)| *t == track && sn.is_none())
+        {
+            let id = ctx.request(LoadKind::Playlist, url.clone(), None);
+            self.loads.insert(id, (track, None, url));
+        }
+    }
+
     /// Aborts every load.
     pub fn abort_all(&mut self, ctx: &mut Ctx) {
         for id in self.loads.drain().map(|(id, _)| id) {
@@ -88,6 +117,16 @@ impl SubtitleStream {
         }
         if id != self.selected {
             self.abort_all(ctx);
+            self.reload_at = None;
+            // A live playlist loaded earlier is stale: load it again.
+            if let Some(slot) = id.and_then(|i| self.playlists.get_mut(i))
+                && slot
+                    .as_ref()
+                    .and_then(|l| l.details.as_ref())
+                    .is_some_and(|d| !d.end_list)
+            {
+                *slot = None;
+            }
             self.selected = id;
             ctx.emit(PlayerEvent::SubtitleTrackSwitch { id });
         }
@@ -155,11 +194,7 @@ impl SubtitleStream {
         let Some(sn) = sn else {
             return match parse_body(data, &url) {
                 Ok(Playlist::Media(media)) => {
-                    let mut level = Level::single(&url);
-                    level.set_details(media);
-                    if let Some(slot) = self.playlists.get_mut(track) {
-                        *slot = Some(level);
-                    }
+                    self.store_playlist(ctx, track, &url, media);
                     Ok(())
                 }
                 Ok(Playlist::Multivariant(_)) => {
@@ -208,6 +243,32 @@ impl SubtitleStream {
             .collect();
         ctx.emit(PlayerEvent::SubtitleCues { id: track, cues });
         Ok(())
+    }
+
+    fn store_playlist(&mut self, ctx: &mut Ctx, track: usize, url: &str, media: MediaPlaylist) {
+        let Some(slot) = self.playlists.get_mut(track) else {
+            return;
+        };
+        let level = slot.get_or_insert_with(|| Level::single(url));
+        let changed = if level.details.is_some() {
+            level.refresh(media)
+        } else {
+            let aligned = ctx
+                .main_level
+                .filter(|_| !media.end_list)
+                .and_then(|m| m.segment_times(media.media_sequence))
+                .map_or(0.0, |(start, _)| start);
+            level.place(media, aligned);
+            true
+        };
+        let live = level.details.as_ref().filter(|d| !d.end_list);
+        if let Some(details) = live
+            && self.selected == Some(track)
+        {
+            let target = details.target_duration.max(1.0);
+            let wait_s = if changed { target } else { target / 2.0 };
+            self.reload_at = Some(ctx.now_ms + wait_s * 1000.0);
+        }
     }
 
     /// A load failed: the segment (or the rendition, for its playlist) is given up.

@@ -582,3 +582,72 @@ fn a_live_audio_window_is_aligned_with_the_video_by_media_sequence() {
         "no video segment loaded twice: {segments:?}"
     );
 }
+
+#[test]
+fn a_live_subtitle_playlist_is_reloaded_and_follows_the_playhead() {
+    let video = "https://cdn.test/live/index.m3u8";
+    let subs = "https://cdn.test/live/subs.m3u8";
+    let master = "https://cdn.test/live/master.m3u8";
+    let mut sim = live_sim(video);
+    let text = "#EXTM3U\n\
+        #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"s\",NAME=\"English\",LANGUAGE=\"en\",URI=\"subs.m3u8\"\n\
+        #EXT-X-STREAM-INF:BANDWIDTH=400000,CODECS=\"avc1.4d400d,mp4a.40.2\",SUBTITLES=\"s\"\nindex.m3u8\n";
+    sim.files
+        .insert(master.to_owned(), (200, text.as_bytes().to_vec()));
+    for n in 0..40u32 {
+        let vtt = format!(
+            "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n\
+             00:{:02}.500 --> 00:{:02}.500\nlive {n}\n",
+            2 * n,
+            2 * n + 1
+        );
+        sim.files.insert(
+            format!("https://cdn.test/live/s/seg_{n}.vtt"),
+            (200, vtt.into_bytes()),
+        );
+    }
+    sim.load(master);
+    let mut selected = false;
+    while sim.now < 30_000.0 {
+        let now = sim.now;
+        sim.files
+            .insert(video.into(), (200, live_playlist(now, None).into_bytes()));
+        // The subtitle window starts two segments later than the video's.
+        let first = (now / 2000.0) as u64;
+        let mut pl = format!(
+            "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:{}\n",
+            first + 2
+        );
+        for n in first + 2..first + 6 {
+            pl += &format!("#EXTINF:2.0,\ns/seg_{n}.vtt\n");
+        }
+        sim.files.insert(subs.into(), (200, pl.into_bytes()));
+        if !selected && !sim.engine.subtitle_tracks().is_empty() {
+            selected = true;
+            sim.engine.set_subtitle_track(sim.now, Some(0));
+            sim.drain();
+        }
+        if !sim.answer_one() {
+            sim.advance_clock(250.0);
+        }
+    }
+    assert!(sim.errors().is_empty(), "{:?}", sim.errors());
+    let reloads = sim
+        .urls(LoadKind::Playlist)
+        .iter()
+        .filter(|u| u.ends_with("subs.m3u8"))
+        .count();
+    assert!(reloads >= 5, "{reloads} subtitle playlist loads");
+    let cues = cues_of(&sim, 0);
+    for cue in &cues {
+        let n: f64 = cue.text.trim_start_matches("live ").parse().expect("n");
+        assert_eq!(cue.start, 2.0 * n + 0.5, "{cue:?}");
+    }
+    // Cues around the playhead, 30 s in, were loaded as the window slid.
+    let position = sim.position;
+    assert!(
+        cues.iter()
+            .any(|c| c.start > position - 2.0 && c.start < position + 2.0),
+        "{position} {cues:?}"
+    );
+}
