@@ -28,9 +28,13 @@ const AUDIO_CODECS: [&str; 6] = ["mp4a", "ac-3", "ec-3", "opus", "flac", "alac"]
 
 /// What the engine lends a stream for one call.
 pub(super) struct Ctx<'a> {
+    /// The caller's clock, milliseconds.
     pub now_ms: f64,
+    /// The engine's command queue.
     pub out: &'a mut VecDeque<Output>,
+    /// The engine's next request id.
     pub next_id: &'a mut RequestId,
+    /// The engine's settings.
     pub config: &'a Config,
     /// The playhead in seconds (or the start position until the start seek is done).
     pub position: f64,
