@@ -17,7 +17,7 @@ use super::{
 };
 use crate::hls::{ByteRange, MediaType, MultivariantPlaylist, Playlist, Rendition};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Codecs assumed for alternate audio when the variant's CODECS names none (AAC-LC).
 const DEFAULT_AUDIO_CODEC: &str = "mp4a.40.2";
@@ -59,6 +59,49 @@ impl Ctx<'_> {
     /// Emits an event.
     pub fn emit(&mut self, event: PlayerEvent) {
         self.out.push_back(Output::Event(event));
+    }
+}
+
+/// The few loads a stream has in flight, by request id (a `Vec`: a map type of its own would
+/// cost the wasm more than it saves on two entries).
+pub(super) struct Loads<L>(Vec<(RequestId, L)>);
+
+impl<L> Default for Loads<L> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<L> Loads<L> {
+    /// Records load `id`.
+    pub fn insert(&mut self, id: RequestId, load: L) {
+        self.0.push((id, load));
+    }
+
+    /// Forgets load `id`, returning what it was for.
+    pub fn remove(&mut self, id: RequestId) -> Option<L> {
+        let i = self.0.iter().position(|(i, _)| *i == id)?;
+        Some(self.0.swap_remove(i).1)
+    }
+
+    /// Whether `id` is one of these loads.
+    pub fn contains(&self, id: RequestId) -> bool {
+        self.0.iter().any(|(i, _)| *i == id)
+    }
+
+    /// Whether no load is in flight.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// What the loads are for.
+    pub fn values(&self) -> impl Iterator<Item = &L> {
+        self.0.iter().map(|(_, l)| l)
+    }
+
+    /// Forgets every load, returning their ids.
+    pub fn drain(&mut self) -> Vec<RequestId> {
+        self.0.drain(..).map(|(id, _)| id).collect()
     }
 }
 
@@ -112,7 +155,7 @@ pub(super) struct AudioStream {
     codec: String,
     /// The selected rendition's media playlist, once loaded.
     playlist: Option<Level>,
-    loads: HashMap<RequestId, Load>,
+    loads: Loads<Load>,
     retry: Option<(f64, Load)>,
     reload_at: Option<f64>,
     /// Whether `AddTrack` was sent for the audio SourceBuffer.
@@ -208,7 +251,7 @@ impl AudioStream {
 
     /// Whether `id` is one of this stream's loads.
     pub fn owns(&self, id: RequestId) -> bool {
-        self.loads.contains_key(&id)
+        self.loads.contains(id)
     }
 
     /// When [`AudioStream::handle_timeout`] is due.
@@ -236,7 +279,7 @@ impl AudioStream {
 
     /// Aborts every load (a new title, a fatal error, a media-error recovery).
     pub fn abort_all(&mut self, out: &mut VecDeque<Output>) {
-        for id in self.loads.drain().map(|(id, _)| id) {
+        for id in self.loads.drain() {
             out.push_back(Output::Abort(id));
         }
         self.retry = None;
@@ -403,7 +446,7 @@ impl AudioStream {
         id: RequestId,
         data: Vec<u8>,
     ) -> Result<(), PlayerError> {
-        let Some(load) = self.loads.remove(&id) else {
+        let Some(load) = self.loads.remove(id) else {
             return Ok(());
         };
         if Some(load.track) != self.selected {
@@ -543,7 +586,7 @@ impl AudioStream {
         id: RequestId,
         reason: &str,
     ) -> Result<(), PlayerError> {
-        let Some(load) = self.loads.remove(&id) else {
+        let Some(load) = self.loads.remove(id) else {
             return Ok(());
         };
         let (detail, what) = match load.kind {

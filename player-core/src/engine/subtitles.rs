@@ -6,7 +6,7 @@
 //! sequence on the main stream's timeline. Subtitle failures are never fatal: playback goes on
 //! without the cues.
 
-use super::audio::{Ctx, media_tracks};
+use super::audio::{Ctx, Loads, media_tracks};
 use super::level::Level;
 use super::webvtt;
 use super::{
@@ -14,7 +14,6 @@ use super::{
     parse_body,
 };
 use crate::hls::{MediaPlaylist, MediaType, MultivariantPlaylist, Playlist};
-use std::collections::{HashMap, HashSet};
 
 /// Seconds behind the playhead whose cues are still fetched (a cue may have begun earlier).
 const BEHIND_S: f64 = 1.0;
@@ -30,13 +29,13 @@ pub(super) struct SubtitleStream {
     /// Each rendition's media playlist, once loaded.
     playlists: Vec<Option<Level>>,
     /// (track, sn) of the segments loaded or given up.
-    done: HashSet<(usize, u64)>,
+    done: SortedSet<(usize, u64)>,
     /// Renditions whose playlist failed.
-    failed: HashSet<usize>,
-    loads: HashMap<RequestId, Load>,
+    failed: SortedSet<usize>,
+    loads: Loads<Load>,
     /// (track, start ms, end ms, text) of the cues emitted: a cue spanning a segment boundary
     /// is in both segments' files and must show once.
-    emitted: HashSet<(usize, i64, i64, String)>,
+    emitted: SortedSet<(usize, i64, i64, String)>,
     /// When to reload the live playlist of the track shown.
     reload_at: Option<f64>,
 }
@@ -66,7 +65,7 @@ impl SubtitleStream {
 
     /// Whether `id` is one of this stream's loads.
     pub fn owns(&self, id: RequestId) -> bool {
-        self.loads.contains_key(&id)
+        self.loads.contains(id)
     }
 
     /// When [`SubtitleStream::handle_timeout`] is due.
@@ -96,7 +95,7 @@ impl SubtitleStream {
 
     /// Aborts every load.
     pub fn abort_all(&mut self, ctx: &mut Ctx) {
-        for id in self.loads.drain().map(|(id, _)| id) {
+        for id in self.loads.drain() {
             ctx.out.push_back(super::Output::Abort(id));
         }
     }
@@ -188,7 +187,7 @@ impl SubtitleStream {
         data: &[u8],
         media_offset: f64,
     ) -> Result<(), PlayerError> {
-        let Some((track, sn, url)) = self.loads.remove(&id) else {
+        let Some((track, sn, url)) = self.loads.remove(id) else {
             return Ok(());
         };
         let Some(sn) = sn else {
@@ -273,7 +272,7 @@ impl SubtitleStream {
 
     /// A load failed: the segment (or the rendition, for its playlist) is given up.
     pub fn on_failed(&mut self, id: RequestId, reason: &str) -> Result<(), PlayerError> {
-        let Some((track, sn, url)) = self.loads.remove(&id) else {
+        let Some((track, sn, url)) = self.loads.remove(id) else {
             return Ok(());
         };
         let detail = match sn {
@@ -298,5 +297,31 @@ fn error(detail: ErrorDetail, message: String, url: String) -> PlayerError {
         fatal: false,
         message,
         url: Some(url),
+    }
+}
+
+/// A set kept as a sorted `Vec` (smaller in the wasm than a hash set of its own type).
+struct SortedSet<T>(Vec<T>);
+
+impl<T> Default for SortedSet<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T: Ord> SortedSet<T> {
+    /// Adds `value`; `false` when it was there.
+    fn insert(&mut self, value: T) -> bool {
+        match self.0.binary_search(&value) {
+            Ok(_) => false,
+            Err(i) => {
+                self.0.insert(i, value);
+                true
+            }
+        }
+    }
+
+    fn contains(&self, value: &T) -> bool {
+        self.0.binary_search(value).is_ok()
     }
 }
