@@ -120,6 +120,18 @@ export interface Level {
   url: string;
 }
 
+/** An alternate audio or subtitle rendition (EXT-X-MEDIA) of the loaded title. */
+export interface MediaTrack {
+  /** Index in `audioTracks` or `subtitleTracks`. */
+  id: number;
+  /** NAME of the rendition. */
+  name: string;
+  /** LANGUAGE (BCP 47), empty when the playlist does not say. */
+  lang: string;
+  /** Whether the rendition is DEFAULT=YES. */
+  default: boolean;
+}
+
 /** Broad class of an error, as hls.js's `ErrorTypes`. */
 export type ErrorType = "networkError" | "mediaError" | "muxError" | "keySystemError" | "otherError";
 
@@ -138,7 +150,9 @@ export type ErrorDetails =
   | "bufferAppendError"
   | "bufferFullError"
   | "bufferAddCodecError"
-  | "invalidState";
+  | "invalidState"
+  // The playhead stood still with media ahead and was moved forward a little (non-fatal).
+  | "bufferNudgeOnStall";
 
 /** Payload of the `error` event. */
 export interface ErrorData {
@@ -189,6 +203,20 @@ export interface PlayerEventMap {
   urlExpired: { url: string };
   /** Something failed; see `fatal`. */
   error: ErrorData;
+
+  // Alternate audio and subtitle renditions.
+  /** The title's audio renditions (after `manifestParsed`). */
+  audioTracksUpdated: { audioTracks: MediaTrack[] };
+  /** Audio of rendition `id` is about to be loaded. */
+  audioTrackSwitching: { id: number };
+  /** The first segment of audio rendition `id` was buffered. */
+  audioTrackSwitched: { id: number };
+  /** The title's subtitle renditions, each a TextTrack of the video element. */
+  subtitleTracksUpdated: { subtitleTracks: MediaTrack[] };
+  /** Subtitle rendition `id` is shown; -1: none. */
+  subtitleTrackSwitch: { id: number };
+  /** `cues` cues of a WebVTT segment of rendition `id` were added to its TextTrack. */
+  subtitleFragProcessed: { id: number; cues: number };
 }
 
 /** An event name. */
@@ -249,6 +277,13 @@ export declare const Events: {
   readonly BUFFER_EOS: "bufferEos";
   readonly URL_EXPIRED: "urlExpired";
   readonly ERROR: "error";
+  // Alternate audio and subtitle renditions.
+  readonly AUDIO_TRACKS_UPDATED: "audioTracksUpdated";
+  readonly AUDIO_TRACK_SWITCHING: "audioTrackSwitching";
+  readonly AUDIO_TRACK_SWITCHED: "audioTrackSwitched";
+  readonly SUBTITLE_TRACKS_UPDATED: "subtitleTracksUpdated";
+  readonly SUBTITLE_TRACK_SWITCH: "subtitleTrackSwitch";
+  readonly SUBTITLE_FRAG_PROCESSED: "subtitleFragProcessed";
 };
 
 /**
@@ -332,6 +367,24 @@ export declare class Player {
   readonly bandwidthEstimate: number;
   /** What was loaded and how playback went since the last `load`. */
   stats(): PlayerStats;
+
+  // Alternate audio and subtitle renditions.
+  /** The title's audio renditions (EXT-X-MEDIA TYPE=AUDIO); empty when it has none. */
+  readonly audioTracks: MediaTrack[];
+  /**
+   * The audio rendition playing, -1 when the title has none. Setting it switches from the
+   * playhead on: the audio buffered more than 1 s ahead is replaced, the video is untouched.
+   */
+  get audioTrack(): number;
+  set audioTrack(id: number);
+  /** The title's subtitle renditions (EXT-X-MEDIA TYPE=SUBTITLES, WebVTT). */
+  readonly subtitleTracks: MediaTrack[];
+  /**
+   * The subtitle rendition shown, -1 when none. Setting it shows that rendition's TextTrack
+   * (`mode = "showing"`, cues loaded around the playhead) and disables the others; -1 hides all.
+   */
+  get subtitleTrack(): number;
+  set subtitleTrack(id: number);
 
   /** Calls `listener` on every `event`. Unknown event names throw. */
   on<E extends PlayerEvent>(event: E, listener: Listener<E>): void;

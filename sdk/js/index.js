@@ -28,6 +28,13 @@ export const Events = Object.freeze({
   BUFFER_EOS: "bufferEos",
   URL_EXPIRED: "urlExpired",
   ERROR: "error",
+  // Alternate audio and subtitle renditions.
+  AUDIO_TRACKS_UPDATED: "audioTracksUpdated",
+  AUDIO_TRACK_SWITCHING: "audioTrackSwitching",
+  AUDIO_TRACK_SWITCHED: "audioTrackSwitched",
+  SUBTITLE_TRACKS_UPDATED: "subtitleTracksUpdated",
+  SUBTITLE_TRACK_SWITCH: "subtitleTrackSwitch",
+  SUBTITLE_FRAG_PROCESSED: "subtitleFragProcessed",
 });
 
 const PLAYER_EVENTS = new Set(Object.values(Events));
@@ -392,6 +399,31 @@ export class Player {
 
   stats() {
     return this.#live("stats").stats();
+  }
+
+  // Alternate audio and subtitle renditions.
+  get audioTracks() {
+    return this.#wasm.audioTracks;
+  }
+
+  get audioTrack() {
+    return this.#wasm.audioTrack;
+  }
+
+  set audioTrack(id) {
+    this.#wasm.audioTrack = id;
+  }
+
+  get subtitleTracks() {
+    return this.#wasm.subtitleTracks;
+  }
+
+  get subtitleTrack() {
+    return this.#wasm.subtitleTrack;
+  }
+
+  set subtitleTrack(id) {
+    this.#wasm.subtitleTrack = id;
   }
 
   on(event, listener) {

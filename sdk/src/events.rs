@@ -1,7 +1,7 @@
 //! Engine events as JS objects, named as in hls.js.
 
 use crate::js::ObjectBuilder;
-use player_core::engine::{LevelSummary, PlayerError, PlayerEvent};
+use player_core::engine::{LevelSummary, MediaTrack, PlayerError, PlayerEvent};
 use wasm_bindgen::JsValue;
 
 /// The JS event name and payload of `event`.
@@ -107,6 +107,39 @@ pub fn to_js(event: &PlayerEvent) -> (&'static str, JsValue) {
             "urlExpired",
             ObjectBuilder::new().set("url", url.as_str()).build(),
         ),
+        PlayerEvent::AudioTracksUpdated { tracks } => (
+            "audioTracksUpdated",
+            ObjectBuilder::new()
+                .set("audioTracks", tracks_to_js(tracks))
+                .build(),
+        ),
+        PlayerEvent::AudioTrackSwitching { id } => (
+            "audioTrackSwitching",
+            ObjectBuilder::new().set("id", *id as u32).build(),
+        ),
+        PlayerEvent::AudioTrackSwitched { id } => (
+            "audioTrackSwitched",
+            ObjectBuilder::new().set("id", *id as u32).build(),
+        ),
+        PlayerEvent::SubtitleTracksUpdated { tracks } => (
+            "subtitleTracksUpdated",
+            ObjectBuilder::new()
+                .set("subtitleTracks", tracks_to_js(tracks))
+                .build(),
+        ),
+        PlayerEvent::SubtitleTrackSwitch { id } => (
+            "subtitleTrackSwitch",
+            ObjectBuilder::new()
+                .set("id", id.map_or(-1, |i| i as i32))
+                .build(),
+        ),
+        PlayerEvent::SubtitleCues { id, cues } => (
+            "subtitleFragProcessed",
+            ObjectBuilder::new()
+                .set("id", *id as u32)
+                .set("cues", cues.len() as u32)
+                .build(),
+        ),
         PlayerEvent::Error(e) => ("error", error_to_js(e)),
     }
 }
@@ -136,6 +169,22 @@ pub fn levels_to_js(levels: &[LevelSummary]) -> JsValue {
                 .set("height", l.height)
                 .set("codecs", l.codecs.as_str())
                 .set("url", l.url.as_str())
+                .build()
+        })
+        .collect::<js_sys::Array>()
+        .into()
+}
+
+/// Audio or subtitle renditions as an array of `{id, name, lang, default}`.
+pub fn tracks_to_js(tracks: &[MediaTrack]) -> JsValue {
+    tracks
+        .iter()
+        .map(|t| {
+            ObjectBuilder::new()
+                .set("id", t.id as u32)
+                .set("name", t.name.as_str())
+                .set("lang", t.lang.as_str())
+                .set("default", t.default)
                 .build()
         })
         .collect::<js_sys::Array>()

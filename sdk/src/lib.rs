@@ -11,6 +11,7 @@ mod player;
 mod proxy;
 mod resume;
 mod stats;
+mod text_tracks;
 mod transmux;
 
 pub use inspect::inspect_playlist;

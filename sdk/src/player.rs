@@ -1,12 +1,13 @@
 //! `Player`: owns the engine and carries out its commands with fetch, MSE and timers.
 
 use crate::config::engine_config;
-use crate::events::{error_to_js, levels_to_js, to_js};
+use crate::events::{error_to_js, levels_to_js, to_js, tracks_to_js};
 use crate::js::{self, ObjectBuilder, now_ms};
 use crate::mse::{Mse, Op, message_of};
 use crate::proxy::VideoProxyClient;
 use crate::resume::ResumeClient;
 use crate::stats::Stats;
+use crate::text_tracks::TextTracks;
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Reflect, Uint8Array};
 use player_core::engine::{
@@ -60,6 +61,8 @@ struct Inner {
     load_generation: u64,
     /// Figures of `stats()`, since the last `load`.
     stats: Stats,
+    /// The subtitle renditions as the video element's TextTracks.
+    text_tracks: TextTracks,
     destroyed: bool,
     /// `config.proxy`: an object with `getStreamUrl` (a `VideoProxyClient`), if any.
     proxy: Option<JsValue>,
@@ -218,6 +221,7 @@ impl Player {
             resume_enabled,
             load_generation: 0,
             stats: Stats::new(now_ms()),
+            text_tracks: TextTracks::default(),
             destroyed: false,
             proxy,
             stream: None,
@@ -518,6 +522,55 @@ impl Player {
         Ok(())
     }
 
+    /// The title's audio renditions: `[{id, name, lang, default}]`.
+    #[wasm_bindgen(getter, js_name = audioTracks)]
+    pub fn audio_tracks(&self) -> Result<JsValue, JsValue> {
+        Ok(tracks_to_js(self.live()?.engine.audio_tracks()))
+    }
+
+    /// The audio rendition playing, -1 when the title has none.
+    #[wasm_bindgen(getter, js_name = audioTrack)]
+    pub fn audio_track(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.audio_track().map_or(-1, |t| t as i32))
+    }
+
+    /// Plays audio rendition `id` from the playhead on (the audio buffered ahead is
+    /// replaced); emits `audioTrackSwitching`, then `audioTrackSwitched`.
+    #[wasm_bindgen(setter, js_name = audioTrack)]
+    pub fn set_audio_track(&self, id: JsValue) -> Result<(), JsValue> {
+        let id = track_arg("audioTrack", &id, false)?.unwrap_or(0);
+        self.live()?.engine.set_audio_track(now_ms(), id);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// The title's subtitle renditions: `[{id, name, lang, default}]`, each a TextTrack of the
+    /// video element.
+    #[wasm_bindgen(getter, js_name = subtitleTracks)]
+    pub fn subtitle_tracks(&self) -> Result<JsValue, JsValue> {
+        Ok(tracks_to_js(self.live()?.engine.subtitle_tracks()))
+    }
+
+    /// The subtitle rendition shown, -1 when none.
+    #[wasm_bindgen(getter, js_name = subtitleTrack)]
+    pub fn subtitle_track(&self) -> Result<i32, JsValue> {
+        Ok(self
+            .live()?
+            .engine
+            .subtitle_track()
+            .map_or(-1, |t| t as i32))
+    }
+
+    /// Shows subtitle rendition `id` (its TextTrack `showing`), or none with -1; emits
+    /// `subtitleTrackSwitch`.
+    #[wasm_bindgen(setter, js_name = subtitleTrack)]
+    pub fn set_subtitle_track(&self, id: JsValue) -> Result<(), JsValue> {
+        let id = track_arg("subtitleTrack", &id, true)?;
+        self.live()?.engine.set_subtitle_track(now_ms(), id);
+        drive(&self.shared);
+        Ok(())
+    }
+
     /// Whether ABR picks the level.
     #[wasm_bindgen(getter, js_name = autoLevelEnabled)]
     pub fn auto_level_enabled(&self) -> Result<bool, JsValue> {
@@ -647,8 +700,9 @@ impl Inner {
         }
     }
 
-    /// The playhead, the element's size in device pixels and its frame counts.
-    fn media_state(&self) -> [Input; 3] {
+    /// The playhead, whether it plays, the element's size in device pixels and its frame
+    /// counts.
+    fn media_state(&self) -> [Input; 4] {
         let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
         let px = |css: i32| (f64::from(css.max(0)) * ratio).round() as u32;
         let quality = self.video.get_video_playback_quality();
@@ -656,6 +710,9 @@ impl Inner {
         let decoded = u64::from(quality.total_video_frames());
         [
             self.playhead(),
+            Input::Paused {
+                paused: self.video.paused(),
+            },
             Input::Viewport {
                 width: px(self.video.client_width()),
                 height: px(self.video.client_height()),
@@ -847,6 +904,7 @@ impl Inner {
                 if matches!(event, PlayerEvent::UrlExpired { .. }) {
                     self.renew_url(shared, true);
                 }
+                self.text_tracks.on_event(&self.video, &event);
                 self.outbox.push(to_js(&event));
                 Vec::new()
             }
@@ -1048,6 +1106,26 @@ fn level_arg(name: &str, value: &JsValue) -> Result<Option<usize>, JsValue> {
         .ok_or_else(|| {
             js::error(&format!(
                 "{name} must be an integer (-1 for automatic), got {}",
+                js::describe(value)
+            ))
+        })?;
+    Ok((n >= 0.0).then_some(n as usize))
+}
+
+/// A track index from JS: an integer, or -1 (none) where `none_allowed`.
+fn track_arg(name: &str, value: &JsValue, none_allowed: bool) -> Result<Option<usize>, JsValue> {
+    let least = if none_allowed { -1.0 } else { 0.0 };
+    let n = value
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && *n >= least)
+        .ok_or_else(|| {
+            let wanted = if none_allowed {
+                "an integer (-1 for none)"
+            } else {
+                "a non-negative integer"
+            };
+            js::error(&format!(
+                "{name} must be {wanted}, got {}",
                 js::describe(value)
             ))
         })?;

@@ -14,6 +14,7 @@ import init, {
   type ErrorDetails,
   type ErrorType,
   type Level,
+  type MediaTrack,
   type Listener,
   type PlayerConfig,
   type PlayerEvent,
@@ -131,6 +132,24 @@ export async function start(video: HTMLVideoElement, wasm?: WasmSource): Promise
   player.on("fragBuffered", (d) => console.log(d.url));
   // @ts-expect-error: a listener is a function
   player.on("error", "log");
+
+  // Alternate audio and subtitle renditions.
+  const audio: MediaTrack[] = player.audioTracks;
+  const labels: string[] = audio.map((t) => `${t.id} ${t.name} ${t.lang} ${t.default}`);
+  player.audioTrack = audio.length > 1 ? 1 : player.audioTrack;
+  const subtitles: MediaTrack[] = player.subtitleTracks;
+  player.subtitleTrack = subtitles[0]?.id ?? -1;
+  const shown: number = player.subtitleTrack;
+  // @ts-expect-error: audioTracks is read-only
+  player.audioTracks = [];
+  // @ts-expect-error: a track is selected by its index
+  player.audioTrack = "English";
+  player.on(Events.AUDIO_TRACKS_UPDATED, ({ audioTracks }) => console.log(audioTracks[0]?.lang));
+  player.on(Events.AUDIO_TRACK_SWITCHING, ({ id }) => console.log(id));
+  player.on(Events.AUDIO_TRACK_SWITCHED, ({ id }) => console.log(id + shown, labels));
+  player.on(Events.SUBTITLE_TRACKS_UPDATED, ({ subtitleTracks }) => console.log(subtitleTracks.length));
+  player.on(Events.SUBTITLE_TRACK_SWITCH, ({ id }) => console.log(id));
+  player.on(Events.SUBTITLE_FRAG_PROCESSED, (d) => console.log(d.id, d.cues));
 
   const names: PlayerEvent[] = Object.values(Events);
   const payload: PlayerEventMap["levelSwitched"] = { level: 0 };

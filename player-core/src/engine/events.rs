@@ -59,6 +59,8 @@ pub enum ErrorDetail {
     BufferAddCodecError,
     /// A call was made in a state that does not allow it.
     InvalidState,
+    /// The playhead stood still with media ahead and was moved forward a little.
+    BufferNudgeOnStall,
 }
 
 impl ErrorDetail {
@@ -79,6 +81,7 @@ impl ErrorDetail {
             Self::BufferFullError => "bufferFullError",
             Self::BufferAddCodecError => "bufferAddCodecError",
             Self::InvalidState => "invalidState",
+            Self::BufferNudgeOnStall => "bufferNudgeOnStall",
         }
     }
 }
@@ -111,6 +114,34 @@ pub struct LevelSummary {
     pub codecs: String,
     /// Media playlist URL.
     pub url: String,
+}
+
+/// An alternate audio or subtitle rendition (EXT-X-MEDIA) as shown to the application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaTrack {
+    /// Index in the player's track list.
+    pub id: usize,
+    /// NAME.
+    pub name: String,
+    /// LANGUAGE, empty when absent.
+    pub lang: String,
+    /// DEFAULT=YES.
+    pub default: bool,
+    /// The rendition's media playlist; `None` when the audio is muxed into the variant.
+    pub url: Option<String>,
+}
+
+/// A WebVTT cue of a subtitle track, placed on the player's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cue {
+    /// Cue identifier, empty when absent.
+    pub id: String,
+    /// Start in seconds.
+    pub start: f64,
+    /// End in seconds.
+    pub end: f64,
+    /// Cue text (WebVTT markup kept, as `VTTCue` takes it).
+    pub text: String,
 }
 
 /// Something the application may want to know.
@@ -203,6 +234,38 @@ pub enum PlayerEvent {
     UrlExpired {
         /// The URL refused.
         url: String,
+    },
+    /// The title's audio renditions (of the first variant's AUDIO group).
+    AudioTracksUpdated {
+        /// The renditions, in playlist order.
+        tracks: Vec<MediaTrack>,
+    },
+    /// Audio of another rendition is about to be loaded.
+    AudioTrackSwitching {
+        /// The track switched to.
+        id: usize,
+    },
+    /// The first segment of the new audio rendition was buffered.
+    AudioTrackSwitched {
+        /// The track switched to.
+        id: usize,
+    },
+    /// The title's subtitle renditions (of the first variant's SUBTITLES group).
+    SubtitleTracksUpdated {
+        /// The renditions, in playlist order.
+        tracks: Vec<MediaTrack>,
+    },
+    /// The subtitle track shown changed.
+    SubtitleTrackSwitch {
+        /// The track shown, `None` when subtitles are off.
+        id: Option<usize>,
+    },
+    /// Cues of a subtitle segment were parsed.
+    SubtitleCues {
+        /// The subtitle track.
+        id: usize,
+        /// The cues, in file order.
+        cues: Vec<Cue>,
     },
     /// An error occurred.
     Error(PlayerError),

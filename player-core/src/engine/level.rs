@@ -15,18 +15,27 @@ pub(super) struct Level {
     pub details: Option<MediaPlaylist>,
     /// Start time in seconds of each segment of `details`.
     pub starts: Vec<f64>,
-    /// Redundant streams of the same variant (same bitrate, size and codecs), to fail over to.
-    pub backups: Vec<String>,
+    /// Content-steering pathway (PATHWAY-ID) of `summary.url`.
+    pub pathway: Option<String>,
+    /// Redundant streams of the same variant (same STABLE-VARIANT-ID, else the same bitrate,
+    /// size and codecs), to fail over to, with their pathways: the preferred pathway's first.
+    pub backups: Vec<(String, Option<String>)>,
+    /// STABLE-VARIANT-ID.
+    stable_id: Option<String>,
     /// Whether the level (and its backups) failed for good.
     pub failed: bool,
 }
 
 impl Level {
     /// Levels from a multivariant playlist's variants, lowest bitrate first (playlist order
-    /// among equals).
+    /// among equals). Variants of the first variant's pathway are the primaries; the same
+    /// variant on another pathway is a backup.
     pub fn from_variants(variants: &[Variant]) -> Vec<Self> {
-        let levels: Vec<Self> = variants
-            .iter()
+        let preferred = variants.first().and_then(|v| v.pathway_id.as_ref());
+        let mut ordered: Vec<&Variant> = variants.iter().collect();
+        ordered.sort_by_key(|v| v.pathway_id.as_ref() != preferred);
+        let levels: Vec<Self> = ordered
+            .into_iter()
             .map(|v| {
                 let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));
                 Self {
@@ -44,7 +53,9 @@ impl Level {
                     },
                     details: None,
                     starts: Vec::new(),
+                    pathway: v.pathway_id.clone(),
                     backups: Vec::new(),
+                    stable_id: v.stable_variant_id.clone(),
                     failed: false,
                 }
             })
@@ -53,7 +64,7 @@ impl Level {
         let mut unique: Vec<Self> = Vec::with_capacity(levels.len());
         for level in levels {
             match unique.iter_mut().find(|u| u.same_variant(&level)) {
-                Some(primary) => primary.backups.push(level.summary.url),
+                Some(primary) => primary.backups.push((level.summary.url, level.pathway)),
                 None => unique.push(level),
             }
         }
@@ -61,8 +72,11 @@ impl Level {
         unique
     }
 
-    /// Whether `other` is the same variant (bitrate, size and codecs).
+    /// Whether `other` is the same variant (stable id, else bitrate, size and codecs).
     pub fn same_variant(&self, other: &Self) -> bool {
+        if let (Some(a), Some(b)) = (&self.stable_id, &other.stable_id) {
+            return a == b;
+        }
         let (a, b) = (&self.summary, &other.summary);
         a.bitrate == b.bitrate && a.width == b.width && a.height == b.height && a.codecs == b.codecs
     }
@@ -72,7 +86,30 @@ impl Level {
         if self.backups.is_empty() {
             return false;
         }
-        self.summary.url = self.backups.remove(0);
+        let (url, pathway) = self.backups.remove(0);
+        self.summary.url = url;
+        self.pathway = pathway;
+        self.details = None;
+        true
+    }
+
+    /// Moves to this variant's stream on `pathway`, if it has one there and is elsewhere;
+    /// returns whether it moved.
+    pub fn use_pathway(&mut self, pathway: &str) -> bool {
+        if self.pathway.as_deref() == Some(pathway) {
+            return false;
+        }
+        let Some(i) = self
+            .backups
+            .iter()
+            .position(|(_, p)| p.as_deref() == Some(pathway))
+        else {
+            return false;
+        };
+        let (url, pathway) = self.backups.remove(i);
+        self.summary.url = url;
+        self.pathway = pathway;
+        self.details = None;
         true
     }
 
@@ -93,7 +130,9 @@ impl Level {
             },
             details: None,
             starts: Vec::new(),
+            pathway: None,
             backups: Vec::new(),
+            stable_id: None,
             failed: false,
         }
     }

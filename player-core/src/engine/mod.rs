@@ -15,22 +15,30 @@
 //! }
 //! ```
 
+mod audio;
 mod config;
 mod events;
 mod level;
 pub mod media_time;
+mod segment;
 mod signed;
+mod stall;
+mod subtitles;
+pub mod webvtt;
 
 pub use config::Config;
-pub use events::{ErrorDetail, ErrorKind, LevelSummary, PlayerError, PlayerEvent};
+pub use events::{Cue, ErrorDetail, ErrorKind, LevelSummary, MediaTrack, PlayerError, PlayerEvent};
 
 use crate::abr::{Abr, AbrContext, Hybrid, HybridConfig, LevelInfo, LoadProgress, LoadSample};
 use crate::hls::{self, ByteRange, MediaPlaylist, Playlist};
 use crate::hls::{Key, KeyMethod};
 use crate::mux::decrypt::{aes128_cbc_in_place, iv_from_sequence};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
+use audio::AudioStream;
 use level::Level;
+use stall::StallWatch;
 use std::collections::{HashMap, VecDeque};
+use subtitles::SubtitleStream;
 
 /// How often ABR is asked whether a segment in flight should be abandoned, milliseconds.
 const ABANDON_CHECK_MS: f64 = 100.0;
@@ -235,6 +243,12 @@ pub enum Input {
         /// Target in seconds.
         position: f64,
     },
+    /// Whether the media element is paused (`paused`), sent with the playhead samples; until
+    /// the first, the engine takes it as paused and never nudges a stalled playhead.
+    Paused {
+        /// `HTMLMediaElement.paused`.
+        paused: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -302,6 +316,9 @@ pub struct Engine {
     buffered: Vec<(f64, f64)>,
     start_position: Option<f64>,
     start_seek_done: bool,
+    /// The start seek sent, until the media element reports it: what was loaded from the
+    /// start position is buffered there even if no playhead sample says so yet.
+    start_seek_pending: Option<f64>,
     /// End of the back-buffer removal in progress.
     removing: Option<f64>,
     eos_sent: bool,
@@ -338,6 +355,14 @@ pub struct Engine {
     reload_at: Option<(f64, usize)>,
     /// Signed URLs: expiry answers, CloudFront query, re-signing.
     signed: signed::Signed,
+    /// Alternate audio in its own SourceBuffer.
+    audio: AudioStream,
+    /// WebVTT subtitle renditions.
+    subtitles: SubtitleStream,
+    /// Nudges a playhead stuck with media ahead.
+    stall: StallWatch,
+    /// `EndOfStream` was sent: the main stream and the audio stream have ended.
+    end_signalled: bool,
 }
 
 impl Engine {
@@ -374,6 +399,7 @@ impl Engine {
             buffered: Vec::new(),
             start_position: None,
             start_seek_done: false,
+            start_seek_pending: None,
             removing: None,
             eos_sent: false,
             fatal: false,
@@ -393,6 +419,10 @@ impl Engine {
             abandon_check_at: None,
             reload_at: None,
             signed: signed::Signed::default(),
+            audio: AudioStream::default(),
+            subtitles: SubtitleStream::default(),
+            stall: StallWatch::default(),
+            end_signalled: false,
         }
     }
 
@@ -403,6 +433,10 @@ impl Engine {
         for id in self.pending.keys().copied().collect::<Vec<_>>() {
             self.out.push_back(Output::Abort(id));
         }
+        self.with_tracks(now_ms, |a, s, ctx| {
+            a.abort_all(ctx.out);
+            s.abort_all(ctx);
+        });
         let next_id = self.next_id;
         let config = self.config.clone();
         let abr = std::mem::replace(&mut self.abr, Box::new(Hybrid::default()));
@@ -416,6 +450,7 @@ impl Engine {
         self.signed = signed::Signed::new(url);
         self.start_position = start_position.filter(|p| p.is_finite() && *p > 0.0);
         self.next_time = self.start_position.unwrap_or(0.0);
+        self.audio.start_at(self.next_time);
         self.emit(PlayerEvent::ManifestLoading {
             url: url.to_owned(),
         });
@@ -446,6 +481,8 @@ impl Engine {
         self.start_position = Some(self.position).filter(|p| *p > 0.0);
         self.start_seek_done = false;
         self.next_time = self.position;
+        self.audio.reset_media(&mut self.out, self.position);
+        self.end_signalled = false;
         self.buffered.clear();
         self.starting = true;
         self.advance(now_ms);
@@ -542,6 +579,42 @@ impl Engine {
         self.forced_level
     }
 
+    /// The title's audio renditions.
+    pub fn audio_tracks(&self) -> &[MediaTrack] {
+        self.audio.tracks()
+    }
+
+    /// The audio rendition playing, if the title has any.
+    pub fn audio_track(&self) -> Option<usize> {
+        self.audio.selected()
+    }
+
+    /// The title's subtitle renditions.
+    pub fn subtitle_tracks(&self) -> &[MediaTrack] {
+        self.subtitles.tracks()
+    }
+
+    /// The subtitle rendition shown, if any.
+    pub fn subtitle_track(&self) -> Option<usize> {
+        self.subtitles.selected()
+    }
+
+    /// Shows subtitle rendition `id` (its cues load around the playhead), or none; an unknown
+    /// `id` is a non-fatal `InvalidState` error.
+    pub fn set_subtitle_track(&mut self, now_ms: f64, id: Option<usize>) {
+        let result = self.with_tracks(now_ms, |_, s, ctx| s.select(ctx, id));
+        self.report(result);
+        self.advance(now_ms);
+    }
+
+    /// Plays audio rendition `id` from the playhead on (see [`FLUSH_AHEAD_S`]); an unknown
+    /// `id` is a non-fatal `InvalidState` error.
+    pub fn set_audio_track(&mut self, now_ms: f64, id: usize) {
+        let result = self.with_tracks(now_ms, |a, _, ctx| a.switch(ctx, id));
+        self.report(result);
+        self.advance(now_ms);
+    }
+
     /// Reports something that happened.
     pub fn handle_input(&mut self, now_ms: f64, input: Input) {
         match input {
@@ -552,7 +625,22 @@ impl Engine {
                 data,
                 ttfb_ms,
             } => {
-                if let Some(p) = self.pending.remove(&id) {
+                if self.subtitles.owns(id) {
+                    let offset = self.timestamp_offset;
+                    let ok = (200..300).contains(&status);
+                    let result = self.with_tracks(now_ms, |_, s, ctx| match ok {
+                        true => s.on_loaded(ctx, id, &data, offset),
+                        false => s.on_failed(id, &format!("HTTP {status}")),
+                    });
+                    self.report(result);
+                } else if self.audio.owns(id) {
+                    let ok = (200..300).contains(&status);
+                    let result = self.with_tracks(now_ms, |a, _, ctx| match ok {
+                        true => a.on_loaded(ctx, id, data),
+                        false => a.on_failed(ctx, id, &format!("HTTP {status}")),
+                    });
+                    self.report(result);
+                } else if let Some(p) = self.pending.remove(&id) {
                     if (200..300).contains(&status) {
                         self.signed.on_success();
                         if p.resign {
@@ -581,7 +669,14 @@ impl Engine {
                 }
             }
             Input::LoadFailed { id, message } => {
-                if let Some(p) = self.pending.remove(&id) {
+                if self.subtitles.owns(id) {
+                    let result = self.subtitles.on_failed(id, &message);
+                    self.report(result);
+                } else if self.audio.owns(id) {
+                    let result =
+                        self.with_tracks(now_ms, |a, _, ctx| a.on_failed(ctx, id, &message));
+                    self.report(result);
+                } else if let Some(p) = self.pending.remove(&id) {
                     if p.resign {
                         self.on_resign_failed(&p, &message);
                     } else {
@@ -599,7 +694,22 @@ impl Engine {
                 ),
                 None,
             ),
+            Input::Appended {
+                track: TrackId::Audio,
+            } => self.with_tracks(now_ms, |a, _, ctx| a.on_appended(ctx)),
             Input::Appended { .. } => self.on_appended(),
+            Input::AppendFailed {
+                track: TrackId::Audio,
+                quota_exceeded: true,
+                message,
+            } => {
+                let evicted = self.with_tracks(now_ms, |a, _, ctx| {
+                    a.on_quota_exceeded(ctx, QUOTA_KEEP_BEHIND_S)
+                });
+                if !evicted {
+                    self.buffer_full(TrackId::Audio, &message);
+                }
+            }
             Input::AppendFailed {
                 track,
                 quota_exceeded: true,
@@ -619,8 +729,10 @@ impl Engine {
                 ),
                 None,
             ),
-            Input::Removed { .. } => {
-                if let Some(end) = self.removing.take() {
+            Input::Removed { track } => {
+                if track == TrackId::Audio {
+                    self.audio.on_removed();
+                } else if let Some(end) = self.removing.take() {
                     self.buffered.retain(|r| r.1 > end);
                     if let Some(first) = self.buffered.first_mut() {
                         first.0 = first.0.max(end);
@@ -628,7 +740,7 @@ impl Engine {
                 }
                 // A removal reopens an ended MediaSource; end it again, or playback would
                 // wait at the end for media that never comes.
-                if self.eos_sent {
+                if self.end_signalled {
                     self.out.push_back(Output::EndOfStream);
                 }
             }
@@ -636,6 +748,7 @@ impl Engine {
                 self.position = position;
                 self.buffered = buffered;
                 self.jump_hole();
+                self.nudge_stall(now_ms);
                 self.live_catch_up();
             }
             Input::Viewport { width, height } => self.viewport = (width, height),
@@ -645,6 +758,7 @@ impl Engine {
                 }
             }
             Input::Seeking { position } => self.on_seeking(position),
+            Input::Paused { paused } => self.stall.set_paused(paused),
         }
         self.advance(now_ms);
     }
@@ -659,7 +773,8 @@ impl Engine {
         let retry = self.retry.as_ref().map(|(at, _)| *at);
         let reload = self.reload_at.map(|(at, _)| at);
         let abandon = self.abandon_check_at;
-        [retry, reload, abandon]
+        let tracks = [self.audio.poll_timeout(), self.subtitles.poll_timeout()];
+        [retry, reload, abandon, tracks[0], tracks[1]]
             .into_iter()
             .flatten()
             .reduce(f64::min)
@@ -690,6 +805,10 @@ impl Engine {
                 self.check_abandon(now_ms, id);
             }
         }
+        self.with_tracks(now_ms, |a, s, ctx| {
+            a.handle_timeout(ctx);
+            s.handle_timeout(ctx);
+        });
         self.advance(now_ms);
     }
 
@@ -711,6 +830,10 @@ impl Engine {
                 self.out.push_back(Output::Abort(id));
             }
             self.pending.clear();
+            self.with_tracks(0.0, |a, s, ctx| {
+                a.abort_all(ctx.out);
+                s.abort_all(ctx);
+            });
             self.retry = None;
             self.reload_at = None;
         }
@@ -795,9 +918,17 @@ impl Engine {
         let l = self.levels.get_mut(level)?;
         if l.use_next_backup() {
             let url = l.summary.url.clone();
-            l.details = None;
             self.appended_init = None;
-            return Some(format!("switching to its backup stream {url}"));
+            let Some(pathway) = l.pathway.clone() else {
+                return Some(format!("switching to its backup stream {url}"));
+            };
+            // The other levels follow to the same pathway (its CDN, most likely, is up).
+            for other in &mut self.levels {
+                other.use_pathway(&pathway);
+            }
+            return Some(format!(
+                "switching to its backup stream {url}, levels to pathway {pathway}"
+            ));
         }
         l.failed = true;
         let usable = |i: &usize| !self.levels[*i].failed;
@@ -851,6 +982,12 @@ impl Engine {
         match playlist {
             Playlist::Multivariant(m) => {
                 self.levels = Level::from_variants(&m.variants);
+                if let Some(first) = m.variants.first() {
+                    let codecs = first.codecs.as_deref().unwrap_or_default();
+                    self.audio = AudioStream::new(&m, first.audio.as_deref(), codecs);
+                    self.audio.start_at(self.next_time);
+                    self.subtitles = SubtitleStream::new(&m, first.subtitles.as_deref());
+                }
                 if self.levels.is_empty() {
                     self.error(
                         ErrorKind::Network,
@@ -870,6 +1007,16 @@ impl Engine {
         }
         let levels = self.levels();
         self.emit(PlayerEvent::ManifestParsed { levels });
+        if !self.audio.tracks().is_empty() {
+            let tracks = self.audio.tracks().to_vec();
+            self.emit(PlayerEvent::AudioTracksUpdated { tracks });
+        }
+        if !self.subtitles.tracks().is_empty() {
+            let tracks = self.subtitles.tracks().to_vec();
+            let id = self.subtitles.selected();
+            self.emit(PlayerEvent::SubtitleTracksUpdated { tracks });
+            self.emit(PlayerEvent::SubtitleTrackSwitch { id });
+        }
         let start = self.first_level();
         self.current_level = Some(start);
         if self.levels[start].details.is_some() {
@@ -966,6 +1113,7 @@ impl Engine {
             let start = (edge - self.config.live_sync_duration_count * target).max(first);
             self.start_position = Some(start).filter(|s| *s > 0.0);
             self.next_time = start;
+            self.audio.start_at(start);
         }
     }
 
@@ -1004,239 +1152,6 @@ impl Engine {
         }
     }
 
-    fn on_init(&mut self, p: Pending, data: Vec<u8>) {
-        if !self.check_media(&p, &data) {
-            return;
-        }
-        let codecs = self.levels[p.level].codecs();
-        self.add_track(format!("video/mp4; codecs=\"{codecs}\""));
-        self.init_timescales = media_time::timescales(&data);
-        self.append(Queued::init(&p), data);
-        self.appended_init = Some((p.level, p.url, p.range));
-    }
-
-    fn on_segment(&mut self, now_ms: f64, p: Pending, mut data: Vec<u8>, ttfb_ms: f64) {
-        self.abandon_check_at = None;
-        self.any_segment_loaded = true;
-        let Some((start, end)) = self.levels[p.level].segment_times(p.sn) else {
-            return;
-        };
-        let load_ms = (now_ms - p.started_ms).max(0.0);
-        self.abr.on_load(
-            now_ms,
-            LoadSample {
-                bytes: data.len() as u64,
-                ttfb_ms,
-                duration_ms: load_ms,
-                media_duration_s: end - start,
-            },
-        );
-        self.emit(PlayerEvent::FragLoaded {
-            level: p.level,
-            sn: p.sn,
-            bytes: data.len(),
-            load_ms,
-        });
-        let segment = self.levels[p.level].segment(p.sn);
-        let key = segment.and_then(|s| s.key.clone());
-        let discontinuity = segment.is_some_and(|s| s.discontinuity);
-        if let Some(key) = key
-            && !self.decrypt(&p, &key, &mut data)
-        {
-            return;
-        }
-        let media = match sniff(&data) {
-            Ok(Container::IsoBmff) => {
-                self.place_fmp4(&data, start, discontinuity);
-                data
-            }
-            Ok(Container::MpegTs { .. } | Container::Adts { .. } | Container::MpegAudio { .. }) => {
-                match self.transmux(&p, &data, start, discontinuity) {
-                    Some(media) => media,
-                    None => return,
-                }
-            }
-            _ => {
-                self.check_media(&p, &data);
-                return;
-            }
-        };
-        self.next_time = end;
-        let queued = Queued {
-            level: p.level,
-            sn: p.sn,
-            start,
-            end,
-            init: false,
-        };
-        self.append(queued, media);
-    }
-
-    /// At the start of a timeline (the first segment, a discontinuity), offsets the fMP4
-    /// segment's own timestamps so it lands at its playlist time `start`.
-    fn place_fmp4(&mut self, data: &[u8], start: f64, discontinuity: bool) {
-        if !(self.new_timeline || discontinuity) {
-            return;
-        }
-        self.new_timeline = false;
-        let Some(decode_start) = media_time::decode_start(&self.init_timescales, data) else {
-            return;
-        };
-        let offset = start - decode_start;
-        if (offset - self.timestamp_offset).abs() > TIMESTAMP_TOLERANCE_S {
-            self.timestamp_offset = offset;
-            self.out.push_back(Output::SetTimestampOffset {
-                track: TrackId::Main,
-                offset,
-            });
-        }
-    }
-
-    /// Decrypts an AES-128 segment in place with its (already loaded) key.
-    fn decrypt(&mut self, p: &Pending, key: &Key, data: &mut Vec<u8>) -> bool {
-        let fail = |this: &mut Self, message: String| {
-            let url = Some(p.url.clone());
-            this.error(
-                ErrorKind::Key,
-                ErrorDetail::FragDecryptError,
-                true,
-                message,
-                url,
-            );
-            false
-        };
-        if key.method != KeyMethod::Aes128 {
-            return fail(
-                self,
-                format!("{}: {:?} encryption is not supported", p.url, key.method),
-            );
-        }
-        let Some(bytes) = key.url.as_ref().and_then(|u| self.keys.get(u)).copied() else {
-            return fail(self, format!("{}: its key was not loaded", p.url));
-        };
-        let iv = key.iv.unwrap_or_else(|| iv_from_sequence(p.sn));
-        match aes128_cbc_in_place(data, &bytes, iv) {
-            Ok(()) => true,
-            Err(e) => fail(
-                self,
-                format!("decrypting {} failed (wrong key?): {e}", p.url),
-            ),
-        }
-    }
-
-    /// Turns an MPEG-TS or packed-audio segment into fMP4, appending a new init segment when
-    /// the transmuxer makes one; `None` after reporting an error.
-    fn transmux(
-        &mut self,
-        p: &Pending,
-        data: &[u8],
-        start: f64,
-        discontinuity: bool,
-    ) -> Option<Vec<u8>> {
-        let info = SegmentInfo {
-            discontinuity,
-            rendition: u32::try_from(p.level).unwrap_or(u32::MAX),
-            start_s: (self.new_timeline || discontinuity).then_some(start),
-        };
-        let out = match self.transmuxer.push_segment(data, info) {
-            Ok(out) => out,
-            Err(e) => {
-                let message = format!("{} could not be transmuxed: {e}", p.url);
-                let url = Some(p.url.clone());
-                self.error(
-                    ErrorKind::Mux,
-                    ErrorDetail::FragParsingError,
-                    true,
-                    message,
-                    url,
-                );
-                return None;
-            }
-        };
-        self.new_timeline = false;
-        self.emit(PlayerEvent::FragParsed {
-            level: p.level,
-            sn: p.sn,
-            video: out.video_span,
-            audio: out.audio_span,
-        });
-        for tag in out.id3 {
-            self.emit(PlayerEvent::Metadata {
-                sn: p.sn,
-                pts: tag.pts_s,
-                data: tag.data,
-            });
-        }
-        if let Some(init) = out.init {
-            self.add_track(init.mime_type());
-            self.append(Queued::init(p), init.bytes);
-        }
-        Some(out.media)
-    }
-
-    /// Queues `data` for the main SourceBuffer, remembering what it is until it is appended.
-    fn append(&mut self, queued: Queued, data: Vec<u8>) {
-        self.queued.push_back(queued);
-        self.out.push_back(Output::Append {
-            track: TrackId::Main,
-            data,
-        });
-    }
-
-    fn add_track(&mut self, mime: String) {
-        if !self.track_added {
-            self.track_added = true;
-            self.out.push_back(Output::AddTrack {
-                track: TrackId::Main,
-                mime,
-            });
-        }
-    }
-
-    fn on_key(&mut self, p: Pending, data: &[u8]) {
-        match <[u8; 16]>::try_from(data) {
-            Ok(key) => {
-                self.keys.insert(p.url, key);
-            }
-            Err(_) => {
-                let message = format!("the key {} is {} bytes, not 16", p.url, data.len());
-                let url = Some(p.url);
-                self.error(
-                    ErrorKind::Key,
-                    ErrorDetail::KeyLoadError,
-                    true,
-                    message,
-                    url,
-                );
-            }
-        }
-    }
-
-    /// Refuses bytes that are not a container the engine can append.
-    fn check_media(&mut self, p: &Pending, data: &[u8]) -> bool {
-        let problem = match sniff(data) {
-            Ok(Container::IsoBmff) => return true,
-            Ok(other) => {
-                let kind = match other {
-                    Container::MpegTs { .. } => "an MPEG-TS segment",
-                    Container::Adts { .. } | Container::MpegAudio { .. } => "packed audio",
-                    _ => "a WebVTT cue file",
-                };
-                format!("{kind} where fMP4 media was expected")
-            }
-            Err(e) => format!("not a media segment: {e}"),
-        };
-        let message = format!("{} is {problem} ({} bytes)", p.url, data.len());
-        self.error(
-            ErrorKind::Mux,
-            ErrorDetail::FragParsingError,
-            true,
-            message,
-            Some(p.url.clone()),
-        );
-        false
-    }
-
     fn on_appended(&mut self) {
         let Some(q) = self.queued.pop_front() else {
             return;
@@ -1259,12 +1174,22 @@ impl Engine {
             && !self.start_seek_done
         {
             self.start_seek_done = true;
+            self.start_seek_pending = Some(start);
             self.out.push_back(Output::Seek(start));
         }
     }
 
     fn on_seeking(&mut self, position: f64) {
         self.position = position;
+        // The element may round the time it was given.
+        if self
+            .start_seek_pending
+            .take()
+            .is_some_and(|s| (s - position).abs() < 0.01)
+        {
+            return;
+        }
+        self.audio.on_seeking(&mut self.out, position);
         let buffered_here = self
             .buffered
             .iter()
@@ -1311,11 +1236,15 @@ impl Engine {
     }
 
     fn buffer_ahead(&self) -> f64 {
-        let position = match self.start_position {
+        (self.next_time - self.playhead()).max(0.0)
+    }
+
+    /// The playhead, or the start position until the start seek is done.
+    fn playhead(&self) -> f64 {
+        match self.start_position {
             Some(start) if !self.start_seek_done => start,
             _ => self.position,
-        };
-        (self.next_time - position).max(0.0)
+        }
     }
 
     fn choose_auto_level(&mut self, now_ms: f64, segment_duration_s: f64) -> usize {
@@ -1354,6 +1283,27 @@ impl Engine {
         }
         self.set_duration();
         self.evict_back_buffer();
+        let main_ready = self.track_added;
+        self.with_tracks(now_ms, |a, s, ctx| {
+            a.advance(ctx, main_ready);
+            s.advance(ctx);
+        });
+        self.advance_main(now_ms);
+        self.signal_end();
+    }
+
+    /// Sends `EndOfStream` once the main stream and the audio stream have both ended.
+    fn signal_end(&mut self) {
+        let ended = self.eos_sent && self.audio.ended();
+        if ended && !self.end_signalled {
+            self.out.push_back(Output::EndOfStream);
+            self.emit(PlayerEvent::BufferEos);
+        }
+        self.end_signalled = ended;
+    }
+
+    /// Decides the main stream's next load.
+    fn advance_main(&mut self, now_ms: f64) {
         if self.segment_in_flight() || self.eos_sent {
             return;
         }
@@ -1405,8 +1355,6 @@ impl Engine {
         let Some(index) = l.segment_at(self.next_time) else {
             if details.end_list && self.queued.is_empty() {
                 self.eos_sent = true;
-                self.out.push_back(Output::EndOfStream);
-                self.emit(PlayerEvent::BufferEos);
             }
             return;
         };
@@ -1508,18 +1456,71 @@ impl Engine {
                 end: keep_from,
             });
         } else if !evictable {
-            let message = format!(
-                "the {} buffer is full with nothing behind the playhead to evict: {message}",
-                track.as_str()
-            );
-            self.error(
-                ErrorKind::Media,
-                ErrorDetail::BufferFullError,
-                true,
-                message,
-                None,
-            );
+            self.buffer_full(track, message);
         }
+    }
+
+    fn buffer_full(&mut self, track: TrackId, message: &str) {
+        let message = format!(
+            "the {} buffer is full with nothing behind the playhead to evict: {message}",
+            track.as_str()
+        );
+        self.error(
+            ErrorKind::Media,
+            ErrorDetail::BufferFullError,
+            true,
+            message,
+            None,
+        );
+    }
+
+    /// Runs `f` on the audio and subtitle streams with what they borrow from the engine.
+    fn with_tracks<R>(
+        &mut self,
+        now_ms: f64,
+        f: impl FnOnce(&mut AudioStream, &mut SubtitleStream, &mut audio::Ctx) -> R,
+    ) -> R {
+        let position = self.playhead();
+        let mut ctx = audio::Ctx {
+            now_ms,
+            out: &mut self.out,
+            next_id: &mut self.next_id,
+            config: &self.config,
+            position,
+            main_level: self.current_level.and_then(|c| self.levels.get(c)),
+        };
+        f(&mut self.audio, &mut self.subtitles, &mut ctx)
+    }
+
+    /// Reports a stream's error, if any.
+    fn report(&mut self, result: Result<(), PlayerError>) {
+        if let Err(e) = result {
+            self.error(e.kind, e.detail, e.fatal, e.message, e.url);
+        }
+    }
+
+    /// Moves a playhead that stands still with media ahead a little forward.
+    fn nudge_stall(&mut self, now_ms: f64) {
+        if self.start_position.is_some() && !self.start_seek_done {
+            return;
+        }
+        let position = self.position;
+        let Some((target, attempt)) = self.stall.check(now_ms, position, &self.buffered) else {
+            return;
+        };
+        self.out.push_back(Output::Seek(target));
+        let message = format!(
+            "playback stood still at {position:.3} s with media buffered ahead: nudged to \
+             {target:.3} s (try {attempt} of {})",
+            stall::MAX_NUDGES
+        );
+        self.error(
+            ErrorKind::Media,
+            ErrorDetail::BufferNudgeOnStall,
+            false,
+            message,
+            None,
+        );
     }
 
     /// Skips a small hole in the buffer the playhead has reached.

@@ -98,6 +98,15 @@ impl Sim {
                 Output::Append { track, .. } => self
                     .engine
                     .handle_input(self.now, Input::Appended { track }),
+                Output::Remove {
+                    track: TrackId::Audio,
+                    ..
+                } => self.engine.handle_input(
+                    self.now,
+                    Input::Removed {
+                        track: TrackId::Audio,
+                    },
+                ),
                 Output::Remove { track, end, .. } => {
                     self.buffered = self
                         .buffered
@@ -835,6 +844,7 @@ fn live_starts_three_target_durations_from_the_edge_and_keeps_up() {
         Some("https://cdn.test/live/seg_3.m4s")
     );
     let mut sorted = segments.clone();
+    sorted.sort();
     sorted.dedup();
     assert_eq!(sorted.len(), segments.len(), "no segment loaded twice");
     assert!(sim.outputs.contains(&Output::Seek(6.0)));
@@ -1046,4 +1056,7 @@ fn buffered_media_stays_within_the_back_and_forward_targets_over_an_hour() {
     assert!(widest >= 24.0, "the targets were reached: {widest} s");
 }
 
+mod pathways;
 mod signed;
+mod stall;
+mod tracks;

@@ -127,6 +127,16 @@ fn adts(n: usize, fill: u8) -> Vec<u8> {
     f
 }
 
+/// A packed AAC segment: the ID3 timestamp tag at `pts` (90 kHz) and `frames` ADTS frames;
+/// also used by the engine's tests.
+pub(crate) fn packed_aac(pts: u64, frames: u8) -> Vec<u8> {
+    let mut seg = super::packed::tests::timestamp_tag(pts);
+    for i in 0..frames {
+        seg.extend_from_slice(&adts(120, i));
+    }
+    seg
+}
+
 fn annex_b(nals: &[&[u8]]) -> Vec<u8> {
     nals.iter()
         .flat_map(|n| [&[0, 0, 0, 1][..], n].concat())

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 
 use super::MediaError;
-use super::recipe::{Packaging, Recipe, Rung};
+use super::recipe::{AltAudio, Packaging, Recipe, Rung};
 
 /// x264 threads per rung. x264's rate control with several threads depends on thread timing
 /// (two runs on a loaded machine differ by a few bytes), so each encoder runs on one thread:
@@ -42,6 +42,7 @@ pub fn args(recipe: &Recipe) -> Vec<String> {
     match recipe.packaging {
         Packaging::Fmp4 => encode_args(recipe),
         Packaging::TsRemux { source, .. } => remux_args(recipe, source),
+        Packaging::AltTracks { source, audio, .. } => alt_args(recipe, source, audio),
     }
 }
 
@@ -61,12 +62,8 @@ fn remux_args(recipe: &Recipe, source: &Recipe) -> Vec<String> {
     let mut args: Vec<String> = COMMON.map(String::from).into();
     args.push("-y".to_owned());
     for rung in recipe.rungs {
-        let dir = format!("../{}/{}", source.name, rung.name);
-        let mut input = format!("concat:{dir}/init.mp4");
-        for i in 0..source.segment_count() {
-            input.push_str(&format!("|{dir}/seg_{i:03}.m4s"));
-        }
-        args.extend(["-f".to_owned(), "mp4".to_owned(), "-i".to_owned(), input]);
+        args.extend(["-f".to_owned(), "mp4".to_owned(), "-i".to_owned()]);
+        args.push(concat_input(source, rung));
     }
     for (i, rung) in recipe.rungs.iter().enumerate() {
         #[rustfmt::skip]
@@ -79,26 +76,78 @@ fn remux_args(recipe: &Recipe, source: &Recipe) -> Vec<String> {
         if recipe.encryption().is_some() {
             args.extend(["-hls_key_info_file", KEY_INFO_FILE].map(String::from));
         }
-        args.extend(hls_output(recipe, rung, "mpegts", "ts"));
+        args.extend(hls_output(recipe, rung.name, "mpegts", "ts"));
     }
     args
 }
 
-/// The HLS muxer options writing `rung`'s playlist and segments into its folder.
-fn hls_output(recipe: &Recipe, rung: &Rung, segment_type: &str, ext: &str) -> Vec<String> {
+/// Copies the video of each rung of `source` into fMP4 segments and encodes a tone per
+/// alternate audio rendition into its own fMP4 stream.
+fn alt_args(recipe: &Recipe, source: &Recipe, audio: &[AltAudio]) -> Vec<String> {
+    let mut args: Vec<String> = COMMON.map(String::from).into();
+    args.push("-y".to_owned());
+    for rung in recipe.rungs {
+        args.extend(["-f".to_owned(), "mp4".to_owned(), "-i".to_owned()]);
+        args.push(concat_input(source, rung));
+    }
+    let rate = recipe.audio.sample_rate;
+    for a in audio {
+        args.extend(["-f", "lavfi", "-i"].map(String::from));
+        args.push(format!(
+            "sine=frequency={}:beep_factor=4:sample_rate={rate}:duration={}",
+            a.tone_hz, recipe.duration_s
+        ));
+    }
+    for (i, rung) in recipe.rungs.iter().enumerate() {
+        #[rustfmt::skip]
+        let output = [
+            "-map", &format!("{i}:v:0"), "-c", "copy", "-fflags", "+bitexact",
+        ]
+        .map(String::from);
+        args.extend(output);
+        args.extend(hls_output(recipe, rung.name, "fmp4", "m4s"));
+    }
+    for (j, a) in audio.iter().enumerate() {
+        #[rustfmt::skip]
+        let output = [
+            "-map", &format!("{}:a:0", recipe.rungs.len() + j),
+            "-c:a", "aac", "-b:a", "96k", "-ar", &rate.to_string(),
+            "-ac", &recipe.audio.channels.to_string(),
+            "-fflags", "+bitexact", "-flags:a", "+bitexact",
+        ]
+        .map(String::from);
+        args.extend(output);
+        args.extend(hls_output(recipe, a.folder, "fmp4", "m4s"));
+    }
+    args
+}
+
+/// A rung of `source` (its `init.mp4` and fragments) as one input, with the `concat:`
+/// protocol.
+fn concat_input(source: &Recipe, rung: &Rung) -> String {
+    let dir = format!("../{}/{}", source.name, rung.name);
+    let mut input = format!("concat:{dir}/init.mp4");
+    for i in 0..source.segment_count() {
+        input.push_str(&format!("|{dir}/seg_{i:03}.m4s"));
+    }
+    input
+}
+
+/// The HLS muxer options writing a playlist and its segments into `folder`.
+fn hls_output(recipe: &Recipe, folder: &str, segment_type: &str, ext: &str) -> Vec<String> {
     #[rustfmt::skip]
     let hls = [
         "-f", "hls", "-hls_time", &recipe.segment_duration_s.to_string(),
         "-hls_playlist_type", "vod", "-hls_flags", "independent_segments",
         "-hls_segment_type", segment_type,
-        "-hls_segment_filename", &format!("{}/seg_%03d.{ext}", rung.name),
+        "-hls_segment_filename", &format!("{folder}/seg_%03d.{ext}"),
     ]
     .map(String::from);
     let mut args: Vec<String> = hls.into();
     if segment_type == "fmp4" {
         args.extend(["-hls_fmp4_init_filename", "init.mp4"].map(String::from));
     }
-    args.push(format!("{}/index.m3u8", rung.name));
+    args.push(format!("{folder}/index.m3u8"));
     args
 }
 
@@ -150,7 +199,7 @@ fn encode_args(recipe: &Recipe) -> Vec<String> {
         ]
         .map(String::from);
         args.extend(output);
-        args.extend(hls_output(recipe, rung, "fmp4", "m4s"));
+        args.extend(hls_output(recipe, rung.name, "fmp4", "m4s"));
     }
     args
 }
@@ -257,6 +306,23 @@ mod tests {
             key_info(&VOD_AES).as_deref(),
             Some("../key.bin\nkey.bin\nf0f1f2f3f4f5f6f7f8f9fafbfcfdfeff\n")
         );
+    }
+
+    #[test]
+    fn alt_copies_video_only_and_encodes_a_tone_per_audio_rendition() {
+        use crate::media::recipe::VOD_ALT;
+        let args = args(&VOD_ALT);
+        let inputs = values_after(&args, "-i");
+        assert_eq!(inputs.len(), 6);
+        assert!(inputs[1].starts_with("concat:../vod/360p/init.mp4|"));
+        assert!(inputs[5].starts_with("sine=frequency=880:"));
+        assert_eq!(
+            values_after(&args, "-map"),
+            ["0:v:0", "1:v:0", "2:v:0", "3:v:0", "4:a:0", "5:a:0"]
+        );
+        assert_eq!(values_after(&args, "-c"), ["copy"; 4]);
+        assert_eq!(count(&args, "libx264"), 0, "no video re-encode");
+        assert_eq!(args.last().map(String::as_str), Some("audio-fr/index.m3u8"));
     }
 
     #[test]

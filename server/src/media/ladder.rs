@@ -7,7 +7,7 @@ use player_core::hls::{Playlist, parse_playlist};
 
 use super::MediaError;
 use super::codecs::probe_init;
-use super::recipe::{Recipe, Rung};
+use super::recipe::{Packaging, Recipe, Rung, SUBTITLES_FOLDER};
 
 /// How far a segment's duration may be from the recipe's, in seconds.
 pub const SEGMENT_DURATION_TOLERANCE_S: f64 = 0.05;
@@ -130,13 +130,29 @@ pub fn measure(
 /// playlist at `<rung>/index.m3u8`.
 pub fn master_playlist(recipe: &Recipe, reports: &[RungReport]) -> String {
     let mut text = String::from("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+    let mut groups = "";
+    if let Packaging::AltTracks { audio, .. } = recipe.packaging {
+        for (i, a) in audio.iter().enumerate() {
+            let default = if i == 0 { "YES" } else { "NO" };
+            let _ = writeln!(
+                text,
+                "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"{}\",LANGUAGE=\"{}\",DEFAULT={default},AUTOSELECT=YES,CHANNELS=\"{}\",URI=\"{}/index.m3u8\"",
+                a.name, a.language, recipe.audio.channels, a.folder
+            );
+        }
+        let _ = writeln!(
+            text,
+            "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\",DEFAULT=NO,AUTOSELECT=YES,URI=\"{SUBTITLES_FOLDER}/index.m3u8\""
+        );
+        groups = ",AUDIO=\"aud\",SUBTITLES=\"subs\"";
+    }
     let mut sorted: Vec<&RungReport> = reports.iter().collect();
     sorted.sort_by_key(|r| r.peak_bps);
     for report in sorted {
         let rung = &report.rung;
         let _ = write!(
             text,
-            "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},RESOLUTION={}x{},FRAME-RATE={:.3},CODECS=\"{}\"\n{}/index.m3u8\n",
+            "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},RESOLUTION={}x{},FRAME-RATE={:.3},CODECS=\"{}\"{groups}\n{}/index.m3u8\n",
             report.peak_bps,
             report.average_bps,
             rung.width,

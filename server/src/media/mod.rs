@@ -9,6 +9,7 @@ mod codecs;
 mod ffmpeg;
 mod ladder;
 mod recipe;
+mod subtitles;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
@@ -17,8 +18,9 @@ use std::time::{Duration, Instant};
 pub use codecs::{CodecsError, InitInfo, probe_init};
 pub use ladder::{RungReport, SEGMENT_DURATION_TOLERANCE_S, master_playlist};
 pub use recipe::{
-    Aes128, Audio, GENERATOR_VERSION, H264Profile, KEY_FILE, Packaging, RECIPES, Recipe, Rung,
-    TEST_IV, TEST_KEY, VOD_AES, VOD_FMP4, VOD_TS,
+    Aes128, AltAudio, Audio, GENERATOR_VERSION, H264Profile, KEY_FILE, Packaging, RECIPES, Recipe,
+    Rung, SUBTITLES_FOLDER, TEST_IV, TEST_KEY, TestCue, VOD_AES, VOD_ALT, VOD_ALT_CUES, VOD_FMP4,
+    VOD_TS,
 };
 
 /// Name of the file recording which recipe produced a folder.
@@ -152,6 +154,12 @@ pub fn prepare(media_dir: &Path, recipe: &Recipe) -> Result<Outcome, MediaError>
         let dir = work.path.join(rung.name);
         std::fs::create_dir(&dir).map_err(|e| MediaError::io(&dir, e))?;
     }
+    if let Packaging::AltTracks { audio, .. } = recipe.packaging {
+        for a in audio {
+            let dir = work.path.join(a.folder);
+            std::fs::create_dir(&dir).map_err(|e| MediaError::io(&dir, e))?;
+        }
+    }
 
     let key_info = ffmpeg::key_info(recipe);
     if let (Some(encryption), Some(info)) = (recipe.encryption(), &key_info) {
@@ -162,6 +170,9 @@ pub fn prepare(media_dir: &Path, recipe: &Recipe) -> Result<Outcome, MediaError>
 
     ffmpeg::encode(recipe, &work.path)?;
 
+    if let Packaging::AltTracks { cues, .. } = recipe.packaging {
+        subtitles::write(recipe, cues, &work.path.join(SUBTITLES_FOLDER))?;
+    }
     if key_info.is_some() {
         let info_path = work.path.join(ffmpeg::KEY_INFO_FILE);
         std::fs::remove_file(&info_path).map_err(|e| MediaError::io(&info_path, e))?;

@@ -39,6 +39,40 @@ pub enum Packaging {
         /// AES-128 encryption of every segment, if any.
         encryption: Option<Aes128>,
     },
+    /// HLS with the video of another recipe's rungs (copied, no re-encode) and its audio in
+    /// separate renditions (EXT-X-MEDIA TYPE=AUDIO, fMP4), plus a WebVTT subtitle rendition.
+    AltTracks {
+        /// The fMP4 recipe whose video is copied; prepared first.
+        source: &'static Recipe,
+        /// The audio renditions, the first one DEFAULT=YES.
+        audio: &'static [AltAudio],
+        /// The cues of the subtitle rendition.
+        cues: &'static [TestCue],
+    },
+}
+
+/// An alternate audio rendition: a tone of its own, so which one plays can be told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AltAudio {
+    /// Folder of the rendition's playlist and segments.
+    pub folder: &'static str,
+    /// NAME.
+    pub name: &'static str,
+    /// LANGUAGE.
+    pub language: &'static str,
+    /// Tone frequency in Hz.
+    pub tone_hz: u32,
+}
+
+/// A subtitle cue of a test title, times in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestCue {
+    /// Start in milliseconds.
+    pub start_ms: u32,
+    /// End in milliseconds.
+    pub end_ms: u32,
+    /// The text.
+    pub text: &'static str,
 }
 
 /// A fixed AES-128 key and IV for encrypted test media (RFC 8216 `METHOD=AES-128`).
@@ -134,14 +168,14 @@ impl Recipe {
     pub fn source(&self) -> Option<&'static Recipe> {
         match self.packaging {
             Packaging::Fmp4 => None,
-            Packaging::TsRemux { source, .. } => Some(source),
+            Packaging::TsRemux { source, .. } | Packaging::AltTracks { source, .. } => Some(source),
         }
     }
 
     /// The encryption of the segments, if any.
     pub fn encryption(&self) -> Option<Aes128> {
         match self.packaging {
-            Packaging::Fmp4 => None,
+            Packaging::Fmp4 | Packaging::AltTracks { .. } => None,
             Packaging::TsRemux { encryption, .. } => encryption,
         }
     }
@@ -239,8 +273,116 @@ pub const VOD_AES: Recipe = Recipe {
     ..VOD_FMP4
 };
 
+/// The subtitle cues of [`VOD_ALT`]: one in each 4 s segment, from 1 s to 3 s into it.
+pub const VOD_ALT_CUES: &[TestCue] = &[
+    TestCue {
+        start_ms: 1_000,
+        end_ms: 3_000,
+        text: "Line 1",
+    },
+    TestCue {
+        start_ms: 5_000,
+        end_ms: 7_000,
+        text: "Line 2",
+    },
+    TestCue {
+        start_ms: 9_000,
+        end_ms: 11_000,
+        text: "Line 3",
+    },
+    TestCue {
+        start_ms: 13_000,
+        end_ms: 15_000,
+        text: "Line 4",
+    },
+    TestCue {
+        start_ms: 17_000,
+        end_ms: 19_000,
+        text: "Line 5",
+    },
+    TestCue {
+        start_ms: 21_000,
+        end_ms: 23_000,
+        text: "Line 6",
+    },
+    TestCue {
+        start_ms: 25_000,
+        end_ms: 27_000,
+        text: "Line 7",
+    },
+    TestCue {
+        start_ms: 29_000,
+        end_ms: 31_000,
+        text: "Line 8",
+    },
+    TestCue {
+        start_ms: 33_000,
+        end_ms: 35_000,
+        text: "Line 9",
+    },
+    TestCue {
+        start_ms: 37_000,
+        end_ms: 39_000,
+        text: "Line 10",
+    },
+    TestCue {
+        start_ms: 41_000,
+        end_ms: 43_000,
+        text: "Line 11",
+    },
+    TestCue {
+        start_ms: 45_000,
+        end_ms: 47_000,
+        text: "Line 12",
+    },
+    TestCue {
+        start_ms: 49_000,
+        end_ms: 51_000,
+        text: "Line 13",
+    },
+    TestCue {
+        start_ms: 53_000,
+        end_ms: 55_000,
+        text: "Line 14",
+    },
+    TestCue {
+        start_ms: 57_000,
+        end_ms: 59_000,
+        text: "Line 15",
+    },
+];
+
+/// The fMP4 title's video with two alternate audio renditions ("English" at 440 Hz,
+/// "Français" at 880 Hz) and English WebVTT subtitles ([`VOD_ALT_CUES`]), served at
+/// `/media/vod-alt/master.m3u8`.
+pub const VOD_ALT: Recipe = Recipe {
+    name: "vod-alt",
+    packaging: Packaging::AltTracks {
+        source: &VOD_FMP4,
+        audio: &[
+            AltAudio {
+                folder: "audio-en",
+                name: "English",
+                language: "en",
+                tone_hz: 440,
+            },
+            AltAudio {
+                folder: "audio-fr",
+                name: "Français",
+                language: "fr",
+                tone_hz: 880,
+            },
+        ],
+        cues: VOD_ALT_CUES,
+    },
+    ..VOD_FMP4
+};
+
+/// Folder of [`VOD_ALT`]'s subtitle rendition.
+pub const SUBTITLES_FOLDER: &str = "subs-en";
+
 /// Every recipe `prepare-media` generates, sources before the recipes remuxing them.
-pub const RECIPES: &[Recipe] = &[VOD_FMP4, VOD_TS, VOD_AES];
+pub const RECIPES: &[Recipe] = &[VOD_FMP4, VOD_TS, VOD_AES, VOD_ALT];
 
 #[cfg(test)]
 mod tests {
@@ -282,7 +424,7 @@ mod tests {
 
     #[test]
     fn remuxes_keep_the_source_ladder_and_timing() {
-        for recipe in [VOD_TS, VOD_AES] {
+        for recipe in [VOD_TS, VOD_AES, VOD_ALT] {
             let source = recipe.source().expect("a remux");
             assert_eq!(source.rungs, recipe.rungs);
             assert_eq!(source.segment_duration_s, recipe.segment_duration_s);

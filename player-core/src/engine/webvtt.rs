@@ -1,0 +1,250 @@
+//! A WebVTT cue reader for HLS subtitle segments.
+//!
+//! Hand-written: no maintained pure-Rust WebVTT crate fits the wasm size budget, and the
+//! player needs only cue timings, identifiers, text and the HLS `X-TIMESTAMP-MAP` header (the
+//! browser's `VTTCue` renders the text and its markup). Lenient as browsers are: a cue whose
+//! timing line does not parse is skipped; only a file that is not WebVTT, or too large, is an
+//! error. Never panics on any input.
+
+/// Largest WebVTT file read, in bytes.
+pub const MAX_VTT_BYTES: usize = 1024 * 1024;
+
+/// Most cues read from one file; the rest are dropped.
+pub const MAX_CUES: usize = 5_000;
+
+/// Why a file is not readable WebVTT.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VttError {
+    /// The file does not start with the `WEBVTT` signature.
+    #[error("not a WebVTT file: it does not start with WEBVTT")]
+    NotWebVtt,
+    /// The file is larger than [`MAX_VTT_BYTES`].
+    #[error("the WebVTT file is {bytes} bytes, more than {MAX_VTT_BYTES}")]
+    TooLarge {
+        /// Its size.
+        bytes: usize,
+    },
+    /// The file is not UTF-8.
+    #[error("the WebVTT file is not UTF-8 (byte {at})")]
+    NotUtf8 {
+        /// Offset of the first invalid byte.
+        at: usize,
+    },
+}
+
+/// A cue as written in the file, times in seconds of the file's own clock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VttCue {
+    /// Identifier, empty when absent.
+    pub id: String,
+    /// Start in seconds.
+    pub start: f64,
+    /// End in seconds.
+    pub end: f64,
+    /// Text lines joined with `\n`.
+    pub text: String,
+}
+
+/// The HLS `X-TIMESTAMP-MAP` header: cue time `local` is media time `mpegts` (90 kHz).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimestampMap {
+    /// MPEG-2 timestamp, 90 kHz units.
+    pub mpegts: u64,
+    /// Cue time in seconds.
+    pub local: f64,
+}
+
+impl TimestampMap {
+    /// Seconds to add to a cue time to get media time.
+    pub fn offset(&self) -> f64 {
+        self.mpegts as f64 / 90_000.0 - self.local
+    }
+}
+
+/// A parsed WebVTT file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VttFile {
+    /// The cues in file order.
+    pub cues: Vec<VttCue>,
+    /// The `X-TIMESTAMP-MAP` header, if any.
+    pub timestamp_map: Option<TimestampMap>,
+}
+
+/// Reads the cues of a WebVTT file.
+pub fn parse(data: &[u8]) -> Result<VttFile, VttError> {
+    if data.len() > MAX_VTT_BYTES {
+        return Err(VttError::TooLarge { bytes: data.len() });
+    }
+    let text = std::str::from_utf8(data).map_err(|e| VttError::NotUtf8 {
+        at: e.valid_up_to(),
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text.strip_prefix("WEBVTT").ok_or(VttError::NotWebVtt)?;
+    if rest
+        .chars()
+        .next()
+        .is_some_and(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
+    {
+        return Err(VttError::NotWebVtt);
+    }
+    let normalized = rest.replace("\r\n", "\n").replace('\r', "\n");
+    let mut blocks = normalized.split("\n\n");
+    let mut file = VttFile::default();
+    // The header block: the signature line's remainder and header lines.
+    for line in blocks.next().unwrap_or_default().lines() {
+        if let Some(value) = line.trim().strip_prefix("X-TIMESTAMP-MAP=") {
+            file.timestamp_map = timestamp_map(value);
+        }
+    }
+    for block in blocks {
+        if file.cues.len() >= MAX_CUES {
+            break;
+        }
+        let block = block.trim_matches('\n');
+        let mut lines = block.lines();
+        let Some(first) = lines.next() else {
+            continue;
+        };
+        let (id, timing) = if first.contains("-->") {
+            ("", first)
+        } else {
+            match lines.next() {
+                Some(second) if second.contains("-->") => (first, second),
+                // NOTE, STYLE and REGION blocks, and anything else.
+                _ => continue,
+            }
+        };
+        let Some((start, end)) = cue_timing(timing) else {
+            continue;
+        };
+        file.cues.push(VttCue {
+            id: id.trim().to_owned(),
+            start,
+            end,
+            text: lines.collect::<Vec<_>>().join("\n"),
+        });
+    }
+    Ok(file)
+}
+
+/// `MPEGTS:900000,LOCAL:00:00:00.000` (either order).
+fn timestamp_map(value: &str) -> Option<TimestampMap> {
+    let mut mpegts = None;
+    let mut local = None;
+    for part in value.split(',') {
+        let (key, v) = part.trim().split_once(':')?;
+        match key {
+            "MPEGTS" => mpegts = v.parse::<u64>().ok(),
+            "LOCAL" => local = timestamp(v),
+            _ => {}
+        }
+    }
+    Some(TimestampMap {
+        mpegts: mpegts?,
+        local: local?,
+    })
+}
+
+/// `00:01.000 --> 00:02.500 line:0` → (1.0, 2.5).
+fn cue_timing(line: &str) -> Option<(f64, f64)> {
+    let (start, rest) = line.split_once("-->")?;
+    let end = rest.split_whitespace().next()?;
+    let (start, end) = (timestamp(start.trim())?, timestamp(end)?);
+    (end >= start).then_some((start, end))
+}
+
+/// `hh:mm:ss.ttt` or `mm:ss.ttt` in seconds.
+fn timestamp(text: &str) -> Option<f64> {
+    let (clock, millis) = text.split_once('.')?;
+    if millis.len() != 3 || !millis.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let fields: Vec<&str> = clock.split(':').collect();
+    let number = |s: &str| -> Option<u64> {
+        (!s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (h, m, s) = match fields.as_slice() {
+        [h, m, s] => (number(h)?, number(m)?, number(s)?),
+        [m, s] => (0, number(m)?, number(s)?),
+        _ => return None,
+    };
+    if m > 59 || s > 59 {
+        return None;
+    }
+    let ms: u64 = millis.parse().ok()?;
+    Some((h * 3600 + m * 60 + s) as f64 + ms as f64 / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cues_ids_text_and_the_timestamp_map_are_read() {
+        let vtt = "\u{feff}WEBVTT - a title\r\nX-TIMESTAMP-MAP=LOCAL:00:00:10.000,MPEGTS:1800000\r\n\r\n\
+            NOTE a comment\r\nwith --> an arrow\r\n\r\n\
+            intro\r\n00:11.000 --> 00:00:13.500 align:start\r\nHello\r\n<i>world</i>\r\n\r\n\
+            01:00:00.000 --> 01:00:01.000\r\nLate\r\n";
+        let file = parse(vtt.as_bytes()).expect("parses");
+        assert_eq!(
+            file.timestamp_map,
+            Some(TimestampMap {
+                mpegts: 1_800_000,
+                local: 10.0
+            })
+        );
+        assert_eq!(file.timestamp_map.map(|m| m.offset()), Some(10.0));
+        assert_eq!(
+            file.cues,
+            [
+                VttCue {
+                    id: "intro".into(),
+                    start: 11.0,
+                    end: 13.5,
+                    text: "Hello\n<i>world</i>".into()
+                },
+                VttCue {
+                    id: String::new(),
+                    start: 3600.0,
+                    end: 3601.0,
+                    text: "Late".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_cues_are_skipped_and_bad_files_are_typed_errors() {
+        let vtt = "WEBVTT\n\n00:02.000 --> 00:01.000\nbackwards\n\n\
+            0:xx.000 --> 00:01.000\nbad\n\n00:61.000 --> 00:62.000\nbad seconds\n\n\
+            00:01.000 --> 00:02.000\nkept\n";
+        let file = parse(vtt.as_bytes()).expect("parses");
+        assert_eq!(file.cues.len(), 1);
+        assert_eq!(file.cues[0].text, "kept");
+        assert_eq!(parse(b"WEBVTTX\n"), Err(VttError::NotWebVtt));
+        assert_eq!(parse(b"<html>"), Err(VttError::NotWebVtt));
+        assert_eq!(parse(b"WEBVTT\n\xff"), Err(VttError::NotUtf8 { at: 7 }));
+        let big = vec![b' '; MAX_VTT_BYTES + 1];
+        assert!(matches!(parse(&big), Err(VttError::TooLarge { .. })));
+        assert_eq!(parse(b"WEBVTT").map(|f| f.cues.len()), Ok(0));
+    }
+
+    #[test]
+    fn hostile_input_never_panics_and_cue_count_is_bounded() {
+        let mut many = String::from("WEBVTT\n");
+        for _ in 0..MAX_CUES + 10 {
+            many.push_str("\n00:00.000 --> 00:01.000\nx\n");
+        }
+        assert_eq!(parse(many.as_bytes()).map(|f| f.cues.len()), Ok(MAX_CUES));
+        for junk in [
+            "WEBVTT\n\n-->\n",
+            "WEBVTT\n\n99999999999999999999:00:00.000 --> 1\n",
+            "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:,LOCAL\n\n.000 --> .000\n",
+            "WEBVTT\n\nid\n\n\n-->-->\n",
+        ] {
+            let _ = parse(junk.as_bytes());
+        }
+    }
+}
