@@ -808,7 +808,9 @@ async fn party(lab: &Shared, inputs: &Inputs) -> CheckResult {
     let party = lab::join_party(lab, &ws, &room, "QA host", &token).await?;
     let member = format!(
         "?member={room}&src={}&api={}",
-        js_sys::encode_uri_component(&source(lab, inputs)),
+        // The open playlist: a presigned URL would expire in the member's page, which has no
+        // client to renew it.
+        js_sys::encode_uri_component(&absolute(&inputs.src)),
         js_sys::encode_uri_component(&inputs.api)
     );
     lab.borrow_mut().member_src = Some(member);

@@ -297,9 +297,11 @@ pub fn attach(lab: &Shared, slot: Slot, src: &str) -> Result<Rc<Player>, String>
     let options = js_sys::Object::new();
     let proxy = {
         let l = lab.borrow();
+        // Any URL the API issued for the same playlist (the query differs) is renewable.
+        let path = |url: &str| url.split('?').next().unwrap_or_default().to_owned();
         l.proxy
             .clone()
-            .filter(|_| l.presigned_url.as_deref() == Some(src))
+            .filter(|_| l.presigned_url.as_deref().map(path) == Some(path(src)))
     };
     if let Some((client, content)) = proxy {
         js_sys::Reflect::set(&config, &"proxy".into(), &client).map_err(web::describe)?;
