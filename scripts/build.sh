@@ -9,7 +9,7 @@ WASM_DIR="target/wasm32-unknown-unknown/wasm-release"
 build_wasm() { # package, wasm file name, out dir
     cargo build --quiet --profile wasm-release --target wasm32-unknown-unknown -p "$1"
     wasm-bindgen --target web --out-dir "$3" --out-name "${2%.wasm}" "$WASM_DIR/$2"
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    wasm-opt -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
         --enable-mutable-globals --enable-reference-types --enable-multivalue \
         "$3/${2%.wasm}_bg.wasm" -o "$3/${2%.wasm}_bg.wasm"
 }
