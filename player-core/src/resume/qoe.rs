@@ -171,11 +171,15 @@ impl QoeMeter {
             startup_ms: self.startup_ms,
             rebuffer_count: self.rebuffer_count,
             rebuffer_s: self.rebuffer_s,
-            bitrate_histogram: self
-                .seconds_by_bitrate
-                .iter()
-                .map(|(bitrate, s)| (bitrate.to_string(), *s))
-                .collect(),
+            // Inserted one by one: collecting into a map sorts first, a copy of the sort code
+            // in the wasm for what the source map already keeps sorted.
+            bitrate_histogram: self.seconds_by_bitrate.iter().fold(
+                BTreeMap::new(),
+                |mut map, (bitrate, s)| {
+                    map.insert(bitrate.to_string(), *s);
+                    map
+                },
+            ),
             mean_bitrate: (played > 0.0).then(|| weighted / played),
             errors: self.errors.clone(),
         }

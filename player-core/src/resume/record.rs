@@ -51,13 +51,15 @@ impl ResumeRecord {
 
 /// Parses a JSON object of records by title (the upload queue's storage format).
 pub fn records_from_json(text: &str) -> Result<BTreeMap<String, ResumeRecord>, JsonError> {
-    parse_object(text)?
-        .iter()
-        .map(|(title, value)| match value {
-            Value::Object(o) => Ok((title.clone(), ResumeRecord::read(Fields(o))?)),
-            _ => Err(JsonError::NotObject("a queued record")),
-        })
-        .collect()
+    // Inserted one by one rather than collected: collecting sorts, and the object is sorted.
+    let mut records = BTreeMap::new();
+    for (title, value) in parse_object(text)?.iter() {
+        let Value::Object(o) = value else {
+            return Err(JsonError::NotObject("a queued record"));
+        };
+        records.insert(title.clone(), ResumeRecord::read(Fields(o))?);
+    }
+    Ok(records)
 }
 
 /// Writes records by title as one JSON object.
