@@ -618,6 +618,148 @@ mod tests {
     use crate::party::Phase;
 
     #[test]
+    fn every_message_round_trips() {
+        let state = GroupState {
+            phase: Phase::Waiting,
+            position: 12.25,
+            at: 9e5,
+            resume: true,
+        };
+        let members = vec![
+            MemberInfo {
+                id: 1,
+                name: "Hôte \"1\"".into(),
+                ready: true,
+                muted: false,
+            },
+            MemberInfo {
+                id: 7,
+                name: "Amélie".into(),
+                ready: false,
+                muted: true,
+            },
+        ];
+        let settings = RoomSettings {
+            host_only_control: true,
+        };
+        let client = [
+            ClientMessage::Join {
+                name: "a\nb".into(),
+                token: Some("t".into()),
+            },
+            ClientMessage::Join {
+                name: "x".into(),
+                token: None,
+            },
+            ClientMessage::TimeReq {
+                id: u32::MAX,
+                t1: 0.5,
+                rtt: None,
+            },
+            ClientMessage::Pause,
+            ClientMessage::Status {
+                seq: u64::MAX,
+                ready: false,
+            },
+            ClientMessage::ChatMessage {
+                text: "hi 👋".into(),
+            },
+            ClientMessage::AdminAction {
+                action: AdminAction::BanUser,
+                target: 2,
+                duration_s: None,
+                reason: Some("spam".into()),
+            },
+            ClientMessage::AdminAction {
+                action: AdminAction::UnmuteUser,
+                target: 2,
+                duration_s: None,
+                reason: None,
+            },
+            ClientMessage::AdminAction {
+                action: AdminAction::MakeHost,
+                target: 3,
+                duration_s: Some(1.5),
+                reason: None,
+            },
+            ClientMessage::Settings {
+                host_only_control: true,
+            },
+        ];
+        for msg in client {
+            assert_eq!(ClientMessage::from_json(&msg.to_json()), Ok(msg));
+        }
+        let server = [
+            ServerMessage::Welcome {
+                you: 7,
+                host: 1,
+                settings,
+                seq: 12,
+                state,
+                members: members.clone(),
+            },
+            ServerMessage::TimeResp {
+                id: 41,
+                t1: 18234.7,
+                t2: 905001.3,
+                t3: 905001.4,
+            },
+            ServerMessage::Members { host: 7, members },
+            ServerMessage::State {
+                seq: 13,
+                state: GroupState::default(),
+                by: None,
+            },
+            ServerMessage::ChatMessage {
+                message: ChatMessage {
+                    id: 3,
+                    from: 7,
+                    name: "Amélie".into(),
+                    at: 1.0,
+                    text: "</script>".into(),
+                },
+            },
+            ServerMessage::Settings { settings },
+            ServerMessage::Muted {
+                duration_s: Some(60.0),
+                reason: Some("calm down".into()),
+            },
+            ServerMessage::Muted {
+                duration_s: None,
+                reason: None,
+            },
+            ServerMessage::Banned { reason: None },
+            ServerMessage::Error {
+                code: ErrorCode::RateLimited,
+                message: "slow down".into(),
+            },
+        ];
+        for msg in server {
+            assert_eq!(ServerMessage::from_json(&msg.to_json()), Ok(msg));
+        }
+        for code in [
+            ErrorCode::NotAllowed,
+            ErrorCode::RateLimited,
+            ErrorCode::Muted,
+            ErrorCode::InvalidText,
+            ErrorCode::UnknownMember,
+            ErrorCode::BadRequest,
+        ] {
+            assert_eq!(ErrorCode::from_name(code.name()), Some(code));
+        }
+        assert_eq!(
+            ServerMessage::Banned { reason: None }.to_json(),
+            r#"{"v":1,"type":"banned"}"#
+        );
+        assert_eq!(
+            ServerMessage::from_json(r#"{"v":1,"type":"error","code":"on_fire","message":""}"#),
+            Err(ProtocolError::Malformed(
+                "field `code`: expected a known name".into()
+            ))
+        );
+    }
+
+    #[test]
     fn client_messages_round_trip_with_version() {
         let msgs = [
             ClientMessage::Play,
