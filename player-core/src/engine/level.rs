@@ -50,14 +50,19 @@ impl Level {
             })
             .collect();
         // A variant repeating another's bitrate, size and codecs is its backup stream.
+        // Kept sorted by bitrate as it is built (after equal bitrates: stable), rather than
+        // sorted after: a slice sort would link another copy of the standard library's sort.
         let mut unique: Vec<Self> = Vec::with_capacity(levels.len());
         for level in levels {
             match unique.iter_mut().find(|u| u.same_variant(&level)) {
                 Some(primary) => primary.backups.push(level.summary.url),
-                None => unique.push(level),
+                None => {
+                    let bitrate = level.info.bitrate;
+                    let at = unique.partition_point(|u| u.info.bitrate.total_cmp(&bitrate).is_le());
+                    unique.insert(at, level);
+                }
             }
         }
-        unique.sort_by(|a, b| a.info.bitrate.total_cmp(&b.info.bitrate));
         unique
     }
 
