@@ -12,7 +12,7 @@ WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
 build_wasm() { # package, wasm file name, out dir
     cargo build --quiet --profile wasm-release --target wasm32-unknown-unknown -p "$1"
     wasm-bindgen --target web --out-dir "$3" --out-name "${2%.wasm}" "$WASM_DIR/$2"
-    "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    "$WASM_OPT" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
         --enable-mutable-globals --enable-reference-types --enable-multivalue \
         "$3/${2%.wasm}_bg.wasm" -o "$3/${2%.wasm}_bg.wasm"
 }

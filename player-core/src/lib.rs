@@ -7,6 +7,7 @@
 pub mod abr;
 pub mod engine;
 pub mod hls;
+pub mod json;
 pub mod mux;
 pub mod party;
 pub mod presign;

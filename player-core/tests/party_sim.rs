@@ -349,7 +349,7 @@ impl Sim {
         while let Some(out) = self.members[idx].member.poll_output(local) {
             match out {
                 MemberOutput::Send(msg) => {
-                    let text = msg.to_json().expect("encodable");
+                    let text = msg.to_json();
                     let net = self.net;
                     let at = self.members[idx].up.delivery(&mut self.rng, net, t);
                     self.at(at, Ev::ToServer(idx, text));
@@ -373,11 +373,11 @@ impl Sim {
             match out {
                 RoomOutput::Send { to, message } => {
                     if let Some(&idx) = self.by_id.get(&to) {
-                        self.deliver(idx, message.to_json().expect("encodable"));
+                        self.deliver(idx, message.to_json());
                     }
                 }
                 RoomOutput::Broadcast { message } => {
-                    let text = message.to_json().expect("encodable");
+                    let text = message.to_json();
                     let targets: Vec<usize> = self
                         .room
                         .member_ids()

@@ -427,13 +427,14 @@ impl Inner {
             && let Some(output) = self.member.poll_output(now_ms())
         {
             match output {
-                MemberOutput::Send(msg) => match msg.to_json() {
-                    Ok(text) if self.socket.ready_state() == WebSocket::OPEN => {
+                MemberOutput::Send(msg) => {
+                    let text = msg.to_json();
+                    if self.socket.ready_state() == WebSocket::OPEN {
                         let _ = self.socket.send_with_str(&text);
+                    } else {
+                        self.unsent.push(text);
                     }
-                    Ok(text) => self.unsent.push(text),
-                    Err(e) => web_sys::console::error_1(&format!("watch party: {e}").into()),
-                },
+                }
                 MemberOutput::Player(command) => self.command(command),
                 MemberOutput::Event(event) => self.event(event, shared),
             }

@@ -20,7 +20,8 @@ use std::rc::Rc;
 use gloo_timers::callback::Interval;
 use js_sys::{Promise, Reflect};
 use player_core::resume::{
-    QoeMeter, QoeReport, ResumePolicy, ResumeRecord, ResumeTracker, Source, merge, start_position,
+    QoeMeter, QoeReport, ResumePolicy, ResumeRecord, ResumeTracker, Source, merge,
+    records_from_json, records_to_json, start_position,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -282,7 +283,7 @@ impl Inner {
                 .await
                 .ok()?
                 .as_string()?;
-            serde_json::from_str(&text).ok()
+            ResumeRecord::from_json(&text).ok()
         })
     }
 }
@@ -347,7 +348,7 @@ fn persist(inner: &Rc<RefCell<Inner>>, unloading: bool) {
         // the queue entry stays and is replayed on the next visit if it did not arrive.
         let i = inner.borrow();
         if let Some(token) = i.token.as_deref() {
-            let body = serde_json::to_string(&saved.1).unwrap_or_default();
+            let body = saved.1.to_json();
             let _ = fetch(&i.url(&saved.0), "PUT", token, Some(&body), true);
         }
     } else {
@@ -380,7 +381,7 @@ async fn flush(inner: &Rc<RefCell<Inner>>) {
     };
     if let Some(token) = token {
         for (content_id, record) in read_queue(&user) {
-            let body = serde_json::to_string(&record).unwrap_or_default();
+            let body = record.to_json();
             let url = inner.borrow().url(&content_id);
             let outcome = match fetch(&url, "PUT", &token, Some(&body), false) {
                 Some(promise) => match JsFuture::from(promise).await {
@@ -458,20 +459,20 @@ fn queue_key(user: &str) -> String {
 
 fn read_local(user: &str, content_id: &str) -> Option<ResumeRecord> {
     let text = storage()?.get_item(&record_key(user, content_id)).ok()??;
-    serde_json::from_str(&text).ok()
+    ResumeRecord::from_json(&text).ok()
 }
 
 fn write_local(user: &str, content_id: &str, record: &ResumeRecord) {
-    if let (Some(storage), Ok(text)) = (storage(), serde_json::to_string(record)) {
+    if let Some(storage) = storage() {
         // A full or disabled storage loses only the local copy; the queue may still hold it.
-        let _ = storage.set_item(&record_key(user, content_id), &text);
+        let _ = storage.set_item(&record_key(user, content_id), &record.to_json());
     }
 }
 
 fn read_queue(user: &str) -> BTreeMap<String, ResumeRecord> {
     storage()
         .and_then(|s| s.get_item(&queue_key(user)).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
+        .and_then(|text| records_from_json(&text).ok())
         .unwrap_or_default()
 }
 
@@ -483,10 +484,7 @@ fn write_queue(user: &str, queue: &BTreeMap<String, ResumeRecord>) {
     let _ = if queue.is_empty() {
         storage.remove_item(&key)
     } else {
-        match serde_json::to_string(queue) {
-            Ok(text) => storage.set_item(&key, &text),
-            Err(_) => Ok(()),
-        }
+        storage.set_item(&key, &records_to_json(queue))
     };
 }
 
@@ -668,10 +666,7 @@ impl SessionReporter {
     /// bitrateHistogram, meanBitrate, errors}`.
     pub fn qoe(&self) -> JsValue {
         let report = self.inner.borrow_mut().meter.report(now_ms());
-        serde_json::to_string(&report)
-            .ok()
-            .and_then(|text| js_sys::JSON::parse(&text).ok())
-            .unwrap_or(JsValue::NULL)
+        js_sys::JSON::parse(&report.to_json()).unwrap_or(JsValue::NULL)
     }
 
     /// The server's id of the session, once `start` was answered.
@@ -714,7 +709,7 @@ fn send_report(inner: &Rc<RefCell<Reporter>>, kind: &str, report: &QoeReport, ke
     let Some(id) = r.session_id.as_deref() else {
         return;
     };
-    let body = serde_json::json!({ "qoe": report }).to_string();
+    let body = format!("{{\"qoe\":{}}}", report.to_json());
     let url = format!("{}/api/sessions/{id}/{kind}", r.api_base);
     // Fire and forget: a lost report is superseded by the next cumulative one.
     let _ = fetch(&url, "POST", &r.token, Some(&body), keepalive);

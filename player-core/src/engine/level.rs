@@ -32,8 +32,11 @@ impl Level {
     /// variant on another pathway is a backup.
     pub fn from_variants(variants: &[Variant]) -> Vec<Self> {
         let preferred = variants.first().and_then(|v| v.pathway_id.as_ref());
-        let mut ordered: Vec<&Variant> = variants.iter().collect();
-        ordered.sort_by_key(|v| v.pathway_id.as_ref() != preferred);
+        // The preferred pathway's variants first, each group in playlist order.
+        let (mut ordered, others): (Vec<&Variant>, Vec<&Variant>) = variants
+            .iter()
+            .partition(|v| v.pathway_id.as_ref() == preferred);
+        ordered.extend(others);
         let levels: Vec<Self> = ordered
             .into_iter()
             .map(|v| {
@@ -61,14 +64,19 @@ impl Level {
             })
             .collect();
         // A variant repeating another's bitrate, size and codecs is its backup stream.
+        // Kept sorted by bitrate as it is built (after equal bitrates: stable), rather than
+        // sorted after: a slice sort would link another copy of the standard library's sort.
         let mut unique: Vec<Self> = Vec::with_capacity(levels.len());
         for level in levels {
             match unique.iter_mut().find(|u| u.same_variant(&level)) {
                 Some(primary) => primary.backups.push((level.summary.url, level.pathway)),
-                None => unique.push(level),
+                None => {
+                    let bitrate = level.info.bitrate;
+                    let at = unique.partition_point(|u| u.info.bitrate.total_cmp(&bitrate).is_le());
+                    unique.insert(at, level);
+                }
             }
         }
-        unique.sort_by(|a, b| a.info.bitrate.total_cmp(&b.info.bitrate));
         unique
     }
 

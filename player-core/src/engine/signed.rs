@@ -14,8 +14,8 @@
 use super::{Engine, LoadKind, Pending, PlayerEvent};
 use crate::engine::level::Level;
 use crate::hls::Playlist;
+use crate::hls::Resolver;
 use crate::presign::{Answer, classify_answer};
-use url::Url;
 
 /// Expiry answers in a row (without any load succeeding in between) after which the engine
 /// gives up: the URLs it is given are expired already.
@@ -30,7 +30,7 @@ pub(super) enum Scheme {
     /// CloudFront: one query for the whole origin.
     CloudFront {
         /// Scheme, host and port the query applies to.
-        origin: url::Origin,
+        origin: String,
         /// The query, without `?`, byte-exact.
         query: String,
     },
@@ -39,12 +39,12 @@ pub(super) enum Scheme {
 impl Scheme {
     /// The scheme of the title URL `url`.
     fn of(url: &str) -> Self {
-        let Ok(parsed) = Url::parse(url) else {
+        let Ok(parsed) = Resolver::new(url) else {
             return Self::PerUrl;
         };
         match parsed.query() {
             Some(query) if has_key_pair_id(&parsed) => Self::CloudFront {
-                origin: parsed.origin(),
+                origin: parsed.origin().to_owned(),
                 query: query.to_owned(),
             },
             _ => Self::PerUrl,
@@ -52,8 +52,8 @@ impl Scheme {
     }
 }
 
-fn has_key_pair_id(url: &Url) -> bool {
-    url.query_pairs().any(|(k, _)| k == "Key-Pair-Id")
+fn has_key_pair_id(url: &Resolver) -> bool {
+    url.query_param("Key-Pair-Id").is_some()
 }
 
 /// The engine's state about signed URLs.
@@ -85,10 +85,10 @@ impl Signed {
         let Scheme::CloudFront { origin, query } = &self.scheme else {
             return url.to_owned();
         };
-        let Ok(parsed) = Url::parse(url) else {
+        let Ok(parsed) = Resolver::new(url) else {
             return url.to_owned();
         };
-        if parsed.origin() != *origin || has_key_pair_id(&parsed) {
+        if parsed.origin() != origin || has_key_pair_id(&parsed) {
             return url.to_owned();
         }
         let (base, fragment) = match url.find('#') {

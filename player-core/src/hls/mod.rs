@@ -30,5 +30,5 @@ pub use parse::{
     MAX_KEYS_IN_FORCE, MAX_PLAYLIST_BYTES, ParseError, ParseOptions, parse_playlist,
     parse_playlist_with,
 };
-pub use resolve::Resolver;
+pub use resolve::{ResolveError, Resolver};
 pub use write::write_playlist;

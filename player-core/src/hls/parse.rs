@@ -8,8 +8,6 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use url::Url;
-
 use super::attr::{Attr, attributes};
 use super::define::{SubstitutionError, Variables, is_name};
 use super::model::*;
@@ -72,7 +70,7 @@ pub fn parse_playlist_with(
     if text.len() > MAX_PLAYLIST_BYTES {
         return Err(ParseError::TooLarge(text.len()));
     }
-    let base = Url::parse(base_url).map_err(|_| ParseError::BadBaseUrl(base_url.to_owned()))?;
+    let base = Resolver::new(base_url).map_err(|_| ParseError::BadBaseUrl(base_url.to_owned()))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text::lines(text);
     match lines.find(|(_, l)| !l.is_empty()) {
@@ -80,7 +78,7 @@ pub fn parse_playlist_with(
         _ => return Err(ParseError::NotAPlaylist),
     }
     let mut ctx = Ctx {
-        resolver: Resolver::new(base),
+        resolver: base,
         vars: Variables::default(),
         imports: options.imports,
         line: 0,
@@ -218,15 +216,9 @@ impl Ctx<'_> {
                 }
             }
             (None, None, Some(name)) => {
-                let value = self
-                    .resolver
-                    .base()
-                    .query_pairs()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.into_owned())
-                    .ok_or_else(|| {
-                        self.err(tag, format!("QUERYPARAM {name:?} is not in the URL"))
-                    })?;
+                let value = self.resolver.query_param(name).ok_or_else(|| {
+                    self.err(tag, format!("QUERYPARAM {name:?} is not in the URL"))
+                })?;
                 Define::QueryParam {
                     name: name.to_owned(),
                     value,

@@ -8,12 +8,10 @@
 //! the unwrapping reference carry over, including across rendition switches (HLS renditions
 //! share one clock), so audio and video stay in sync.
 
-use mp4_atom::TrunEntry;
-
 use super::audio::{AudioCodec, AudioConfig};
 use super::fmp4::{
-    AUDIO_TRACK_ID, FLAGS_NON_SYNC, FLAGS_SYNC, FragmentTrack, VIDEO_TIMESCALE, VIDEO_TRACK_ID,
-    init_segment, write_fragment,
+    AUDIO_TRACK_ID, FLAGS_NON_SYNC, FLAGS_SYNC, FragmentTrack, Sample, TooLarge, VIDEO_TIMESCALE,
+    VIDEO_TRACK_ID, init_segment, write_fragment,
 };
 use super::h264::AvcConfig;
 use super::packed::{PackedFormat, demux_packed};
@@ -60,7 +58,7 @@ pub enum MuxError {
     MissingVideoConfig,
     /// The MP4 writer failed (sizes out of range).
     #[error("writing fMP4: {0}")]
-    Mp4(#[from] mp4_atom::Error),
+    Mp4(#[from] TooLarge),
 }
 
 /// What the caller knows about a segment from the playlist.
@@ -451,7 +449,7 @@ impl Transmuxer {
         if self.frame_ticks == 0 {
             self.frame_ticks = DEFAULT_FRAME_TICKS;
         }
-        let mut entries = Vec::with_capacity(v.samples.len());
+        let mut samples = Vec::with_capacity(v.samples.len());
         let mut first_pts = i64::MAX;
         let mut last_end = i64::MIN;
         for (i, (s, &(dts, pts))) in v.samples.iter().zip(&times).enumerate() {
@@ -462,9 +460,9 @@ impl Transmuxer {
             let duration = self.frame_ticks;
             first_pts = first_pts.min(pts);
             last_end = last_end.max(pts + i64::from(duration));
-            entries.push(TrunEntry {
-                duration: Some(duration),
-                size: Some(s.len as u32),
+            samples.push(Sample {
+                duration,
+                size: s.len as u32,
                 flags: Some(if s.key { FLAGS_SYNC } else { FLAGS_NON_SYNC }),
                 cts: Some((pts - dts).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32),
             });
@@ -474,7 +472,7 @@ impl Transmuxer {
             FragmentTrack {
                 track_id: VIDEO_TRACK_ID,
                 base_decode_time: base,
-                entries,
+                samples,
                 data: &v.data,
             },
             first_pts,
@@ -510,12 +508,12 @@ impl Transmuxer {
         }
         let count = a.samples.len() as u64;
         self.audio_next = Some((cfg.sample_rate, base + count * frame));
-        let entries = a
+        let samples = a
             .samples
             .iter()
-            .map(|s| TrunEntry {
-                duration: Some(cfg.samples_per_frame),
-                size: Some(s.len as u32),
+            .map(|s| Sample {
+                duration: cfg.samples_per_frame,
+                size: s.len as u32,
                 flags: None,
                 cts: None,
             })
@@ -525,7 +523,7 @@ impl Transmuxer {
             FragmentTrack {
                 track_id: AUDIO_TRACK_ID,
                 base_decode_time: base,
-                entries,
+                samples,
                 data: &a.data,
             },
             to_ticks(base),

@@ -219,8 +219,13 @@ impl DriftController {
 }
 
 fn median(values: &VecDeque<f64>) -> f64 {
-    let mut v: Vec<f64> = values.iter().copied().collect();
-    v.sort_by(f64::total_cmp);
+    // Sorted by insertion: the window is short, and a slice sort would link a second copy
+    // of the standard library's sort into the wasm.
+    let mut v: Vec<f64> = Vec::with_capacity(values.len());
+    for &x in values {
+        let at = v.partition_point(|y| y.total_cmp(&x).is_le());
+        v.insert(at, x);
+    }
     let mid = v.len() / 2;
     match v.get(mid) {
         Some(m) if v.len() % 2 == 1 => *m,

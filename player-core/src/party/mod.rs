@@ -32,14 +32,11 @@ pub use protocol::{
 pub use rate::TokenBucket;
 pub use room::{JoinError, JoinRequest, Room, RoomConfig, RoomOutput};
 
-use serde::{Deserialize, Serialize};
-
 /// Room-scoped member id, assigned by [`Room::handle_join`].
 pub type MemberId = u64;
 
 /// Phase of group playback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Phase {
     /// Nothing started yet.
     #[default]
@@ -53,7 +50,7 @@ pub enum Phase {
 }
 
 /// The group's playback state, effective from server time `at`.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GroupState {
     /// Phase from `at` on.
     pub phase: Phase,
@@ -62,12 +59,7 @@ pub struct GroupState {
     /// Server time in ms from which the state holds.
     pub at: f64,
     /// In [`Phase::Waiting`]: play once everyone is ready.
-    #[serde(default, skip_serializing_if = "is_false")]
     pub resume: bool,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 impl GroupState {

@@ -6,9 +6,10 @@
 //!
 //! [`close_reason`]: ProtocolError::close_reason
 
-use serde::{Deserialize, Serialize};
+use miniserde::json::{Number, Value};
 
-use super::{GroupState, MemberId};
+use super::{GroupState, MemberId, Phase};
+use crate::json::{Fields, JsonError, ObjectWriter, parse_object};
 
 /// Version carried in the `v` field of every message.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -34,9 +35,12 @@ pub enum ProtocolError {
     /// Not JSON, or not one of the known messages.
     #[error("malformed message: {0}")]
     Malformed(String),
-    /// A message could not be encoded (a number that JSON cannot carry).
-    #[error("cannot encode message: {0}")]
-    Encode(String),
+}
+
+impl From<JsonError> for ProtocolError {
+    fn from(e: JsonError) -> Self {
+        Self::Malformed(e.to_string())
+    }
 }
 
 fn describe_version(v: &Option<u64>) -> String {
@@ -63,8 +67,7 @@ impl ProtocolError {
 }
 
 /// A member's message to the room.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ClientMessage {
     /// First message on a connection: who joins, with a JWT or room invite token. Handled by
     /// the server shell (authentication), never by [`Room`](super::Room).
@@ -72,7 +75,6 @@ pub enum ClientMessage {
         /// Display name.
         name: String,
         /// JWT or invite token.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
     },
     /// Clock-sync request carrying the member's send time `t1` (its own clock, ms).
@@ -82,7 +84,6 @@ pub enum ClientMessage {
         /// Member clock at send, ms.
         t1: f64,
         /// The member's current round-trip estimate in ms, used for the action lead time.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         rtt: Option<f64>,
     },
     /// Intent: start group playback.
@@ -113,10 +114,8 @@ pub enum ClientMessage {
         /// The member it applies to.
         target: MemberId,
         /// Mute length in seconds; absent for a mute until lifted.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         duration_s: Option<f64>,
         /// Reason shown to the target.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
     /// Host: change room settings.
@@ -127,8 +126,7 @@ pub enum ClientMessage {
 }
 
 /// Moderation actions of the host, named as in the live platform's `admin_action`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminAction {
     /// Silence the target's chat, for `duration_s` or until lifted.
     MuteUser,
@@ -141,7 +139,7 @@ pub enum AdminAction {
 }
 
 /// One member as listed to everyone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MemberInfo {
     /// Room-scoped id.
     pub id: MemberId,
@@ -150,19 +148,18 @@ pub struct MemberInfo {
     /// Ready for the current group state.
     pub ready: bool,
     /// Chat muted.
-    #[serde(default)]
     pub muted: bool,
 }
 
 /// Room settings the host can change.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct RoomSettings {
     /// Only the host may play, pause and seek.
     pub host_only_control: bool,
 }
 
 /// A chat line as the room relays it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessage {
     /// Room-scoped message id.
     pub id: u64,
@@ -177,8 +174,7 @@ pub struct ChatMessage {
 }
 
 /// Why a request was refused, sent in [`ServerMessage::Error`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     /// The room setting or the member's role forbids it.
     NotAllowed,
@@ -195,8 +191,7 @@ pub enum ErrorCode {
 }
 
 /// The room's message to a member.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ServerMessage {
     /// First message after joining: everything a member needs.
     Welcome {
@@ -238,7 +233,6 @@ pub enum ServerMessage {
         /// The state.
         state: GroupState,
         /// Member whose intent caused it, absent for room decisions (stall, timeout).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<MemberId>,
     },
     /// A chat line.
@@ -254,16 +248,13 @@ pub enum ServerMessage {
     /// Sent to a member who was muted.
     Muted {
         /// Seconds, absent when until lifted.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         duration_s: Option<f64>,
         /// Reason given by the host.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
     /// Sent to a member just before a ban closes its connection.
     Banned {
         /// Reason given by the host.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
     /// A request was refused.
@@ -275,66 +266,349 @@ pub enum ServerMessage {
     },
 }
 
-#[derive(Serialize, Deserialize)]
-struct Envelope<T> {
-    v: u32,
-    #[serde(flatten)]
-    msg: T,
+/// Names on the wire of a unit-only enum, both ways.
+macro_rules! wire_names {
+    ($ty:ty { $($variant:ident = $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The name on the wire.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name),+
+                }
+            }
+
+            /// The value named `name` on the wire.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name {
+                    $($name => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
-#[derive(Deserialize)]
-struct VersionProbe {
-    v: Option<serde_json::Value>,
+wire_names!(AdminAction {
+    MuteUser = "mute_user",
+    UnmuteUser = "unmute_user",
+    BanUser = "ban_user",
+    MakeHost = "make_host",
+});
+wire_names!(ErrorCode {
+    NotAllowed = "not_allowed",
+    RateLimited = "rate_limited",
+    Muted = "muted",
+    InvalidText = "invalid_text",
+    UnknownMember = "unknown_member",
+    BadRequest = "bad_request",
+});
+wire_names!(Phase {
+    Idle = "idle",
+    Waiting = "waiting",
+    Paused = "paused",
+    Playing = "playing",
+});
+
+/// Reads the field `key` naming a value of a unit-only enum.
+fn named<T>(
+    f: Fields<'_>,
+    key: &'static str,
+    from_name: fn(&str) -> Option<T>,
+) -> Result<T, JsonError> {
+    from_name(f.str(key)?).ok_or(JsonError::Type {
+        field: key,
+        expected: "a known name",
+    })
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(text: &str, max: usize) -> Result<T, ProtocolError> {
+impl GroupState {
+    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
+        Ok(Self {
+            phase: named(f, "phase", Phase::from_name)?,
+            position: f.f64("position")?,
+            at: f.f64("at")?,
+            resume: f.opt_bool("resume")?.unwrap_or(false),
+        })
+    }
+
+    fn write(&self) -> String {
+        let w = ObjectWriter::new()
+            .str("phase", self.phase.name())
+            .f64("position", self.position)
+            .f64("at", self.at);
+        if self.resume {
+            w.bool("resume", true)
+        } else {
+            w
+        }
+        .finish()
+    }
+}
+
+impl MemberInfo {
+    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
+        Ok(Self {
+            id: f.u64("id")?,
+            name: f.str("name")?.to_owned(),
+            ready: f.bool("ready")?,
+            muted: f.opt_bool("muted")?.unwrap_or(false),
+        })
+    }
+
+    fn write(&self) -> String {
+        ObjectWriter::new()
+            .u64("id", self.id)
+            .str("name", &self.name)
+            .bool("ready", self.ready)
+            .bool("muted", self.muted)
+            .finish()
+    }
+}
+
+impl RoomSettings {
+    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
+        Ok(Self {
+            host_only_control: f.bool("host_only_control")?,
+        })
+    }
+
+    fn write(&self) -> String {
+        ObjectWriter::new()
+            .bool("host_only_control", self.host_only_control)
+            .finish()
+    }
+}
+
+impl ChatMessage {
+    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
+        Ok(Self {
+            id: f.u64("id")?,
+            from: f.u64("from")?,
+            name: f.str("name")?.to_owned(),
+            at: f.f64("at")?,
+            text: f.str("text")?.to_owned(),
+        })
+    }
+
+    fn write(&self) -> String {
+        ObjectWriter::new()
+            .u64("id", self.id)
+            .u64("from", self.from)
+            .str("name", &self.name)
+            .f64("at", self.at)
+            .str("text", &self.text)
+            .finish()
+    }
+}
+
+fn members_json(members: &[MemberInfo]) -> String {
+    let items: Vec<String> = members.iter().map(MemberInfo::write).collect();
+    format!("[{}]", items.join(","))
+}
+
+/// Checks the size, the JSON and the version of `text`, then reads the message of the `type`.
+fn decode<T>(
+    text: &str,
+    max: usize,
+    read: fn(&str, Fields<'_>) -> Result<Option<T>, JsonError>,
+) -> Result<T, ProtocolError> {
     if text.len() > max {
         return Err(ProtocolError::TooLarge {
             len: text.len(),
             max,
         });
     }
-    match serde_json::from_str::<Envelope<T>>(text) {
-        Ok(env) if env.v == PROTOCOL_VERSION => Ok(env.msg),
-        Ok(env) => Err(ProtocolError::Version(Some(u64::from(env.v)))),
-        Err(err) => match serde_json::from_str::<VersionProbe>(text) {
-            Ok(VersionProbe { v: Some(v) }) if v.as_u64() != Some(u64::from(PROTOCOL_VERSION)) => {
-                Err(ProtocolError::Version(v.as_u64()))
-            }
-            _ => Err(ProtocolError::Malformed(err.to_string())),
-        },
+    let object = parse_object(text)?;
+    let f = Fields(&object);
+    match f.get("v") {
+        Some(Value::Number(Number::U64(v))) if *v == u64::from(PROTOCOL_VERSION) => {}
+        Some(Value::Number(Number::U64(v))) => return Err(ProtocolError::Version(Some(*v))),
+        Some(_) => return Err(ProtocolError::Version(None)),
+        None => return Err(JsonError::Missing("v").into()),
     }
+    let kind = f.str("type")?;
+    read(kind, f)?.ok_or_else(|| ProtocolError::Malformed(format!("unknown message type `{kind}`")))
 }
 
-fn encode<T: Serialize>(msg: &T) -> Result<String, ProtocolError> {
-    serde_json::to_string(&Envelope {
-        v: PROTOCOL_VERSION,
-        msg,
-    })
-    .map_err(|e| ProtocolError::Encode(e.to_string()))
+/// Starts a message object: version and type.
+fn message(kind: &str) -> ObjectWriter {
+    ObjectWriter::new()
+        .u64("v", u64::from(PROTOCOL_VERSION))
+        .str("type", kind)
 }
 
 impl ClientMessage {
     /// Parses one untrusted text frame from a member.
     pub fn from_json(text: &str) -> Result<Self, ProtocolError> {
-        decode(text, MAX_CLIENT_MESSAGE_BYTES)
+        decode(text, MAX_CLIENT_MESSAGE_BYTES, Self::read)
+    }
+
+    fn read(kind: &str, f: Fields<'_>) -> Result<Option<Self>, JsonError> {
+        Ok(Some(match kind {
+            "join" => Self::Join {
+                name: f.str("name")?.to_owned(),
+                token: f.opt_str("token")?.map(str::to_owned),
+            },
+            "time_req" => Self::TimeReq {
+                id: f.u32("id")?,
+                t1: f.f64("t1")?,
+                rtt: f.opt_f64("rtt")?,
+            },
+            "play" => Self::Play,
+            "pause" => Self::Pause,
+            "seek" => Self::Seek {
+                position: f.f64("position")?,
+            },
+            "status" => Self::Status {
+                seq: f.u64("seq")?,
+                ready: f.bool("ready")?,
+            },
+            "chat_message" => Self::ChatMessage {
+                text: f.str("text")?.to_owned(),
+            },
+            "admin_action" => Self::AdminAction {
+                action: named(f, "action", AdminAction::from_name)?,
+                target: f.u64("target")?,
+                duration_s: f.opt_f64("duration_s")?,
+                reason: f.opt_str("reason")?.map(str::to_owned),
+            },
+            "settings" => Self::Settings {
+                host_only_control: f.bool("host_only_control")?,
+            },
+            _ => return Ok(None),
+        }))
     }
 
     /// Encodes the message as a text frame.
-    pub fn to_json(&self) -> Result<String, ProtocolError> {
-        encode(self)
+    pub fn to_json(&self) -> String {
+        match self {
+            Self::Join { name, token } => message("join")
+                .str("name", name)
+                .opt_str("token", token.as_deref()),
+            Self::TimeReq { id, t1, rtt } => message("time_req")
+                .u64("id", u64::from(*id))
+                .f64("t1", *t1)
+                .opt_f64("rtt", *rtt),
+            Self::Play => message("play"),
+            Self::Pause => message("pause"),
+            Self::Seek { position } => message("seek").f64("position", *position),
+            Self::Status { seq, ready } => message("status").u64("seq", *seq).bool("ready", *ready),
+            Self::ChatMessage { text } => message("chat_message").str("text", text),
+            Self::AdminAction {
+                action,
+                target,
+                duration_s,
+                reason,
+            } => message("admin_action")
+                .str("action", action.name())
+                .u64("target", *target)
+                .opt_f64("duration_s", *duration_s)
+                .opt_str("reason", reason.as_deref()),
+            Self::Settings { host_only_control } => {
+                message("settings").bool("host_only_control", *host_only_control)
+            }
+        }
+        .finish()
     }
 }
 
 impl ServerMessage {
     /// Parses one text frame from the server.
     pub fn from_json(text: &str) -> Result<Self, ProtocolError> {
-        decode(text, MAX_SERVER_MESSAGE_BYTES)
+        decode(text, MAX_SERVER_MESSAGE_BYTES, Self::read)
+    }
+
+    fn read(kind: &str, f: Fields<'_>) -> Result<Option<Self>, JsonError> {
+        Ok(Some(match kind {
+            "welcome" => Self::Welcome {
+                you: f.u64("you")?,
+                host: f.u64("host")?,
+                settings: RoomSettings::read(f.object("settings")?)?,
+                seq: f.u64("seq")?,
+                state: GroupState::read(f.object("state")?)?,
+                members: f.objects("members", MemberInfo::read)?,
+            },
+            "time_resp" => Self::TimeResp {
+                id: f.u32("id")?,
+                t1: f.f64("t1")?,
+                t2: f.f64("t2")?,
+                t3: f.f64("t3")?,
+            },
+            "members" => Self::Members {
+                host: f.u64("host")?,
+                members: f.objects("members", MemberInfo::read)?,
+            },
+            "state" => Self::State {
+                seq: f.u64("seq")?,
+                state: GroupState::read(f.object("state")?)?,
+                by: f.opt_u64("by")?,
+            },
+            "chat_message" => Self::ChatMessage {
+                message: ChatMessage::read(f.object("message")?)?,
+            },
+            "settings" => Self::Settings {
+                settings: RoomSettings::read(f.object("settings")?)?,
+            },
+            "muted" => Self::Muted {
+                duration_s: f.opt_f64("duration_s")?,
+                reason: f.opt_str("reason")?.map(str::to_owned),
+            },
+            "banned" => Self::Banned {
+                reason: f.opt_str("reason")?.map(str::to_owned),
+            },
+            "error" => Self::Error {
+                code: named(f, "code", ErrorCode::from_name)?,
+                message: f.str("message")?.to_owned(),
+            },
+            _ => return Ok(None),
+        }))
     }
 
     /// Encodes the message as a text frame.
-    pub fn to_json(&self) -> Result<String, ProtocolError> {
-        encode(self)
+    pub fn to_json(&self) -> String {
+        match self {
+            Self::Welcome {
+                you,
+                host,
+                settings,
+                seq,
+                state,
+                members,
+            } => message("welcome")
+                .u64("you", *you)
+                .u64("host", *host)
+                .raw("settings", &settings.write())
+                .u64("seq", *seq)
+                .raw("state", &state.write())
+                .raw("members", &members_json(members)),
+            Self::TimeResp { id, t1, t2, t3 } => message("time_resp")
+                .u64("id", u64::from(*id))
+                .f64("t1", *t1)
+                .f64("t2", *t2)
+                .f64("t3", *t3),
+            Self::Members { host, members } => message("members")
+                .u64("host", *host)
+                .raw("members", &members_json(members)),
+            Self::State { seq, state, by } => {
+                let w = message("state")
+                    .u64("seq", *seq)
+                    .raw("state", &state.write());
+                match by {
+                    Some(by) => w.u64("by", *by),
+                    None => w,
+                }
+            }
+            Self::ChatMessage { message: m } => message("chat_message").raw("message", &m.write()),
+            Self::Settings { settings } => message("settings").raw("settings", &settings.write()),
+            Self::Muted { duration_s, reason } => message("muted")
+                .opt_f64("duration_s", *duration_s)
+                .opt_str("reason", reason.as_deref()),
+            Self::Banned { reason } => message("banned").opt_str("reason", reason.as_deref()),
+            Self::Error { code, message: m } => {
+                message("error").str("code", code.name()).str("message", m)
+            }
+        }
+        .finish()
     }
 }
 
@@ -342,6 +616,148 @@ impl ServerMessage {
 mod tests {
     use super::*;
     use crate::party::Phase;
+
+    #[test]
+    fn every_message_round_trips() {
+        let state = GroupState {
+            phase: Phase::Waiting,
+            position: 12.25,
+            at: 9e5,
+            resume: true,
+        };
+        let members = vec![
+            MemberInfo {
+                id: 1,
+                name: "Hôte \"1\"".into(),
+                ready: true,
+                muted: false,
+            },
+            MemberInfo {
+                id: 7,
+                name: "Amélie".into(),
+                ready: false,
+                muted: true,
+            },
+        ];
+        let settings = RoomSettings {
+            host_only_control: true,
+        };
+        let client = [
+            ClientMessage::Join {
+                name: "a\nb".into(),
+                token: Some("t".into()),
+            },
+            ClientMessage::Join {
+                name: "x".into(),
+                token: None,
+            },
+            ClientMessage::TimeReq {
+                id: u32::MAX,
+                t1: 0.5,
+                rtt: None,
+            },
+            ClientMessage::Pause,
+            ClientMessage::Status {
+                seq: u64::MAX,
+                ready: false,
+            },
+            ClientMessage::ChatMessage {
+                text: "hi 👋".into(),
+            },
+            ClientMessage::AdminAction {
+                action: AdminAction::BanUser,
+                target: 2,
+                duration_s: None,
+                reason: Some("spam".into()),
+            },
+            ClientMessage::AdminAction {
+                action: AdminAction::UnmuteUser,
+                target: 2,
+                duration_s: None,
+                reason: None,
+            },
+            ClientMessage::AdminAction {
+                action: AdminAction::MakeHost,
+                target: 3,
+                duration_s: Some(1.5),
+                reason: None,
+            },
+            ClientMessage::Settings {
+                host_only_control: true,
+            },
+        ];
+        for msg in client {
+            assert_eq!(ClientMessage::from_json(&msg.to_json()), Ok(msg));
+        }
+        let server = [
+            ServerMessage::Welcome {
+                you: 7,
+                host: 1,
+                settings,
+                seq: 12,
+                state,
+                members: members.clone(),
+            },
+            ServerMessage::TimeResp {
+                id: 41,
+                t1: 18234.7,
+                t2: 905001.3,
+                t3: 905001.4,
+            },
+            ServerMessage::Members { host: 7, members },
+            ServerMessage::State {
+                seq: 13,
+                state: GroupState::default(),
+                by: None,
+            },
+            ServerMessage::ChatMessage {
+                message: ChatMessage {
+                    id: 3,
+                    from: 7,
+                    name: "Amélie".into(),
+                    at: 1.0,
+                    text: "</script>".into(),
+                },
+            },
+            ServerMessage::Settings { settings },
+            ServerMessage::Muted {
+                duration_s: Some(60.0),
+                reason: Some("calm down".into()),
+            },
+            ServerMessage::Muted {
+                duration_s: None,
+                reason: None,
+            },
+            ServerMessage::Banned { reason: None },
+            ServerMessage::Error {
+                code: ErrorCode::RateLimited,
+                message: "slow down".into(),
+            },
+        ];
+        for msg in server {
+            assert_eq!(ServerMessage::from_json(&msg.to_json()), Ok(msg));
+        }
+        for code in [
+            ErrorCode::NotAllowed,
+            ErrorCode::RateLimited,
+            ErrorCode::Muted,
+            ErrorCode::InvalidText,
+            ErrorCode::UnknownMember,
+            ErrorCode::BadRequest,
+        ] {
+            assert_eq!(ErrorCode::from_name(code.name()), Some(code));
+        }
+        assert_eq!(
+            ServerMessage::Banned { reason: None }.to_json(),
+            r#"{"v":1,"type":"banned"}"#
+        );
+        assert_eq!(
+            ServerMessage::from_json(r#"{"v":1,"type":"error","code":"on_fire","message":""}"#),
+            Err(ProtocolError::Malformed(
+                "field `code`: expected a known name".into()
+            ))
+        );
+    }
 
     #[test]
     fn client_messages_round_trip_with_version() {
@@ -361,14 +777,11 @@ mod tests {
             },
         ];
         for msg in msgs {
-            let text = msg.to_json().unwrap();
+            let text = msg.to_json();
             assert!(text.starts_with("{\"v\":1,\"type\":"), "{text}");
             assert_eq!(ClientMessage::from_json(&text).unwrap(), msg);
         }
-        assert_eq!(
-            ClientMessage::Play.to_json().unwrap(),
-            r#"{"v":1,"type":"play"}"#
-        );
+        assert_eq!(ClientMessage::Play.to_json(), r#"{"v":1,"type":"play"}"#);
     }
 
     #[test]
@@ -383,7 +796,7 @@ mod tests {
             },
             by: Some(1),
         };
-        let text = msg.to_json().unwrap();
+        let text = msg.to_json();
         assert_eq!(
             text,
             r#"{"v":1,"type":"state","seq":4,"state":{"phase":"playing","position":10.0,"at":5000.0},"by":1}"#
@@ -453,7 +866,7 @@ mod tests {
     #[test]
     fn nan_encodes_as_null_and_is_refused() {
         let msg = ClientMessage::Seek { position: f64::NAN };
-        let text = msg.to_json().unwrap_or_default();
+        let text = msg.to_json();
         assert!(ClientMessage::from_json(&text).is_err());
     }
 }

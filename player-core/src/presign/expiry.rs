@@ -62,11 +62,11 @@ pub fn parse_expiry(url: &str, custom_param: Option<&str>) -> Result<Expiry, Pre
             max: MAX_URL_BYTES,
         });
     }
-    let parsed = url::Url::parse(url).map_err(|e| PresignError::InvalidUrl {
+    let parsed = crate::hls::Resolver::new(url).map_err(|e| PresignError::InvalidUrl {
         url: url.to_owned(),
         reason: e.to_string(),
     })?;
-    let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+    let pairs = parsed.query_pairs();
     let get = |name: &str| {
         pairs
             .iter()

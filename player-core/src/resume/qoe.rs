@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use crate::json::ObjectWriter;
 
 /// Most error codes kept per session (the server's limit).
 pub const MAX_ERRORS: usize = 50;
@@ -10,8 +10,7 @@ pub const MAX_ERRORS: usize = 50;
 pub const MAX_BUCKETS: usize = 64;
 
 /// The figures sent to the server (JSON in the API's camelCase shape).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct QoeReport {
     /// Seconds of content played (not stalled, not paused).
     pub watch_time_s: f64,
@@ -27,6 +26,33 @@ pub struct QoeReport {
     pub mean_bitrate: Option<f64>,
     /// Error codes seen, oldest first.
     pub errors: Vec<String>,
+}
+
+impl QoeReport {
+    /// The report as the API's JSON object: `watchTimeS`, `startupMs`, `rebufferCount`,
+    /// `rebufferS`, `bitrateHistogram`, `meanBitrate`, `errors` (absent figures are `null`).
+    pub fn to_json(&self) -> String {
+        let histogram = self
+            .bitrate_histogram
+            .iter()
+            .fold(ObjectWriter::new(), |w, (bitrate, seconds)| {
+                w.f64(bitrate, *seconds)
+            })
+            .finish();
+        let errors: Vec<String> = self.errors.iter().map(miniserde::json::to_string).collect();
+        let optional = |v: Option<f64>| {
+            v.map_or_else(|| "null".to_owned(), |v| miniserde::json::to_string(&v))
+        };
+        ObjectWriter::new()
+            .f64("watchTimeS", self.watch_time_s)
+            .raw("startupMs", &optional(self.startup_ms))
+            .u64("rebufferCount", u64::from(self.rebuffer_count))
+            .f64("rebufferS", self.rebuffer_s)
+            .raw("bitrateHistogram", &histogram)
+            .raw("meanBitrate", &optional(self.mean_bitrate))
+            .raw("errors", &format!("[{}]", errors.join(",")))
+            .finish()
+    }
 }
 
 /// Measures one viewing session from player events; time is the caller's monotonic `now_ms`.
@@ -145,11 +171,15 @@ impl QoeMeter {
             startup_ms: self.startup_ms,
             rebuffer_count: self.rebuffer_count,
             rebuffer_s: self.rebuffer_s,
-            bitrate_histogram: self
-                .seconds_by_bitrate
-                .iter()
-                .map(|(bitrate, s)| (bitrate.to_string(), *s))
-                .collect(),
+            // Inserted one by one: collecting into a map sorts first, a copy of the sort code
+            // in the wasm for what the source map already keeps sorted.
+            bitrate_histogram: self.seconds_by_bitrate.iter().fold(
+                BTreeMap::new(),
+                |mut map, (bitrate, s)| {
+                    map.insert(bitrate.to_string(), *s);
+                    map
+                },
+            ),
             mean_bitrate: (played > 0.0).then(|| weighted / played),
             errors: self.errors.clone(),
         }
@@ -217,9 +247,22 @@ mod tests {
     fn json_matches_the_server_api() {
         let mut m = QoeMeter::new(0.0, 1.0);
         m.handle_playing(250.0);
-        let json = serde_json::to_value(m.report(250.0)).unwrap();
-        assert_eq!(json["startupMs"], 250.0);
-        assert_eq!(json["rebufferCount"], 0);
-        assert!(json["bitrateHistogram"].is_object() && json["meanBitrate"].is_null());
+        assert_eq!(
+            m.report(250.0).to_json(),
+            r#"{"watchTimeS":0.0,"startupMs":250.0,"rebufferCount":0,"rebufferS":0.0,"bitrateHistogram":{},"meanBitrate":null,"errors":[]}"#
+        );
+        let report = QoeReport {
+            watch_time_s: 20.0,
+            startup_ms: None,
+            rebuffer_count: 2,
+            rebuffer_s: 1.5,
+            bitrate_histogram: [("800000".to_owned(), 12.0), ("2000000".to_owned(), 8.0)].into(),
+            mean_bitrate: Some(1_280_000.0),
+            errors: vec!["networkError".to_owned(), "a\"b".to_owned()],
+        };
+        assert_eq!(
+            report.to_json(),
+            r#"{"watchTimeS":20.0,"startupMs":null,"rebufferCount":2,"rebufferS":1.5,"bitrateHistogram":{"2000000":8.0,"800000":12.0},"meanBitrate":1280000.0,"errors":["networkError","a\"b"]}"#
+        );
     }
 }

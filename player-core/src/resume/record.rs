@@ -1,27 +1,79 @@
 //! The saved position and the last-writer-wins merge.
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use miniserde::json::Value;
+
+use crate::json::{Fields, JsonError, ObjectWriter, parse_object};
 
 /// A saved playback position of one title (JSON: `position`, `duration`, `completed`,
 /// `updatedAt`, the server API's shape).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResumeRecord {
     /// Playhead in seconds.
     pub position: f64,
     /// Duration of the title in seconds, when known.
-    #[serde(default)]
     pub duration: Option<f64>,
     /// Watched to the end: the next load starts at 0.
-    #[serde(default)]
     pub completed: bool,
     /// Wall-clock time the position was taken, ms since the Unix epoch.
     pub updated_at: f64,
 }
 
+impl ResumeRecord {
+    /// Parses the API's JSON object (from the server or the device's storage: untrusted).
+    pub fn from_json(text: &str) -> Result<Self, JsonError> {
+        Self::read(Fields(&parse_object(text)?))
+    }
+
+    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
+        Ok(Self {
+            position: f.f64("position")?,
+            duration: f.opt_f64("duration")?,
+            completed: f.opt_bool("completed")?.unwrap_or(false),
+            updated_at: f.f64("updatedAt")?,
+        })
+    }
+
+    /// The API's JSON object (`duration` is `null` when unknown).
+    pub fn to_json(&self) -> String {
+        let duration = self
+            .duration
+            .map_or_else(|| "null".to_owned(), |d| miniserde::json::to_string(&d));
+        ObjectWriter::new()
+            .f64("position", self.position)
+            .raw("duration", &duration)
+            .bool("completed", self.completed)
+            .f64("updatedAt", self.updated_at)
+            .finish()
+    }
+}
+
+/// Parses a JSON object of records by title (the upload queue's storage format).
+pub fn records_from_json(text: &str) -> Result<BTreeMap<String, ResumeRecord>, JsonError> {
+    // Inserted one by one rather than collected: collecting sorts, and the object is sorted.
+    let mut records = BTreeMap::new();
+    for (title, value) in parse_object(text)?.iter() {
+        let Value::Object(o) = value else {
+            return Err(JsonError::NotObject("a queued record"));
+        };
+        records.insert(title.clone(), ResumeRecord::read(Fields(o))?);
+    }
+    Ok(records)
+}
+
+/// Writes records by title as one JSON object.
+pub fn records_to_json(records: &BTreeMap<String, ResumeRecord>) -> String {
+    records
+        .iter()
+        .fold(ObjectWriter::new(), |w, (title, record)| {
+            w.raw(title, &record.to_json())
+        })
+        .finish()
+}
+
 /// Where a record came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     /// The device's own storage.
     Local,
@@ -89,10 +141,43 @@ mod tests {
 
     #[test]
     fn json_shape_matches_the_server_api() {
-        let r: ResumeRecord =
-            serde_json::from_str(r#"{"position":31.5,"updatedAt":1700000000000}"#).unwrap();
+        let r = ResumeRecord::from_json(r#"{"position":31.5,"updatedAt":1700000000000}"#).unwrap();
         assert_eq!(r, at(31.5, 1.7e12));
-        let back = serde_json::to_string(&r).unwrap();
-        assert!(back.contains("\"updatedAt\":1700000000000"), "{back}");
+        assert_eq!(
+            r.to_json(),
+            r#"{"position":31.5,"duration":null,"completed":false,"updatedAt":1700000000000.0}"#
+        );
+        let full = ResumeRecord {
+            duration: Some(3600.0),
+            completed: true,
+            ..r
+        };
+        assert_eq!(ResumeRecord::from_json(&full.to_json()), Ok(full));
+        assert_eq!(
+            ResumeRecord::from_json(r#"{"position":"31"}"#),
+            Err(JsonError::Type {
+                field: "position",
+                expected: "a number"
+            })
+        );
+        assert_eq!(
+            ResumeRecord::from_json(r#"{"position":1}"#),
+            Err(JsonError::Missing("updatedAt"))
+        );
+    }
+
+    #[test]
+    fn queue_round_trips_and_refuses_bad_entries() {
+        let queue: BTreeMap<String, ResumeRecord> = [
+            ("vod".to_owned(), at(12.0, 5.0)),
+            ("a\"b".to_owned(), at(40.0, 6.0)),
+        ]
+        .into();
+        let text = records_to_json(&queue);
+        assert_eq!(records_from_json(&text), Ok(queue));
+        assert_eq!(
+            records_from_json(r#"{"vod":3}"#),
+            Err(JsonError::NotObject("a queued record"))
+        );
     }
 }

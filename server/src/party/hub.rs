@@ -8,9 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::ws::Utf8Bytes;
-use player_core::party::{
-    JoinError, JoinRequest, MemberId, Room, RoomConfig, RoomOutput, ServerMessage,
-};
+use player_core::party::{JoinError, JoinRequest, MemberId, Room, RoomConfig, RoomOutput};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -263,18 +261,16 @@ impl RoomTask {
         while let Some(output) = self.room.poll_output(self.clock.now_ms()) {
             match output {
                 RoomOutput::Send { to, message } => {
-                    if let (Some(text), Some(outbox)) = (encode(&message), self.outboxes.get(&to))
+                    if let Some(outbox) = self.outboxes.get(&to)
                         && outbox
-                            .try_send(Outbound::Text(text, Instant::now()))
+                            .try_send(Outbound::Text(message.to_json().into(), Instant::now()))
                             .is_err()
                     {
                         slow.push(to);
                     }
                 }
                 RoomOutput::Broadcast { message } => {
-                    let Some(text) = encode(&message) else {
-                        continue;
-                    };
+                    let text: Utf8Bytes = message.to_json().into();
                     let now = Instant::now();
                     for (&id, outbox) in &self.outboxes {
                         if outbox.try_send(Outbound::Text(text.clone(), now)).is_err() {
@@ -310,15 +306,5 @@ async fn sleep_until(due: Option<Instant>) {
     match due {
         Some(due) => tokio::time::sleep_until(due).await,
         None => std::future::pending().await,
-    }
-}
-
-fn encode(message: &ServerMessage) -> Option<Utf8Bytes> {
-    match message.to_json() {
-        Ok(text) => Some(text.into()),
-        Err(e) => {
-            tracing::error!("party message not sent: {e}");
-            None
-        }
     }
 }
