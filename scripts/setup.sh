@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing: Debian's chromium, chromium-driver and
-# ffmpeg, the wasm32 target, wasm-bindgen-cli at the version pinned in Cargo.lock, s3s-fs
-# (the local S3 of the server's tests), and the npm dependencies. Idempotent; quick when
-# everything is there.
+# ffmpeg, the wasm32 target, wasm-bindgen-cli at the version pinned in Cargo.lock, with the
+# argument `test` s3s-fs (the local S3 of the server's tests), and the npm dependencies.
+# Idempotent; quick when everything is there.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs), then run this again."
@@ -35,9 +35,10 @@ if [[ "$have" != "$want" ]]; then
     cargo install wasm-bindgen-cli --version "=$want"
 fi
 
-# s3s-fs: a real S3 implementation over a folder, for the S3-store integration tests.
+# s3s-fs: a real S3 implementation over a folder, for the S3-store integration tests (only
+# `setup.sh test` installs it: serving the demo does not need it).
 s3s_fs_want="0.14.1"
-if [[ "$(s3s-fs --version 2>/dev/null | awk '{print $2}' || true)" != "$s3s_fs_want" ]]; then
+if [[ "${1:-}" == test && "$(s3s-fs --version 2>/dev/null | awk '{print $2}' || true)" != "$s3s_fs_want" ]]; then
     step "installing s3s-fs $s3s_fs_want (several minutes, once)"
     cargo install s3s-fs --version "=$s3s_fs_want" --features binary
 fi

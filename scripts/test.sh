@@ -3,7 +3,7 @@
 # headless Chromium, then the end-to-end browser tests against the reference server.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-bash scripts/setup.sh
+bash scripts/setup.sh test
 
 step "cargo fmt --check"
 cargo fmt --all --check

@@ -39,8 +39,10 @@ fn special(scheme: &str) -> Option<Option<u16>> {
 /// Resolves URIs against one base URL; cheap to reuse for every URI of a playlist.
 #[derive(Debug, Clone)]
 pub struct Resolver {
-    /// The normalised base URL.
+    /// The base URL, normalised.
     base: String,
+    /// The base has no authority (`data:`, `blob:`): only absolute URIs resolve against it.
+    opaque: bool,
     /// Lower-case scheme of the base.
     scheme: String,
     /// End of `scheme://authority` in `base`.
@@ -53,12 +55,26 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    /// A resolver for URIs of the playlist fetched from `base`, an absolute URL.
+    /// A resolver for URIs of the playlist fetched from `base`, an absolute URL. A base
+    /// without an authority (`data:`, `blob:`) is kept as it is, and only absolute URIs
+    /// resolve against it.
     pub fn new(base: &str) -> Result<Self, ResolveError> {
         let (scheme, rest) = split_scheme(base).ok_or(ResolveError::BadBase)?;
         let scheme = scheme.to_ascii_lowercase();
         let is_special = special(&scheme).is_some();
-        let rest = after_slashes(&scheme, rest).ok_or(ResolveError::BadBase)?;
+        let Some(rest) = after_slashes(&scheme, rest) else {
+            if is_special {
+                return Err(ResolveError::BadBase);
+            }
+            return Ok(Self {
+                base: format!("{scheme}:{rest}"),
+                opaque: true,
+                authority_end: 0,
+                path_end: scheme.len() + 1 + rest.len(),
+                dir: String::new(),
+                scheme,
+            });
+        };
         let mut normalised = format!("{scheme}://");
         let path_start = authority(&scheme, rest, &mut normalised)?;
         let authority_end = normalised.len();
@@ -77,6 +93,7 @@ impl Resolver {
             .to_owned();
         Ok(Self {
             base: normalised,
+            opaque: false,
             scheme,
             authority_end,
             path_end,
@@ -125,6 +142,15 @@ impl Resolver {
 
     /// Resolves `uri`; the result's query and fragment are the URI's, byte for byte.
     pub fn resolve(&self, uri: &str) -> Result<String, ResolveError> {
+        if self.opaque {
+            return match split_scheme(uri) {
+                Some((s, _)) if special(&s.to_ascii_lowercase()).is_some() => {
+                    Resolver::new(uri).map(|r| r.base)
+                }
+                Some((s, r)) => Ok(format!("{}:{r}", s.to_ascii_lowercase())),
+                None => Err(ResolveError::BadBase),
+            };
+        }
         let (path, tail) = split_tail(uri);
         if path.is_empty() {
             // Same document: the base path, the URI's query (or the base's if only a fragment).
@@ -526,7 +552,6 @@ mod tests {
             "",
             "/a/b",
             "a/b",
-            "mailto:x@y",
             "http://",
             "http://h:99999/",
             "http://h:x/",
@@ -537,6 +562,25 @@ mod tests {
         assert_eq!(r.resolve("https://ex ample/x"), Err(ResolveError::BadHost));
         assert_eq!(r.resolve("https://é.example/x"), Err(ResolveError::BadHost));
         assert_eq!(r.resolve("//h:70000/x"), Err(ResolveError::BadPort));
+    }
+
+    #[test]
+    fn bases_without_authority_resolve_only_absolute_uris() {
+        let r = Resolver::new("data:application/vnd.apple.mpegurl,%23EXTM3U").unwrap();
+        assert_eq!(
+            r.resolve("HTTPS://CDN.example:443/a/../seg.ts?X=%2F")
+                .as_deref(),
+            Ok("https://cdn.example/seg.ts?X=%2F")
+        );
+        assert_eq!(
+            r.resolve("blob:https://h/1f2e").as_deref(),
+            Ok("blob:https://h/1f2e")
+        );
+        assert_eq!(r.resolve("seg.ts"), Err(ResolveError::BadBase));
+        assert_eq!(r.query(), None);
+        let blob = Resolver::new("blob:https://h/1f2e").unwrap();
+        assert_eq!(blob.base(), "blob:https://h/1f2e");
+        assert_eq!(blob.resolve("/seg.ts"), Err(ResolveError::BadBase));
     }
 
     #[test]
