@@ -12,3 +12,4 @@ pub mod mux;
 pub mod party;
 pub mod presign;
 pub mod resume;
+pub mod rng;

@@ -481,19 +481,7 @@ impl AudioStream {
         let Some(level) = self.playlist.as_mut() else {
             return Ok(());
         };
-        let changed = if level.details.is_none() {
-            // One timeline for all: a live window is placed where the main stream has the
-            // same media sequence number (VOD playlists both start at 0).
-            let aligned = ctx
-                .main_level
-                .filter(|_| !media.end_list)
-                .and_then(|m| m.segment_times(media.media_sequence))
-                .map_or(0.0, |(start, _)| start);
-            level.place(media, aligned);
-            true
-        } else {
-            level.refresh(media)
-        };
+        let changed = level.follow(media, ctx.main_level);
         if let Some(details) = level.details.as_ref().filter(|d| !d.end_list) {
             let target = details.target_duration.max(1.0);
             let wait_s = if changed { target } else { target / 2.0 };

@@ -165,6 +165,22 @@ impl Level {
         self.details = Some(details);
     }
 
+    /// Takes the media playlist of a rendition that follows `main` (alternate audio,
+    /// subtitles): the first one is placed where `main` has the same media sequence number
+    /// (live; VOD playlists both start at 0), later ones are refreshes. Returns whether
+    /// anything changed.
+    pub fn follow(&mut self, media: MediaPlaylist, main: Option<&Level>) -> bool {
+        if self.details.is_some() {
+            return self.refresh(media);
+        }
+        let aligned = main
+            .filter(|_| !media.end_list)
+            .and_then(|m| m.segment_times(media.media_sequence))
+            .map_or(0.0, |(start, _)| start);
+        self.place(media, aligned);
+        true
+    }
+
     /// Merges a refreshed live playlist, keeping every segment's time: segments that stay keep
     /// their start, new ones follow. Returns whether anything changed; a refresh that cannot be
     /// merged (the sequence went back) replaces the playlist, timed from the old first segment.

@@ -326,7 +326,7 @@ pub struct Engine {
     /// Nothing was buffered yet since the load or the last seek.
     starting: bool,
     /// State of the jitter generator.
-    random_state: u64,
+    random: crate::rng::XorShift,
     /// Playback rate last asked of the media element.
     playback_rate: f64,
     /// Start of the buffered range the playhead last jumped to over a hole.
@@ -410,7 +410,7 @@ impl Engine {
             buffered_level: None,
             last_hole_jump: None,
             playback_rate: 1.0,
-            random_state: 0x9E37_79B9_7F4A_7C15,
+            random: crate::rng::XorShift::new(0x9E37_79B9_7F4A_7C15),
             transmuxer: Transmuxer::new(),
             new_timeline: true,
             keys: HashMap::new(),
@@ -901,7 +901,7 @@ impl Engine {
             return;
         }
         let backoff = self.config.retry_delay_ms * 2f64.powi(p.attempt as i32);
-        let jitter = 1.0 + self.config.retry_jitter * (2.0 * self.next_random() - 1.0);
+        let jitter = 1.0 + self.config.retry_jitter * (2.0 * self.random.next_f64() - 1.0);
         let delay = (backoff * jitter).min(self.config.max_retry_delay_ms);
         self.retry = Some((
             now_ms + delay,
@@ -941,16 +941,6 @@ impl Engine {
         }
         self.after_abandon = Some(to);
         Some(format!("level {level} failed, switching to level {to}"))
-    }
-
-    /// A number in [0, 1) from a fixed-seed xorshift, so retry jitter is deterministic.
-    fn next_random(&mut self) -> f64 {
-        let mut x = self.random_state;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.random_state = x;
-        (x >> 11) as f64 / (1u64 << 53) as f64
     }
 
     fn on_loaded(&mut self, now_ms: f64, p: Pending, data: Vec<u8>, ttfb_ms: f64) {

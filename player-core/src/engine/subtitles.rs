@@ -249,17 +249,7 @@ impl SubtitleStream {
             return;
         };
         let level = slot.get_or_insert_with(|| Level::single(url));
-        let changed = if level.details.is_some() {
-            level.refresh(media)
-        } else {
-            let aligned = ctx
-                .main_level
-                .filter(|_| !media.end_list)
-                .and_then(|m| m.segment_times(media.media_sequence))
-                .map_or(0.0, |(start, _)| start);
-            level.place(media, aligned);
-            true
-        };
+        let changed = level.follow(media, ctx.main_level);
         let live = level.details.as_ref().filter(|d| !d.end_list);
         if let Some(details) = live
             && self.selected == Some(track)

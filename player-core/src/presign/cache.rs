@@ -107,7 +107,7 @@ pub struct UrlCache {
     slots: HashMap<CacheKey, Slot>,
     /// Expected time to get a URL from the API, milliseconds.
     expected_load_ms: f64,
-    random_state: u64,
+    random: crate::rng::XorShift,
 }
 
 impl UrlCache {
@@ -117,7 +117,7 @@ impl UrlCache {
             expected_load_ms: config.initial_load_ms,
             config,
             slots: HashMap::new(),
-            random_state: seed.max(1),
+            random: crate::rng::XorShift::new(seed),
         }
     }
 
@@ -173,7 +173,7 @@ impl UrlCache {
             .max(self.config.margin_fraction * ttl);
         // A lifetime shorter than the margin still gets used for half of what is left.
         let lead = (margin + self.expected_load_ms).min(remaining / 2.0);
-        let jitter = self.next_random() * self.config.jitter_fraction * lead;
+        let jitter = self.random.next_f64() * self.config.jitter_fraction * lead;
         let url = StreamUrl {
             signing: parsed.ok().map(|e| e.signing),
             url: issue.url,
@@ -237,16 +237,6 @@ impl UrlCache {
         if let Some(key) = victim {
             self.slots.remove(&key);
         }
-    }
-
-    /// A number in [0, 1) from xorshift64.
-    fn next_random(&mut self) -> f64 {
-        let mut x = self.random_state;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.random_state = x;
-        (x >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
