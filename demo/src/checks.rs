@@ -388,18 +388,26 @@ fn signing_of(url: &str) -> &'static str {
     }
 }
 
-async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
+/// A URL issued by the stream-URL API: the answer, the absolute URL, its expiry (epoch ms)
+/// and signing kind; or the check's outcome when the API gives none.
+async fn issue_url(
+    lab: &Shared,
+    inputs: &Inputs,
+) -> Result<Result<(web::Answer, String, Option<f64>, String), Outcome>, String> {
     let token = token_of(lab, inputs);
     let body = stream_url_body();
     let a = fetch("POST", &join(&inputs.api, STREAM_URL), &token, Some(&body)).await?;
     if a.missing() {
-        return Ok(Outcome::Unavailable(format!(
+        return Ok(Err(Outcome::Unavailable(format!(
             "{STREAM_URL} answers {}: presigned URLs have not landed here",
             a.status
-        )));
+        ))));
     }
     if !a.ok() {
-        return Ok(Outcome::Fail(format!("{STREAM_URL} → HTTP {}", a.status)));
+        return Ok(Err(Outcome::Fail(format!(
+            "{STREAM_URL} → HTTP {}",
+            a.status
+        ))));
     }
     let (url, expires, kind) = a
         .json()
@@ -408,6 +416,14 @@ async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
         .ok_or("the answer has no url field")?;
     let url = web_sys::Url::new_with_base(&url, &absolute(&join(&inputs.api, "/")))
         .map_or(url, |u| u.href());
+    Ok(Ok((a, url, expires, kind)))
+}
+
+async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
+    let (a, url, expires, kind) = match issue_url(lab, inputs).await? {
+        Ok(issued) => issued,
+        Err(outcome) => return Ok(outcome),
+    };
     // The answer's serverTime (ms precision), else the Date header (s precision).
     let server_time = a.json().and_then(|j| {
         j.get("serverTime")
@@ -427,10 +443,11 @@ async fn presigned(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
             p.status
         )));
     }
+    let client = proxy_client(&inputs.api, token_of(lab, inputs))?;
     {
         let mut l = lab.borrow_mut();
         l.presigned_url = Some(url.clone());
-        l.proxy = Some((proxy_client(&inputs.api, token)?, STREAM_CONTENT));
+        l.proxy = Some((client, STREAM_CONTENT));
         if let Some(c) = l.checks.get_mut(index) {
             c.expires_at_ms = expires;
         }
@@ -747,26 +764,11 @@ async fn resume(lab: &Shared, inputs: &Inputs) -> CheckResult {
 }
 
 async fn refresh(lab: &Shared, inputs: &Inputs) -> CheckResult {
-    let token = token_of(lab, inputs);
     // The lifetime is the server's (`--token-expiration`); the check needs a short one.
-    let body = stream_url_body();
-    let a = fetch("POST", &join(&inputs.api, STREAM_URL), &token, Some(&body)).await?;
-    if a.missing() {
-        return Ok(Outcome::Unavailable(format!(
-            "{STREAM_URL} answers {}: presigned URLs have not landed here",
-            a.status
-        )));
-    }
-    if !a.ok() {
-        return Ok(Outcome::Fail(format!("{STREAM_URL} → HTTP {}", a.status)));
-    }
-    let (url, expires, _) = a
-        .json()
-        .as_ref()
-        .and_then(presigned_fields)
-        .ok_or("the answer has no url field")?;
-    let url = web_sys::Url::new_with_base(&url, &absolute(&join(&inputs.api, "/")))
-        .map_or(url, |u| u.href());
+    let (_, url, expires, _) = match issue_url(lab, inputs).await? {
+        Ok(issued) => issued,
+        Err(outcome) => return Ok(outcome),
+    };
     let ttl = expires.map_or(SHORT_TTL_S, |e| ((e - js_sys::Date::now()) / 1e3).max(0.0));
     if ttl > MAX_REFRESH_TTL_S {
         return Ok(Outcome::Unavailable(format!(
