@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use player_core::hls::{MediaPlaylist, MultivariantPlaylist, Playlist, parse_playlist};
+
 use flodrama_server::config::Config;
 
 /// Master playlist of the title `vod`.
@@ -44,4 +46,22 @@ pub fn write_title(data: &Path) {
 /// A test configuration over `data` (dev keys, SigV4, 3600 s).
 pub fn config(data: &Path) -> Config {
     Config::for_mounts(data, Vec::new())
+}
+
+/// The media playlist in `body`, fetched from `url`, parsed with player-core.
+pub fn media_playlist(body: Vec<u8>, url: &str) -> MediaPlaylist {
+    let text = String::from_utf8(body).unwrap();
+    let Playlist::Media(media) = parse_playlist(&text, url).unwrap() else {
+        panic!("not a media playlist: {text}");
+    };
+    media
+}
+
+/// The multivariant playlist in `body`, fetched from `url`, parsed with player-core.
+pub fn multivariant_playlist(body: Vec<u8>, url: &str) -> MultivariantPlaylist {
+    let text = String::from_utf8(body).unwrap();
+    let Playlist::Multivariant(master) = parse_playlist(&text, url).unwrap() else {
+        panic!("not a multivariant playlist: {text}");
+    };
+    master
 }
