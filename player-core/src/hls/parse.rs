@@ -184,11 +184,10 @@ impl Ctx<'_> {
     }
 
     fn float(&self, tag: &'static str, s: &str) -> Result<f64, ParseError> {
-        let v: f64 = self.num(tag, s)?;
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(self.err(tag, format!("{s:?} is not a finite number")))
+        match crate::num::parse_f64(text::trim(s)) {
+            Some(v) if v.is_finite() => Ok(v),
+            Some(_) => Err(self.err(tag, format!("{s:?} is not a finite number"))),
+            None => Err(self.err(tag, format!("{s:?} is not a valid number"))),
         }
     }
 
