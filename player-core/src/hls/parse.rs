@@ -187,7 +187,10 @@ const TAGS: [(&str, Tag); 32] = [
 
 /// The value `table` pairs with `name`.
 fn pick<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
-    table.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
+    table
+        .iter()
+        .find(|(n, _)| text::same(n, name))
+        .map(|&(_, v)| v)
 }
 
 /// Attribute names the parser reads; each tag's reader lists the ones it takes.
@@ -266,6 +269,7 @@ enum Field {
 
 impl Field {
     /// The name as a playlist spells it.
+    #[inline(always)]
     fn as_str(self) -> &'static str {
         match self {
             Field::AllowedCpc => "ALLOWED-CPC",
@@ -395,7 +399,7 @@ impl Ctx<'_> {
             Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
             Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
         };
-        if uri.is_empty() || uri.starts_with('#') {
+        if uri.is_empty() || uri.as_bytes().first() == Some(&b'#') {
             return Err(self.err("URI", "empty or a tag after variable substitution"));
         }
         Ok(uri)
@@ -422,7 +426,7 @@ impl Ctx<'_> {
             quoted,
         } in attributes(list)
         {
-            let known = names.iter().copied().find(|n| n.as_str() == name);
+            let known = names.iter().copied().find(|n| text::same(n.as_str(), name));
             on(known, name, &self.sub(tag, value)?, quoted)?;
         }
         Ok(())
@@ -614,8 +618,11 @@ impl Ctx<'_> {
         tag: &'static str,
         s: &str,
     ) -> Result<(u64, Option<u64>), ParseError> {
-        match s.split_once('@') {
-            Some((n, o)) => Ok((self.uint(tag, n)?, Some(self.uint(tag, o)?))),
+        match text::find_byte(s, b'@') {
+            Some(at) => Ok((
+                self.uint(tag, s.get(..at).unwrap_or_default())?,
+                Some(self.uint(tag, s.get(at + 1..).unwrap_or_default())?),
+            )),
             None => Ok((self.uint(tag, s)?, None)),
         }
     }
@@ -646,7 +653,7 @@ fn parse_multivariant<'t>(
         if line.is_empty() {
             continue;
         }
-        let Some(tag_line) = line.strip_prefix('#') else {
+        let Some(tag_line) = text::strip_byte(line, b'#') else {
             if let Some(mut v) = pending.take() {
                 let uri = ctx.uri_line(line)?;
                 v.url = ctx.resolve("EXT-X-STREAM-INF", &uri)?;
@@ -1011,7 +1018,7 @@ fn parse_media<'t>(
         if line.is_empty() {
             continue;
         }
-        let Some(tag_line) = line.strip_prefix('#') else {
+        let Some(tag_line) = text::strip_byte(line, b'#') else {
             if !seen_extinf {
                 return Err(ctx.err("URI", "segment URI without EXTINF"));
             }
