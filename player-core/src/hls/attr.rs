@@ -7,7 +7,7 @@ use super::text::{strip_byte, trim, trim_end, trim_start_blanks};
 
 /// The position of the first `needle` in `s`: a plain loop, faster than `memchr`'s call on
 /// values this short.
-#[inline]
+#[inline(always)]
 fn find(s: &str, needle: u8) -> Option<usize> {
     s.bytes().position(|b| b == needle)
 }

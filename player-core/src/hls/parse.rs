@@ -427,7 +427,12 @@ impl Ctx<'_> {
         } in attributes(list)
         {
             let known = names.iter().copied().find(|n| text::same(n.as_str(), name));
-            on(known, name, &self.sub(tag, value)?, quoted)?;
+            if self.substitutes {
+                on(known, name, &self.sub(tag, value)?, quoted)?;
+            } else {
+                // No `Cow` in the common case: its deref is a call in wasm.
+                on(known, name, value, quoted)?;
+            }
         }
         Ok(())
     }

@@ -47,7 +47,7 @@ pub(super) fn trim_end(s: &str) -> &str {
 
 /// `s` without leading spaces and tabs, and commas too when `commas` (a byte test: a
 /// `contains` on a byte set calls core's memchr once per byte).
-#[inline]
+#[inline(always)]
 pub(super) fn trim_start_blanks(s: &str, commas: bool) -> &str {
     let start = s
         .bytes()
@@ -58,6 +58,7 @@ pub(super) fn trim_start_blanks(s: &str, commas: bool) -> &str {
 
 /// `s` without its first byte if that is `byte` (ASCII); `None` otherwise. A `char` pattern
 /// (`strip_prefix('#')`) encodes the char to UTF-8 on every call.
+#[inline(always)]
 pub(super) fn strip_byte(s: &str, byte: u8) -> Option<&str> {
     match s.as_bytes().first() {
         Some(&b) if b == byte => s.get(1..),
