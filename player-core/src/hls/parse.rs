@@ -571,11 +571,11 @@ impl Ctx<'_> {
                 }
                 Some(Field::Uri) => {
                     key.url = Some(self.resolve(tag, value)?);
-                    key.uri = Some(value.to_owned());
+                    set(&mut key.uri, value);
                 }
                 Some(Field::Iv) => key.iv = Some(self.iv(tag, value)?),
-                Some(Field::KeyFormat) => key.keyformat = Some(value.to_owned()),
-                Some(Field::KeyFormatVersions) => key.keyformat_versions = Some(value.to_owned()),
+                Some(Field::KeyFormat) => set(&mut key.keyformat, value),
+                Some(Field::KeyFormatVersions) => set(&mut key.keyformat_versions, value),
                 _ => {}
             }
             Ok(())
@@ -731,12 +731,11 @@ fn variant(ctx: &Ctx<'_>, i_frame: bool, list: &str) -> Result<Variant, ParseErr
     ];
     let mut v = Variant::default();
     ctx.attrs(tag, list, &NAMES, &mut |name, raw, value, quoted| {
-        let text = || Some(value.to_owned());
         match name {
             Some(Field::Bandwidth) => v.bandwidth = ctx.uint(tag, value)?,
             Some(Field::AverageBandwidth) => v.average_bandwidth = Some(ctx.uint(tag, value)?),
-            Some(Field::Codecs) => v.codecs = text(),
-            Some(Field::SupplementalCodecs) => v.supplemental_codecs = text(),
+            Some(Field::Codecs) => set(&mut v.codecs, value),
+            Some(Field::SupplementalCodecs) => set(&mut v.supplemental_codecs, value),
             Some(Field::Resolution) => {
                 let x = value
                     .bytes()
@@ -748,12 +747,12 @@ fn variant(ctx: &Ctx<'_>, i_frame: bool, list: &str) -> Result<Variant, ParseErr
                 });
             }
             Some(Field::FrameRate) => v.frame_rate = Some(ctx.float(tag, value)?),
-            Some(Field::HdcpLevel) => v.hdcp_level = text(),
-            Some(Field::VideoRange) => v.video_range = text(),
-            Some(Field::AllowedCpc) => v.allowed_cpc = text(),
-            Some(Field::Audio) => v.audio = text(),
-            Some(Field::Video) => v.video = text(),
-            Some(Field::Subtitles) => v.subtitles = text(),
+            Some(Field::HdcpLevel) => set(&mut v.hdcp_level, value),
+            Some(Field::VideoRange) => set(&mut v.video_range, value),
+            Some(Field::AllowedCpc) => set(&mut v.allowed_cpc, value),
+            Some(Field::Audio) => set(&mut v.audio, value),
+            Some(Field::Video) => set(&mut v.video, value),
+            Some(Field::Subtitles) => set(&mut v.subtitles, value),
             Some(Field::ClosedCaptions) => {
                 v.closed_captions = Some(if !quoted && value == "NONE" {
                     ClosedCaptions::None
@@ -761,8 +760,8 @@ fn variant(ctx: &Ctx<'_>, i_frame: bool, list: &str) -> Result<Variant, ParseErr
                     ClosedCaptions::Group(value.to_owned())
                 })
             }
-            Some(Field::StableVariantId) => v.stable_variant_id = text(),
-            Some(Field::PathwayId) => v.pathway_id = text(),
+            Some(Field::StableVariantId) => set(&mut v.stable_variant_id, value),
+            Some(Field::PathwayId) => set(&mut v.pathway_id, value),
             Some(Field::Score) => v.score = Some(ctx.float(tag, value)?),
             Some(Field::Uri) if i_frame => {
                 v.url = ctx.resolve(tag, value)?;
@@ -773,6 +772,13 @@ fn variant(ctx: &Ctx<'_>, i_frame: bool, list: &str) -> Result<Variant, ParseErr
         Ok(())
     })?;
     Ok(v)
+}
+
+/// Stores a string attribute (one call per attribute instead of the same allocation, drop
+/// and store inlined in every reader).
+#[inline(never)]
+fn set(slot: &mut Option<String>, value: &str) {
+    *slot = Some(value.to_owned());
 }
 
 /// An unknown attribute kept as written.
@@ -835,7 +841,6 @@ fn rendition(ctx: &Ctx<'_>, list: &str) -> Result<Rendition, ParseError> {
         other_attributes: Vec::new(),
     };
     ctx.attrs(tag, list, &NAMES, &mut |name, raw, value, quoted| {
-        let text = || Some(value.to_owned());
         match name {
             Some(Field::Type) => {
                 media_type = Some(
@@ -845,21 +850,21 @@ fn rendition(ctx: &Ctx<'_>, list: &str) -> Result<Rendition, ParseError> {
             }
             Some(Field::GroupId) => r.group_id = value.to_owned(),
             Some(Field::Name) => r.name = value.to_owned(),
-            Some(Field::Language) => r.language = text(),
-            Some(Field::AssocLanguage) => r.assoc_language = text(),
+            Some(Field::Language) => set(&mut r.language, value),
+            Some(Field::AssocLanguage) => set(&mut r.assoc_language, value),
             Some(Field::Uri) => {
                 r.url = Some(ctx.resolve(tag, value)?);
-                r.uri = text();
+                set(&mut r.uri, value);
             }
             Some(Field::Default) => r.default = value == "YES",
             Some(Field::Autoselect) => r.autoselect = value == "YES",
             Some(Field::Forced) => r.forced = value == "YES",
-            Some(Field::InstreamId) => r.instream_id = text(),
+            Some(Field::InstreamId) => set(&mut r.instream_id, value),
             Some(Field::BitDepth) => r.bit_depth = Some(ctx.uint(tag, value)?),
             Some(Field::SampleRate) => r.sample_rate = Some(ctx.uint(tag, value)?),
-            Some(Field::Characteristics) => r.characteristics = text(),
-            Some(Field::Channels) => r.channels = text(),
-            Some(Field::StableRenditionId) => r.stable_rendition_id = text(),
+            Some(Field::Characteristics) => set(&mut r.characteristics, value),
+            Some(Field::Channels) => set(&mut r.channels, value),
+            Some(Field::StableRenditionId) => set(&mut r.stable_rendition_id, value),
             _ => r.other_attributes.push(other(raw, value, quoted)),
         }
         Ok(())
@@ -888,14 +893,14 @@ fn session_data(ctx: &Ctx<'_>, list: &str) -> Result<SessionData, ParseError> {
     ];
     ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            Some(Field::DataId) => data_id = Some(value.to_owned()),
-            Some(Field::Value) => d.value = Some(value.to_owned()),
+            Some(Field::DataId) => set(&mut data_id, value),
+            Some(Field::Value) => set(&mut d.value, value),
             Some(Field::Uri) => {
                 d.url = Some(ctx.resolve(tag, value)?);
-                d.uri = Some(value.to_owned());
+                set(&mut d.uri, value);
             }
-            Some(Field::Format) => d.format = Some(value.to_owned()),
-            Some(Field::Language) => d.language = Some(value.to_owned()),
+            Some(Field::Format) => set(&mut d.format, value),
+            Some(Field::Language) => set(&mut d.language, value),
             _ => {}
         }
         Ok(())
@@ -911,8 +916,8 @@ fn content_steering(ctx: &Ctx<'_>, list: &str) -> Result<ContentSteering, ParseE
     let names = [Field::ServerUri, Field::PathwayId];
     ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            Some(Field::ServerUri) => server = Some(value.to_owned()),
-            Some(Field::PathwayId) => pathway_id = Some(value.to_owned()),
+            Some(Field::ServerUri) => set(&mut server, value),
+            Some(Field::PathwayId) => set(&mut pathway_id, value),
             _ => {}
         }
         Ok(())
@@ -1152,7 +1157,7 @@ fn parse_map(ctx: &Ctx<'_>, list: &str) -> Result<Map, ParseError> {
     let names = [Field::Uri, Field::ByteRange];
     ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            Some(Field::Uri) => uri = Some(value.to_owned()),
+            Some(Field::Uri) => set(&mut uri, value),
             Some(Field::ByteRange) => range = Some(ctx.byte_range_spec(tag, value)?),
             _ => {}
         }
@@ -1196,7 +1201,7 @@ fn parse_part(
     ];
     ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            Some(Field::Uri) => uri = Some(value.to_owned()),
+            Some(Field::Uri) => set(&mut uri, value),
             Some(Field::Duration) => duration = Some(ctx.float(tag, value)?),
             Some(Field::Independent) => independent = value == "YES",
             Some(Field::Gap) => gap = value == "YES",
@@ -1251,18 +1256,17 @@ fn date_range(ctx: &Ctx<'_>, list: &str) -> Result<DateRange, ParseError> {
         client_attributes: Vec::new(),
     };
     ctx.attrs(tag, list, &NAMES, &mut |name, raw, value, quoted| {
-        let text = || Some(value.to_owned());
         match name {
-            Some(Field::Id) => id = text(),
-            Some(Field::Class) => d.class = text(),
-            Some(Field::StartDate) => d.start_date = text(),
-            Some(Field::Cue) => d.cue = text(),
-            Some(Field::EndDate) => d.end_date = text(),
+            Some(Field::Id) => set(&mut id, value),
+            Some(Field::Class) => set(&mut d.class, value),
+            Some(Field::StartDate) => set(&mut d.start_date, value),
+            Some(Field::Cue) => set(&mut d.cue, value),
+            Some(Field::EndDate) => set(&mut d.end_date, value),
             Some(Field::Duration) => d.duration = Some(ctx.float(tag, value)?),
             Some(Field::PlannedDuration) => d.planned_duration = Some(ctx.float(tag, value)?),
-            Some(Field::Scte35Cmd) => d.scte35_cmd = text(),
-            Some(Field::Scte35Out) => d.scte35_out = text(),
-            Some(Field::Scte35In) => d.scte35_in = text(),
+            Some(Field::Scte35Cmd) => set(&mut d.scte35_cmd, value),
+            Some(Field::Scte35Out) => set(&mut d.scte35_out, value),
+            Some(Field::Scte35In) => set(&mut d.scte35_in, value),
             Some(Field::EndOnNext) => d.end_on_next = value == "YES",
             None if raw.starts_with("X-") => {
                 let v = if quoted {
@@ -1369,7 +1373,7 @@ fn preload_hint(ctx: &Ctx<'_>, list: &str) -> Result<PreloadHint, ParseError> {
                         .ok_or_else(|| ctx.err_quoted(tag, "unknown TYPE ", value, ""))?,
                 );
             }
-            Some(Field::Uri) => uri = Some(value.to_owned()),
+            Some(Field::Uri) => set(&mut uri, value),
             Some(Field::ByteRangeStart) => byterange_start = Some(ctx.uint(tag, value)?),
             Some(Field::ByteRangeLength) => byterange_length = Some(ctx.uint(tag, value)?),
             _ => {}
@@ -1394,7 +1398,7 @@ fn rendition_report(ctx: &Ctx<'_>, list: &str) -> Result<RenditionReport, ParseE
     let names = [Field::Uri, Field::LastMsn, Field::LastPart];
     ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            Some(Field::Uri) => uri = Some(value.to_owned()),
+            Some(Field::Uri) => set(&mut uri, value),
             Some(Field::LastMsn) => last_msn = Some(ctx.uint(tag, value)?),
             Some(Field::LastPart) => last_part = Some(ctx.uint(tag, value)?),
             _ => {}
