@@ -9,6 +9,7 @@ pub mod engine;
 pub mod hls;
 pub mod json;
 pub mod mux;
+pub mod num;
 pub mod party;
 pub mod presign;
 pub mod resume;

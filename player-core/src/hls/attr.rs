@@ -3,7 +3,14 @@
 //! Hand-written rather than built on a parser-combinator crate: it is the innermost loop of
 //! the parser (every tag goes through it) and only borrows from the input.
 
-use super::text::{find_byte, trim, trim_end, trim_start_bytes};
+use super::text::{strip_byte, trim, trim_end, trim_start_blanks};
+
+/// The position of the first `needle` in `s`: a plain loop, faster than `memchr`'s call on
+/// values this short.
+#[inline(always)]
+fn find(s: &str, needle: u8) -> Option<usize> {
+    s.bytes().position(|b| b == needle)
+}
 
 /// One attribute of a list, borrowed from the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +43,7 @@ impl<'a> Iterator for Attributes<'a> {
 
     fn next(&mut self) -> Option<Attr<'a>> {
         loop {
-            let rest = trim_start_bytes(self.rest, b", \t");
+            let rest = trim_start_blanks(self.rest, true);
             if rest.is_empty() {
                 self.rest = rest;
                 return None;
@@ -45,24 +52,24 @@ impl<'a> Iterator for Attributes<'a> {
             let eq = bytes.iter().position(|&b| b == b'=' || b == b',');
             let Some(eq) = eq.filter(|&i| bytes.get(i) == Some(&b'=')) else {
                 // A fragment without a value: skip to the next comma.
-                self.rest = find_byte(rest, b',').map_or("", |i| &rest[i..]);
+                self.rest = find(rest, b',').map_or("", |i| &rest[i..]);
                 continue;
             };
             let name = trim(&rest[..eq]);
-            let after = trim_start_bytes(&rest[eq + 1..], b" \t");
-            if let Some(quoted) = after.strip_prefix('"') {
-                let (value, remaining) = match find_byte(quoted, b'"') {
+            let after = trim_start_blanks(&rest[eq + 1..], false);
+            if let Some(quoted) = strip_byte(after, b'"') {
+                let (value, remaining) = match find(quoted, b'"') {
                     Some(end) => (&quoted[..end], &quoted[end + 1..]),
                     None => (quoted, ""),
                 };
-                self.rest = find_byte(remaining, b',').map_or("", |i| &remaining[i..]);
+                self.rest = find(remaining, b',').map_or("", |i| &remaining[i..]);
                 return Some(Attr {
                     name,
                     value,
                     quoted: true,
                 });
             }
-            let (value, remaining) = match find_byte(after, b',') {
+            let (value, remaining) = match find(after, b',') {
                 Some(i) => (&after[..i], &after[i..]),
                 None => (after, ""),
             };

@@ -35,10 +35,7 @@ pub fn parse_iso8601_ms(s: &str) -> Option<f64> {
         while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'.') {
             i += 1;
         }
-        seconds = std::str::from_utf8(b.get(start..i)?)
-            .ok()?
-            .parse::<f64>()
-            .ok()?;
+        seconds = crate::num::parse_f64(std::str::from_utf8(b.get(start..i)?).ok()?)?;
     }
     let offset_minutes = match b.get(i) {
         None | Some(b'Z' | b'z') => 0,

@@ -110,8 +110,244 @@ fn is_multivariant(text: &str) -> bool {
     multivariant
 }
 
-/// Attributes of one tag: name, value after substitution, whether it was quoted.
-type Attrs<'s> = Vec<(&'s str, Cow<'s, str>, bool)>;
+/// The tags the parsers read, both kinds of playlist together.
+#[derive(Debug, Clone, Copy)]
+enum Tag {
+    Extinf,
+    ProgramDateTime,
+    ByteRange,
+    StreamInf,
+    Media,
+    Part,
+    Key,
+    Map,
+    Discontinuity,
+    Gap,
+    Bitrate,
+    DateRange,
+    PreloadHint,
+    RenditionReport,
+    TargetDuration,
+    MediaSequence,
+    DiscontinuitySequence,
+    EndList,
+    PlaylistType,
+    IFramesOnly,
+    IndependentSegments,
+    Start,
+    Version,
+    Define,
+    ServerControl,
+    PartInf,
+    Skip,
+    IFrameStreamInf,
+    SessionData,
+    SessionKey,
+    ContentSteering,
+    Extm3u,
+}
+
+/// Tag names, the ones every segment or variant carries first. One table searched by one
+/// loop: a `match` on the names compiled to inline comparisons of every name (kilobytes of
+/// wasm), and a line's name rarely has the length of more than a few entries.
+const TAGS: [(&str, Tag); 32] = [
+    ("EXTINF", Tag::Extinf),
+    ("EXT-X-PROGRAM-DATE-TIME", Tag::ProgramDateTime),
+    ("EXT-X-BYTERANGE", Tag::ByteRange),
+    ("EXT-X-STREAM-INF", Tag::StreamInf),
+    ("EXT-X-MEDIA", Tag::Media),
+    ("EXT-X-PART", Tag::Part),
+    ("EXT-X-KEY", Tag::Key),
+    ("EXT-X-MAP", Tag::Map),
+    ("EXT-X-DISCONTINUITY", Tag::Discontinuity),
+    ("EXT-X-GAP", Tag::Gap),
+    ("EXT-X-BITRATE", Tag::Bitrate),
+    ("EXT-X-DATERANGE", Tag::DateRange),
+    ("EXT-X-PRELOAD-HINT", Tag::PreloadHint),
+    ("EXT-X-RENDITION-REPORT", Tag::RenditionReport),
+    ("EXT-X-TARGETDURATION", Tag::TargetDuration),
+    ("EXT-X-MEDIA-SEQUENCE", Tag::MediaSequence),
+    ("EXT-X-DISCONTINUITY-SEQUENCE", Tag::DiscontinuitySequence),
+    ("EXT-X-ENDLIST", Tag::EndList),
+    ("EXT-X-PLAYLIST-TYPE", Tag::PlaylistType),
+    ("EXT-X-I-FRAMES-ONLY", Tag::IFramesOnly),
+    ("EXT-X-INDEPENDENT-SEGMENTS", Tag::IndependentSegments),
+    ("EXT-X-START", Tag::Start),
+    ("EXT-X-VERSION", Tag::Version),
+    ("EXT-X-DEFINE", Tag::Define),
+    ("EXT-X-SERVER-CONTROL", Tag::ServerControl),
+    ("EXT-X-PART-INF", Tag::PartInf),
+    ("EXT-X-SKIP", Tag::Skip),
+    ("EXT-X-I-FRAME-STREAM-INF", Tag::IFrameStreamInf),
+    ("EXT-X-SESSION-DATA", Tag::SessionData),
+    ("EXT-X-SESSION-KEY", Tag::SessionKey),
+    ("EXT-X-CONTENT-STEERING", Tag::ContentSteering),
+    ("EXTM3U", Tag::Extm3u),
+];
+
+/// The value `table` pairs with `name`.
+fn pick<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
+    table
+        .iter()
+        .find(|(n, _)| text::same(n, name))
+        .map(|&(_, v)| v)
+}
+
+/// Attribute names the parser reads; each tag's reader lists the ones it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    AllowedCpc,
+    AssocLanguage,
+    Audio,
+    Autoselect,
+    AverageBandwidth,
+    Bandwidth,
+    BitDepth,
+    ByteRange,
+    ByteRangeLength,
+    ByteRangeStart,
+    CanBlockReload,
+    CanSkipDateRanges,
+    CanSkipUntil,
+    Channels,
+    Characteristics,
+    Class,
+    ClosedCaptions,
+    Codecs,
+    Cue,
+    DataId,
+    Default,
+    Duration,
+    EndDate,
+    EndOnNext,
+    Forced,
+    Format,
+    FrameRate,
+    Gap,
+    GroupId,
+    HdcpLevel,
+    HoldBack,
+    Id,
+    Import,
+    Independent,
+    InstreamId,
+    Iv,
+    KeyFormat,
+    KeyFormatVersions,
+    Language,
+    LastMsn,
+    LastPart,
+    Method,
+    Name,
+    PartHoldBack,
+    PartTarget,
+    PathwayId,
+    PlannedDuration,
+    Precise,
+    QueryParam,
+    RecentlyRemovedDateRanges,
+    Resolution,
+    SampleRate,
+    Score,
+    Scte35Cmd,
+    Scte35In,
+    Scte35Out,
+    ServerUri,
+    SkippedSegments,
+    StableRenditionId,
+    StableVariantId,
+    StartDate,
+    Subtitles,
+    SupplementalCodecs,
+    TimeOffset,
+    Type,
+    Uri,
+    Value,
+    Video,
+    VideoRange,
+}
+
+impl Field {
+    /// The name as a playlist spells it.
+    #[inline(always)]
+    fn as_str(self) -> &'static str {
+        match self {
+            Field::AllowedCpc => "ALLOWED-CPC",
+            Field::AssocLanguage => "ASSOC-LANGUAGE",
+            Field::Audio => "AUDIO",
+            Field::Autoselect => "AUTOSELECT",
+            Field::AverageBandwidth => "AVERAGE-BANDWIDTH",
+            Field::Bandwidth => "BANDWIDTH",
+            Field::BitDepth => "BIT-DEPTH",
+            Field::ByteRange => "BYTERANGE",
+            Field::ByteRangeLength => "BYTERANGE-LENGTH",
+            Field::ByteRangeStart => "BYTERANGE-START",
+            Field::CanBlockReload => "CAN-BLOCK-RELOAD",
+            Field::CanSkipDateRanges => "CAN-SKIP-DATERANGES",
+            Field::CanSkipUntil => "CAN-SKIP-UNTIL",
+            Field::Channels => "CHANNELS",
+            Field::Characteristics => "CHARACTERISTICS",
+            Field::Class => "CLASS",
+            Field::ClosedCaptions => "CLOSED-CAPTIONS",
+            Field::Codecs => "CODECS",
+            Field::Cue => "CUE",
+            Field::DataId => "DATA-ID",
+            Field::Default => "DEFAULT",
+            Field::Duration => "DURATION",
+            Field::EndDate => "END-DATE",
+            Field::EndOnNext => "END-ON-NEXT",
+            Field::Forced => "FORCED",
+            Field::Format => "FORMAT",
+            Field::FrameRate => "FRAME-RATE",
+            Field::Gap => "GAP",
+            Field::GroupId => "GROUP-ID",
+            Field::HdcpLevel => "HDCP-LEVEL",
+            Field::HoldBack => "HOLD-BACK",
+            Field::Id => "ID",
+            Field::Import => "IMPORT",
+            Field::Independent => "INDEPENDENT",
+            Field::InstreamId => "INSTREAM-ID",
+            Field::Iv => "IV",
+            Field::KeyFormat => "KEYFORMAT",
+            Field::KeyFormatVersions => "KEYFORMATVERSIONS",
+            Field::Language => "LANGUAGE",
+            Field::LastMsn => "LAST-MSN",
+            Field::LastPart => "LAST-PART",
+            Field::Method => "METHOD",
+            Field::Name => "NAME",
+            Field::PartHoldBack => "PART-HOLD-BACK",
+            Field::PartTarget => "PART-TARGET",
+            Field::PathwayId => "PATHWAY-ID",
+            Field::PlannedDuration => "PLANNED-DURATION",
+            Field::Precise => "PRECISE",
+            Field::QueryParam => "QUERYPARAM",
+            Field::RecentlyRemovedDateRanges => "RECENTLY-REMOVED-DATERANGES",
+            Field::Resolution => "RESOLUTION",
+            Field::SampleRate => "SAMPLE-RATE",
+            Field::Score => "SCORE",
+            Field::Scte35Cmd => "SCTE35-CMD",
+            Field::Scte35In => "SCTE35-IN",
+            Field::Scte35Out => "SCTE35-OUT",
+            Field::ServerUri => "SERVER-URI",
+            Field::SkippedSegments => "SKIPPED-SEGMENTS",
+            Field::StableRenditionId => "STABLE-RENDITION-ID",
+            Field::StableVariantId => "STABLE-VARIANT-ID",
+            Field::StartDate => "START-DATE",
+            Field::Subtitles => "SUBTITLES",
+            Field::SupplementalCodecs => "SUPPLEMENTAL-CODECS",
+            Field::TimeOffset => "TIME-OFFSET",
+            Field::Type => "TYPE",
+            Field::Uri => "URI",
+            Field::Value => "VALUE",
+            Field::Video => "VIDEO",
+            Field::VideoRange => "VIDEO-RANGE",
+        }
+    }
+}
+
+/// Receives one attribute of a tag: its [`Field`] when the reader listed it, the name as
+/// written, the value after substitution, and whether the value was quoted.
+type OnAttr<'f> = dyn FnMut(Option<Field>, &str, &str, bool) -> Result<(), ParseError> + 'f;
 
 /// State shared by both kinds of playlist.
 struct Ctx<'a> {
@@ -124,11 +360,23 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err(&self, tag: &'static str, reason: impl Into<String>) -> ParseError {
+    #[cold]
+    fn err(&self, tag: &'static str, reason: &str) -> ParseError {
+        self.fail(tag, reason.to_owned())
+    }
+
+    /// An error whose reason quotes `value` (as `{:?}` does) between two fixed parts.
+    #[cold]
+    fn err_quoted(&self, tag: &'static str, before: &str, value: &str, after: &str) -> ParseError {
+        self.fail(tag, format!("{before}{value:?}{after}"))
+    }
+
+    #[cold]
+    fn fail(&self, tag: &'static str, reason: String) -> ParseError {
         ParseError::Tag {
             line: self.line,
             tag,
-            reason: reason.into(),
+            reason,
         }
     }
 
@@ -138,7 +386,7 @@ impl Ctx<'_> {
         }
         self.vars.substitute(text).map_err(|e| match e {
             SubstitutionError::Undefined(name) => {
-                self.err(tag, format!("variable {name:?} is not defined"))
+                self.err_quoted(tag, "variable ", &name, " is not defined")
             }
             SubstitutionError::TooLong => self.err(tag, "line too long after substitution"),
         })
@@ -151,78 +399,108 @@ impl Ctx<'_> {
             Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
             Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
         };
-        if uri.is_empty() || uri.starts_with('#') {
+        if uri.is_empty() || uri.as_bytes().first() == Some(&b'#') {
             return Err(self.err("URI", "empty or a tag after variable substitution"));
         }
         Ok(uri)
     }
 
-    /// The attributes of a tag, values substituted.
-    fn attrs<'s>(&self, tag: &'static str, list: &'s str) -> Result<Attrs<'s>, ParseError> {
-        let mut out = Vec::with_capacity(8);
+    /// Calls `on` with each attribute of a tag in order, values substituted, names looked up
+    /// in `names`. Every value is substituted before the first call, so a substitution
+    /// error comes before any error about a value.
+    fn attrs(
+        &self,
+        tag: &'static str,
+        list: &str,
+        names: &[Field],
+        on: &mut OnAttr<'_>,
+    ) -> Result<(), ParseError> {
+        if self.substitutes {
+            for attr in attributes(list) {
+                self.sub(tag, attr.value)?;
+            }
+        }
         for Attr {
             name,
             value,
             quoted,
         } in attributes(list)
         {
-            out.push((name, self.sub(tag, value)?, quoted));
+            let known = names.iter().copied().find(|n| text::same(n.as_str(), name));
+            if self.substitutes {
+                on(known, name, &self.sub(tag, value)?, quoted)?;
+            } else {
+                // No `Cow` in the common case: its deref is a call in wasm.
+                on(known, name, value, quoted)?;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     fn resolve(&self, tag: &'static str, uri: &str) -> Result<String, ParseError> {
         self.resolver
             .resolve(uri)
-            .map_err(|e| self.err(tag, format!("URI {uri:?} cannot be resolved: {e}")))
+            .map_err(|e| self.fail(tag, format!("URI {uri:?} cannot be resolved: {e}")))
     }
 
-    fn num<T: std::str::FromStr>(&self, tag: &'static str, s: &str) -> Result<T, ParseError> {
+    fn uint(&self, tag: &'static str, s: &str) -> Result<u64, ParseError> {
         text::trim(s)
             .parse()
-            .map_err(|_| self.err(tag, format!("{s:?} is not a valid number")))
+            .map_err(|_| self.err_quoted(tag, "", s, " is not a valid number"))
+    }
+
+    fn uint32(&self, tag: &'static str, s: &str) -> Result<u32, ParseError> {
+        u32::try_from(self.uint(tag, s)?)
+            .map_err(|_| self.err_quoted(tag, "", s, " is not a valid number"))
     }
 
     fn float(&self, tag: &'static str, s: &str) -> Result<f64, ParseError> {
-        let v: f64 = self.num(tag, s)?;
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(self.err(tag, format!("{s:?} is not a finite number")))
+        match crate::num::parse_f64(text::trim(s)) {
+            Some(v) if v.is_finite() => Ok(v),
+            Some(_) => Err(self.err_quoted(tag, "", s, " is not a finite number")),
+            None => Err(self.err_quoted(tag, "", s, " is not a valid number")),
         }
     }
 
     fn define(&mut self, list: &str, defines: &mut Vec<Define>) -> Result<(), ParseError> {
         let tag = "EXT-X-DEFINE";
-        let attrs = self.attrs(tag, list)?;
-        let get = |n: &str| attrs.iter().find(|a| a.0 == n).map(|a| a.1.as_ref());
-        let define = match (get("NAME"), get("IMPORT"), get("QUERYPARAM")) {
-            (Some(name), None, None) => {
-                let value = get("VALUE").ok_or_else(|| self.err(tag, "VALUE is missing"))?;
-                Define::Value {
-                    name: name.to_owned(),
-                    value: value.to_owned(),
-                }
+        let (mut name, mut value, mut import, mut query) = (None, None, None, None);
+        let names = [Field::Name, Field::Value, Field::Import, Field::QueryParam];
+        self.attrs(tag, list, &names, &mut |n, _, v, _| {
+            let slot = match n {
+                Some(Field::Name) => &mut name,
+                Some(Field::Value) => &mut value,
+                Some(Field::Import) => &mut import,
+                Some(Field::QueryParam) => &mut query,
+                _ => return Ok(()),
+            };
+            // The first of each counts.
+            if slot.is_none() {
+                *slot = Some(v.to_owned());
             }
+            Ok(())
+        })?;
+        let define = match (name, import, query) {
+            (Some(name), None, None) => Define::Value {
+                name,
+                value: value.ok_or_else(|| self.err(tag, "VALUE is missing"))?,
+            },
             (None, Some(name), None) => {
                 let value = self
                     .imports
                     .iter()
                     .find(|d| d.name() == name)
-                    .ok_or_else(|| self.err(tag, format!("IMPORT {name:?}: no such variable")))?;
+                    .ok_or_else(|| self.err_quoted(tag, "IMPORT ", &name, ": no such variable"))?;
                 Define::Import {
-                    name: name.to_owned(),
                     value: value.value().to_owned(),
+                    name,
                 }
             }
             (None, None, Some(name)) => {
-                let value = self.resolver.query_param(name).ok_or_else(|| {
-                    self.err(tag, format!("QUERYPARAM {name:?} is not in the URL"))
+                let value = self.resolver.query_param(&name).ok_or_else(|| {
+                    self.err_quoted(tag, "QUERYPARAM ", &name, " is not in the URL")
                 })?;
-                Define::QueryParam {
-                    name: name.to_owned(),
-                    value,
-                }
+                Define::QueryParam { name, value }
             }
             _ => return Err(self.err(tag, "exactly one of NAME, IMPORT, QUERYPARAM is needed")),
         };
@@ -230,10 +508,10 @@ impl Ctx<'_> {
             return Err(self.err(tag, "a value may not hold a quote or a line break"));
         }
         if !is_name(define.name()) {
-            return Err(self.err(tag, format!("{:?} is not a variable name", define.name())));
+            return Err(self.err_quoted(tag, "", define.name(), " is not a variable name"));
         }
         if !self.vars.define(define.name(), define.value()) {
-            return Err(self.err(tag, format!("{:?} is defined twice", define.name())));
+            return Err(self.err_quoted(tag, "", define.name(), " is defined twice"));
         }
         defines.push(define);
         Ok(())
@@ -243,13 +521,15 @@ impl Ctx<'_> {
         let tag = "EXT-X-START";
         let mut start = None;
         let mut precise = false;
-        for (name, value, _) in self.attrs(tag, list)? {
+        let names = [Field::TimeOffset, Field::Precise];
+        self.attrs(tag, list, &names, &mut |name, _, value, _| {
             match name {
-                "TIME-OFFSET" => start = Some(self.float(tag, &value)?),
-                "PRECISE" => precise = value == "YES",
+                Some(Field::TimeOffset) => start = Some(self.float(tag, value)?),
+                Some(Field::Precise) => precise = value == "YES",
                 _ => {}
             }
-        }
+            Ok(())
+        })?;
         Ok(Start {
             time_offset: start.ok_or_else(|| self.err(tag, "TIME-OFFSET is missing"))?,
             precise,
@@ -258,6 +538,13 @@ impl Ctx<'_> {
 
     /// EXT-X-KEY or EXT-X-SESSION-KEY; `None` for METHOD=NONE.
     fn key(&self, tag: &'static str, list: &str) -> Result<Option<Key>, ParseError> {
+        const METHODS: [(&str, Option<KeyMethod>); 5] = [
+            ("NONE", None),
+            ("AES-128", Some(KeyMethod::Aes128)),
+            ("SAMPLE-AES", Some(KeyMethod::SampleAes)),
+            ("SAMPLE-AES-CTR", Some(KeyMethod::SampleAesCtr)),
+            ("SAMPLE-AES-CENC", Some(KeyMethod::SampleAesCenc)),
+        ];
         let mut method = None;
         let mut key = Key {
             method: KeyMethod::Aes128,
@@ -267,28 +554,32 @@ impl Ctx<'_> {
             keyformat: None,
             keyformat_versions: None,
         };
-        for (name, value, _) in self.attrs(tag, list)? {
+        let names = [
+            Field::Method,
+            Field::Uri,
+            Field::Iv,
+            Field::KeyFormat,
+            Field::KeyFormatVersions,
+        ];
+        self.attrs(tag, list, &names, &mut |name, _, value, _| {
             match name {
-                "METHOD" => {
-                    method = Some(match value.as_ref() {
-                        "NONE" => None,
-                        "AES-128" => Some(KeyMethod::Aes128),
-                        "SAMPLE-AES" => Some(KeyMethod::SampleAes),
-                        "SAMPLE-AES-CTR" => Some(KeyMethod::SampleAesCtr),
-                        "SAMPLE-AES-CENC" => Some(KeyMethod::SampleAesCenc),
-                        other => return Err(self.err(tag, format!("unknown METHOD {other:?}"))),
-                    })
+                Some(Field::Method) => {
+                    method = Some(
+                        pick(&METHODS, value)
+                            .ok_or_else(|| self.err_quoted(tag, "unknown METHOD ", value, ""))?,
+                    );
                 }
-                "URI" => {
-                    key.url = Some(self.resolve(tag, &value)?);
-                    key.uri = Some(value.into_owned());
+                Some(Field::Uri) => {
+                    key.url = Some(self.resolve(tag, value)?);
+                    set(&mut key.uri, value);
                 }
-                "IV" => key.iv = Some(self.iv(tag, &value)?),
-                "KEYFORMAT" => key.keyformat = Some(value.into_owned()),
-                "KEYFORMATVERSIONS" => key.keyformat_versions = Some(value.into_owned()),
+                Some(Field::Iv) => key.iv = Some(self.iv(tag, value)?),
+                Some(Field::KeyFormat) => set(&mut key.keyformat, value),
+                Some(Field::KeyFormatVersions) => set(&mut key.keyformat_versions, value),
                 _ => {}
             }
-        }
+            Ok(())
+        })?;
         match method {
             None => Err(self.err(tag, "METHOD is missing")),
             Some(None) => Ok(None),
@@ -309,14 +600,14 @@ impl Ctx<'_> {
             .or_else(|| s.strip_prefix("0X"))
             .unwrap_or(s);
         if hex.is_empty() || hex.len() > 32 {
-            return Err(self.err(tag, format!("IV {s:?} is not 1 to 32 hex digits")));
+            return Err(self.err_quoted(tag, "IV ", s, " is not 1 to 32 hex digits"));
         }
         let mut out = [0u8; 16];
         let offset = 32 - hex.len();
         for (i, c) in hex.bytes().enumerate() {
             let digit = (c as char)
                 .to_digit(16)
-                .ok_or_else(|| self.err(tag, format!("IV {s:?} is not hexadecimal")))?;
+                .ok_or_else(|| self.err_quoted(tag, "IV ", s, " is not hexadecimal"))?;
             let nibble = offset + i;
             // `digit` < 16 and `nibble / 2` < 16: both hold by construction.
             if let Some(byte) = out.get_mut(nibble / 2) {
@@ -332,11 +623,28 @@ impl Ctx<'_> {
         tag: &'static str,
         s: &str,
     ) -> Result<(u64, Option<u64>), ParseError> {
-        match s.split_once('@') {
-            Some((n, o)) => Ok((self.num(tag, n)?, Some(self.num(tag, o)?))),
-            None => Ok((self.num(tag, s)?, None)),
+        match text::find_byte(s, b'@') {
+            Some(at) => Ok((
+                self.uint(tag, s.get(..at).unwrap_or_default())?,
+                Some(self.uint(tag, s.get(at + 1..).unwrap_or_default())?),
+            )),
+            None => Ok((self.uint(tag, s)?, None)),
         }
     }
+}
+
+/// Splits a tag line (after `#`) into its name and its value; `None` for a comment.
+fn split_tag(tag_line: &str) -> Option<(&str, &str)> {
+    if !tag_line.starts_with("EXT") {
+        return None;
+    }
+    Some(match text::find_byte(tag_line, b':') {
+        Some(i) => (
+            tag_line.get(..i).unwrap_or_default(),
+            tag_line.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (tag_line, ""),
+    })
 }
 
 fn parse_multivariant<'t>(
@@ -350,7 +658,7 @@ fn parse_multivariant<'t>(
         if line.is_empty() {
             continue;
         }
-        let Some(tag_line) = line.strip_prefix('#') else {
+        let Some(tag_line) = text::strip_byte(line, b'#') else {
             if let Some(mut v) = pending.take() {
                 let uri = ctx.uri_line(line)?;
                 v.url = ctx.resolve("EXT-X-STREAM-INF", &uri)?;
@@ -359,33 +667,33 @@ fn parse_multivariant<'t>(
             }
             continue;
         };
-        if !tag_line.starts_with("EXT") {
+        let Some((name, value)) = split_tag(tag_line) else {
             continue;
-        }
-        let (name, value) = tag_line.split_once(':').unwrap_or((tag_line, ""));
-        match name {
-            "EXT-X-STREAM-INF" => pending = Some(variant(ctx, "EXT-X-STREAM-INF", value)?),
-            "EXT-X-I-FRAME-STREAM-INF" => {
-                let tag = "EXT-X-I-FRAME-STREAM-INF";
-                let v = variant(ctx, tag, value)?;
+        };
+        match pick(&TAGS, name) {
+            Some(Tag::StreamInf) => pending = Some(variant(ctx, false, value)?),
+            Some(Tag::IFrameStreamInf) => {
+                let v = variant(ctx, true, value)?;
                 if v.uri.is_empty() {
-                    return Err(ctx.err(tag, "URI is missing"));
+                    return Err(ctx.err("EXT-X-I-FRAME-STREAM-INF", "URI is missing"));
                 }
                 out.i_frame_variants.push(v);
             }
-            "EXT-X-MEDIA" => out.renditions.push(rendition(ctx, value)?),
-            "EXT-X-SESSION-DATA" => out.session_data.push(session_data(ctx, value)?),
-            "EXT-X-SESSION-KEY" => {
+            Some(Tag::Media) => out.renditions.push(rendition(ctx, value)?),
+            Some(Tag::SessionData) => out.session_data.push(session_data(ctx, value)?),
+            Some(Tag::SessionKey) => {
                 if let Some(key) = ctx.key("EXT-X-SESSION-KEY", value)? {
                     out.session_keys.push(key);
                 }
             }
-            "EXT-X-CONTENT-STEERING" => out.content_steering = Some(content_steering(ctx, value)?),
-            "EXT-X-INDEPENDENT-SEGMENTS" => out.independent_segments = true,
-            "EXT-X-START" => out.start = Some(ctx.start(value)?),
-            "EXT-X-DEFINE" => ctx.define(value, &mut out.defines)?,
-            "EXT-X-VERSION" => out.version = Some(ctx.num("EXT-X-VERSION", value)?),
-            "EXTM3U" => {}
+            Some(Tag::ContentSteering) => {
+                out.content_steering = Some(content_steering(ctx, value)?)
+            }
+            Some(Tag::IndependentSegments) => out.independent_segments = true,
+            Some(Tag::Start) => out.start = Some(ctx.start(value)?),
+            Some(Tag::Define) => ctx.define(value, &mut out.defines)?,
+            Some(Tag::Version) => out.version = Some(ctx.uint("EXT-X-VERSION", value)?),
+            Some(Tag::Extm3u) => {}
             _ => out.unknown_tags.push(line.to_owned()),
         }
     }
@@ -395,55 +703,92 @@ fn parse_multivariant<'t>(
     Ok(out)
 }
 
-fn variant(ctx: &Ctx<'_>, tag: &'static str, list: &str) -> Result<Variant, ParseError> {
+/// EXT-X-STREAM-INF, or EXT-X-I-FRAME-STREAM-INF when `i_frame` (whose URI is an attribute).
+fn variant(ctx: &Ctx<'_>, i_frame: bool, list: &str) -> Result<Variant, ParseError> {
+    let tag = if i_frame {
+        "EXT-X-I-FRAME-STREAM-INF"
+    } else {
+        "EXT-X-STREAM-INF"
+    };
+    const NAMES: [Field; 17] = [
+        Field::Bandwidth,
+        Field::AverageBandwidth,
+        Field::Codecs,
+        Field::Resolution,
+        Field::FrameRate,
+        Field::Audio,
+        Field::Subtitles,
+        Field::ClosedCaptions,
+        Field::Video,
+        Field::SupplementalCodecs,
+        Field::HdcpLevel,
+        Field::VideoRange,
+        Field::AllowedCpc,
+        Field::StableVariantId,
+        Field::PathwayId,
+        Field::Score,
+        Field::Uri,
+    ];
     let mut v = Variant::default();
-    for (name, value, quoted) in ctx.attrs(tag, list)? {
-        let text = || Some(value.clone().into_owned());
+    ctx.attrs(tag, list, &NAMES, &mut |name, raw, value, quoted| {
         match name {
-            "BANDWIDTH" => v.bandwidth = ctx.num(tag, &value)?,
-            "AVERAGE-BANDWIDTH" => v.average_bandwidth = Some(ctx.num(tag, &value)?),
-            "CODECS" => v.codecs = text(),
-            "SUPPLEMENTAL-CODECS" => v.supplemental_codecs = text(),
-            "RESOLUTION" => {
-                let (w, h) = value
-                    .split_once(['x', 'X'])
-                    .ok_or_else(|| ctx.err(tag, format!("RESOLUTION {value:?} is not WxH")))?;
+            Some(Field::Bandwidth) => v.bandwidth = ctx.uint(tag, value)?,
+            Some(Field::AverageBandwidth) => v.average_bandwidth = Some(ctx.uint(tag, value)?),
+            Some(Field::Codecs) => set(&mut v.codecs, value),
+            Some(Field::SupplementalCodecs) => set(&mut v.supplemental_codecs, value),
+            Some(Field::Resolution) => {
+                let x = value
+                    .bytes()
+                    .position(|b| b == b'x' || b == b'X')
+                    .ok_or_else(|| ctx.err_quoted(tag, "RESOLUTION ", value, " is not WxH"))?;
                 v.resolution = Some(Resolution {
-                    width: ctx.num(tag, w)?,
-                    height: ctx.num(tag, h)?,
+                    width: ctx.uint32(tag, value.get(..x).unwrap_or_default())?,
+                    height: ctx.uint32(tag, value.get(x + 1..).unwrap_or_default())?,
                 });
             }
-            "FRAME-RATE" => v.frame_rate = Some(ctx.float(tag, &value)?),
-            "HDCP-LEVEL" => v.hdcp_level = text(),
-            "VIDEO-RANGE" => v.video_range = text(),
-            "ALLOWED-CPC" => v.allowed_cpc = text(),
-            "AUDIO" => v.audio = text(),
-            "VIDEO" => v.video = text(),
-            "SUBTITLES" => v.subtitles = text(),
-            "CLOSED-CAPTIONS" => {
+            Some(Field::FrameRate) => v.frame_rate = Some(ctx.float(tag, value)?),
+            Some(Field::HdcpLevel) => set(&mut v.hdcp_level, value),
+            Some(Field::VideoRange) => set(&mut v.video_range, value),
+            Some(Field::AllowedCpc) => set(&mut v.allowed_cpc, value),
+            Some(Field::Audio) => set(&mut v.audio, value),
+            Some(Field::Video) => set(&mut v.video, value),
+            Some(Field::Subtitles) => set(&mut v.subtitles, value),
+            Some(Field::ClosedCaptions) => {
                 v.closed_captions = Some(if !quoted && value == "NONE" {
                     ClosedCaptions::None
                 } else {
-                    ClosedCaptions::Group(value.clone().into_owned())
+                    ClosedCaptions::Group(value.to_owned())
                 })
             }
-            "STABLE-VARIANT-ID" => v.stable_variant_id = text(),
-            "PATHWAY-ID" => v.pathway_id = text(),
-            "SCORE" => v.score = Some(ctx.float(tag, &value)?),
-            "URI" if tag == "EXT-X-I-FRAME-STREAM-INF" => {
-                v.url = ctx.resolve(tag, &value)?;
-                v.uri = value.into_owned();
+            Some(Field::StableVariantId) => set(&mut v.stable_variant_id, value),
+            Some(Field::PathwayId) => set(&mut v.pathway_id, value),
+            Some(Field::Score) => v.score = Some(ctx.float(tag, value)?),
+            Some(Field::Uri) if i_frame => {
+                v.url = ctx.resolve(tag, value)?;
+                v.uri = value.to_owned();
             }
-            _ => v.other_attributes.push(other(name, &value, quoted)),
+            _ => v.other_attributes.push(other(raw, value, quoted)),
         }
-    }
+        Ok(())
+    })?;
     Ok(v)
+}
+
+/// Stores a string attribute (one call per attribute instead of the same allocation, drop
+/// and store inlined in every reader).
+#[inline(never)]
+fn set(slot: &mut Option<String>, value: &str) {
+    *slot = Some(value.to_owned());
 }
 
 /// An unknown attribute kept as written.
 fn other(name: &str, value: &str, quoted: bool) -> (String, String) {
     let value = if quoted {
-        format!("\"{value}\"")
+        let mut s = String::with_capacity(value.len() + 2);
+        s.push('"');
+        s.push_str(value);
+        s.push('"');
+        s
     } else {
         value.to_owned()
     };
@@ -451,6 +796,29 @@ fn other(name: &str, value: &str, quoted: bool) -> (String, String) {
 }
 
 fn rendition(ctx: &Ctx<'_>, list: &str) -> Result<Rendition, ParseError> {
+    const TYPES: [(&str, MediaType); 4] = [
+        ("AUDIO", MediaType::Audio),
+        ("VIDEO", MediaType::Video),
+        ("SUBTITLES", MediaType::Subtitles),
+        ("CLOSED-CAPTIONS", MediaType::ClosedCaptions),
+    ];
+    const NAMES: [Field; 15] = [
+        Field::Type,
+        Field::GroupId,
+        Field::Name,
+        Field::Language,
+        Field::Default,
+        Field::Autoselect,
+        Field::Uri,
+        Field::AssocLanguage,
+        Field::Forced,
+        Field::InstreamId,
+        Field::BitDepth,
+        Field::SampleRate,
+        Field::Characteristics,
+        Field::Channels,
+        Field::StableRenditionId,
+    ];
     let tag = "EXT-X-MEDIA";
     let mut media_type = None;
     let mut r = Rendition {
@@ -472,38 +840,35 @@ fn rendition(ctx: &Ctx<'_>, list: &str) -> Result<Rendition, ParseError> {
         stable_rendition_id: None,
         other_attributes: Vec::new(),
     };
-    for (name, value, quoted) in ctx.attrs(tag, list)? {
-        let text = || Some(value.clone().into_owned());
+    ctx.attrs(tag, list, &NAMES, &mut |name, raw, value, quoted| {
         match name {
-            "TYPE" => {
-                media_type = Some(match value.as_ref() {
-                    "AUDIO" => MediaType::Audio,
-                    "VIDEO" => MediaType::Video,
-                    "SUBTITLES" => MediaType::Subtitles,
-                    "CLOSED-CAPTIONS" => MediaType::ClosedCaptions,
-                    other => return Err(ctx.err(tag, format!("unknown TYPE {other:?}"))),
-                })
+            Some(Field::Type) => {
+                media_type = Some(
+                    pick(&TYPES, value)
+                        .ok_or_else(|| ctx.err_quoted(tag, "unknown TYPE ", value, ""))?,
+                );
             }
-            "GROUP-ID" => r.group_id = value.into_owned(),
-            "NAME" => r.name = value.into_owned(),
-            "LANGUAGE" => r.language = text(),
-            "ASSOC-LANGUAGE" => r.assoc_language = text(),
-            "URI" => {
-                r.url = Some(ctx.resolve(tag, &value)?);
-                r.uri = text();
+            Some(Field::GroupId) => r.group_id = value.to_owned(),
+            Some(Field::Name) => r.name = value.to_owned(),
+            Some(Field::Language) => set(&mut r.language, value),
+            Some(Field::AssocLanguage) => set(&mut r.assoc_language, value),
+            Some(Field::Uri) => {
+                r.url = Some(ctx.resolve(tag, value)?);
+                set(&mut r.uri, value);
             }
-            "DEFAULT" => r.default = value == "YES",
-            "AUTOSELECT" => r.autoselect = value == "YES",
-            "FORCED" => r.forced = value == "YES",
-            "INSTREAM-ID" => r.instream_id = text(),
-            "BIT-DEPTH" => r.bit_depth = Some(ctx.num(tag, &value)?),
-            "SAMPLE-RATE" => r.sample_rate = Some(ctx.num(tag, &value)?),
-            "CHARACTERISTICS" => r.characteristics = text(),
-            "CHANNELS" => r.channels = text(),
-            "STABLE-RENDITION-ID" => r.stable_rendition_id = text(),
-            _ => r.other_attributes.push(other(name, &value, quoted)),
+            Some(Field::Default) => r.default = value == "YES",
+            Some(Field::Autoselect) => r.autoselect = value == "YES",
+            Some(Field::Forced) => r.forced = value == "YES",
+            Some(Field::InstreamId) => set(&mut r.instream_id, value),
+            Some(Field::BitDepth) => r.bit_depth = Some(ctx.uint(tag, value)?),
+            Some(Field::SampleRate) => r.sample_rate = Some(ctx.uint(tag, value)?),
+            Some(Field::Characteristics) => set(&mut r.characteristics, value),
+            Some(Field::Channels) => set(&mut r.channels, value),
+            Some(Field::StableRenditionId) => set(&mut r.stable_rendition_id, value),
+            _ => r.other_attributes.push(other(raw, value, quoted)),
         }
-    }
+        Ok(())
+    })?;
     r.media_type = media_type.ok_or_else(|| ctx.err(tag, "TYPE is missing"))?;
     Ok(r)
 }
@@ -519,19 +884,27 @@ fn session_data(ctx: &Ctx<'_>, list: &str) -> Result<SessionData, ParseError> {
         format: None,
         language: None,
     };
-    for (name, value, _) in ctx.attrs(tag, list)? {
+    let names = [
+        Field::DataId,
+        Field::Value,
+        Field::Uri,
+        Field::Format,
+        Field::Language,
+    ];
+    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            "DATA-ID" => data_id = Some(value.into_owned()),
-            "VALUE" => d.value = Some(value.into_owned()),
-            "URI" => {
-                d.url = Some(ctx.resolve(tag, &value)?);
-                d.uri = Some(value.into_owned());
+            Some(Field::DataId) => set(&mut data_id, value),
+            Some(Field::Value) => set(&mut d.value, value),
+            Some(Field::Uri) => {
+                d.url = Some(ctx.resolve(tag, value)?);
+                set(&mut d.uri, value);
             }
-            "FORMAT" => d.format = Some(value.into_owned()),
-            "LANGUAGE" => d.language = Some(value.into_owned()),
+            Some(Field::Format) => set(&mut d.format, value),
+            Some(Field::Language) => set(&mut d.language, value),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     d.data_id = data_id.ok_or_else(|| ctx.err(tag, "DATA-ID is missing"))?;
     Ok(d)
 }
@@ -540,13 +913,15 @@ fn content_steering(ctx: &Ctx<'_>, list: &str) -> Result<ContentSteering, ParseE
     let tag = "EXT-X-CONTENT-STEERING";
     let mut server = None;
     let mut pathway_id = None;
-    for (name, value, _) in ctx.attrs(tag, list)? {
+    let names = [Field::ServerUri, Field::PathwayId];
+    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            "SERVER-URI" => server = Some(value.into_owned()),
-            "PATHWAY-ID" => pathway_id = Some(value.into_owned()),
+            Some(Field::ServerUri) => set(&mut server, value),
+            Some(Field::PathwayId) => set(&mut pathway_id, value),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     let server_uri = server.ok_or_else(|| ctx.err(tag, "SERVER-URI is missing"))?;
     Ok(ContentSteering {
         server_url: ctx.resolve(tag, &server_uri)?,
@@ -599,16 +974,23 @@ struct KeyState {
     all: Option<Arc<[Key]>>,
 }
 
+/// The KEYFORMAT class a key replaces within (`None` for identity).
+fn key_class(k: &Key) -> Option<&str> {
+    k.keyformat.as_deref().filter(|f| *f != "identity")
+}
+
 impl KeyState {
     /// Applies one EXT-X-KEY; `false` when it would exceed [`MAX_KEYS_IN_FORCE`].
     fn apply(&mut self, key: Option<Key>) -> bool {
         match key {
             None => self.keys.clear(),
             Some(k) => {
-                let class = |k: &Key| k.keyformat.clone().filter(|f| f != "identity");
-                let new_class = class(&k);
                 let full = self.keys.len() >= MAX_KEYS_IN_FORCE;
-                match self.keys.iter_mut().find(|old| class(old) == new_class) {
+                match self
+                    .keys
+                    .iter_mut()
+                    .find(|old| key_class(old) == key_class(&k))
+                {
                     Some(slot) => *slot = k,
                     None if full => return false,
                     None => self.keys.push(k),
@@ -618,7 +1000,7 @@ impl KeyState {
         let primary = self
             .keys
             .iter()
-            .find(|k| k.keyformat.as_deref().is_none_or(|f| f == "identity"))
+            .find(|k| key_class(k).is_none())
             .or_else(|| self.keys.first());
         self.key = primary.cloned().map(Arc::new);
         self.all = (self.keys.len() > 1).then(|| Arc::from(self.keys.as_slice()));
@@ -630,6 +1012,8 @@ fn parse_media<'t>(
     lines: impl Iterator<Item = (usize, &'t str)>,
     ctx: &mut Ctx<'_>,
 ) -> Result<MediaPlaylist, ParseError> {
+    const PLAYLIST_TYPES: [(&str, PlaylistType); 2] =
+        [("VOD", PlaylistType::Vod), ("EVENT", PlaylistType::Event)];
     let mut out = MediaPlaylist::default();
     let mut next = Segment::default();
     let mut seen_extinf = false;
@@ -644,7 +1028,7 @@ fn parse_media<'t>(
         if line.is_empty() {
             continue;
         }
-        let Some(tag_line) = line.strip_prefix('#') else {
+        let Some(tag_line) = text::strip_byte(line, b'#') else {
             if !seen_extinf {
                 return Err(ctx.err("URI", "segment URI without EXTINF"));
             }
@@ -673,13 +1057,18 @@ fn parse_media<'t>(
             out.segments.push(seg);
             continue;
         };
-        if !tag_line.starts_with("EXT") {
+        let Some((name, value)) = split_tag(tag_line) else {
             continue;
-        }
-        let (name, value) = tag_line.split_once(':').unwrap_or((tag_line, ""));
-        match name {
-            "EXTINF" => {
-                let (dur, title) = value.split_once(',').unwrap_or((value, ""));
+        };
+        match pick(&TAGS, name) {
+            Some(Tag::Extinf) => {
+                let (dur, title) = match text::find_byte(value, b',') {
+                    Some(i) => (
+                        value.get(..i).unwrap_or_default(),
+                        value.get(i + 1..).unwrap_or_default(),
+                    ),
+                    None => (value, ""),
+                };
                 next.duration = ctx.float("EXTINF", dur)?;
                 if next.duration < 0.0 {
                     return Err(ctx.err("EXTINF", "negative duration"));
@@ -688,66 +1077,64 @@ fn parse_media<'t>(
                 next.title = (!title.is_empty()).then(|| title.to_owned());
                 seen_extinf = true;
             }
-            "EXT-X-BYTERANGE" => {
+            Some(Tag::ByteRange) => {
                 pending_range = Some(ctx.byte_range_spec("EXT-X-BYTERANGE", text::trim(value))?);
             }
-            "EXT-X-PROGRAM-DATE-TIME" => {
+            Some(Tag::ProgramDateTime) => {
                 next.program_date_time = Some(text::trim(value).to_owned())
             }
-            "EXT-X-DISCONTINUITY" => next.discontinuity = true,
-            "EXT-X-GAP" => next.gap = true,
-            "EXT-X-KEY" => {
+            Some(Tag::Discontinuity) => next.discontinuity = true,
+            Some(Tag::Gap) => next.gap = true,
+            Some(Tag::Key) => {
                 if !keys.apply(ctx.key("EXT-X-KEY", value)?) {
-                    return Err(ctx.err(
+                    return Err(ctx.fail(
                         "EXT-X-KEY",
                         format!("more than {MAX_KEYS_IN_FORCE} key formats in force"),
                     ));
                 }
             }
-            "EXT-X-MAP" => map = Some(Arc::new(parse_map(ctx, value)?)),
-            "EXT-X-BITRATE" => bitrate = Some(ctx.num("EXT-X-BITRATE", value)?),
-            "EXT-X-PART" => {
+            Some(Tag::Map) => map = Some(Arc::new(parse_map(ctx, value)?)),
+            Some(Tag::Bitrate) => bitrate = Some(ctx.uint("EXT-X-BITRATE", value)?),
+            Some(Tag::Part) => {
                 let part = parse_part(ctx, value, &mut part_range)?;
                 next.parts.push(part);
             }
-            "EXT-X-TARGETDURATION" => {
+            Some(Tag::TargetDuration) => {
                 out.target_duration = ctx.float("EXT-X-TARGETDURATION", value)?;
             }
-            "EXT-X-MEDIA-SEQUENCE" => {
-                out.media_sequence = ctx.num("EXT-X-MEDIA-SEQUENCE", value)?;
+            Some(Tag::MediaSequence) => {
+                out.media_sequence = ctx.uint("EXT-X-MEDIA-SEQUENCE", value)?;
             }
-            "EXT-X-DISCONTINUITY-SEQUENCE" => {
-                out.discontinuity_sequence = ctx.num("EXT-X-DISCONTINUITY-SEQUENCE", value)?;
+            Some(Tag::DiscontinuitySequence) => {
+                out.discontinuity_sequence = ctx.uint("EXT-X-DISCONTINUITY-SEQUENCE", value)?;
             }
-            "EXT-X-ENDLIST" => out.end_list = true,
-            "EXT-X-PLAYLIST-TYPE" => {
-                out.playlist_type = match value.trim() {
-                    "VOD" => Some(PlaylistType::Vod),
-                    "EVENT" => Some(PlaylistType::Event),
-                    other => {
-                        return Err(ctx.err("EXT-X-PLAYLIST-TYPE", format!("unknown {other:?}")));
-                    }
-                };
+            Some(Tag::EndList) => out.end_list = true,
+            Some(Tag::PlaylistType) => {
+                let kind = text::trim(value);
+                out.playlist_type =
+                    Some(pick(&PLAYLIST_TYPES, kind).ok_or_else(|| {
+                        ctx.err_quoted("EXT-X-PLAYLIST-TYPE", "unknown ", kind, "")
+                    })?);
             }
-            "EXT-X-I-FRAMES-ONLY" => out.i_frames_only = true,
-            "EXT-X-INDEPENDENT-SEGMENTS" => out.independent_segments = true,
-            "EXT-X-START" => out.start = Some(ctx.start(value)?),
-            "EXT-X-VERSION" => out.version = Some(ctx.num("EXT-X-VERSION", value)?),
-            "EXT-X-DEFINE" => ctx.define(value, &mut out.defines)?,
-            "EXT-X-DATERANGE" => out.date_ranges.push(date_range(ctx, value)?),
-            "EXT-X-SERVER-CONTROL" => out.server_control = Some(server_control(ctx, value)?),
-            "EXT-X-PART-INF" => out.part_target = Some(part_inf(ctx, value)?),
-            "EXT-X-SKIP" => {
+            Some(Tag::IFramesOnly) => out.i_frames_only = true,
+            Some(Tag::IndependentSegments) => out.independent_segments = true,
+            Some(Tag::Start) => out.start = Some(ctx.start(value)?),
+            Some(Tag::Version) => out.version = Some(ctx.uint("EXT-X-VERSION", value)?),
+            Some(Tag::Define) => ctx.define(value, &mut out.defines)?,
+            Some(Tag::DateRange) => out.date_ranges.push(date_range(ctx, value)?),
+            Some(Tag::ServerControl) => out.server_control = Some(server_control(ctx, value)?),
+            Some(Tag::PartInf) => out.part_target = Some(part_inf(ctx, value)?),
+            Some(Tag::Skip) => {
                 if !out.segments.is_empty() {
                     return Err(ctx.err("EXT-X-SKIP", "must come before the first segment"));
                 }
                 out.skip = Some(skip(ctx, value)?);
             }
-            "EXT-X-PRELOAD-HINT" => out.preload_hints.push(preload_hint(ctx, value)?),
-            "EXT-X-RENDITION-REPORT" => {
+            Some(Tag::PreloadHint) => out.preload_hints.push(preload_hint(ctx, value)?),
+            Some(Tag::RenditionReport) => {
                 out.rendition_reports.push(rendition_report(ctx, value)?);
             }
-            "EXTM3U" => {}
+            Some(Tag::Extm3u) => {}
             _ => next.unknown_tags.push(line.to_owned()),
         }
     }
@@ -767,13 +1154,15 @@ fn parse_map(ctx: &Ctx<'_>, list: &str) -> Result<Map, ParseError> {
     let tag = "EXT-X-MAP";
     let mut uri = None;
     let mut range = None;
-    for (name, value, _) in ctx.attrs(tag, list)? {
+    let names = [Field::Uri, Field::ByteRange];
+    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            "URI" => uri = Some(value.into_owned()),
-            "BYTERANGE" => range = Some(ctx.byte_range_spec(tag, &value)?),
+            Some(Field::Uri) => set(&mut uri, value),
+            Some(Field::ByteRange) => range = Some(ctx.byte_range_spec(tag, value)?),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
     let byte_range = match range {
         Some((length, offset)) => {
@@ -803,16 +1192,24 @@ fn parse_part(
     let mut independent = false;
     let mut gap = false;
     let mut range = None;
-    for (name, value, _) in ctx.attrs(tag, list)? {
+    let names = [
+        Field::Duration,
+        Field::Uri,
+        Field::Independent,
+        Field::ByteRange,
+        Field::Gap,
+    ];
+    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            "URI" => uri = Some(value.into_owned()),
-            "DURATION" => duration = Some(ctx.float(tag, &value)?),
-            "INDEPENDENT" => independent = value == "YES",
-            "GAP" => gap = value == "YES",
-            "BYTERANGE" => range = Some(ctx.byte_range_spec(tag, &value)?),
+            Some(Field::Uri) => set(&mut uri, value),
+            Some(Field::Duration) => duration = Some(ctx.float(tag, value)?),
+            Some(Field::Independent) => independent = value == "YES",
+            Some(Field::Gap) => gap = value == "YES",
+            Some(Field::ByteRange) => range = Some(ctx.byte_range_spec(tag, value)?),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
     let byte_range = match range {
         Some(spec) => Some(byte_range(ctx, tag, spec, &uri, previous)?),
@@ -829,6 +1226,19 @@ fn parse_part(
 }
 
 fn date_range(ctx: &Ctx<'_>, list: &str) -> Result<DateRange, ParseError> {
+    const NAMES: [Field; 11] = [
+        Field::Id,
+        Field::Class,
+        Field::StartDate,
+        Field::Cue,
+        Field::EndDate,
+        Field::Duration,
+        Field::PlannedDuration,
+        Field::Scte35Cmd,
+        Field::Scte35Out,
+        Field::Scte35In,
+        Field::EndOnNext,
+    ];
     let tag = "EXT-X-DATERANGE";
     let mut id = None;
     let mut d = DateRange {
@@ -845,33 +1255,34 @@ fn date_range(ctx: &Ctx<'_>, list: &str) -> Result<DateRange, ParseError> {
         end_on_next: false,
         client_attributes: Vec::new(),
     };
-    for (name, value, quoted) in ctx.attrs(tag, list)? {
+    ctx.attrs(tag, list, &NAMES, &mut |name, raw, value, quoted| {
         match name {
-            "ID" => id = Some(value.into_owned()),
-            "CLASS" => d.class = Some(value.into_owned()),
-            "START-DATE" => d.start_date = Some(value.into_owned()),
-            "CUE" => d.cue = Some(value.into_owned()),
-            "END-DATE" => d.end_date = Some(value.into_owned()),
-            "DURATION" => d.duration = Some(ctx.float(tag, &value)?),
-            "PLANNED-DURATION" => d.planned_duration = Some(ctx.float(tag, &value)?),
-            "SCTE35-CMD" => d.scte35_cmd = Some(value.into_owned()),
-            "SCTE35-OUT" => d.scte35_out = Some(value.into_owned()),
-            "SCTE35-IN" => d.scte35_in = Some(value.into_owned()),
-            "END-ON-NEXT" => d.end_on_next = value == "YES",
-            n if n.starts_with("X-") => {
+            Some(Field::Id) => set(&mut id, value),
+            Some(Field::Class) => set(&mut d.class, value),
+            Some(Field::StartDate) => set(&mut d.start_date, value),
+            Some(Field::Cue) => set(&mut d.cue, value),
+            Some(Field::EndDate) => set(&mut d.end_date, value),
+            Some(Field::Duration) => d.duration = Some(ctx.float(tag, value)?),
+            Some(Field::PlannedDuration) => d.planned_duration = Some(ctx.float(tag, value)?),
+            Some(Field::Scte35Cmd) => set(&mut d.scte35_cmd, value),
+            Some(Field::Scte35Out) => set(&mut d.scte35_out, value),
+            Some(Field::Scte35In) => set(&mut d.scte35_in, value),
+            Some(Field::EndOnNext) => d.end_on_next = value == "YES",
+            None if raw.starts_with("X-") => {
                 let v = if quoted {
-                    AttributeValue::String(value.into_owned())
+                    AttributeValue::String(value.to_owned())
                 } else if value.starts_with("0x") || value.starts_with("0X") {
-                    AttributeValue::Hex(value.into_owned())
+                    AttributeValue::Hex(value.to_owned())
                 } else {
-                    ctx.float(tag, &value)?;
-                    AttributeValue::Number(value.into_owned())
+                    ctx.float(tag, value)?;
+                    AttributeValue::Number(value.to_owned())
                 };
-                d.client_attributes.push((n.to_owned(), v));
+                d.client_attributes.push((raw.to_owned(), v));
             }
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     d.id = id.ok_or_else(|| ctx.err(tag, "ID is missing"))?;
     Ok(d)
 }
@@ -879,37 +1290,49 @@ fn date_range(ctx: &Ctx<'_>, list: &str) -> Result<DateRange, ParseError> {
 fn server_control(ctx: &Ctx<'_>, list: &str) -> Result<ServerControl, ParseError> {
     let tag = "EXT-X-SERVER-CONTROL";
     let mut s = ServerControl::default();
-    for (name, value, _) in ctx.attrs(tag, list)? {
+    let names = [
+        Field::CanSkipUntil,
+        Field::CanSkipDateRanges,
+        Field::HoldBack,
+        Field::PartHoldBack,
+        Field::CanBlockReload,
+    ];
+    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            "CAN-SKIP-UNTIL" => s.can_skip_until = Some(ctx.float(tag, &value)?),
-            "CAN-SKIP-DATERANGES" => s.can_skip_dateranges = value == "YES",
-            "HOLD-BACK" => s.hold_back = Some(ctx.float(tag, &value)?),
-            "PART-HOLD-BACK" => s.part_hold_back = Some(ctx.float(tag, &value)?),
-            "CAN-BLOCK-RELOAD" => s.can_block_reload = value == "YES",
+            Some(Field::CanSkipUntil) => s.can_skip_until = Some(ctx.float(tag, value)?),
+            Some(Field::CanSkipDateRanges) => s.can_skip_dateranges = value == "YES",
+            Some(Field::HoldBack) => s.hold_back = Some(ctx.float(tag, value)?),
+            Some(Field::PartHoldBack) => s.part_hold_back = Some(ctx.float(tag, value)?),
+            Some(Field::CanBlockReload) => s.can_block_reload = value == "YES",
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok(s)
 }
 
 fn part_inf(ctx: &Ctx<'_>, list: &str) -> Result<f64, ParseError> {
     let tag = "EXT-X-PART-INF";
-    let attrs = ctx.attrs(tag, list)?;
-    let target = attrs
-        .iter()
-        .find(|a| a.0 == "PART-TARGET")
-        .ok_or_else(|| ctx.err(tag, "PART-TARGET is missing"))?;
-    ctx.float(tag, &target.1)
+    let mut target = None;
+    ctx.attrs(tag, list, &[Field::PartTarget], &mut |name, _, value, _| {
+        // The first PART-TARGET counts.
+        if name.is_some() && target.is_none() {
+            target = Some(ctx.float(tag, value)?);
+        }
+        Ok(())
+    })?;
+    target.ok_or_else(|| ctx.err(tag, "PART-TARGET is missing"))
 }
 
 fn skip(ctx: &Ctx<'_>, list: &str) -> Result<Skip, ParseError> {
     let tag = "EXT-X-SKIP";
     let mut count = None;
     let mut removed = Vec::new();
-    for (name, value, _) in ctx.attrs(tag, list)? {
+    let names = [Field::SkippedSegments, Field::RecentlyRemovedDateRanges];
+    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            "SKIPPED-SEGMENTS" => count = Some(ctx.num(tag, &value)?),
-            "RECENTLY-REMOVED-DATERANGES" => {
+            Some(Field::SkippedSegments) => count = Some(ctx.uint(tag, value)?),
+            Some(Field::RecentlyRemovedDateRanges) => {
                 removed = value
                     .split('\t')
                     .filter(|id| !id.is_empty())
@@ -918,7 +1341,8 @@ fn skip(ctx: &Ctx<'_>, list: &str) -> Result<Skip, ParseError> {
             }
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok(Skip {
         skipped_segments: count.ok_or_else(|| ctx.err(tag, "SKIPPED-SEGMENTS is missing"))?,
         recently_removed_dateranges: removed,
@@ -926,26 +1350,36 @@ fn skip(ctx: &Ctx<'_>, list: &str) -> Result<Skip, ParseError> {
 }
 
 fn preload_hint(ctx: &Ctx<'_>, list: &str) -> Result<PreloadHint, ParseError> {
+    const TYPES: [(&str, PreloadHintType); 2] = [
+        ("PART", PreloadHintType::Part),
+        ("MAP", PreloadHintType::Map),
+    ];
     let tag = "EXT-X-PRELOAD-HINT";
     let mut hint_type = None;
     let mut uri = None;
     let mut byterange_start = None;
     let mut byterange_length = None;
-    for (name, value, _) in ctx.attrs(tag, list)? {
+    let names = [
+        Field::Type,
+        Field::Uri,
+        Field::ByteRangeStart,
+        Field::ByteRangeLength,
+    ];
+    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            "TYPE" => {
-                hint_type = Some(match value.as_ref() {
-                    "PART" => PreloadHintType::Part,
-                    "MAP" => PreloadHintType::Map,
-                    other => return Err(ctx.err(tag, format!("unknown TYPE {other:?}"))),
-                })
+            Some(Field::Type) => {
+                hint_type = Some(
+                    pick(&TYPES, value)
+                        .ok_or_else(|| ctx.err_quoted(tag, "unknown TYPE ", value, ""))?,
+                );
             }
-            "URI" => uri = Some(value.into_owned()),
-            "BYTERANGE-START" => byterange_start = Some(ctx.num(tag, &value)?),
-            "BYTERANGE-LENGTH" => byterange_length = Some(ctx.num(tag, &value)?),
+            Some(Field::Uri) => set(&mut uri, value),
+            Some(Field::ByteRangeStart) => byterange_start = Some(ctx.uint(tag, value)?),
+            Some(Field::ByteRangeLength) => byterange_length = Some(ctx.uint(tag, value)?),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
     Ok(PreloadHint {
         hint_type: hint_type.ok_or_else(|| ctx.err(tag, "TYPE is missing"))?,
@@ -961,14 +1395,16 @@ fn rendition_report(ctx: &Ctx<'_>, list: &str) -> Result<RenditionReport, ParseE
     let mut uri = None;
     let mut last_msn = None;
     let mut last_part = None;
-    for (name, value, _) in ctx.attrs(tag, list)? {
+    let names = [Field::Uri, Field::LastMsn, Field::LastPart];
+    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
         match name {
-            "URI" => uri = Some(value.into_owned()),
-            "LAST-MSN" => last_msn = Some(ctx.num(tag, &value)?),
-            "LAST-PART" => last_part = Some(ctx.num(tag, &value)?),
+            Some(Field::Uri) => set(&mut uri, value),
+            Some(Field::LastMsn) => last_msn = Some(ctx.uint(tag, value)?),
+            Some(Field::LastPart) => last_part = Some(ctx.uint(tag, value)?),
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
     Ok(RenditionReport {
         url: ctx.resolve(tag, &uri)?,

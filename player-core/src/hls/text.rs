@@ -45,10 +45,31 @@ pub(super) fn trim_end(s: &str) -> &str {
     }
 }
 
-/// `s` without leading bytes of `set` (ASCII bytes only).
-pub(super) fn trim_start_bytes<'a>(s: &'a str, set: &[u8]) -> &'a str {
-    let start = s.bytes().position(|b| !set.contains(&b)).unwrap_or(s.len());
+/// `s` without leading spaces and tabs, and commas too when `commas` (a byte test: a
+/// `contains` on a byte set calls core's memchr once per byte).
+#[inline(always)]
+pub(super) fn trim_start_blanks(s: &str, commas: bool) -> &str {
+    let start = s
+        .bytes()
+        .position(|b| !(b == b' ' || b == b'\t' || commas && b == b','))
+        .unwrap_or(s.len());
     s.get(start..).unwrap_or("")
+}
+
+/// `s` without its first byte if that is `byte` (ASCII); `None` otherwise. A `char` pattern
+/// (`strip_prefix('#')`) encodes the char to UTF-8 on every call.
+#[inline(always)]
+pub(super) fn strip_byte(s: &str, byte: u8) -> Option<&str> {
+    match s.as_bytes().first() {
+        Some(&b) if b == byte => s.get(1..),
+        _ => None,
+    }
+}
+
+/// Whether `a` and `b` are the same string, lengths compared first.
+#[inline(always)]
+pub(super) fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes() == b.as_bytes()
 }
 
 /// The byte position of the first `needle` (an ASCII byte) in `s`.
