@@ -1,11 +1,169 @@
 //! JSON for the wire and storage formats (party protocol, resume records, QoE reports), on
 //! `miniserde` rather than serde + serde_json: its parser and its number and string encoders
 //! are all this needs, and serde's generated code for the same messages was about 100 KB of
-//! the wasm. Parsing builds a `miniserde` value tree (no recursion, so deep nesting cannot
-//! overflow the stack); [`Fields`] reads it with typed errors; [`ObjectWriter`] writes objects
+//! the wasm. Parsing builds a [`Value`] tree (the parser keeps its own stack, so deep nesting
+//! cannot overflow ours); [`Fields`] reads it with typed errors; [`ObjectWriter`] writes objects
 //! with their keys in a fixed order and absent optional fields left out.
 
-use miniserde::json::{self, Number, Object, Value};
+use miniserde::de::{Deserialize, Map, Seq, Visitor};
+use miniserde::json;
+
+/// Arrays and objects nested deeper than this are skipped while parsing (as if absent): no
+/// message of ours nests past 4, and it bounds the recursion of dropping the tree.
+const MAX_DEPTH: u32 = 64;
+
+/// A parsed JSON value.
+///
+/// Our own tree rather than `miniserde::json::Value`, whose objects are a `BTreeMap`: that
+/// map's code was ~6 KB of the wasm for a handful of small objects. Objects are their fields
+/// in text order; arrays use the same list with empty names, so one builder and one vector
+/// type serve both.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A whole number `0..=u64::MAX` written without fraction or exponent.
+    Whole(u64),
+    /// Any other number.
+    Number(f64),
+    /// A string.
+    Str(String),
+    /// An array: its items, with empty names.
+    Array(Object),
+    /// An object.
+    Object(Object),
+}
+
+/// An object's fields in text order (a repeated name's last value is the one read).
+pub(crate) type Object = Vec<(String, Value)>;
+
+/// Where the parser puts one value; `depth` counts the arrays and objects around it.
+struct Slot {
+    value: Option<Value>,
+    depth: u32,
+}
+
+impl Slot {
+    fn set(&mut self, value: Value) -> miniserde::Result<()> {
+        self.value = Some(value);
+        Ok(())
+    }
+
+    fn nested(&mut self, object: bool) -> Nested<'_> {
+        Nested {
+            next: Slot {
+                value: None,
+                depth: self.depth + 1,
+            },
+            out: &mut self.value,
+            fields: Vec::new(),
+            key: String::new(),
+            object,
+        }
+    }
+}
+
+impl Deserialize for Slot {
+    fn begin(out: &mut Option<Self>) -> &mut dyn Visitor {
+        out.insert(Slot {
+            value: None,
+            depth: 0,
+        })
+    }
+}
+
+impl Visitor for Slot {
+    fn null(&mut self) -> miniserde::Result<()> {
+        self.set(Value::Null)
+    }
+
+    fn boolean(&mut self, b: bool) -> miniserde::Result<()> {
+        self.set(Value::Bool(b))
+    }
+
+    fn string(&mut self, s: &str) -> miniserde::Result<()> {
+        self.set(Value::Str(s.to_owned()))
+    }
+
+    fn negative(&mut self, n: i64) -> miniserde::Result<()> {
+        self.set(Value::Number(n as f64))
+    }
+
+    fn nonnegative(&mut self, n: u64) -> miniserde::Result<()> {
+        self.set(Value::Whole(n))
+    }
+
+    fn float(&mut self, n: f64) -> miniserde::Result<()> {
+        self.set(Value::Number(n))
+    }
+
+    fn seq(&mut self) -> miniserde::Result<Box<dyn Seq + '_>> {
+        if self.depth >= MAX_DEPTH {
+            return <dyn Visitor>::ignore().seq();
+        }
+        Ok(Box::new(self.nested(false)))
+    }
+
+    fn map(&mut self) -> miniserde::Result<Box<dyn Map + '_>> {
+        if self.depth >= MAX_DEPTH {
+            return <dyn Visitor>::ignore().map();
+        }
+        Ok(Box::new(self.nested(true)))
+    }
+}
+
+/// An array or object being parsed.
+struct Nested<'a> {
+    out: &'a mut Option<Value>,
+    fields: Object,
+    /// Name of the value in `next` (empty in arrays).
+    key: String,
+    next: Slot,
+    object: bool,
+}
+
+impl Nested<'_> {
+    /// Moves the value just parsed into `fields` and readies `next` for the one named `key`.
+    fn next(&mut self, key: &str) -> &mut dyn Visitor {
+        if let Some(value) = self.next.value.take() {
+            self.fields.push((std::mem::take(&mut self.key), value));
+        }
+        key.clone_into(&mut self.key);
+        &mut self.next
+    }
+
+    fn finish(&mut self) -> miniserde::Result<()> {
+        self.next("");
+        let fields = std::mem::take(&mut self.fields);
+        *self.out = Some(match self.object {
+            true => Value::Object(fields),
+            false => Value::Array(fields),
+        });
+        Ok(())
+    }
+}
+
+impl Seq for Nested<'_> {
+    fn element(&mut self) -> miniserde::Result<&mut dyn Visitor> {
+        Ok(self.next(""))
+    }
+
+    fn finish(&mut self) -> miniserde::Result<()> {
+        Nested::finish(self)
+    }
+}
+
+impl Map for Nested<'_> {
+    fn key(&mut self, k: &str) -> miniserde::Result<&mut dyn Visitor> {
+        Ok(self.next(k))
+    }
+
+    fn finish(&mut self) -> miniserde::Result<()> {
+        Nested::finish(self)
+    }
+}
 
 /// Why a JSON text is not the expected object.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,9 +189,13 @@ pub enum JsonError {
 
 /// Parses `text` as a JSON object.
 pub(crate) fn parse_object(text: &str) -> Result<Object, JsonError> {
-    match json::from_str::<Value>(text).map_err(|_| JsonError::Syntax)? {
-        Value::Object(o) => Ok(o),
-        _ => Err(JsonError::NotObject("the message")),
+    match json::from_str::<Slot>(text)
+        .map_err(|_| JsonError::Syntax)?
+        .value
+    {
+        Some(Value::Object(o)) => Ok(o),
+        Some(_) => Err(JsonError::NotObject("the message")),
+        None => Err(JsonError::Syntax),
     }
 }
 
@@ -44,7 +206,12 @@ pub(crate) struct Fields<'a>(pub &'a Object);
 impl<'a> Fields<'a> {
     /// The field's value; absent and `null` alike are `None`.
     pub fn get(self, key: &'static str) -> Option<&'a Value> {
-        self.0.get(key).filter(|v| !matches!(v, Value::Null))
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .filter(|v| !matches!(v, Value::Null))
     }
 
     fn required(self, key: &'static str) -> Result<&'a Value, JsonError> {
@@ -70,9 +237,8 @@ impl<'a> Fields<'a> {
     /// An optional number.
     pub fn opt_f64(self, key: &'static str) -> Result<Option<f64>, JsonError> {
         self.typed(key, "a number", |v| match v {
-            Value::Number(Number::U64(n)) => Some(*n as f64),
-            Value::Number(Number::I64(n)) => Some(*n as f64),
-            Value::Number(Number::F64(n)) => Some(*n),
+            Value::Whole(n) => Some(*n as f64),
+            Value::Number(n) => Some(*n),
             _ => None,
         })
     }
@@ -90,7 +256,7 @@ impl<'a> Fields<'a> {
     /// An optional whole number `0..=u64::MAX`.
     pub fn opt_u64(self, key: &'static str) -> Result<Option<u64>, JsonError> {
         self.typed(key, "a whole number", |v| match v {
-            Value::Number(Number::U64(n)) => Some(*n),
+            Value::Whole(n) => Some(*n),
             _ => None,
         })
     }
@@ -119,7 +285,7 @@ impl<'a> Fields<'a> {
     /// An optional string.
     pub fn opt_str(self, key: &'static str) -> Result<Option<&'a str>, JsonError> {
         self.typed(key, "a string", |v| match v {
-            Value::String(s) => Some(s.as_str()),
+            Value::Str(s) => Some(s.as_str()),
             _ => None,
         })
     }
@@ -151,7 +317,7 @@ impl<'a> Fields<'a> {
         };
         items
             .iter()
-            .map(|item| match item {
+            .map(|(_, item)| match item {
                 Value::Object(o) => read(Fields(o)),
                 _ => Err(JsonError::NotObject(key)),
             })
@@ -225,6 +391,97 @@ impl ObjectWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// miniserde's own tree, in ours: objects sorted by name, as its `BTreeMap` keeps them.
+    fn from_miniserde(v: &json::Value) -> Value {
+        use json::Number;
+        match v {
+            json::Value::Null => Value::Null,
+            json::Value::Bool(b) => Value::Bool(*b),
+            json::Value::Number(Number::U64(n)) => Value::Whole(*n),
+            json::Value::Number(Number::I64(n)) => Value::Number(*n as f64),
+            json::Value::Number(Number::F64(n)) => Value::Number(*n),
+            json::Value::String(s) => Value::Str(s.clone()),
+            json::Value::Array(a) => Value::Array(
+                a.iter()
+                    .map(|v| (String::new(), from_miniserde(v)))
+                    .collect(),
+            ),
+            json::Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), from_miniserde(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Ours as a map would hold it: objects sorted by name, the last of a repeated name kept.
+    fn as_map(v: Value) -> Value {
+        let sorted = |fields: Object| {
+            let mut out: Object = Vec::new();
+            for (k, v) in fields {
+                out.retain(|(o, _)| *o != k);
+                out.push((k, as_map(v)));
+            }
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            out
+        };
+        match v {
+            Value::Object(o) => Value::Object(sorted(o)),
+            Value::Array(a) => Value::Array(a.into_iter().map(|(k, v)| (k, as_map(v))).collect()),
+            v => v,
+        }
+    }
+
+    #[test]
+    fn parses_as_miniserde_does() {
+        let texts = [
+            r#"{}"#,
+            r#" { "a" : [1, -2, 2.5, 1e3, -0.0, 18446744073709551615, 18446744073709551616, true, false, null, "x\u00e9\n\"", [], {}], "b": {"c": {"d": [{"e": 1}]}} } "#,
+            r#"{"k": 1, "j": 2, "k": "again", "é": "ü"}"#,
+            r#"{"n": -9223372036854775808, "m": 123456789012345678901234567890}"#,
+        ];
+        for text in texts {
+            let ours = parse_object(text).unwrap();
+            let theirs = json::from_str::<json::Value>(text).unwrap();
+            assert_eq!(
+                as_map(Value::Object(ours)),
+                from_miniserde(&theirs),
+                "{text}"
+            );
+        }
+        for bad in [
+            r#"{"a":}"#,
+            r#"{"a":1,}"#,
+            "{'a':1}",
+            r#"{"a":"\ud800"}"#,
+            "",
+            "{} x",
+        ] {
+            assert_eq!(parse_object(bad), Err(JsonError::Syntax), "{bad}");
+            assert!(json::from_str::<json::Value>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_skipped_not_kept() {
+        let depth = 100_000;
+        let text = format!(
+            r#"{{"a":1,"deep":{}{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let o = parse_object(&text).unwrap();
+        let f = Fields(&o);
+        assert_eq!(f.u64("a"), Ok(1));
+        let mut levels = 0;
+        let mut v = f.get("deep");
+        while let Some(Value::Array(items)) = v {
+            levels += 1;
+            v = items.first().map(|(_, v)| v);
+        }
+        assert_eq!(levels, MAX_DEPTH - 1);
+    }
 
     #[test]
     fn writes_fields_in_order_and_escapes() {

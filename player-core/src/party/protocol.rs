@@ -6,10 +6,8 @@
 //!
 //! [`close_reason`]: ProtocolError::close_reason
 
-use miniserde::json::{Number, Value};
-
 use super::{GroupState, MemberId, Phase};
-use crate::json::{Fields, JsonError, ObjectWriter, parse_object};
+use crate::json::{Fields, JsonError, ObjectWriter, Value, parse_object};
 
 /// Version carried in the `v` field of every message.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -421,8 +419,8 @@ fn decode<T>(
     let object = parse_object(text)?;
     let f = Fields(&object);
     match f.get("v") {
-        Some(Value::Number(Number::U64(v))) if *v == u64::from(PROTOCOL_VERSION) => {}
-        Some(Value::Number(Number::U64(v))) => return Err(ProtocolError::Version(Some(*v))),
+        Some(Value::Whole(v)) if *v == u64::from(PROTOCOL_VERSION) => {}
+        Some(Value::Whole(v)) => return Err(ProtocolError::Version(Some(*v))),
         Some(_) => return Err(ProtocolError::Version(None)),
         None => return Err(JsonError::Missing("v").into()),
     }
