@@ -86,7 +86,22 @@ impl<L> Loads<L> {
 
     /// Whether `id` is one of these loads.
     pub fn contains(&self, id: RequestId) -> bool {
-        self.0.iter().any(|(i, _)| *i == id)
+        self.get(id).is_some()
+    }
+
+    /// What load `id` is for.
+    pub fn get(&self, id: RequestId) -> Option<&L> {
+        self.0.iter().find(|(i, _)| *i == id).map(|(_, l)| l)
+    }
+
+    /// What load `id` is for, to change.
+    pub fn get_mut(&mut self, id: RequestId) -> Option<&mut L> {
+        self.0.iter_mut().find(|(i, _)| *i == id).map(|(_, l)| l)
+    }
+
+    /// The loads and their ids.
+    pub fn iter(&self) -> impl Iterator<Item = (RequestId, &L)> {
+        self.0.iter().map(|(id, l)| (*id, l))
     }
 
     /// Whether no load is in flight.
