@@ -165,6 +165,24 @@ impl Map for Nested<'_> {
     }
 }
 
+/// `x` as `format!("{x}")` writes it when it is 0 or `1e-5 <= |x| < 1e16` (beyond, in exponent
+/// notation; and where two shortest forms read back as `x`, the last digit may differ), through
+/// miniserde's float writer: core's float formatting would add ~20 KB to the wasm for the few
+/// messages that show a number.
+pub(crate) fn f64_text(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".to_owned();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    let mut text = json::to_string(&x);
+    if text.ends_with(".0") {
+        text.truncate(text.len() - 2);
+    }
+    text
+}
+
 /// Why a JSON text is not the expected object.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum JsonError {
@@ -481,6 +499,43 @@ mod tests {
             v = items.first().map(|(_, v)| v);
         }
         assert_eq!(levels, MAX_DEPTH - 1);
+    }
+
+    #[test]
+    fn f64_text_writes_as_display_does() {
+        let mut rng = crate::rng::XorShift::new(3);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -2.5,
+            0.1 + 0.2,
+            1e-5,
+            1.5e-5,
+            9_999_999_999_999_998.0,
+            1_700_000_000_000.0,
+            1_700_000_000_123.25,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for _ in 0..2000 {
+            let exponent = (rng.next_f64() * 21.0).floor() as i32 - 5;
+            let sign = if rng.next_f64() < 0.5 { -1.0 } else { 1.0 };
+            values.push(sign * (1.0 + rng.next_f64() * 9.0) * 10f64.powi(exponent));
+        }
+        let mut same = 0;
+        for x in values {
+            let (ours, display) = (f64_text(x), format!("{x}"));
+            if ours == display {
+                same += 1;
+            } else {
+                // Another shortest form of the same number.
+                assert_eq!(ours.len(), display.len(), "{x:e}");
+                assert_eq!(ours.parse::<f64>(), Ok(x), "{x:e}");
+            }
+        }
+        assert!(same > 1900, "{same}");
     }
 
     #[test]

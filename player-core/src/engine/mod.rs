@@ -1499,8 +1499,10 @@ impl Engine {
         };
         self.out.push_back(Output::Seek(target));
         let message = format!(
-            "playback stood still at {position:.3} s with media buffered ahead: nudged to \
-             {target:.3} s (try {attempt} of {})",
+            "playback stood still at {} s with media buffered ahead: nudged to {} s (try \
+             {attempt} of {})",
+            stall::millis_text(position),
+            stall::millis_text(target),
             stall::MAX_NUDGES
         );
         self.error(
