@@ -217,7 +217,8 @@ pub(crate) fn parse_object(text: &str) -> Result<Object, JsonError> {
     }
 }
 
-/// Typed reads of an object's fields; unknown fields are ignored.
+/// Typed reads of an object's fields; unknown fields are ignored. The readers are kept out of
+/// line: inlined into every message reader they cost kilobytes of the wasm.
 #[derive(Clone, Copy)]
 pub(crate) struct Fields<'a>(pub &'a Object);
 
@@ -253,6 +254,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional number.
+    #[inline(never)]
     pub fn opt_f64(self, key: &'static str) -> Result<Option<f64>, JsonError> {
         self.typed(key, "a number", |v| match v {
             Value::Whole(n) => Some(*n as f64),
@@ -262,16 +264,19 @@ impl<'a> Fields<'a> {
     }
 
     /// A required number.
+    #[inline(never)]
     pub fn f64(self, key: &'static str) -> Result<f64, JsonError> {
         self.opt_f64(key)?.ok_or(JsonError::Missing(key))
     }
 
     /// A required whole number `0..=u64::MAX`.
+    #[inline(never)]
     pub fn u64(self, key: &'static str) -> Result<u64, JsonError> {
         self.opt_u64(key)?.ok_or(JsonError::Missing(key))
     }
 
     /// An optional whole number `0..=u64::MAX`.
+    #[inline(never)]
     pub fn opt_u64(self, key: &'static str) -> Result<Option<u64>, JsonError> {
         self.typed(key, "a whole number", |v| match v {
             Value::Whole(n) => Some(*n),
@@ -280,6 +285,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A required whole number `0..=u32::MAX`.
+    #[inline(never)]
     pub fn u32(self, key: &'static str) -> Result<u32, JsonError> {
         u32::try_from(self.u64(key)?).map_err(|_| JsonError::Type {
             field: key,
@@ -288,6 +294,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional boolean.
+    #[inline(never)]
     pub fn opt_bool(self, key: &'static str) -> Result<Option<bool>, JsonError> {
         self.typed(key, "true or false", |v| match v {
             Value::Bool(b) => Some(*b),
@@ -296,11 +303,13 @@ impl<'a> Fields<'a> {
     }
 
     /// A required boolean.
+    #[inline(never)]
     pub fn bool(self, key: &'static str) -> Result<bool, JsonError> {
         self.opt_bool(key)?.ok_or(JsonError::Missing(key))
     }
 
     /// An optional string.
+    #[inline(never)]
     pub fn opt_str(self, key: &'static str) -> Result<Option<&'a str>, JsonError> {
         self.typed(key, "a string", |v| match v {
             Value::Str(s) => Some(s.as_str()),
@@ -309,11 +318,13 @@ impl<'a> Fields<'a> {
     }
 
     /// A required string.
+    #[inline(never)]
     pub fn str(self, key: &'static str) -> Result<&'a str, JsonError> {
         self.opt_str(key)?.ok_or(JsonError::Missing(key))
     }
 
     /// A required object.
+    #[inline(never)]
     pub fn object(self, key: &'static str) -> Result<Fields<'a>, JsonError> {
         match self.required(key)? {
             Value::Object(o) => Ok(Fields(o)),

@@ -83,19 +83,18 @@ pub fn parse_expiry(url: &str, custom_param: Option<&str>) -> Result<Expiry, Pre
     }
     if let Some(date) = get("X-Amz-Date") {
         let signed_s = amz_date(date)?;
-        let expires = get("X-Amz-Expires").ok_or(PresignError::BadParam {
-            param: "X-Amz-Expires".into(),
-            value: String::new(),
-            expected: "present next to X-Amz-Date",
-        })?;
+        let expires = get("X-Amz-Expires")
+            .ok_or_else(|| bad_param("X-Amz-Expires", "", "present next to X-Amz-Date"))?;
         let ttl_s = expires
             .parse::<u64>()
             .ok()
             .filter(|s| (1..=MAX_SIGV4_EXPIRES_S).contains(s))
-            .ok_or_else(|| PresignError::BadParam {
-                param: "X-Amz-Expires".into(),
-                value: expires.to_owned(),
-                expected: "a number of seconds from 1 to 604800",
+            .ok_or_else(|| {
+                bad_param(
+                    "X-Amz-Expires",
+                    expires,
+                    "a number of seconds from 1 to 604800",
+                )
             })?;
         return Ok(Expiry {
             signing: Signing::SigV4,
@@ -125,26 +124,28 @@ pub fn parse_expiry(url: &str, custom_param: Option<&str>) -> Result<Expiry, Pre
     Err(PresignError::NotSigned)
 }
 
+/// A [`PresignError::BadParam`]: one copy of its construction rather than one per use.
+#[inline(never)]
+fn bad_param(param: &str, value: &str, expected: &'static str) -> PresignError {
+    PresignError::BadParam {
+        param: param.to_owned(),
+        value: value.to_owned(),
+        expected,
+    }
+}
+
 /// Epoch seconds in a query parameter.
 fn epoch_seconds(param: &str, value: &str) -> Result<u64, PresignError> {
     value
         .parse::<u64>()
         .ok()
         .filter(|s| *s <= MAX_EPOCH_S)
-        .ok_or_else(|| PresignError::BadParam {
-            param: param.to_owned(),
-            value: value.to_owned(),
-            expected: "Unix seconds",
-        })
+        .ok_or_else(|| bad_param(param, value, "Unix seconds"))
 }
 
 /// SigV4's ISO 8601 basic time `YYYYMMDDTHHMMSSZ` as Unix seconds.
 fn amz_date(value: &str) -> Result<u64, PresignError> {
-    let bad = || PresignError::BadParam {
-        param: "X-Amz-Date".into(),
-        value: value.to_owned(),
-        expected: "a time like 20130524T000000Z",
-    };
+    let bad = || bad_param("X-Amz-Date", value, "a time like 20130524T000000Z");
     let b = value.as_bytes();
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return Err(bad());
