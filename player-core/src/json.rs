@@ -354,6 +354,20 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// A JSON array of items already in JSON text (written in place rather than collected and
+/// joined: one copy of that code in the wasm instead of one per item type).
+pub(crate) fn array(items: &mut dyn Iterator<Item = String>) -> String {
+    let mut out = String::from("[");
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&item);
+    }
+    out.push(']');
+    out
+}
+
 /// Writes one JSON object, field by field in call order.
 pub(crate) struct ObjectWriter(String);
 

@@ -400,8 +400,7 @@ impl ChatMessage {
 }
 
 fn members_json(members: &[MemberInfo]) -> String {
-    let items: Vec<String> = members.iter().map(MemberInfo::write).collect();
-    format!("[{}]", items.join(","))
+    crate::json::array(&mut members.iter().map(MemberInfo::write))
 }
 
 /// Checks the size, the JSON and the version of `text`, then reads the message of the `type`.

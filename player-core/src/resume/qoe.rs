@@ -39,7 +39,7 @@ impl QoeReport {
                 w.f64(bitrate, *seconds)
             })
             .finish();
-        let errors: Vec<String> = self.errors.iter().map(miniserde::json::to_string).collect();
+        let errors = crate::json::array(&mut self.errors.iter().map(miniserde::json::to_string));
         let optional = |v: Option<f64>| {
             v.map_or_else(|| "null".to_owned(), |v| miniserde::json::to_string(&v))
         };
@@ -50,7 +50,7 @@ impl QoeReport {
             .f64("rebufferS", self.rebuffer_s)
             .raw("bitrateHistogram", &histogram)
             .raw("meanBitrate", &optional(self.mean_bitrate))
-            .raw("errors", &format!("[{}]", errors.join(",")))
+            .raw("errors", &errors)
             .finish()
     }
 }
