@@ -732,11 +732,15 @@ fn add_range(ranges: &mut Vec<(f64, f64)>, start: f64, end: f64) {
 
 /// Removes `[start, end)` from `ranges`.
 fn cut(ranges: &mut Vec<(f64, f64)>, start: f64, end: f64) {
-    *ranges = ranges
-        .iter()
-        .flat_map(|&(s, e)| [(s, e.min(start)), (s.max(end), e)])
-        .filter(|(s, e)| e - s > 1e-6)
-        .collect();
+    let mut kept = Vec::with_capacity(ranges.len() + 1);
+    for &(s, e) in ranges.iter() {
+        for (s, e) in [(s, e.min(start)), (s.max(end), e)] {
+            if e - s > 1e-6 {
+                kept.push((s, e));
+            }
+        }
+    }
+    *ranges = kept;
 }
 
 #[cfg(test)]
