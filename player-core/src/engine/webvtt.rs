@@ -87,7 +87,7 @@ pub fn parse(data: &[u8]) -> Result<VttFile, VttError> {
     {
         return Err(VttError::NotWebVtt);
     }
-    // CRLF and lone CR to LF, in one pass.
+    // CRLF and lone CR to LF, in one pass (lines are then split at LF alone).
     let mut normalized = String::with_capacity(rest.len());
     for (i, piece) in rest.split('\r').enumerate() {
         if i > 0 {
@@ -102,7 +102,7 @@ pub fn parse(data: &[u8]) -> Result<VttFile, VttError> {
     let mut blocks = normalized.split("\n\n");
     let mut file = VttFile::default();
     // The header block: the signature line's remainder and header lines.
-    for line in blocks.next().unwrap_or_default().lines() {
+    for line in blocks.next().unwrap_or_default().split('\n') {
         if let Some(value) = line.trim().strip_prefix("X-TIMESTAMP-MAP=") {
             file.timestamp_map = timestamp_map(value);
         }
@@ -112,7 +112,7 @@ pub fn parse(data: &[u8]) -> Result<VttFile, VttError> {
             break;
         }
         let block = block.trim_matches('\n');
-        let mut lines = block.lines();
+        let mut lines = block.split('\n');
         let Some(first) = lines.next() else {
             continue;
         };

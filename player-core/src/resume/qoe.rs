@@ -137,7 +137,9 @@ impl QoeMeter {
     pub fn handle_error(&mut self, now_ms: f64, code: &str) {
         self.advance(now_ms);
         if self.errors.len() < MAX_ERRORS && !code.is_empty() {
-            self.errors.push(code.chars().take(128).collect());
+            // The first 128 characters, sliced rather than collected char by char.
+            let end = code.char_indices().nth(128).map_or(code.len(), |(i, _)| i);
+            self.errors.push(code.get(..end).unwrap_or(code).to_owned());
         }
     }
 
