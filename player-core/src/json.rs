@@ -7,6 +7,7 @@
 
 use miniserde::de::{Deserialize, Map, Seq, Visitor};
 use miniserde::json;
+use std::cell::Cell;
 
 /// Arrays and objects nested deeper than this are skipped while parsing (as if absent): no
 /// message of ours nests past 4, and it bounds the recursion of dropping the tree.
@@ -217,15 +218,46 @@ pub(crate) fn parse_object(text: &str) -> Result<Object, JsonError> {
     }
 }
 
-/// Typed reads of an object's fields; unknown fields are ignored. The readers are kept out of
-/// line: inlined into every message reader they cost kilobytes of the wasm.
+/// Reads `object` with `read`, which gets its fields: the first error a field read met, if any,
+/// else what `read` built.
+pub(crate) fn read_object<T>(
+    object: &Object,
+    read: impl FnOnce(Fields<'_>) -> T,
+) -> Result<T, JsonError> {
+    let error = Cell::new(None);
+    let value = read(Fields {
+        object,
+        error: &error,
+    });
+    error.take().map_or(Ok(value), Err)
+}
+
+/// An object with no fields: what a missing nested object reads as (its error is recorded).
+static EMPTY: Object = Vec::new();
+
+/// Typed reads of an object's fields; unknown fields are ignored.
+///
+/// A read that fails records its error (the first one is kept, see [`read_object`]) and gives
+/// a placeholder (0, `false`, `""`, an empty object or list), so a reader builds its value in
+/// one expression and the error is checked once: checking a `Result` after every field was
+/// kilobytes of the wasm across the message readers. The readers are kept out of line for the
+/// same reason.
 #[derive(Clone, Copy)]
-pub(crate) struct Fields<'a>(pub &'a Object);
+pub(crate) struct Fields<'a> {
+    object: &'a Object,
+    error: &'a Cell<Option<JsonError>>,
+}
 
 impl<'a> Fields<'a> {
+    /// Records `error` unless an earlier one is recorded.
+    fn fail(self, error: JsonError) {
+        let first = self.error.take().unwrap_or(error);
+        self.error.set(Some(first));
+    }
+
     /// The field's value; absent and `null` alike are `None`.
     pub fn get(self, key: &'static str) -> Option<&'a Value> {
-        self.0
+        self.object
             .iter()
             .rev()
             .find(|(k, _)| k == key)
@@ -233,29 +265,33 @@ impl<'a> Fields<'a> {
             .filter(|v| !matches!(v, Value::Null))
     }
 
-    fn required(self, key: &'static str) -> Result<&'a Value, JsonError> {
-        self.get(key).ok_or(JsonError::Missing(key))
-    }
-
     fn typed<T>(
         self,
         key: &'static str,
         expected: &'static str,
         read: impl FnOnce(&'a Value) -> Option<T>,
-    ) -> Result<Option<T>, JsonError> {
-        self.get(key)
-            .map(|v| {
-                read(v).ok_or(JsonError::Type {
-                    field: key,
-                    expected,
-                })
-            })
-            .transpose()
+    ) -> Option<T> {
+        let value = read(self.get(key)?);
+        if value.is_none() {
+            self.fail(JsonError::Type {
+                field: key,
+                expected,
+            });
+        }
+        value
+    }
+
+    /// `value`, or `fallback` with [`JsonError::Missing`] recorded.
+    fn required<T>(self, key: &'static str, value: Option<T>, fallback: T) -> T {
+        value.unwrap_or_else(|| {
+            self.fail(JsonError::Missing(key));
+            fallback
+        })
     }
 
     /// An optional number.
     #[inline(never)]
-    pub fn opt_f64(self, key: &'static str) -> Result<Option<f64>, JsonError> {
+    pub fn opt_f64(self, key: &'static str) -> Option<f64> {
         self.typed(key, "a number", |v| match v {
             Value::Whole(n) => Some(*n as f64),
             Value::Number(n) => Some(*n),
@@ -265,19 +301,19 @@ impl<'a> Fields<'a> {
 
     /// A required number.
     #[inline(never)]
-    pub fn f64(self, key: &'static str) -> Result<f64, JsonError> {
-        self.opt_f64(key)?.ok_or(JsonError::Missing(key))
+    pub fn f64(self, key: &'static str) -> f64 {
+        self.required(key, self.opt_f64(key), 0.0)
     }
 
     /// A required whole number `0..=u64::MAX`.
     #[inline(never)]
-    pub fn u64(self, key: &'static str) -> Result<u64, JsonError> {
-        self.opt_u64(key)?.ok_or(JsonError::Missing(key))
+    pub fn u64(self, key: &'static str) -> u64 {
+        self.required(key, self.opt_u64(key), 0)
     }
 
     /// An optional whole number `0..=u64::MAX`.
     #[inline(never)]
-    pub fn opt_u64(self, key: &'static str) -> Result<Option<u64>, JsonError> {
+    pub fn opt_u64(self, key: &'static str) -> Option<u64> {
         self.typed(key, "a whole number", |v| match v {
             Value::Whole(n) => Some(*n),
             _ => None,
@@ -286,16 +322,19 @@ impl<'a> Fields<'a> {
 
     /// A required whole number `0..=u32::MAX`.
     #[inline(never)]
-    pub fn u32(self, key: &'static str) -> Result<u32, JsonError> {
-        u32::try_from(self.u64(key)?).map_err(|_| JsonError::Type {
-            field: key,
-            expected: "a 32-bit whole number",
+    pub fn u32(self, key: &'static str) -> u32 {
+        u32::try_from(self.u64(key)).unwrap_or_else(|_| {
+            self.fail(JsonError::Type {
+                field: key,
+                expected: "a 32-bit whole number",
+            });
+            0
         })
     }
 
     /// An optional boolean.
     #[inline(never)]
-    pub fn opt_bool(self, key: &'static str) -> Result<Option<bool>, JsonError> {
+    pub fn opt_bool(self, key: &'static str) -> Option<bool> {
         self.typed(key, "true or false", |v| match v {
             Value::Bool(b) => Some(*b),
             _ => None,
@@ -304,13 +343,13 @@ impl<'a> Fields<'a> {
 
     /// A required boolean.
     #[inline(never)]
-    pub fn bool(self, key: &'static str) -> Result<bool, JsonError> {
-        self.opt_bool(key)?.ok_or(JsonError::Missing(key))
+    pub fn bool(self, key: &'static str) -> bool {
+        self.required(key, self.opt_bool(key), false)
     }
 
     /// An optional string.
     #[inline(never)]
-    pub fn opt_str(self, key: &'static str) -> Result<Option<&'a str>, JsonError> {
+    pub fn opt_str(self, key: &'static str) -> Option<&'a str> {
         self.typed(key, "a string", |v| match v {
             Value::Str(s) => Some(s.as_str()),
             _ => None,
@@ -319,38 +358,63 @@ impl<'a> Fields<'a> {
 
     /// A required string.
     #[inline(never)]
-    pub fn str(self, key: &'static str) -> Result<&'a str, JsonError> {
-        self.opt_str(key)?.ok_or(JsonError::Missing(key))
+    pub fn str(self, key: &'static str) -> &'a str {
+        self.required(key, self.opt_str(key), "")
     }
 
     /// A required object.
     #[inline(never)]
-    pub fn object(self, key: &'static str) -> Result<Fields<'a>, JsonError> {
-        match self.required(key)? {
-            Value::Object(o) => Ok(Fields(o)),
-            _ => Err(JsonError::NotObject(key)),
+    pub fn object(self, key: &'static str) -> Fields<'a> {
+        let object = match self.get(key) {
+            Some(Value::Object(o)) => o,
+            Some(_) => {
+                self.fail(JsonError::NotObject(key));
+                &EMPTY
+            }
+            None => self.required(key, None, &EMPTY),
+        };
+        Fields {
+            object,
+            error: self.error,
         }
     }
 
-    /// A required array of objects, each read by `read`.
-    pub fn objects<T>(
-        self,
-        key: &'static str,
-        read: impl Fn(Fields<'a>) -> Result<T, JsonError>,
-    ) -> Result<Vec<T>, JsonError> {
-        let Value::Array(items) = self.required(key)? else {
-            return Err(JsonError::Type {
+    /// A required string naming a value (`from_name`'s answer), or `fallback` with a
+    /// [`JsonError::Type`] recorded.
+    pub fn named<T>(self, key: &'static str, from_name: fn(&str) -> Option<T>, fallback: T) -> T {
+        from_name(self.str(key)).unwrap_or_else(|| {
+            self.fail(JsonError::Type {
                 field: key,
-                expected: "an array",
+                expected: "a known name",
             });
+            fallback
+        })
+    }
+
+    /// A required array of objects, each read by `read`.
+    pub fn objects<T>(self, key: &'static str, read: impl Fn(Fields<'a>) -> T) -> Vec<T> {
+        let items = match self.get(key) {
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                self.fail(JsonError::Type {
+                    field: key,
+                    expected: "an array",
+                });
+                &EMPTY
+            }
+            None => self.required(key, None, &EMPTY),
         };
-        items
-            .iter()
-            .map(|(_, item)| match item {
-                Value::Object(o) => read(Fields(o)),
-                _ => Err(JsonError::NotObject(key)),
-            })
-            .collect()
+        let mut out = Vec::with_capacity(items.len());
+        for (_, item) in items {
+            match item {
+                Value::Object(object) => out.push(read(Fields {
+                    object,
+                    error: self.error,
+                })),
+                _ => self.fail(JsonError::NotObject(key)),
+            }
+        }
+        out
     }
 }
 
@@ -515,10 +579,9 @@ mod tests {
             "]".repeat(depth)
         );
         let o = parse_object(&text).unwrap();
-        let f = Fields(&o);
-        assert_eq!(f.u64("a"), Ok(1));
+        assert_eq!(read_object(&o, |f| f.u64("a")), Ok(1));
         let mut levels = 0;
-        let mut v = f.get("deep");
+        let mut v = o.iter().find(|(k, _)| k == "deep").map(|(_, v)| v);
         while let Some(Value::Array(items)) = v {
             levels += 1;
             v = items.first().map(|(_, v)| v);
@@ -582,29 +645,53 @@ mod tests {
 
     #[test]
     fn reads_typed_fields() {
-        let o =
-            parse_object(r#"{"a":1,"b":-2,"c":2.5,"s":"x","t":true,"n":null,"o":{"k":[{"z":3}]}}"#)
-                .unwrap();
-        let f = Fields(&o);
-        assert_eq!(f.u64("a"), Ok(1));
-        assert_eq!(f.f64("b"), Ok(-2.0));
-        assert_eq!(f.f64("c"), Ok(2.5));
-        assert_eq!(f.str("s"), Ok("x"));
-        assert_eq!(f.bool("t"), Ok(true));
-        assert_eq!(f.opt_f64("n"), Ok(None));
-        assert_eq!(f.f64("n"), Err(JsonError::Missing("n")));
+        let o = parse_object(
+            r#"{"a":1,"b":-2,"c":2.5,"s":"x","t":true,"n":null,"o":{"k":[{"z":3}]},"w":4294967296}"#,
+        )
+        .unwrap();
+        let read = |f: fn(Fields<'_>) -> String| read_object(&o, f);
+        assert_eq!(read_object(&o, |f| f.u64("a")), Ok(1));
+        assert_eq!(read_object(&o, |f| f.f64("b")), Ok(-2.0));
+        assert_eq!(read_object(&o, |f| f.f64("c")), Ok(2.5));
+        assert_eq!(read(|f| f.str("s").to_owned()), Ok("x".to_owned()));
+        assert_eq!(read_object(&o, |f| f.bool("t")), Ok(true));
+        assert_eq!(read_object(&o, |f| f.opt_f64("n")), Ok(None));
         assert_eq!(
-            f.u64("b"),
+            read_object(&o, |f| f.f64("n")),
+            Err(JsonError::Missing("n"))
+        );
+        let whole = JsonError::Type {
+            field: "b",
+            expected: "a whole number",
+        };
+        assert_eq!(read_object(&o, |f| f.u64("b")), Err(whole.clone()));
+        assert_eq!(
+            read_object(&o, |f| f.u32("w")),
             Err(JsonError::Type {
-                field: "b",
-                expected: "a whole number"
+                field: "w",
+                expected: "a 32-bit whole number"
             })
         );
         assert_eq!(
-            f.object("o").unwrap().objects("k", |f| f.u64("z")),
+            read_object(&o, |f| f.object("o").objects("k", |f| f.u64("z"))),
             Ok(vec![3])
         );
-        assert_eq!(f.object("s").err(), Some(JsonError::NotObject("s")));
+        assert_eq!(
+            read_object(&o, |f| f.object("s").u64("z")),
+            Err(JsonError::NotObject("s"))
+        );
+        assert_eq!(
+            read_object(&o, |f| f.objects("c", |f| f.u64("z"))),
+            Err(JsonError::Type {
+                field: "c",
+                expected: "an array"
+            })
+        );
+        // The first error wins; the reads after it give placeholders.
+        assert_eq!(
+            read_object(&o, |f| (f.u64("b"), f.str("missing").len(), f.u64("a"))),
+            Err(whole)
+        );
         assert_eq!(
             parse_object("[1]").err(),
             Some(JsonError::NotObject("the message"))

@@ -1,6 +1,6 @@
 //! The saved position and the last-writer-wins merge.
 
-use crate::json::{Fields, JsonError, ObjectWriter, Value, parse_object};
+use crate::json::{Fields, JsonError, ObjectWriter, Value, parse_object, read_object};
 
 /// A saved playback position of one title (JSON: `position`, `duration`, `completed`,
 /// `updatedAt`, the server API's shape).
@@ -19,16 +19,16 @@ pub struct ResumeRecord {
 impl ResumeRecord {
     /// Parses the API's JSON object (from the server or the device's storage: untrusted).
     pub fn from_json(text: &str) -> Result<Self, JsonError> {
-        Self::read(Fields(&parse_object(text)?))
+        read_object(&parse_object(text)?, Self::read)
     }
 
-    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
-        Ok(Self {
-            position: f.f64("position")?,
-            duration: f.opt_f64("duration")?,
-            completed: f.opt_bool("completed")?.unwrap_or(false),
-            updated_at: f.f64("updatedAt")?,
-        })
+    fn read(f: Fields<'_>) -> Self {
+        Self {
+            position: f.f64("position"),
+            duration: f.opt_f64("duration"),
+            completed: f.opt_bool("completed").unwrap_or(false),
+            updated_at: f.f64("updatedAt"),
+        }
     }
 
     /// The API's JSON object (`duration` is `null` when unknown).
@@ -114,7 +114,7 @@ pub fn records_from_json(text: &str) -> Result<RecordQueue, JsonError> {
         let Value::Object(o) = value else {
             return Err(JsonError::NotObject("a queued record"));
         };
-        records.insert(title, ResumeRecord::read(Fields(&o))?);
+        records.insert(title, read_object(&o, ResumeRecord::read)?);
     }
     Ok(records)
 }
