@@ -14,13 +14,12 @@
 //! `flodrama.resume-queue.<user>` (`{contentId: record}` not yet acknowledged by the server).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use js_sys::{Promise, Reflect};
 use player_core::resume::{
-    QoeMeter, QoeReport, ResumePolicy, ResumeRecord, ResumeTracker, Source, merge,
+    QoeMeter, QoeReport, RecordQueue, ResumePolicy, ResumeRecord, ResumeTracker, Source, merge,
     records_from_json, records_to_json, start_position,
 };
 use wasm_bindgen::JsCast;
@@ -469,14 +468,14 @@ fn write_local(user: &str, content_id: &str, record: &ResumeRecord) {
     }
 }
 
-fn read_queue(user: &str) -> BTreeMap<String, ResumeRecord> {
+fn read_queue(user: &str) -> RecordQueue {
     storage()
         .and_then(|s| s.get_item(&queue_key(user)).ok().flatten())
         .and_then(|text| records_from_json(&text).ok())
         .unwrap_or_default()
 }
 
-fn write_queue(user: &str, queue: &BTreeMap<String, ResumeRecord>) {
+fn write_queue(user: &str, queue: &RecordQueue) {
     let Some(storage) = storage() else {
         return;
     };

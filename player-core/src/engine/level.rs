@@ -33,12 +33,12 @@ impl Level {
     pub fn from_variants(variants: &[Variant]) -> Vec<Self> {
         let preferred = variants.first().and_then(|v| v.pathway_id.as_ref());
         // The preferred pathway's variants first, each group in playlist order.
-        let (mut ordered, others): (Vec<&Variant>, Vec<&Variant>) = variants
+        let preferred = |v: &&Variant| v.pathway_id.as_ref() == preferred;
+        let ordered = variants
             .iter()
-            .partition(|v| v.pathway_id.as_ref() == preferred);
-        ordered.extend(others);
+            .filter(preferred)
+            .chain(variants.iter().filter(|v| !preferred(v)));
         let levels: Vec<Self> = ordered
-            .into_iter()
             .map(|v| {
                 let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));
                 Self {

@@ -37,7 +37,7 @@ use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
 use audio::AudioStream;
 use level::Level;
 use stall::StallWatch;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use subtitles::SubtitleStream;
 
 /// How often ABR is asked whether a segment in flight should be abandoned, milliseconds.
@@ -295,7 +295,7 @@ pub struct Engine {
     abr: Box<dyn Abr>,
     out: VecDeque<Output>,
     next_id: RequestId,
-    pending: HashMap<RequestId, Pending>,
+    pending: audio::Loads<Pending>,
     retry: Option<(f64, Pending)>,
     manifest_url: Option<String>,
     levels: Vec<Level>,
@@ -342,8 +342,8 @@ pub struct Engine {
     init_timescales: media_time::Timescales,
     /// The SourceBuffer's timestampOffset.
     timestamp_offset: f64,
-    /// AES-128 keys loaded, by URL.
-    keys: HashMap<String, [u8; 16]>,
+    /// AES-128 keys loaded, by URL (a list: a title has few).
+    keys: Vec<(String, [u8; 16])>,
     /// Size of the video element in device pixels, (0, 0) when unknown.
     viewport: (u32, u32),
     /// Level ABR switched down to by abandoning a load; holds until a segment of it is requested.
@@ -382,7 +382,7 @@ impl Engine {
             abr,
             out: VecDeque::new(),
             next_id: 1,
-            pending: HashMap::new(),
+            pending: audio::Loads::default(),
             retry: None,
             manifest_url: None,
             levels: Vec::new(),
@@ -413,7 +413,7 @@ impl Engine {
             random: crate::rng::XorShift::new(0x9E37_79B9_7F4A_7C15),
             transmuxer: Transmuxer::new(),
             new_timeline: true,
-            keys: HashMap::new(),
+            keys: Vec::new(),
             init_timescales: Vec::new(),
             timestamp_offset: 0.0,
             abandon_check_at: None,
@@ -430,7 +430,7 @@ impl Engine {
     /// when given. Loads of an earlier title are aborted; the caller must attach a new
     /// MediaSource and report [`Input::MediaSourceOpen`].
     pub fn load(&mut self, now_ms: f64, url: &str, start_position: Option<f64>) {
-        for id in self.pending.keys().copied().collect::<Vec<_>>() {
+        for id in self.pending.drain() {
             self.out.push_back(Output::Abort(id));
         }
         self.with_tracks(now_ms, |a, s, ctx| {
@@ -463,7 +463,7 @@ impl Engine {
     /// playhead, where it puts the new media element.
     pub fn recover_media_error(&mut self, now_ms: f64) {
         for id in self.segment_loads() {
-            self.pending.remove(&id);
+            self.pending.remove(id);
             self.out.push_back(Output::Abort(id));
         }
         self.retry = None;
@@ -537,7 +537,7 @@ impl Engine {
     pub fn set_current_level(&mut self, now_ms: f64, level: Option<usize>) {
         if level.is_some_and(|l| l < self.levels.len()) {
             for id in self.segment_loads() {
-                self.pending.remove(&id);
+                self.pending.remove(id);
                 self.out.push_back(Output::Abort(id));
             }
             self.retry = None;
@@ -640,7 +640,7 @@ impl Engine {
                         false => a.on_failed(ctx, id, &format!("HTTP {status}")),
                     });
                     self.report(result);
-                } else if let Some(p) = self.pending.remove(&id) {
+                } else if let Some(p) = self.pending.remove(id) {
                     if (200..300).contains(&status) {
                         self.signed.on_success();
                         if p.resign {
@@ -663,7 +663,7 @@ impl Engine {
                 total_bytes,
                 ttfb_ms,
             } => {
-                if let Some(p) = self.pending.get_mut(&id) {
+                if let Some(p) = self.pending.get_mut(id) {
                     p.progress = Some((loaded_bytes, total_bytes, ttfb_ms));
                     self.check_abandon(now_ms, id);
                 }
@@ -676,7 +676,7 @@ impl Engine {
                     let result =
                         self.with_tracks(now_ms, |a, _, ctx| a.on_failed(ctx, id, &message));
                     self.report(result);
-                } else if let Some(p) = self.pending.remove(&id) {
+                } else if let Some(p) = self.pending.remove(id) {
                     if p.resign {
                         self.on_resign_failed(&p, &message);
                     } else {
@@ -800,7 +800,7 @@ impl Engine {
                 .pending
                 .iter()
                 .find(|(_, p)| p.kind == LoadKind::Segment)
-                .map(|(id, _)| *id);
+                .map(|(id, _)| id);
             if let Some(id) = segment {
                 self.check_abandon(now_ms, id);
             }
@@ -826,10 +826,9 @@ impl Engine {
     ) {
         if fatal {
             self.fatal = true;
-            for id in self.pending.keys().copied().collect::<Vec<_>>() {
+            for id in self.pending.drain() {
                 self.out.push_back(Output::Abort(id));
             }
-            self.pending.clear();
             self.with_tracks(0.0, |a, s, ctx| {
                 a.abort_all(ctx.out);
                 s.abort_all(ctx);
@@ -1189,7 +1188,7 @@ impl Engine {
             return;
         }
         for id in self.segment_loads() {
-            self.pending.remove(&id);
+            self.pending.remove(id);
             self.out.push_back(Output::Abort(id));
         }
         self.retry = None;
@@ -1213,7 +1212,7 @@ impl Engine {
         self.pending
             .iter()
             .filter(|(_, p)| matches!(p.kind, LoadKind::Segment | LoadKind::Init | LoadKind::Key))
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect()
     }
 
@@ -1369,7 +1368,7 @@ impl Engine {
             }
         }
         if let Some(key_url) = segment.key.as_ref().and_then(|k| k.url.as_ref())
-            && !self.keys.contains_key(key_url)
+            && self.key(key_url).is_none()
         {
             let url = key_url.clone();
             self.request(now_ms, LoadKind::Key, level, sn, url, None, 0);
@@ -1384,7 +1383,7 @@ impl Engine {
     /// Asks ABR whether the segment load `id` would drain the buffer; if so, aborts it and
     /// loads the same time range from the lower level ABR names.
     fn check_abandon(&mut self, now_ms: f64, id: RequestId) {
-        let Some(p) = self.pending.get(&id) else {
+        let Some(p) = self.pending.get(id) else {
             return;
         };
         if p.kind != LoadKind::Segment {
@@ -1412,7 +1411,7 @@ impl Engine {
         if lower >= level || self.forced_level.is_some() {
             return;
         }
-        self.pending.remove(&id);
+        self.pending.remove(id);
         self.out.push_back(Output::Abort(id));
         self.abandon_check_at = None;
         self.emit(PlayerEvent::FragLoadEmergencyAborted { level, to: lower });
@@ -1500,8 +1499,10 @@ impl Engine {
         };
         self.out.push_back(Output::Seek(target));
         let message = format!(
-            "playback stood still at {position:.3} s with media buffered ahead: nudged to \
-             {target:.3} s (try {attempt} of {})",
+            "playback stood still at {} s with media buffered ahead: nudged to {} s (try \
+             {attempt} of {})",
+            stall::millis_text(position),
+            stall::millis_text(target),
             stall::MAX_NUDGES
         );
         self.error(

@@ -116,7 +116,7 @@ impl Engine {
                 format!("{}: {:?} encryption is not supported", p.url, key.method),
             );
         }
-        let Some(bytes) = key.url.as_ref().and_then(|u| self.keys.get(u)).copied() else {
+        let Some(bytes) = key.url.as_deref().and_then(|u| self.key(u)) else {
             return fail(self, format!("{}: its key was not loaded", p.url));
         };
         let iv = key.iv.unwrap_or_else(|| iv_from_sequence(p.sn));
@@ -201,10 +201,23 @@ impl Engine {
         }
     }
 
+    /// The AES-128 key loaded from `url`.
+    pub(super) fn key(&self, url: &str) -> Option<[u8; 16]> {
+        self.keys.iter().find(|(u, _)| u == url).map(|(_, k)| *k)
+    }
+
+    /// Keeps `key` as the one of `url`.
+    pub(super) fn add_key(&mut self, url: String, key: [u8; 16]) {
+        match self.keys.iter_mut().find(|(u, _)| *u == url) {
+            Some(known) => known.1 = key,
+            None => self.keys.push((url, key)),
+        }
+    }
+
     pub(super) fn on_key(&mut self, p: Pending, data: &[u8]) {
         match <[u8; 16]>::try_from(data) {
             Ok(key) => {
-                self.keys.insert(p.url, key);
+                self.add_key(p.url, key);
             }
             Err(_) => {
                 let message = format!("the key {} is {} bytes, not 16", p.url, data.len());

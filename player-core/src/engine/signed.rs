@@ -279,9 +279,9 @@ impl Engine {
             let old_key = before.key.as_ref().and_then(|k| k.url.clone());
             let new_key = new.key.as_ref().and_then(|k| k.url.clone());
             if let (Some(o), Some(n)) = (old_key, new_key)
-                && let Some(bytes) = self.keys.get(&o)
+                && let Some(bytes) = self.key(&o)
             {
-                keys.push((n, *bytes));
+                keys.push((n, bytes));
             }
             if let (Some(o), Some(n)) = (&before.map, &new.map)
                 && let Some((l, url, range)) = &self.appended_init
@@ -292,7 +292,9 @@ impl Engine {
                 init = Some((level, n.url.clone(), n.byte_range));
             }
         }
-        self.keys.extend(keys);
+        for (url, key) in keys {
+            self.add_key(url, key);
+        }
         if init.is_some() {
             self.appended_init = init;
         }
@@ -301,7 +303,7 @@ impl Engine {
     fn request_resign(&mut self, now_ms: f64, kind: LoadKind, level: usize, url: String) {
         self.signed.resigning += 1;
         self.request(now_ms, kind, level, 0, url, None, 0);
-        if let Some(p) = self.pending.get_mut(&(self.next_id - 1)) {
+        if let Some(p) = self.pending.get_mut(self.next_id - 1) {
             p.resign = true;
         }
     }

@@ -17,6 +17,19 @@ pub const MAX_NUDGES: u32 = 3;
 /// is an underrun: the loader is what helps there).
 const MIN_AHEAD_S: f64 = 0.5;
 
+/// `seconds` with three decimals, as `format!("{seconds:.3}")` writes it (but for a
+/// millisecond tie, which rounds away from zero here): core's float formatting would add
+/// ~20 KB to the wasm for this one message.
+pub(super) fn millis_text(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return crate::json::f64_text(seconds);
+    }
+    let sign = if seconds.is_sign_negative() { "-" } else { "" };
+    // Saturates past 1.8e16 s, far beyond any media time.
+    let ms = (seconds.abs() * 1000.0).round() as u64;
+    format!("{sign}{}.{:03}", ms / 1000, ms % 1000)
+}
+
 /// Watches the playhead for stalls.
 #[derive(Debug, Default)]
 pub(super) struct StallWatch {
@@ -73,5 +86,20 @@ impl StallWatch {
         // The seek's own sample shows a moved playhead; keep counting this stall's tries.
         self.last_position = Some(target);
         Some((target, self.nudges))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millis_text_writes_as_three_decimals_do() {
+        let mut rng = crate::rng::XorShift::new(11);
+        let mut values = vec![0.0, -0.0, 1.0, 0.25, 12.3456, -3.2104, 7_200.0, f64::NAN];
+        values.extend((0..2000).map(|_| (rng.next_f64() - 0.1) * 10_000.0));
+        for x in values {
+            assert_eq!(millis_text(x), format!("{x:.3}"), "{x:e}");
+        }
     }
 }

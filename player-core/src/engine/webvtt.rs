@@ -87,11 +87,22 @@ pub fn parse(data: &[u8]) -> Result<VttFile, VttError> {
     {
         return Err(VttError::NotWebVtt);
     }
-    let normalized = rest.replace("\r\n", "\n").replace('\r', "\n");
+    // CRLF and lone CR to LF, in one pass (lines are then split at LF alone).
+    let mut normalized = String::with_capacity(rest.len());
+    for (i, piece) in rest.split('\r').enumerate() {
+        if i > 0 {
+            normalized.push('\n');
+        }
+        normalized.push_str(if i > 0 {
+            piece.strip_prefix('\n').unwrap_or(piece)
+        } else {
+            piece
+        });
+    }
     let mut blocks = normalized.split("\n\n");
     let mut file = VttFile::default();
     // The header block: the signature line's remainder and header lines.
-    for line in blocks.next().unwrap_or_default().lines() {
+    for line in blocks.next().unwrap_or_default().split('\n') {
         if let Some(value) = line.trim().strip_prefix("X-TIMESTAMP-MAP=") {
             file.timestamp_map = timestamp_map(value);
         }
@@ -101,7 +112,7 @@ pub fn parse(data: &[u8]) -> Result<VttFile, VttError> {
             break;
         }
         let block = block.trim_matches('\n');
-        let mut lines = block.lines();
+        let mut lines = block.split('\n');
         let Some(first) = lines.next() else {
             continue;
         };
@@ -117,11 +128,18 @@ pub fn parse(data: &[u8]) -> Result<VttFile, VttError> {
         let Some((start, end)) = cue_timing(timing) else {
             continue;
         };
+        let mut text = String::new();
+        for (i, line) in lines.enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(line);
+        }
         file.cues.push(VttCue {
             id: id.trim().to_owned(),
             start,
             end,
-            text: lines.collect::<Vec<_>>().join("\n"),
+            text,
         });
     }
     Ok(file)
@@ -153,27 +171,31 @@ fn cue_timing(line: &str) -> Option<(f64, f64)> {
     (end >= start).then_some((start, end))
 }
 
+/// 1 to 10 ASCII digits as a number (digits only: no sign, unlike `str::parse`).
+fn number(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 10 {
+        return None;
+    }
+    s.bytes().try_fold(0, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
+}
+
 /// `hh:mm:ss.ttt` or `mm:ss.ttt` in seconds.
 fn timestamp(text: &str) -> Option<f64> {
     let (clock, millis) = text.split_once('.')?;
-    if millis.len() != 3 || !millis.bytes().all(|b| b.is_ascii_digit()) {
+    if millis.len() != 3 {
         return None;
     }
-    let fields: Vec<&str> = clock.split(':').collect();
-    let number = |s: &str| -> Option<u64> {
-        (!s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
+    let (rest, s) = clock.rsplit_once(':')?;
+    let (h, m) = match rest.rsplit_once(':') {
+        Some((h, m)) => (number(h)?, number(m)?),
+        None => (0, number(rest)?),
     };
-    let (h, m, s) = match fields.as_slice() {
-        [h, m, s] => (number(h)?, number(m)?, number(s)?),
-        [m, s] => (0, number(m)?, number(s)?),
-        _ => return None,
-    };
+    let (s, ms) = (number(s)?, number(millis)?);
     if m > 59 || s > 59 {
         return None;
     }
-    let ms: u64 = millis.parse().ok()?;
     Some((h * 3600 + m * 60 + s) as f64 + ms as f64 / 1000.0)
 }
 
@@ -229,6 +251,31 @@ mod tests {
         let big = vec![b' '; MAX_VTT_BYTES + 1];
         assert!(matches!(parse(&big), Err(VttError::TooLarge { .. })));
         assert_eq!(parse(b"WEBVTT").map(|f| f.cues.len()), Ok(0));
+    }
+
+    #[test]
+    fn timestamps_and_line_ends() {
+        for (text, seconds) in [
+            ("00:01.500", Some(1.5)),
+            ("1:00:00.000", Some(3600.0)),
+            ("9999999999:59:59.999", Some(35_999_999_999_999.999)),
+            ("10000000000:00:00.000", None),
+            ("1:2:3:4.000", None),
+            ("60:00.000", None),
+            ("00:01.00", None),
+            ("00:01.0000", None),
+            ("00:01.-12", None),
+            ("+1:00.000", None),
+            (":00.000", None),
+            ("00.000", None),
+        ] {
+            assert_eq!(timestamp(text), seconds, "{text}");
+        }
+        let file =
+            parse(b"WEBVTT\r\r00:01.000 --> 00:02.000\rA\r\nB\r\n\r\n00:03.000 --> 00:04.000\nC")
+                .expect("parses");
+        let texts: Vec<_> = file.cues.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, ["A\nB", "C"]);
     }
 
     #[test]

@@ -14,8 +14,6 @@
 //! in a row) inflates one direction only. Should clocks step so that the intervals do not
 //! meet, the minimum-delay sample is used.
 
-use std::collections::VecDeque;
-
 /// Samples the minimum-delay filter looks at.
 const WINDOW: usize = 8;
 /// Requests sent back to back at join.
@@ -71,8 +69,10 @@ struct Solution {
 /// The member side of clock sync: schedules requests and filters the answers.
 #[derive(Debug, Clone)]
 pub struct ClockSync {
-    samples: VecDeque<Sample>,
-    outstanding: VecDeque<(u32, f64)>,
+    /// Oldest first. Lists rather than `VecDeque`s: they hold 8 and 32 at most, and a deque's
+    /// two-slice iteration was repeated in the wasm for every fold over it.
+    samples: Vec<Sample>,
+    outstanding: Vec<(u32, f64)>,
     rtt_ewma: Option<f64>,
     solution: Option<Solution>,
     next_id: u32,
@@ -84,8 +84,8 @@ impl ClockSync {
     /// A filter whose join burst starts at `now_ms`.
     pub fn new(now_ms: f64) -> Self {
         Self {
-            samples: VecDeque::with_capacity(WINDOW),
-            outstanding: VecDeque::new(),
+            samples: Vec::with_capacity(WINDOW),
+            outstanding: Vec::new(),
             rtt_ewma: None,
             solution: None,
             next_id: 0,
@@ -113,17 +113,16 @@ impl ClockSync {
             INTERVAL_MS
         };
         self.next_due = now_ms + spacing;
-        while self
+        let stale = self
             .outstanding
-            .front()
-            .is_some_and(|(_, t1)| now_ms - t1 > REQUEST_TTL_MS)
-            || self.outstanding.len() >= MAX_OUTSTANDING
-        {
-            self.outstanding.pop_front();
-        }
+            .iter()
+            .position(|(_, t1)| now_ms - t1 <= REQUEST_TTL_MS)
+            .unwrap_or(self.outstanding.len())
+            .max((self.outstanding.len() + 1).saturating_sub(MAX_OUTSTANDING));
+        self.outstanding.drain(..stale);
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
-        self.outstanding.push_back((id, now_ms));
+        self.outstanding.push((id, now_ms));
         Some((id, now_ms))
     }
 
@@ -148,9 +147,9 @@ impl ClockSync {
         };
         let delay = sample.delay();
         if self.samples.len() == WINDOW {
-            self.samples.pop_front();
+            self.samples.remove(0);
         }
-        self.samples.push_back(sample);
+        self.samples.push(sample);
         self.solution = self.solve(t4);
         self.rtt_ewma = Some(match self.rtt_ewma {
             Some(r) => 0.8 * r + 0.2 * delay,
@@ -291,5 +290,26 @@ mod tests {
         assert!(c.estimate(60.0).is_none());
         // The request was consumed by the impossible answer.
         assert!(!c.handle_response(50.0, id, t1, 10.0, 11.0));
+    }
+
+    #[test]
+    fn unanswered_requests_expire() {
+        let mut c = ClockSync::new(0.0);
+        let mut sent = Vec::new();
+        for _ in 0..14 {
+            let now = c.poll_timeout();
+            sent.push(c.poll_request(now).unwrap());
+        }
+        let now = sent.last().unwrap().1;
+        let mut kept = 0;
+        for (id, t1) in sent {
+            let fresh = now - t1 <= REQUEST_TTL_MS;
+            kept += usize::from(fresh);
+            assert_eq!(
+                c.handle_response(t1 + 20.0, id, t1, t1 + 10.0, t1 + 11.0),
+                fresh
+            );
+        }
+        assert_eq!(kept, 6);
     }
 }

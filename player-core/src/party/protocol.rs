@@ -6,10 +6,8 @@
 //!
 //! [`close_reason`]: ProtocolError::close_reason
 
-use miniserde::json::{Number, Value};
-
 use super::{GroupState, MemberId, Phase};
-use crate::json::{Fields, JsonError, ObjectWriter, parse_object};
+use crate::json::{Fields, JsonError, ObjectWriter, Value, parse_object, read_object};
 
 /// Version carried in the `v` field of every message.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -309,26 +307,14 @@ wire_names!(Phase {
     Playing = "playing",
 });
 
-/// Reads the field `key` naming a value of a unit-only enum.
-fn named<T>(
-    f: Fields<'_>,
-    key: &'static str,
-    from_name: fn(&str) -> Option<T>,
-) -> Result<T, JsonError> {
-    from_name(f.str(key)?).ok_or(JsonError::Type {
-        field: key,
-        expected: "a known name",
-    })
-}
-
 impl GroupState {
-    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
-        Ok(Self {
-            phase: named(f, "phase", Phase::from_name)?,
-            position: f.f64("position")?,
-            at: f.f64("at")?,
-            resume: f.opt_bool("resume")?.unwrap_or(false),
-        })
+    fn read(f: Fields<'_>) -> Self {
+        Self {
+            phase: f.named("phase", Phase::from_name, Phase::Idle),
+            position: f.f64("position"),
+            at: f.f64("at"),
+            resume: f.opt_bool("resume").unwrap_or(false),
+        }
     }
 
     fn write(&self) -> String {
@@ -346,13 +332,13 @@ impl GroupState {
 }
 
 impl MemberInfo {
-    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
-        Ok(Self {
-            id: f.u64("id")?,
-            name: f.str("name")?.to_owned(),
-            ready: f.bool("ready")?,
-            muted: f.opt_bool("muted")?.unwrap_or(false),
-        })
+    fn read(f: Fields<'_>) -> Self {
+        Self {
+            id: f.u64("id"),
+            name: f.str("name").to_owned(),
+            ready: f.bool("ready"),
+            muted: f.opt_bool("muted").unwrap_or(false),
+        }
     }
 
     fn write(&self) -> String {
@@ -366,10 +352,10 @@ impl MemberInfo {
 }
 
 impl RoomSettings {
-    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
-        Ok(Self {
-            host_only_control: f.bool("host_only_control")?,
-        })
+    fn read(f: Fields<'_>) -> Self {
+        Self {
+            host_only_control: f.bool("host_only_control"),
+        }
     }
 
     fn write(&self) -> String {
@@ -380,14 +366,14 @@ impl RoomSettings {
 }
 
 impl ChatMessage {
-    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
-        Ok(Self {
-            id: f.u64("id")?,
-            from: f.u64("from")?,
-            name: f.str("name")?.to_owned(),
-            at: f.f64("at")?,
-            text: f.str("text")?.to_owned(),
-        })
+    fn read(f: Fields<'_>) -> Self {
+        Self {
+            id: f.u64("id"),
+            from: f.u64("from"),
+            name: f.str("name").to_owned(),
+            at: f.f64("at"),
+            text: f.str("text").to_owned(),
+        }
     }
 
     fn write(&self) -> String {
@@ -402,15 +388,15 @@ impl ChatMessage {
 }
 
 fn members_json(members: &[MemberInfo]) -> String {
-    let items: Vec<String> = members.iter().map(MemberInfo::write).collect();
-    format!("[{}]", items.join(","))
+    crate::json::array(&mut members.iter().map(MemberInfo::write))
 }
 
-/// Checks the size, the JSON and the version of `text`, then reads the message of the `type`.
+/// Checks the size, the JSON and the version of `text`, then reads the message of the `type`
+/// (`read` answers `None` for a type it does not know).
 fn decode<T>(
     text: &str,
     max: usize,
-    read: fn(&str, Fields<'_>) -> Result<Option<T>, JsonError>,
+    read: fn(Fields<'_>) -> Option<T>,
 ) -> Result<T, ProtocolError> {
     if text.len() > max {
         return Err(ProtocolError::TooLarge {
@@ -419,15 +405,16 @@ fn decode<T>(
         });
     }
     let object = parse_object(text)?;
-    let f = Fields(&object);
-    match f.get("v") {
-        Some(Value::Number(Number::U64(v))) if *v == u64::from(PROTOCOL_VERSION) => {}
-        Some(Value::Number(Number::U64(v))) => return Err(ProtocolError::Version(Some(*v))),
-        Some(_) => return Err(ProtocolError::Version(None)),
-        None => return Err(JsonError::Missing("v").into()),
-    }
-    let kind = f.str("type")?;
-    read(kind, f)?.ok_or_else(|| ProtocolError::Malformed(format!("unknown message type `{kind}`")))
+    read_object(&object, |f| match f.get("v") {
+        Some(Value::Whole(v)) if *v == u64::from(PROTOCOL_VERSION) => Ok(()),
+        Some(Value::Whole(v)) => Err(ProtocolError::Version(Some(*v))),
+        Some(_) => Err(ProtocolError::Version(None)),
+        None => Err(JsonError::Missing("v").into()),
+    })??;
+    read_object(&object, read)?.ok_or_else(|| {
+        let kind = read_object(&object, |f| f.str("type").to_owned()).unwrap_or_default();
+        ProtocolError::Malformed(format!("unknown message type `{kind}`"))
+    })
 }
 
 /// Starts a message object: version and type.
@@ -443,40 +430,40 @@ impl ClientMessage {
         decode(text, MAX_CLIENT_MESSAGE_BYTES, Self::read)
     }
 
-    fn read(kind: &str, f: Fields<'_>) -> Result<Option<Self>, JsonError> {
-        Ok(Some(match kind {
+    fn read(f: Fields<'_>) -> Option<Self> {
+        Some(match f.str("type") {
             "join" => Self::Join {
-                name: f.str("name")?.to_owned(),
-                token: f.opt_str("token")?.map(str::to_owned),
+                name: f.str("name").to_owned(),
+                token: f.opt_str("token").map(str::to_owned),
             },
             "time_req" => Self::TimeReq {
-                id: f.u32("id")?,
-                t1: f.f64("t1")?,
-                rtt: f.opt_f64("rtt")?,
+                id: f.u32("id"),
+                t1: f.f64("t1"),
+                rtt: f.opt_f64("rtt"),
             },
             "play" => Self::Play,
             "pause" => Self::Pause,
             "seek" => Self::Seek {
-                position: f.f64("position")?,
+                position: f.f64("position"),
             },
             "status" => Self::Status {
-                seq: f.u64("seq")?,
-                ready: f.bool("ready")?,
+                seq: f.u64("seq"),
+                ready: f.bool("ready"),
             },
             "chat_message" => Self::ChatMessage {
-                text: f.str("text")?.to_owned(),
+                text: f.str("text").to_owned(),
             },
             "admin_action" => Self::AdminAction {
-                action: named(f, "action", AdminAction::from_name)?,
-                target: f.u64("target")?,
-                duration_s: f.opt_f64("duration_s")?,
-                reason: f.opt_str("reason")?.map(str::to_owned),
+                action: f.named("action", AdminAction::from_name, AdminAction::MuteUser),
+                target: f.u64("target"),
+                duration_s: f.opt_f64("duration_s"),
+                reason: f.opt_str("reason").map(str::to_owned),
             },
             "settings" => Self::Settings {
-                host_only_control: f.bool("host_only_control")?,
+                host_only_control: f.bool("host_only_control"),
             },
-            _ => return Ok(None),
-        }))
+            _ => return None,
+        })
     }
 
     /// Encodes the message as a text frame.
@@ -518,50 +505,50 @@ impl ServerMessage {
         decode(text, MAX_SERVER_MESSAGE_BYTES, Self::read)
     }
 
-    fn read(kind: &str, f: Fields<'_>) -> Result<Option<Self>, JsonError> {
-        Ok(Some(match kind {
+    fn read(f: Fields<'_>) -> Option<Self> {
+        Some(match f.str("type") {
             "welcome" => Self::Welcome {
-                you: f.u64("you")?,
-                host: f.u64("host")?,
-                settings: RoomSettings::read(f.object("settings")?)?,
-                seq: f.u64("seq")?,
-                state: GroupState::read(f.object("state")?)?,
-                members: f.objects("members", MemberInfo::read)?,
+                you: f.u64("you"),
+                host: f.u64("host"),
+                settings: RoomSettings::read(f.object("settings")),
+                seq: f.u64("seq"),
+                state: GroupState::read(f.object("state")),
+                members: f.objects("members", MemberInfo::read),
             },
             "time_resp" => Self::TimeResp {
-                id: f.u32("id")?,
-                t1: f.f64("t1")?,
-                t2: f.f64("t2")?,
-                t3: f.f64("t3")?,
+                id: f.u32("id"),
+                t1: f.f64("t1"),
+                t2: f.f64("t2"),
+                t3: f.f64("t3"),
             },
             "members" => Self::Members {
-                host: f.u64("host")?,
-                members: f.objects("members", MemberInfo::read)?,
+                host: f.u64("host"),
+                members: f.objects("members", MemberInfo::read),
             },
             "state" => Self::State {
-                seq: f.u64("seq")?,
-                state: GroupState::read(f.object("state")?)?,
-                by: f.opt_u64("by")?,
+                seq: f.u64("seq"),
+                state: GroupState::read(f.object("state")),
+                by: f.opt_u64("by"),
             },
             "chat_message" => Self::ChatMessage {
-                message: ChatMessage::read(f.object("message")?)?,
+                message: ChatMessage::read(f.object("message")),
             },
             "settings" => Self::Settings {
-                settings: RoomSettings::read(f.object("settings")?)?,
+                settings: RoomSettings::read(f.object("settings")),
             },
             "muted" => Self::Muted {
-                duration_s: f.opt_f64("duration_s")?,
-                reason: f.opt_str("reason")?.map(str::to_owned),
+                duration_s: f.opt_f64("duration_s"),
+                reason: f.opt_str("reason").map(str::to_owned),
             },
             "banned" => Self::Banned {
-                reason: f.opt_str("reason")?.map(str::to_owned),
+                reason: f.opt_str("reason").map(str::to_owned),
             },
             "error" => Self::Error {
-                code: named(f, "code", ErrorCode::from_name)?,
-                message: f.str("message")?.to_owned(),
+                code: f.named("code", ErrorCode::from_name, ErrorCode::BadRequest),
+                message: f.str("message").to_owned(),
             },
-            _ => return Ok(None),
-        }))
+            _ => return None,
+        })
     }
 
     /// Encodes the message as a text frame.

@@ -19,6 +19,12 @@ pub enum Answer {
     Other,
 }
 
+/// The first `n` characters of `text` (borrowed: no collecting `char`s into a new string).
+fn first_chars(text: &str, n: usize) -> &str {
+    let end = text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
+    text.get(..end).unwrap_or(text)
+}
+
 /// Classifies an answer with `status` and `body` (S3's XML error document, or anything).
 pub fn classify_answer(status: u16, body: &[u8]) -> Answer {
     if status != 400 && status != 403 {
@@ -35,10 +41,10 @@ pub fn classify_answer(status: u16, body: &[u8]) -> Answer {
     }
     let message = element(&text, "Message").unwrap_or_default();
     let reason = match code {
-        "SignatureDoesNotMatch" => "signature does not match".to_owned(),
-        _ if !message.is_empty() => message.chars().take(MAX_REASON_CHARS).collect(),
-        "" => "the server refused the request".to_owned(),
-        code => code.chars().take(MAX_REASON_CHARS).collect(),
+        "SignatureDoesNotMatch" => "signature does not match",
+        _ if !message.is_empty() => first_chars(message, MAX_REASON_CHARS),
+        "" => "the server refused the request",
+        code => first_chars(code, MAX_REASON_CHARS),
     };
     Answer::Denied(format!("access denied: {reason} (HTTP {status})"))
 }

@@ -1,7 +1,6 @@
 //! The URLs a stream-URL API issued, by (content, quality, auth scope), and when to renew them.
 
 use super::{PresignError, Signing, parse_expiry};
-use std::collections::HashMap;
 
 /// Most URLs kept; the one expiring first is dropped beyond.
 const MAX_ENTRIES: usize = 64;
@@ -104,7 +103,8 @@ struct Slot {
 #[derive(Debug, Clone)]
 pub struct UrlCache {
     config: CacheConfig,
-    slots: HashMap<CacheKey, Slot>,
+    /// A list: at most [`MAX_ENTRIES`] keys with URLs, searched in a blink.
+    slots: Vec<(CacheKey, Slot)>,
     /// Expected time to get a URL from the API, milliseconds.
     expected_load_ms: f64,
     random: crate::rng::XorShift,
@@ -116,14 +116,33 @@ impl UrlCache {
         Self {
             expected_load_ms: config.initial_load_ms,
             config,
-            slots: HashMap::new(),
+            slots: Vec::new(),
             random: crate::rng::XorShift::new(seed),
         }
     }
 
+    fn get_mut(&mut self, key: &CacheKey) -> Option<&mut Slot> {
+        self.slots
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, s)| s)
+    }
+
+    /// The slot of `key`, made when absent.
+    fn slot(&mut self, key: &CacheKey) -> &mut Slot {
+        let at = match self.slots.iter().position(|(k, _)| k == key) {
+            Some(at) => at,
+            None => {
+                self.slots.push((key.clone(), Slot::default()));
+                self.slots.len() - 1
+            }
+        };
+        &mut self.slots[at].1
+    }
+
     /// The URL for `key` at `now_ms`, or whether to fetch one.
     pub fn lookup(&mut self, now_ms: f64, key: &CacheKey) -> Lookup {
-        let slot = self.slots.entry(key.clone()).or_default();
+        let slot = self.slot(key);
         if let Some(url) = slot.url.as_ref().filter(|u| now_ms < u.refresh_at_ms) {
             return Lookup::Ready(url.clone());
         }
@@ -141,7 +160,7 @@ impl UrlCache {
         key: &CacheKey,
         issue: Issue,
     ) -> Result<StreamUrl, PresignError> {
-        if let Some(slot) = self.slots.get_mut(key) {
+        if let Some(slot) = self.get_mut(key) {
             slot.fetching = false;
         }
         let parsed = parse_expiry(&issue.url, self.config.custom_param.as_deref());
@@ -184,16 +203,16 @@ impl UrlCache {
                 .map_or(0.0, |server| server - issue.local_time_ms),
             ttl_ms: ttl,
         };
-        if !self.slots.contains_key(key) && self.slots.len() >= MAX_ENTRIES {
+        if self.get_mut(key).is_none() && self.slots.len() >= MAX_ENTRIES {
             self.drop_soonest_expiring();
         }
-        self.slots.entry(key.clone()).or_default().url = Some(url.clone());
+        self.slot(key).url = Some(url.clone());
         Ok(url)
     }
 
     /// Asking the API for `key` failed: the next lookup fetches again.
     pub fn fetch_failed(&mut self, key: &CacheKey) {
-        if let Some(slot) = self.slots.get_mut(key) {
+        if let Some(slot) = self.get_mut(key) {
             slot.fetching = false;
         }
     }
@@ -201,7 +220,7 @@ impl UrlCache {
     /// Forgets the URL of `key` (the origin said it expired, or the caller wants a new one); a
     /// fetch in flight still completes.
     pub fn invalidate(&mut self, key: &CacheKey) {
-        if let Some(slot) = self.slots.get_mut(key) {
+        if let Some(slot) = self.get_mut(key) {
             slot.url = None;
         }
     }
@@ -224,18 +243,19 @@ impl UrlCache {
         let victim = self
             .slots
             .iter()
-            .filter(|(_, s)| !s.fetching)
-            .min_by(|a, b| {
+            .enumerate()
+            .filter(|(_, (_, s))| !s.fetching)
+            .min_by(|(_, (_, a)), (_, (_, b))| {
                 let at = |s: &Slot| {
                     s.url
                         .as_ref()
                         .map_or(f64::NEG_INFINITY, |u| u.expires_at_ms)
                 };
-                at(a.1).total_cmp(&at(b.1))
+                at(a).total_cmp(&at(b))
             })
-            .map(|(k, _)| k.clone());
-        if let Some(key) = victim {
-            self.slots.remove(&key);
+            .map(|(i, _)| i);
+        if let Some(i) = victim {
+            self.slots.swap_remove(i);
         }
     }
 }

@@ -58,7 +58,9 @@ pub enum PresignError {
     BadPolicy(&'static str),
     /// The API answered an expiry that is not in the future of its own clock.
     #[error(
-        "the URL expires at {expires_at_ms} ms, not after the server's time {server_time_ms} ms"
+        "the URL expires at {} ms, not after the server's time {} ms",
+        crate::json::f64_text(*.expires_at_ms),
+        crate::json::f64_text(*.server_time_ms)
     )]
     AlreadyExpired {
         /// Expiry, Unix milliseconds.

@@ -21,5 +21,5 @@ mod tracker;
 
 pub use policy::{ResumePolicy, start_position};
 pub use qoe::{QoeMeter, QoeReport};
-pub use record::{ResumeRecord, Source, merge, records_from_json, records_to_json};
+pub use record::{RecordQueue, ResumeRecord, Source, merge, records_from_json, records_to_json};
 pub use tracker::ResumeTracker;

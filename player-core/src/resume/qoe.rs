@@ -1,7 +1,5 @@
 //! Quality-of-experience figures of a viewing session, for `POST /api/sessions` reports.
 
-use std::collections::BTreeMap;
-
 use crate::json::ObjectWriter;
 
 /// Most error codes kept per session (the server's limit).
@@ -20,8 +18,10 @@ pub struct QoeReport {
     pub rebuffer_count: u32,
     /// Seconds stalled after startup.
     pub rebuffer_s: f64,
-    /// Seconds played per bitrate (bits/s as a decimal string, as JSON keys must be strings).
-    pub bitrate_histogram: BTreeMap<String, f64>,
+    /// Seconds played per bitrate (bits/s as a decimal string, as JSON keys must be strings),
+    /// sorted by that string. A list rather than a map: it is only written out, and a map's
+    /// code would cost the wasm kilobytes.
+    pub bitrate_histogram: Vec<(String, f64)>,
     /// Time-weighted mean bitrate of the played seconds, in bits/s.
     pub mean_bitrate: Option<f64>,
     /// Error codes seen, oldest first.
@@ -39,7 +39,7 @@ impl QoeReport {
                 w.f64(bitrate, *seconds)
             })
             .finish();
-        let errors: Vec<String> = self.errors.iter().map(miniserde::json::to_string).collect();
+        let errors = crate::json::array(&mut self.errors.iter().map(miniserde::json::to_string));
         let optional = |v: Option<f64>| {
             v.map_or_else(|| "null".to_owned(), |v| miniserde::json::to_string(&v))
         };
@@ -50,7 +50,7 @@ impl QoeReport {
             .f64("rebufferS", self.rebuffer_s)
             .raw("bitrateHistogram", &histogram)
             .raw("meanBitrate", &optional(self.mean_bitrate))
-            .raw("errors", &format!("[{}]", errors.join(",")))
+            .raw("errors", &errors)
             .finish()
     }
 }
@@ -73,7 +73,8 @@ pub struct QoeMeter {
     startup_ms: Option<f64>,
     rebuffer_count: u32,
     rebuffer_s: f64,
-    seconds_by_bitrate: BTreeMap<u64, f64>,
+    /// Seconds played per bitrate, sorted by bitrate (a list: at most [`MAX_BUCKETS`]).
+    seconds_by_bitrate: Vec<(u64, f64)>,
     errors: Vec<String>,
 }
 
@@ -92,7 +93,7 @@ impl QoeMeter {
             startup_ms: None,
             rebuffer_count: 0,
             rebuffer_s: 0.0,
-            seconds_by_bitrate: BTreeMap::new(),
+            seconds_by_bitrate: Vec::new(),
             errors: Vec::new(),
         }
     }
@@ -136,7 +137,9 @@ impl QoeMeter {
     pub fn handle_error(&mut self, now_ms: f64, code: &str) {
         self.advance(now_ms);
         if self.errors.len() < MAX_ERRORS && !code.is_empty() {
-            self.errors.push(code.chars().take(128).collect());
+            // The first 128 characters, sliced rather than collected char by char.
+            let end = code.char_indices().nth(128).map_or(code.len(), |(i, _)| i);
+            self.errors.push(code.get(..end).unwrap_or(code).to_owned());
         }
     }
 
@@ -160,7 +163,7 @@ impl QoeMeter {
     /// The figures as of `now_ms`.
     pub fn report(&mut self, now_ms: f64) -> QoeReport {
         self.advance(now_ms);
-        let played: f64 = self.seconds_by_bitrate.values().sum();
+        let played: f64 = self.seconds_by_bitrate.iter().map(|(_, s)| s).sum();
         let weighted: f64 = self
             .seconds_by_bitrate
             .iter()
@@ -171,13 +174,13 @@ impl QoeMeter {
             startup_ms: self.startup_ms,
             rebuffer_count: self.rebuffer_count,
             rebuffer_s: self.rebuffer_s,
-            // Inserted one by one: collecting into a map sorts first, a copy of the sort code
-            // in the wasm for what the source map already keeps sorted.
+            // Inserted one by one in place rather than sorted: no sort code in the wasm.
             bitrate_histogram: self.seconds_by_bitrate.iter().fold(
-                BTreeMap::new(),
-                |mut map, (bitrate, s)| {
-                    map.insert(bitrate.to_string(), *s);
-                    map
+                Vec::new(),
+                |mut list, (bitrate, s)| {
+                    let key = bitrate.to_string();
+                    list.insert(list.partition_point(|(k, _)| *k < key), (key, *s));
+                    list
                 },
             ),
             mean_bitrate: (played > 0.0).then(|| weighted / played),
@@ -197,11 +200,15 @@ impl QoeMeter {
             return;
         }
         self.watch_s += dt;
-        if let Some(bitrate) = self.bitrate
-            && (self.seconds_by_bitrate.contains_key(&bitrate)
-                || self.seconds_by_bitrate.len() < MAX_BUCKETS)
-        {
-            *self.seconds_by_bitrate.entry(bitrate).or_default() += dt;
+        let Some(bitrate) = self.bitrate else {
+            return;
+        };
+        let buckets = &mut self.seconds_by_bitrate;
+        let at = buckets.partition_point(|(b, _)| *b < bitrate);
+        if let Some((_, s)) = buckets.get_mut(at).filter(|(b, _)| *b == bitrate) {
+            *s += dt;
+        } else if buckets.len() < MAX_BUCKETS {
+            buckets.insert(at, (bitrate, dt));
         }
     }
 }
@@ -225,8 +232,10 @@ mod tests {
         assert_eq!(r.startup_ms, Some(500.0));
         assert_eq!(r.watch_time_s, 20.0);
         assert_eq!((r.rebuffer_count, r.rebuffer_s), (1, 2.0));
-        assert_eq!(r.bitrate_histogram.get("800000"), Some(&10.0));
-        assert_eq!(r.bitrate_histogram.get("2000000"), Some(&10.0));
+        assert_eq!(
+            r.bitrate_histogram,
+            [("2000000".to_owned(), 10.0), ("800000".to_owned(), 10.0)]
+        );
         assert_eq!(r.mean_bitrate, Some(1_400_000.0));
         assert_eq!(r.errors, ["networkError"]);
     }
@@ -256,7 +265,7 @@ mod tests {
             startup_ms: None,
             rebuffer_count: 2,
             rebuffer_s: 1.5,
-            bitrate_histogram: [("800000".to_owned(), 12.0), ("2000000".to_owned(), 8.0)].into(),
+            bitrate_histogram: vec![("2000000".to_owned(), 8.0), ("800000".to_owned(), 12.0)],
             mean_bitrate: Some(1_280_000.0),
             errors: vec!["networkError".to_owned(), "a\"b".to_owned()],
         };

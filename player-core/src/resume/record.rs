@@ -1,10 +1,6 @@
 //! The saved position and the last-writer-wins merge.
 
-use std::collections::BTreeMap;
-
-use miniserde::json::Value;
-
-use crate::json::{Fields, JsonError, ObjectWriter, parse_object};
+use crate::json::{Fields, JsonError, ObjectWriter, Value, parse_object, read_object};
 
 /// A saved playback position of one title (JSON: `position`, `duration`, `completed`,
 /// `updatedAt`, the server API's shape).
@@ -23,16 +19,16 @@ pub struct ResumeRecord {
 impl ResumeRecord {
     /// Parses the API's JSON object (from the server or the device's storage: untrusted).
     pub fn from_json(text: &str) -> Result<Self, JsonError> {
-        Self::read(Fields(&parse_object(text)?))
+        read_object(&parse_object(text)?, Self::read)
     }
 
-    fn read(f: Fields<'_>) -> Result<Self, JsonError> {
-        Ok(Self {
-            position: f.f64("position")?,
-            duration: f.opt_f64("duration")?,
-            completed: f.opt_bool("completed")?.unwrap_or(false),
-            updated_at: f.f64("updatedAt")?,
-        })
+    fn read(f: Fields<'_>) -> Self {
+        Self {
+            position: f.f64("position"),
+            duration: f.opt_f64("duration"),
+            completed: f.opt_bool("completed").unwrap_or(false),
+            updated_at: f.f64("updatedAt"),
+        }
     }
 
     /// The API's JSON object (`duration` is `null` when unknown).
@@ -49,21 +45,82 @@ impl ResumeRecord {
     }
 }
 
+/// Records by title, sorted by title: the upload queue.
+///
+/// A sorted list rather than a `BTreeMap`: the queue holds a few titles, and the map's code
+/// was kilobytes of the wasm.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordQueue(Vec<(String, ResumeRecord)>);
+
+impl RecordQueue {
+    fn find(&self, title: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(t, _)| t.as_str().cmp(title))
+    }
+
+    /// The record queued for `title`.
+    pub fn get(&self, title: &str) -> Option<&ResumeRecord> {
+        self.find(title)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|e| &e.1)
+    }
+
+    /// Queues `record` for `title`, replacing the one queued before.
+    pub fn insert(&mut self, title: String, record: ResumeRecord) {
+        match self.find(&title) {
+            Ok(i) => {
+                if let Some(e) = self.0.get_mut(i) {
+                    e.1 = record;
+                }
+            }
+            Err(i) => self.0.insert(i, (title, record)),
+        }
+    }
+
+    /// Takes the record of `title` out of the queue.
+    pub fn remove(&mut self, title: &str) -> Option<ResumeRecord> {
+        self.find(title).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// How many titles are queued.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the queue is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The queued records by title, in title order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ResumeRecord)> {
+        self.0.iter().map(|(t, r)| (t.as_str(), r))
+    }
+}
+
+impl IntoIterator for RecordQueue {
+    type Item = (String, ResumeRecord);
+    type IntoIter = std::vec::IntoIter<(String, ResumeRecord)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 /// Parses a JSON object of records by title (the upload queue's storage format).
-pub fn records_from_json(text: &str) -> Result<BTreeMap<String, ResumeRecord>, JsonError> {
-    // Inserted one by one rather than collected: collecting sorts, and the object is sorted.
-    let mut records = BTreeMap::new();
-    for (title, value) in parse_object(text)?.iter() {
+pub fn records_from_json(text: &str) -> Result<RecordQueue, JsonError> {
+    let mut records = RecordQueue::default();
+    for (title, value) in parse_object(text)? {
         let Value::Object(o) = value else {
             return Err(JsonError::NotObject("a queued record"));
         };
-        records.insert(title.clone(), ResumeRecord::read(Fields(o))?);
+        records.insert(title, read_object(&o, ResumeRecord::read)?);
     }
     Ok(records)
 }
 
 /// Writes records by title as one JSON object.
-pub fn records_to_json(records: &BTreeMap<String, ResumeRecord>) -> String {
+pub fn records_to_json(records: &RecordQueue) -> String {
     records
         .iter()
         .fold(ObjectWriter::new(), |w, (title, record)| {
@@ -168,13 +225,27 @@ mod tests {
 
     #[test]
     fn queue_round_trips_and_refuses_bad_entries() {
-        let queue: BTreeMap<String, ResumeRecord> = [
-            ("vod".to_owned(), at(12.0, 5.0)),
-            ("a\"b".to_owned(), at(40.0, 6.0)),
-        ]
-        .into();
+        let mut queue = RecordQueue::default();
+        queue.insert("vod".to_owned(), at(12.0, 5.0));
+        queue.insert("a\"b".to_owned(), at(40.0, 6.0));
+        queue.insert("m".to_owned(), at(1.0, 1.0));
+        assert_eq!(queue.remove("m"), Some(at(1.0, 1.0)));
+        assert_eq!(queue.remove("m"), None);
+        queue.insert("vod".to_owned(), at(13.0, 7.0));
+        assert_eq!(queue.get("vod"), Some(&at(13.0, 7.0)));
+        assert_eq!(queue.len(), 2);
         let text = records_to_json(&queue);
+        assert_eq!(
+            text,
+            r#"{"a\"b":{"position":40.0,"duration":null,"completed":false,"updatedAt":6.0},"vod":{"position":13.0,"duration":null,"completed":false,"updatedAt":7.0}}"#
+        );
         assert_eq!(records_from_json(&text), Ok(queue));
+        // A repeated title: the last one counts, as the map it replaced did.
+        let twice = records_from_json(
+            r#"{"x":{"position":1,"updatedAt":1},"x":{"position":2,"updatedAt":2}}"#,
+        )
+        .unwrap();
+        assert_eq!(twice.iter().collect::<Vec<_>>(), [("x", &at(2.0, 2.0))]);
         assert_eq!(
             records_from_json(r#"{"vod":3}"#),
             Err(JsonError::NotObject("a queued record"))
