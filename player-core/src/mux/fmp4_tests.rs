@@ -367,8 +367,10 @@ fn fragments_decode_as_mp4_atom_writes_them_with_offsets_into_the_mdat() {
 #[test]
 fn descriptor_sizes_take_several_bytes_past_127() {
     let mut out = Vec::new();
-    let mut w = BoxWriter { out: &mut out };
-    w.descriptor(0x05, |w| w.zeros(200));
+    let mut w = BoxWriter::new(&mut out);
+    let start = w.open_descriptor(0x05);
+    w.zeros(200);
+    w.close_descriptor(start);
     assert_eq!(&out[..3], &[0x05, 0x81, 0x48]);
     assert_eq!(out.len(), 203);
 }
