@@ -16,7 +16,7 @@ use super::fmp4::{
 use super::h264::AvcConfig;
 use super::packed::{PackedFormat, demux_packed};
 use super::sniff::{Container, sniff};
-use super::ts::{AudioTrack, DemuxError, TS_MASK, TsDemuxer, VideoTrack};
+use super::ts::{AudioTrack, DemuxError, Demuxed, TS_MASK, TsDemuxer, VideoTrack};
 
 /// Largest segment accepted.
 pub const MAX_SEGMENT_BYTES: usize = 256 << 20;
@@ -256,27 +256,24 @@ impl Transmuxer {
                 demux_packed(data, offset, format).ok_or(MuxError::PackedAudioWithoutTimestamp)?
             }
         };
-        let video = demuxed.video.filter(|v| !v.samples.is_empty());
-        let audio = demuxed.audio.filter(|a| !a.samples.is_empty());
+        let Demuxed {
+            video, audio, id3, ..
+        } = demuxed;
+        let video = video.as_ref().filter(|v| !v.samples.is_empty());
+        let audio = audio.as_ref().filter(|a| !a.samples.is_empty());
         if video.is_none() && audio.is_none() {
             return Err(MuxError::NoSamples);
         }
-        let video_config = match &video {
-            Some(v) => Some(v.config.clone().ok_or(MuxError::MissingVideoConfig)?),
+        let video_config = match video {
+            Some(v) => Some(v.config.as_ref().ok_or(MuxError::MissingVideoConfig)?),
             None => None,
         };
-        let audio_config = audio.as_ref().and_then(|a| a.config);
+        let audio_config = audio.and_then(|a| a.config);
         let raw_audio_wanted = self.mpeg_audio_passthrough
             && audio_config.is_some_and(|c| matches!(c.codec, AudioCodec::Mpeg { .. }));
         let audio_config = audio_config.filter(|_| !raw_audio_wanted);
-        // A track missing from one segment (lost audio, a video-less segment) keeps its
-        // configuration: MSE does not allow a SourceBuffer's track set to change.
-        let previous = self.config.clone().unwrap_or_default();
-        let (video_config, audio_config) =
-            (video_config.or(previous.0), audio_config.or(previous.1));
-
         let init = self.init_if_changed(video_config, audio_config)?;
-        let mut timeline = self.timeline_for(video.as_ref(), audio.as_ref(), info.start_s);
+        let mut timeline = self.timeline_for(video, audio, info.start_s);
 
         let mut start = i64::MAX;
         let mut end = i64::MIN;
@@ -284,7 +281,7 @@ impl Transmuxer {
         let span = |a: i64, b: i64| (a as f64 / CLOCK, b as f64 / CLOCK);
         let mut video_span = None;
         let mut audio_span = None;
-        if let Some(v) = &video {
+        if let Some(v) = video {
             let (track, first_pts, last_end) = self.video_fragment(v, &mut timeline);
             start = start.min(first_pts);
             end = end.max(last_end);
@@ -292,7 +289,7 @@ impl Transmuxer {
             tracks.push(track);
         }
         let mut raw_audio = None;
-        if let Some(a) = &audio
+        if let Some(a) = audio
             && let Some(cfg) = a.config
         {
             let (track, first, last_end) = self.audio_fragment(a, cfg, &mut timeline);
@@ -309,8 +306,7 @@ impl Transmuxer {
                 tracks.push(track);
             }
         }
-        let id3 = demuxed
-            .id3
+        let id3 = id3
             .into_iter()
             .map(|tag| Id3Frame {
                 pts_s: tag.pts.map(|p| timeline.output(p) as f64 / CLOCK),
@@ -319,10 +315,9 @@ impl Transmuxer {
             .collect();
         self.timeline = Some(timeline);
 
-        let video_frames = video.as_ref().map_or(0, |v| v.samples.len());
-        let audio_frames = audio.as_ref().map_or(0, |a| a.samples.len());
-        let payload =
-            video.as_ref().map_or(0, |v| v.data.len()) + audio.as_ref().map_or(0, |a| a.data.len());
+        let video_frames = video.map_or(0, |v| v.samples.len());
+        let audio_frames = audio.map_or(0, |a| a.samples.len());
+        let payload = video.map_or(0, |v| v.data.len()) + audio.map_or(0, |a| a.data.len());
         let mut media = Vec::new();
         if !tracks.is_empty() {
             media.reserve(payload + 1024 + 16 * (video_frames + audio_frames));
@@ -343,15 +338,21 @@ impl Transmuxer {
         })
     }
 
+    /// The init segment for this segment's track configurations, when it differs from the
+    /// last one. A track missing from one segment (lost audio, a video-less segment) keeps its
+    /// configuration: MSE does not allow a SourceBuffer's track set to change.
     fn init_if_changed(
         &mut self,
-        video: Option<AvcConfig>,
+        video: Option<&AvcConfig>,
         audio: Option<AudioConfig>,
     ) -> Result<Option<InitSegment>, MuxError> {
-        let config = (video, audio);
-        if self.config.as_ref() == Some(&config) {
+        let previous = self.config.as_ref();
+        let video = video.or(previous.and_then(|c| c.0.as_ref()));
+        let audio = audio.or(previous.and_then(|c| c.1));
+        if previous.is_some_and(|c| c.0.as_ref() == video && c.1 == audio) {
             return Ok(None);
         }
+        let config = (video.cloned(), audio);
         let (video, audio) = &config;
         let bytes = init_segment(video.as_ref(), audio.as_ref())?;
         let mut tracks = Vec::with_capacity(2);
@@ -371,11 +372,13 @@ impl Transmuxer {
                 timescale: a.sample_rate,
             });
         }
-        let mime_codecs = tracks
-            .iter()
-            .map(|t| t.codec.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
+        let mut mime_codecs = String::new();
+        for t in &tracks {
+            if !mime_codecs.is_empty() {
+                mime_codecs.push(',');
+            }
+            mime_codecs.push_str(&t.codec);
+        }
         self.config = Some(config);
         Ok(Some(InitSegment {
             bytes,
