@@ -54,8 +54,10 @@ pub fn aes128_cbc_in_place(
         let n = chunk.len();
         ciphertext[..n].copy_from_slice(chunk);
         cipher.decrypt_blocks(Block::slice_as_chunks_mut(chunk).0);
-        let chained = previous.iter().chain(&ciphertext[..n - BLOCK]);
-        chunk.iter_mut().zip(chained).for_each(|(b, c)| *b ^= c);
+        if let Some((first, rest)) = chunk.split_at_mut_checked(BLOCK) {
+            first.iter_mut().zip(&previous).for_each(|(b, c)| *b ^= c);
+            rest.iter_mut().zip(&ciphertext).for_each(|(b, c)| *b ^= c);
+        }
         previous.copy_from_slice(&ciphertext[n - BLOCK..n]);
     }
     // PKCS#7: the last byte n (1 to 16) says how many bytes of value n end the plaintext.
