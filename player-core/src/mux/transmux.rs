@@ -440,23 +440,21 @@ impl Transmuxer {
         v: &'a VideoTrack,
         timeline: &mut Timeline,
     ) -> (FragmentTrack<'a>, i64, i64) {
-        let times: Vec<(i64, i64)> = v
-            .samples
-            .iter()
-            .map(|s| {
-                let dts = timeline.output(s.dts);
-                let pts = timeline.output(s.pts);
-                (dts, pts)
-            })
-            .collect();
         if self.frame_ticks == 0 {
             self.frame_ticks = DEFAULT_FRAME_TICKS;
         }
         let mut samples = Vec::with_capacity(v.samples.len());
         let mut first_pts = i64::MAX;
         let mut last_end = i64::MIN;
-        for (i, (s, &(dts, pts))) in v.samples.iter().zip(&times).enumerate() {
-            let next = times.get(i + 1).map(|&(d, _)| d - dts);
+        // Timestamps are unwrapped in sample order, DTS then PTS; a sample's duration needs
+        // the next sample's DTS, unwrapped right after this sample's PTS.
+        let mut next_dts = v.samples.first().map(|s| timeline.output(s.dts));
+        let base = next_dts.map_or(0, |d| d.max(0) as u64);
+        for (i, s) in v.samples.iter().enumerate() {
+            let dts = next_dts.unwrap_or(0);
+            let pts = timeline.output(s.pts);
+            next_dts = v.samples.get(i + 1).map(|n| timeline.output(n.dts));
+            let next = next_dts.map(|d| d - dts);
             if let Some(d) = next.filter(|&d| d > 0 && d <= MAX_FRAME_TICKS) {
                 self.frame_ticks = d as u32;
             }
@@ -470,7 +468,6 @@ impl Transmuxer {
                 cts: Some((pts - dts).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32),
             });
         }
-        let base = times.first().map_or(0, |&(d, _)| d.max(0) as u64);
         (
             FragmentTrack {
                 track_id: VIDEO_TRACK_ID,
@@ -496,12 +493,6 @@ impl Transmuxer {
         if let Some(last) = a.samples.last() {
             timeline.unwrap(last.pts);
         }
-        let rescale = |t: u64, from: u64, to: u64| {
-            u64::try_from(
-                (u128::from(t) * u128::from(to) + u128::from(from / 2)) / u128::from(from),
-            )
-            .unwrap_or(u64::MAX)
-        };
         let mut base = rescale(first.max(0) as u64, 90_000, rate);
         if let Some((r, next)) = self.audio_next
             && u64::from(r) == rate
@@ -532,5 +523,65 @@ impl Transmuxer {
             to_ticks(base),
             to_ticks(base + count * frame),
         )
+    }
+}
+
+/// `t * to / from` rounded to nearest, saturating, for `from` and `to` of at most 32 bits;
+/// `from` of 0 counts as 1.
+///
+/// In `u64` (quotient and remainder scaled apart) rather than `u128`: the 128-bit division
+/// linked a 1 KB compiler-builtins routine into the wasm. The tests compare it with `u128`.
+fn rescale(t: u64, from: u64, to: u64) -> u64 {
+    let from = from.max(1);
+    let (q, r) = (t / from, t % from);
+    // r < from and to both fit in 32 bits here, so r * to + from / 2 does not overflow.
+    q.saturating_mul(to)
+        .saturating_add((r * to + from / 2) / from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rescale_rounds_as_128_bit_arithmetic_does() {
+        let reference = |t: u64, from: u64, to: u64| {
+            u64::try_from(
+                (u128::from(t) * u128::from(to) + u128::from(from / 2)) / u128::from(from),
+            )
+            .unwrap_or(u64::MAX)
+        };
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let rates = [
+            1,
+            7350,
+            8000,
+            22_050,
+            44_100,
+            48_000,
+            90_000,
+            96_000,
+            u64::from(u32::MAX),
+        ];
+        for &from in &rates {
+            for &to in &rates {
+                for t in [0, 1, from / 2, from - 1, from, u64::MAX / to, u64::MAX]
+                    .into_iter()
+                    .chain((0..200).map(|i| next() >> (i % 64)))
+                {
+                    assert_eq!(
+                        rescale(t, from, to),
+                        reference(t, from, to),
+                        "{t} {from} {to}"
+                    );
+                }
+            }
+        }
     }
 }
