@@ -49,17 +49,9 @@ impl AvcConfig {
     }
 
     /// RFC 6381 codec string, e.g. `avc1.4d401f`.
-    ///
-    /// Written digit by digit rather than with `format!`: no `core::fmt` call in the wasm path.
     pub fn codec_string(&self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let (p, c, l) = self.profile_compat_level();
-        let mut s = String::from("avc1.");
-        for b in [p, c, l] {
-            s.push(char::from(HEX[usize::from(b >> 4)]));
-            s.push(char::from(HEX[usize::from(b & 0x0f)]));
-        }
-        s
+        format!("avc1.{p:02x}{c:02x}{l:02x}")
     }
 
     /// Adds a PPS unless an identical one is already known.
@@ -290,11 +282,6 @@ pub(crate) mod tests {
         let cfg = AvcConfig::from_sps(&SPS_640X360).expect("valid SPS");
         assert_eq!((cfg.width, cfg.height), (640, 360));
         assert_eq!(cfg.codec_string(), "avc1.4d401e");
-        let mut any = cfg.clone();
-        for (p, c, l) in [(0, 0, 0), (0xff, 0x0a, 0xf0), (0x64, 0x00, 0x28)] {
-            any.sps = vec![0x67, p, c, l];
-            assert_eq!(any.codec_string(), format!("avc1.{p:02x}{c:02x}{l:02x}"));
-        }
         assert_eq!(parse_sps_dimensions(&SPS_640X360[..6]), None);
     }
 
