@@ -306,13 +306,13 @@ impl Transmuxer {
                 tracks.push(track);
             }
         }
-        let id3 = id3
-            .into_iter()
-            .map(|tag| Id3Frame {
+        let mut id3_frames = Vec::with_capacity(id3.len());
+        for tag in id3 {
+            id3_frames.push(Id3Frame {
                 pts_s: tag.pts.map(|p| timeline.output(p) as f64 / CLOCK),
                 data: tag.data,
-            })
-            .collect();
+            });
+        }
         self.timeline = Some(timeline);
 
         let video_frames = video.map_or(0, |v| v.samples.len());
@@ -334,7 +334,7 @@ impl Transmuxer {
             video_frames,
             audio_frames,
             raw_audio,
-            id3,
+            id3: id3_frames,
         })
     }
 
@@ -502,16 +502,15 @@ impl Transmuxer {
         }
         let count = a.samples.len() as u64;
         self.audio_next = Some((cfg.sample_rate, base + count * frame));
-        let samples = a
-            .samples
-            .iter()
-            .map(|s| Sample {
+        let mut samples = Vec::with_capacity(a.samples.len());
+        for s in &a.samples {
+            samples.push(Sample {
                 duration: cfg.samples_per_frame,
                 size: s.len as u32,
                 flags: None,
                 cts: None,
-            })
-            .collect();
+            });
+        }
         let to_ticks = |t: u64| i64::try_from(rescale(t, rate, 90_000)).unwrap_or(i64::MAX);
         (
             FragmentTrack {

@@ -353,16 +353,16 @@ impl TsDemuxer {
                 .zip(&self.streams)
                 .all(|(&(pid, kind), s)| s.pid == pid && s.kind == kind);
         if !same {
-            self.streams = wanted
-                .into_iter()
-                .map(|(pid, kind)| EsState {
+            self.streams.clear();
+            for (pid, kind) in wanted {
+                self.streams.push(EsState {
                     pid,
                     kind,
                     buf: Vec::new(),
                     cc: None,
                     in_pes: false,
-                })
-                .collect();
+                });
+            }
         }
     }
 }
