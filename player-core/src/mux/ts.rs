@@ -323,7 +323,7 @@ impl TsDemuxer {
         let info_len = usize::from(u16::from_be_bytes([hi & 0x0f, lo]));
         let mut entries = section.get(9 + info_len..).unwrap_or_default();
         let mut types = Vec::new();
-        let mut wanted: Vec<(u16, EsKind)> = Vec::new();
+        let mut wanted: Vec<EsState> = Vec::new();
         while let Some(&[stream_type, p_hi, p_lo, i_hi, i_lo]) = entries.get(..5) {
             let pid = u16::from_be_bytes([p_hi & 0x1f, p_lo]);
             let es_info = usize::from(u16::from_be_bytes([i_hi & 0x0f, i_lo]));
@@ -339,9 +339,15 @@ impl TsDemuxer {
                 let is_audio = |k: EsKind| matches!(k, EsKind::Adts | EsKind::MpegAudio);
                 let taken = wanted
                     .iter()
-                    .any(|&(_, k)| k == kind || (is_audio(k) && is_audio(kind)));
+                    .any(|s| s.kind == kind || (is_audio(s.kind) && is_audio(kind)));
                 if !taken {
-                    wanted.push((pid, kind));
+                    wanted.push(EsState {
+                        pid,
+                        kind,
+                        buf: Vec::new(),
+                        cc: None,
+                        in_pes: false,
+                    });
                 }
             }
             entries = entries.get(5 + es_info..).unwrap_or_default();
@@ -351,18 +357,9 @@ impl TsDemuxer {
             && wanted
                 .iter()
                 .zip(&self.streams)
-                .all(|(&(pid, kind), s)| s.pid == pid && s.kind == kind);
+                .all(|(w, s)| s.pid == w.pid && s.kind == w.kind);
         if !same {
-            self.streams.clear();
-            for (pid, kind) in wanted {
-                self.streams.push(EsState {
-                    pid,
-                    kind,
-                    buf: Vec::new(),
-                    cc: None,
-                    in_pes: false,
-                });
-            }
+            self.streams = wanted;
         }
     }
 }
