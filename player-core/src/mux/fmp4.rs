@@ -388,19 +388,22 @@ fn mp4a(w: &mut BoxWriter<'_>, a: &AudioConfig) {
     w.close(mp4a);
 }
 
-/// One sample of a `trun`; `None` fields are left out of the box (for every sample alike).
+/// One sample of a `trun`; `flags` and `cts` are written only for tracks with
+/// [`FragmentTrack::sample_flags_and_cts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Sample {
     pub duration: u32,
     pub size: u32,
-    pub flags: Option<u32>,
-    pub cts: Option<i32>,
+    pub flags: u32,
+    pub cts: i32,
 }
 
 /// One track's part of a fragment.
 pub(crate) struct FragmentTrack<'a> {
     pub track_id: u32,
     pub base_decode_time: u64,
+    /// Samples carry flags and composition offsets (video); otherwise the `trun` has neither.
+    pub sample_flags_and_cts: bool,
     pub samples: Vec<Sample>,
     pub data: &'a [u8],
 }
@@ -422,11 +425,10 @@ pub(crate) fn write_fragment(
         let tfdt = w.open_full("tfdt", 1, 0);
         w.bytes(&t.base_decode_time.to_be_bytes());
         w.close(tfdt);
-        let flags = t.samples.iter().any(|s| s.flags.is_some());
-        let cts = t.samples.iter().any(|s| s.cts.is_some());
+        let with = t.sample_flags_and_cts;
         // Flags: data offset, sample duration and size, then flags and composition offsets
-        // when any sample has them.
-        let trun_flags = 0x301 | if flags { 0x400 } else { 0 } | if cts { 0x800 } else { 0 };
+        // when the track has them.
+        let trun_flags = if with { 0xf01 } else { 0x301 };
         let trun = w.open_full("trun", 1, trun_flags);
         match u32::try_from(t.samples.len()) {
             Ok(n) => w.u32(n),
@@ -437,11 +439,9 @@ pub(crate) fn write_fragment(
         for s in &t.samples {
             w.u32(s.duration);
             w.u32(s.size);
-            if flags {
-                w.u32(s.flags.unwrap_or(0));
-            }
-            if cts {
-                w.u32(s.cts.unwrap_or(0) as u32);
+            if with {
+                w.u32(s.flags);
+                w.u32(s.cts as u32);
             }
         }
         w.close(trun);

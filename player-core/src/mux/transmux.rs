@@ -464,14 +464,15 @@ impl Transmuxer {
             samples.push(Sample {
                 duration,
                 size: s.len as u32,
-                flags: Some(if s.key { FLAGS_SYNC } else { FLAGS_NON_SYNC }),
-                cts: Some((pts - dts).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32),
+                flags: if s.key { FLAGS_SYNC } else { FLAGS_NON_SYNC },
+                cts: (pts - dts).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
             });
         }
         (
             FragmentTrack {
                 track_id: VIDEO_TRACK_ID,
                 base_decode_time: base,
+                sample_flags_and_cts: true,
                 samples,
                 data: &v.data,
             },
@@ -507,8 +508,8 @@ impl Transmuxer {
             samples.push(Sample {
                 duration: cfg.samples_per_frame,
                 size: s.len as u32,
-                flags: None,
-                cts: None,
+                flags: 0,
+                cts: 0,
             });
         }
         let to_ticks = |t: u64| i64::try_from(rescale(t, rate, 90_000)).unwrap_or(i64::MAX);
@@ -516,6 +517,7 @@ impl Transmuxer {
             FragmentTrack {
                 track_id: AUDIO_TRACK_ID,
                 base_decode_time: base,
+                sample_flags_and_cts: false,
                 samples,
                 data: &a.data,
             },
