@@ -273,8 +273,8 @@ fn video_samples() -> Vec<Sample> {
         .map(|i| Sample {
             duration: 3000,
             size: 100 + i,
-            flags: Some(if i == 0 { FLAGS_SYNC } else { FLAGS_NON_SYNC }),
-            cts: Some(if i % 2 == 0 { 6000 } else { -3000 }),
+            flags: if i == 0 { FLAGS_SYNC } else { FLAGS_NON_SYNC },
+            cts: if i % 2 == 0 { 6000 } else { -3000 },
         })
         .collect()
 }
@@ -284,13 +284,19 @@ fn audio_samples() -> Vec<Sample> {
         .map(|i| Sample {
             duration: 1024,
             size: 20 + i,
-            flags: None,
-            cts: None,
+            flags: 0,
+            cts: 0,
         })
         .collect()
 }
 
-fn reference_traf(track_id: u32, base: u64, samples: &[Sample], offset: i32) -> Traf {
+fn reference_traf(
+    track_id: u32,
+    base: u64,
+    samples: &[Sample],
+    flags_and_cts: bool,
+    offset: i32,
+) -> Traf {
     Traf {
         tfhd: Tfhd {
             track_id,
@@ -307,8 +313,8 @@ fn reference_traf(track_id: u32, base: u64, samples: &[Sample], offset: i32) -> 
                 .map(|s| TrunEntry {
                     duration: Some(s.duration),
                     size: Some(s.size),
-                    flags: s.flags,
-                    cts: s.cts,
+                    flags: flags_and_cts.then_some(s.flags),
+                    cts: flags_and_cts.then_some(s.cts),
                 })
                 .collect(),
         }],
@@ -327,12 +333,14 @@ fn fragments_decode_as_mp4_atom_writes_them_with_offsets_into_the_mdat() {
         FragmentTrack {
             track_id: VIDEO_TRACK_ID,
             base_decode_time: 1 << 33,
+            sample_flags_and_cts: true,
             samples: video.clone(),
             data: &video_data,
         },
         FragmentTrack {
             track_id: AUDIO_TRACK_ID,
             base_decode_time: 96_000,
+            sample_flags_and_cts: false,
             samples: audio.clone(),
             data: &audio_data,
         },
@@ -348,8 +356,8 @@ fn fragments_decode_as_mp4_atom_writes_them_with_offsets_into_the_mdat() {
     let expected = Moof {
         mfhd: Mfhd { sequence_number: 7 },
         traf: vec![
-            reference_traf(VIDEO_TRACK_ID, 1 << 33, &video, offset(0) as i32),
-            reference_traf(AUDIO_TRACK_ID, 96_000, &audio, offset(1) as i32),
+            reference_traf(VIDEO_TRACK_ID, 1 << 33, &video, true, offset(0) as i32),
+            reference_traf(AUDIO_TRACK_ID, 96_000, &audio, false, offset(1) as i32),
         ],
     };
     assert_eq!(moof, expected);
@@ -367,8 +375,10 @@ fn fragments_decode_as_mp4_atom_writes_them_with_offsets_into_the_mdat() {
 #[test]
 fn descriptor_sizes_take_several_bytes_past_127() {
     let mut out = Vec::new();
-    let mut w = BoxWriter { out: &mut out };
-    w.descriptor(0x05, |w| w.zeros(200));
+    let mut w = BoxWriter::new(&mut out);
+    let start = w.open_descriptor(0x05);
+    w.zeros(200);
+    w.close_descriptor(start);
     assert_eq!(&out[..3], &[0x05, 0x81, 0x48]);
     assert_eq!(out.len(), 203);
 }

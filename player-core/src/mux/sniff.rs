@@ -76,7 +76,7 @@ pub fn sniff(data: &[u8]) -> Result<Container, SniffError> {
         return Ok(Container::MpegAudio { offset });
     }
     Err(SniffError::Unknown {
-        head: data.iter().take(8).copied().collect(),
+        head: data.get(..8).unwrap_or(data).to_vec(),
     })
 }
 

@@ -16,7 +16,7 @@ use super::fmp4::{
 use super::h264::AvcConfig;
 use super::packed::{PackedFormat, demux_packed};
 use super::sniff::{Container, sniff};
-use super::ts::{AudioTrack, DemuxError, TS_MASK, TsDemuxer, VideoTrack};
+use super::ts::{AudioTrack, DemuxError, Demuxed, TS_MASK, TsDemuxer, VideoTrack};
 
 /// Largest segment accepted.
 pub const MAX_SEGMENT_BYTES: usize = 256 << 20;
@@ -256,27 +256,24 @@ impl Transmuxer {
                 demux_packed(data, offset, format).ok_or(MuxError::PackedAudioWithoutTimestamp)?
             }
         };
-        let video = demuxed.video.filter(|v| !v.samples.is_empty());
-        let audio = demuxed.audio.filter(|a| !a.samples.is_empty());
+        let Demuxed {
+            video, audio, id3, ..
+        } = demuxed;
+        let video = video.as_ref().filter(|v| !v.samples.is_empty());
+        let audio = audio.as_ref().filter(|a| !a.samples.is_empty());
         if video.is_none() && audio.is_none() {
             return Err(MuxError::NoSamples);
         }
-        let video_config = match &video {
-            Some(v) => Some(v.config.clone().ok_or(MuxError::MissingVideoConfig)?),
+        let video_config = match video {
+            Some(v) => Some(v.config.as_ref().ok_or(MuxError::MissingVideoConfig)?),
             None => None,
         };
-        let audio_config = audio.as_ref().and_then(|a| a.config);
+        let audio_config = audio.and_then(|a| a.config);
         let raw_audio_wanted = self.mpeg_audio_passthrough
             && audio_config.is_some_and(|c| matches!(c.codec, AudioCodec::Mpeg { .. }));
         let audio_config = audio_config.filter(|_| !raw_audio_wanted);
-        // A track missing from one segment (lost audio, a video-less segment) keeps its
-        // configuration: MSE does not allow a SourceBuffer's track set to change.
-        let previous = self.config.clone().unwrap_or_default();
-        let (video_config, audio_config) =
-            (video_config.or(previous.0), audio_config.or(previous.1));
-
         let init = self.init_if_changed(video_config, audio_config)?;
-        let mut timeline = self.timeline_for(video.as_ref(), audio.as_ref(), info.start_s);
+        let mut timeline = self.timeline_for(video, audio, info.start_s);
 
         let mut start = i64::MAX;
         let mut end = i64::MIN;
@@ -284,7 +281,7 @@ impl Transmuxer {
         let span = |a: i64, b: i64| (a as f64 / CLOCK, b as f64 / CLOCK);
         let mut video_span = None;
         let mut audio_span = None;
-        if let Some(v) = &video {
+        if let Some(v) = video {
             let (track, first_pts, last_end) = self.video_fragment(v, &mut timeline);
             start = start.min(first_pts);
             end = end.max(last_end);
@@ -292,7 +289,7 @@ impl Transmuxer {
             tracks.push(track);
         }
         let mut raw_audio = None;
-        if let Some(a) = &audio
+        if let Some(a) = audio
             && let Some(cfg) = a.config
         {
             let (track, first, last_end) = self.audio_fragment(a, cfg, &mut timeline);
@@ -309,20 +306,18 @@ impl Transmuxer {
                 tracks.push(track);
             }
         }
-        let id3 = demuxed
-            .id3
-            .into_iter()
-            .map(|tag| Id3Frame {
+        let mut id3_frames = Vec::with_capacity(id3.len());
+        for tag in id3 {
+            id3_frames.push(Id3Frame {
                 pts_s: tag.pts.map(|p| timeline.output(p) as f64 / CLOCK),
                 data: tag.data,
-            })
-            .collect();
+            });
+        }
         self.timeline = Some(timeline);
 
-        let video_frames = video.as_ref().map_or(0, |v| v.samples.len());
-        let audio_frames = audio.as_ref().map_or(0, |a| a.samples.len());
-        let payload =
-            video.as_ref().map_or(0, |v| v.data.len()) + audio.as_ref().map_or(0, |a| a.data.len());
+        let video_frames = video.map_or(0, |v| v.samples.len());
+        let audio_frames = audio.map_or(0, |a| a.samples.len());
+        let payload = video.map_or(0, |v| v.data.len()) + audio.map_or(0, |a| a.data.len());
         let mut media = Vec::new();
         if !tracks.is_empty() {
             media.reserve(payload + 1024 + 16 * (video_frames + audio_frames));
@@ -339,19 +334,25 @@ impl Transmuxer {
             video_frames,
             audio_frames,
             raw_audio,
-            id3,
+            id3: id3_frames,
         })
     }
 
+    /// The init segment for this segment's track configurations, when it differs from the
+    /// last one. A track missing from one segment (lost audio, a video-less segment) keeps its
+    /// configuration: MSE does not allow a SourceBuffer's track set to change.
     fn init_if_changed(
         &mut self,
-        video: Option<AvcConfig>,
+        video: Option<&AvcConfig>,
         audio: Option<AudioConfig>,
     ) -> Result<Option<InitSegment>, MuxError> {
-        let config = (video, audio);
-        if self.config.as_ref() == Some(&config) {
+        let previous = self.config.as_ref();
+        let video = video.or(previous.and_then(|c| c.0.as_ref()));
+        let audio = audio.or(previous.and_then(|c| c.1));
+        if previous.is_some_and(|c| c.0.as_ref() == video && c.1 == audio) {
             return Ok(None);
         }
+        let config = (video.cloned(), audio);
         let (video, audio) = &config;
         let bytes = init_segment(video.as_ref(), audio.as_ref())?;
         let mut tracks = Vec::with_capacity(2);
@@ -371,11 +372,13 @@ impl Transmuxer {
                 timescale: a.sample_rate,
             });
         }
-        let mime_codecs = tracks
-            .iter()
-            .map(|t| t.codec.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
+        let mut mime_codecs = String::new();
+        for t in &tracks {
+            if !mime_codecs.is_empty() {
+                mime_codecs.push(',');
+            }
+            mime_codecs.push_str(&t.codec);
+        }
         self.config = Some(config);
         Ok(Some(InitSegment {
             bytes,
@@ -437,23 +440,21 @@ impl Transmuxer {
         v: &'a VideoTrack,
         timeline: &mut Timeline,
     ) -> (FragmentTrack<'a>, i64, i64) {
-        let times: Vec<(i64, i64)> = v
-            .samples
-            .iter()
-            .map(|s| {
-                let dts = timeline.output(s.dts);
-                let pts = timeline.output(s.pts);
-                (dts, pts)
-            })
-            .collect();
         if self.frame_ticks == 0 {
             self.frame_ticks = DEFAULT_FRAME_TICKS;
         }
         let mut samples = Vec::with_capacity(v.samples.len());
         let mut first_pts = i64::MAX;
         let mut last_end = i64::MIN;
-        for (i, (s, &(dts, pts))) in v.samples.iter().zip(&times).enumerate() {
-            let next = times.get(i + 1).map(|&(d, _)| d - dts);
+        // Timestamps are unwrapped in sample order, DTS then PTS; a sample's duration needs
+        // the next sample's DTS, unwrapped right after this sample's PTS.
+        let mut next_dts = v.samples.first().map(|s| timeline.output(s.dts));
+        let base = next_dts.map_or(0, |d| d.max(0) as u64);
+        for (i, s) in v.samples.iter().enumerate() {
+            let dts = next_dts.unwrap_or(0);
+            let pts = timeline.output(s.pts);
+            next_dts = v.samples.get(i + 1).map(|n| timeline.output(n.dts));
+            let next = next_dts.map(|d| d - dts);
             if let Some(d) = next.filter(|&d| d > 0 && d <= MAX_FRAME_TICKS) {
                 self.frame_ticks = d as u32;
             }
@@ -463,15 +464,15 @@ impl Transmuxer {
             samples.push(Sample {
                 duration,
                 size: s.len as u32,
-                flags: Some(if s.key { FLAGS_SYNC } else { FLAGS_NON_SYNC }),
-                cts: Some((pts - dts).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32),
+                flags: if s.key { FLAGS_SYNC } else { FLAGS_NON_SYNC },
+                cts: (pts - dts).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
             });
         }
-        let base = times.first().map_or(0, |&(d, _)| d.max(0) as u64);
         (
             FragmentTrack {
                 track_id: VIDEO_TRACK_ID,
                 base_decode_time: base,
+                sample_flags_and_cts: true,
                 samples,
                 data: &v.data,
             },
@@ -493,12 +494,6 @@ impl Transmuxer {
         if let Some(last) = a.samples.last() {
             timeline.unwrap(last.pts);
         }
-        let rescale = |t: u64, from: u64, to: u64| {
-            u64::try_from(
-                (u128::from(t) * u128::from(to) + u128::from(from / 2)) / u128::from(from),
-            )
-            .unwrap_or(u64::MAX)
-        };
         let mut base = rescale(first.max(0) as u64, 90_000, rate);
         if let Some((r, next)) = self.audio_next
             && u64::from(r) == rate
@@ -508,26 +503,86 @@ impl Transmuxer {
         }
         let count = a.samples.len() as u64;
         self.audio_next = Some((cfg.sample_rate, base + count * frame));
-        let samples = a
-            .samples
-            .iter()
-            .map(|s| Sample {
+        let mut samples = Vec::with_capacity(a.samples.len());
+        for s in &a.samples {
+            samples.push(Sample {
                 duration: cfg.samples_per_frame,
                 size: s.len as u32,
-                flags: None,
-                cts: None,
-            })
-            .collect();
+                flags: 0,
+                cts: 0,
+            });
+        }
         let to_ticks = |t: u64| i64::try_from(rescale(t, rate, 90_000)).unwrap_or(i64::MAX);
         (
             FragmentTrack {
                 track_id: AUDIO_TRACK_ID,
                 base_decode_time: base,
+                sample_flags_and_cts: false,
                 samples,
                 data: &a.data,
             },
             to_ticks(base),
             to_ticks(base + count * frame),
         )
+    }
+}
+
+/// `t * to / from` rounded to nearest, saturating, for `from` and `to` of at most 32 bits;
+/// `from` of 0 counts as 1.
+///
+/// In `u64` (quotient and remainder scaled apart) rather than `u128`: the 128-bit division
+/// linked a 1 KB compiler-builtins routine into the wasm. The tests compare it with `u128`.
+fn rescale(t: u64, from: u64, to: u64) -> u64 {
+    let from = from.max(1);
+    let (q, r) = (t / from, t % from);
+    // r < from and to both fit in 32 bits here, so r * to + from / 2 does not overflow.
+    q.saturating_mul(to)
+        .saturating_add((r * to + from / 2) / from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rescale_rounds_as_128_bit_arithmetic_does() {
+        let reference = |t: u64, from: u64, to: u64| {
+            u64::try_from(
+                (u128::from(t) * u128::from(to) + u128::from(from / 2)) / u128::from(from),
+            )
+            .unwrap_or(u64::MAX)
+        };
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let rates = [
+            1,
+            7350,
+            8000,
+            22_050,
+            44_100,
+            48_000,
+            90_000,
+            96_000,
+            u64::from(u32::MAX),
+        ];
+        for &from in &rates {
+            for &to in &rates {
+                for t in [0, 1, from / 2, from - 1, from, u64::MAX / to, u64::MAX]
+                    .into_iter()
+                    .chain((0..200).map(|i| next() >> (i % 64)))
+                {
+                    assert_eq!(
+                        rescale(t, from, to),
+                        reference(t, from, to),
+                        "{t} {from} {to}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -151,6 +151,13 @@ pub struct TsDemuxer {
     pmt_pid: Option<u16>,
     streams: Vec<EsState>,
     stream_types: Vec<u8>,
+    pes: PesState,
+}
+
+/// What complete PES packets update (kept apart from the streams, which are borrowed
+/// alongside).
+#[derive(Debug, Default)]
+struct PesState {
     avc: Option<AvcConfig>,
     /// Partial audio frame left at the end of a PES, with its PTS.
     audio_carry: Vec<u8>,
@@ -172,13 +179,13 @@ impl TsDemuxer {
             skipped_bytes: pos,
             ..Demuxed::default()
         };
-        self.audio_carry.clear();
-        self.audio_next_pts = None;
+        self.pes.audio_carry.clear();
+        self.pes.audio_next_pts = None;
         for es in &mut self.streams {
             es.buf.clear();
             es.in_pes = false;
         }
-        while let Some(packet) = data.get(pos..pos + PACKET_LEN) {
+        while let Some(packet) = data.get(pos..).and_then(<[u8]>::first_chunk) {
             if packet[0] == SYNC {
                 self.packet(packet, &mut out);
                 pos += PACKET_LEN;
@@ -192,13 +199,11 @@ impl TsDemuxer {
             }
         }
         out.skipped_bytes += data.len().saturating_sub(pos);
-        let mut streams = std::mem::take(&mut self.streams);
-        for es in &mut streams {
+        for es in &mut self.streams {
             if es.in_pes {
-                self.finish_pes(es, &mut out);
+                self.pes.finish(es, &mut out);
             }
         }
-        self.streams = streams;
         if self.pmt_pid.is_none() || self.stream_types.is_empty() {
             return Err(DemuxError::NoProgram);
         }
@@ -219,12 +224,12 @@ impl TsDemuxer {
             if video.samples.last().is_some_and(|s| s.len == 0) {
                 video.samples.pop();
             }
-            video.config.clone_from(&self.avc);
+            video.config.clone_from(&self.pes.avc);
         }
         Ok(out)
     }
 
-    fn packet(&mut self, p: &[u8], out: &mut Demuxed) {
+    fn packet(&mut self, p: &[u8; PACKET_LEN], out: &mut Demuxed) {
         let (b1, b2, b3) = (p[1], p[2], p[3]);
         if b1 & 0x80 != 0 {
             return; // transport_error_indicator
@@ -264,13 +269,11 @@ impl TsDemuxer {
             }
             return;
         }
-        let Some(idx) = self.streams.iter().position(|s| s.pid == pid) else {
+        let Some(es) = self.streams.iter_mut().find(|s| s.pid == pid) else {
             return;
         };
-        let mut es = std::mem::replace(&mut self.streams[idx], EsState::placeholder());
         if let Some(prev) = es.cc {
             if !discontinuity && cc == prev {
-                self.streams[idx] = es;
                 return; // duplicate packet
             }
             if !discontinuity && cc != (prev + 1) & 0x0f {
@@ -282,7 +285,7 @@ impl TsDemuxer {
         es.cc = Some(cc);
         if pusi {
             if es.in_pes {
-                self.finish_pes(&mut es, out);
+                self.pes.finish(es, out);
             }
             es.buf.clear();
             es.in_pes = true;
@@ -295,7 +298,6 @@ impl TsDemuxer {
                 es.buf.extend_from_slice(payload);
             }
         }
-        self.streams[idx] = es;
     }
 
     fn pat(&mut self, payload: &[u8]) {
@@ -321,7 +323,7 @@ impl TsDemuxer {
         let info_len = usize::from(u16::from_be_bytes([hi & 0x0f, lo]));
         let mut entries = section.get(9 + info_len..).unwrap_or_default();
         let mut types = Vec::new();
-        let mut wanted: Vec<(u16, EsKind)> = Vec::new();
+        let mut wanted: Vec<EsState> = Vec::new();
         while let Some(&[stream_type, p_hi, p_lo, i_hi, i_lo]) = entries.get(..5) {
             let pid = u16::from_be_bytes([p_hi & 0x1f, p_lo]);
             let es_info = usize::from(u16::from_be_bytes([i_hi & 0x0f, i_lo]));
@@ -337,9 +339,15 @@ impl TsDemuxer {
                 let is_audio = |k: EsKind| matches!(k, EsKind::Adts | EsKind::MpegAudio);
                 let taken = wanted
                     .iter()
-                    .any(|&(_, k)| k == kind || (is_audio(k) && is_audio(kind)));
+                    .any(|s| s.kind == kind || (is_audio(s.kind) && is_audio(kind)));
                 if !taken {
-                    wanted.push((pid, kind));
+                    wanted.push(EsState {
+                        pid,
+                        kind,
+                        buf: Vec::new(),
+                        cc: None,
+                        in_pes: false,
+                    });
                 }
             }
             entries = entries.get(5 + es_info..).unwrap_or_default();
@@ -349,22 +357,15 @@ impl TsDemuxer {
             && wanted
                 .iter()
                 .zip(&self.streams)
-                .all(|(&(pid, kind), s)| s.pid == pid && s.kind == kind);
+                .all(|(w, s)| s.pid == w.pid && s.kind == w.kind);
         if !same {
-            self.streams = wanted
-                .into_iter()
-                .map(|(pid, kind)| EsState {
-                    pid,
-                    kind,
-                    buf: Vec::new(),
-                    cc: None,
-                    in_pes: false,
-                })
-                .collect();
+            self.streams = wanted;
         }
     }
+}
 
-    fn finish_pes(&mut self, es: &mut EsState, out: &mut Demuxed) {
+impl PesState {
+    fn finish(&mut self, es: &mut EsState, out: &mut Demuxed) {
         es.in_pes = false;
         let Some(pes) = parse_pes(&es.buf) else {
             return;
@@ -510,18 +511,6 @@ pub(crate) fn split_audio_frames(
         pos += h.frame_len;
     }
     (None, at(base, samples, rate))
-}
-
-impl EsState {
-    fn placeholder() -> Self {
-        Self {
-            pid: u16::MAX,
-            kind: EsKind::Id3,
-            buf: Vec::new(),
-            cc: None,
-            in_pes: false,
-        }
-    }
 }
 
 /// The section body after `section_length`, without CRC, if the table id matches.
