@@ -1,5 +1,5 @@
 //! Decimal number parsing for text formats (HLS attribute values, ISO 8601 seconds) without
-//! core's `dec2flt`.
+//! core's `dec2flt`, and `f64` clamping without core's float printer.
 //!
 //! Hand-written for size: `str::parse::<f64>` links core's `dec2flt` (Eisel-Lemire plus a
 //! big-decimal fallback, about 5 KB of wasm code and a 10 KB table of powers of five), while
@@ -159,6 +159,19 @@ fn ldexp(mut x: f64, mut e: i32) -> f64 {
     x * f64::from_bits(((1023 + e) as u64) << 52)
 }
 
+/// `x.clamp(lo, hi)` for `lo <= hi`, NaN staying NaN, without `f64::clamp`'s assertion:
+/// its message prints both bounds with `{:?}`, which links core's float printer (about 20 KB of
+/// wasm) into a build that otherwise prints no float.
+pub fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
+    if x < lo {
+        lo
+    } else if x > hi {
+        hi
+    } else {
+        x
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,5 +286,21 @@ mod tests {
         fn accepts_what_std_accepts(text in "[+-]?[0-9.eE+-]{0,6}|[+-]?(inf|nan|infinity|in)") {
             prop_assert_eq!(parse_f64(&text).is_some(), text.parse::<f64>().is_ok(), "{:?}", text);
         }
+    }
+
+    #[test]
+    fn clamp_as_std_does() {
+        for x in [
+            -1.0,
+            0.0,
+            0.5,
+            5000.0,
+            7e9,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+        ] {
+            assert_eq!(clamp(x, 0.0, 5000.0), x.clamp(0.0, 5000.0), "{x}");
+        }
+        assert!(clamp(f64::NAN, 0.0, 1.0).is_nan());
     }
 }

@@ -99,7 +99,8 @@ impl BandwidthEstimator {
         if ttfb.is_finite() && ttfb >= 0.0 && ttfb <= sample.duration_ms {
             self.ttfb.sample(1.0, ttfb);
         }
-        let transfer_ms = sample.duration_ms - ttfb.clamp(0.0, sample.duration_ms.max(0.0));
+        let transfer_ms =
+            sample.duration_ms - crate::num::clamp(ttfb, 0.0, sample.duration_ms.max(0.0));
         if sample.bytes < self.min_bytes
             || !transfer_ms.is_finite()
             || transfer_ms < self.min_transfer_ms

@@ -135,7 +135,7 @@ impl DriftController {
     /// The player finished the seek issued with [`seek_started`](Self::seek_started).
     pub fn seek_done(&mut self, now_ms: f64) {
         if let Some(start) = self.seek_started.take() {
-            let latency = (now_ms - start).clamp(0.0, 5000.0);
+            let latency = crate::num::clamp(now_ms - start, 0.0, 5000.0);
             self.seek_latency_ms = 0.5 * self.seek_latency_ms + 0.5 * latency;
         }
         self.hold(now_ms);
