@@ -82,8 +82,8 @@ pub fn to_js(event: &PlayerEvent) -> (&'static str, JsValue) {
         } => {
             let span = |b: ObjectBuilder, name: &str, s: &Option<(f64, f64)>| match s {
                 Some((start, end)) => b
-                    .set(&format!("{name}Start"), *start)
-                    .set(&format!("{name}End"), *end),
+                    .set(&[name, "Start"].concat(), *start)
+                    .set(&[name, "End"].concat(), *end),
                 None => b,
             };
             let b = ObjectBuilder::new()

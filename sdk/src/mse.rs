@@ -1,12 +1,12 @@
 //! Media Source Extensions: one MediaSource, a SourceBuffer per track, and a single queue of
 //! operations run one at a time, each started when the previous one's `updateend` fired.
 
-use crate::js;
+use crate::js::{self, Callback};
 use player_core::engine::{Input, TrackId};
 use std::collections::VecDeque;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Event, MediaSource, MediaSourceReadyState, SourceBuffer, Url};
+use web_sys::{MediaSource, MediaSourceReadyState, SourceBuffer, Url};
 
 /// A queued MediaSource or SourceBuffer operation.
 #[derive(Debug)]
@@ -30,26 +30,24 @@ enum Running {
     Remove(TrackId),
 }
 
-type Handler = Closure<dyn FnMut(Event)>;
-
 /// The MediaSource attached to the video element and its SourceBuffers.
 pub struct Mse {
     media_source: MediaSource,
     /// The `blob:` URL given to the video element.
     pub object_url: String,
-    buffers: Vec<(TrackId, SourceBuffer, Handler, Handler)>,
+    buffers: Vec<(TrackId, SourceBuffer, Callback, Callback)>,
     queue: VecDeque<Op>,
     running: Option<Running>,
     /// Set by a SourceBuffer's `error` event, read at the `updateend` that follows.
     decode_error: bool,
     /// An append refused with QuotaExceededError, retried after the next removal.
     blocked: Option<Op>,
-    _on_open: Handler,
+    _on_open: Callback,
 }
 
 impl Mse {
     /// A new MediaSource whose `sourceopen` calls `on_open`.
-    pub fn new(on_open: Handler) -> Result<Self, String> {
+    pub fn new(on_open: Callback) -> Result<Self, String> {
         let media_source = MediaSource::new()
             .map_err(|_| "this browser has no Media Source Extensions".to_owned())?;
         let object_url = Url::create_object_url_with_source(&media_source)
@@ -72,16 +70,16 @@ impl Mse {
         &mut self,
         track: TrackId,
         mime: &str,
-        on_update_end: Handler,
-        on_error: Handler,
+        on_update_end: Callback,
+        on_error: Callback,
     ) -> Result<(), String> {
         if !MediaSource::is_type_supported(mime) {
-            return Err(format!("{mime} is not supported"));
+            return Err([mime, " is not supported"].concat());
         }
         let sb = self
             .media_source
             .add_source_buffer(mime)
-            .map_err(|e| format!("addSourceBuffer({mime}) failed: {}", message_of(&e)))?;
+            .map_err(|e| ["addSourceBuffer(", mime, ") failed: ", &message_of(&e)].concat())?;
         sb.set_onupdateend(Some(on_update_end.as_ref().unchecked_ref()));
         sb.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         self.buffers.push((track, sb, on_update_end, on_error));
@@ -164,7 +162,7 @@ impl Mse {
                     None => inputs.push(Input::AppendFailed {
                         track,
                         quota_exceeded: false,
-                        message: format!("no SourceBuffer for the {} track", track.as_str()),
+                        message: ["no SourceBuffer for the ", track.as_str(), " track"].concat(),
                     }),
                 },
                 Op::Remove(track, start, end) => {
@@ -219,7 +217,7 @@ fn is_quota_error(e: &JsValue) -> bool {
 /// The message of a thrown JS value.
 pub fn message_of(e: &JsValue) -> String {
     if let Some(d) = e.dyn_ref::<web_sys::DomException>() {
-        format!("{}: {}", d.name(), d.message())
+        [d.name(), ": ".into(), d.message()].concat()
     } else if let Some(err) = e.dyn_ref::<js_sys::Error>() {
         String::from(err.message())
     } else {

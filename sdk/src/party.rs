@@ -4,10 +4,8 @@
 //! at once, and turns its events into JS events.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Function, Promise, Reflect};
 use player_core::party::{
     AdminAction, ErrorCode, FrameSample, GroupState, Member, MemberConfig, MemberInfo,
@@ -15,9 +13,9 @@ use player_core::party::{
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{CloseEvent, Event, HtmlVideoElement, MessageEvent, WebSocket};
+use web_sys::{CloseEvent, HtmlVideoElement, MessageEvent, WebSocket};
 
-use crate::js::{self, ObjectBuilder, now_ms};
+use crate::js::{self, Callback, Listeners, ObjectBuilder, Timer, now_ms};
 
 /// How often the element is observed besides its own events, ms.
 const SAMPLE_MS: u32 = 250;
@@ -25,23 +23,22 @@ const SAMPLE_MS: u32 = 250;
 const HAVE_FUTURE_DATA: u16 = 3;
 
 type Shared = Rc<RefCell<Inner>>;
-type Handler = Closure<dyn FnMut(Event)>;
 
 struct Inner {
     member: Member,
     socket: WebSocket,
     video: HtmlVideoElement,
-    listeners: HashMap<String, Vec<Function>>,
+    listeners: Listeners,
     /// JS events waiting to be dispatched once the state is no longer borrowed.
     events: Vec<(&'static str, JsValue)>,
     /// Messages produced before the socket opened.
     unsent: Vec<String>,
-    timer: Option<(f64, Timeout)>,
-    sampler: Option<Interval>,
+    timer: Option<(f64, Timer)>,
+    sampler: Option<Timer>,
     /// `waiting` fired and `playing` has not since.
     waiting: bool,
-    video_handlers: Vec<(&'static str, Handler)>,
-    socket_handlers: Vec<(&'static str, Handler)>,
+    video_handlers: Vec<(&'static str, Callback)>,
+    socket_handlers: Vec<(&'static str, Callback)>,
     frame_callback: Option<Closure<dyn FnMut(f64, JsValue)>>,
     /// `resolve` and `reject` of the promise `join` returned, until welcomed or closed.
     pending_join: Option<(Function, Function)>,
@@ -74,7 +71,7 @@ impl WatchParty {
             member: Member::new(MemberConfig::new(name, token)),
             socket: socket.clone(),
             video: video.clone(),
-            listeners: HashMap::new(),
+            listeners: Listeners::default(),
             events: Vec::new(),
             unsent: Vec::new(),
             timer: None,
@@ -125,7 +122,7 @@ impl WatchParty {
             video_handlers.push((name, handler));
         }
         let sampler_weak = weak.clone();
-        let sampler = Interval::new(SAMPLE_MS, move || {
+        let sampler = Timer::every(SAMPLE_MS, move || {
             with_inner(&sampler_weak, Inner::observe);
         });
         let frame_weak = weak.clone();
@@ -162,9 +159,10 @@ impl WatchParty {
     /// Asks the room to move to `position` seconds.
     pub fn seek(&self, position: f64) -> Result<(), JsValue> {
         if !position.is_finite() || position < 0.0 {
-            return Err(js::error(&format!(
-                "seek() needs a position in seconds, at least 0, got {position}"
-            )));
+            return Err(js::fail(&[
+                "seek() needs a position in seconds, at least 0, got ",
+                &js::number(position),
+            ]));
         }
         self.act(|m| m.seek(position))
     }
@@ -266,25 +264,12 @@ impl WatchParty {
     /// Calls `callback(payload)` on every event named `name`: `members`, `chat`, `state`,
     /// `sync`, `settings`, `muted`, `banned`, `error`, `close`.
     pub fn on(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
-        let callback: Function = callback.dyn_into().map_err(|v| {
-            js::error(&format!(
-                "on({name:?}, callback) needs a function, got {}",
-                js::describe(&v)
-            ))
-        })?;
-        self.live()?
-            .listeners
-            .entry(name.to_owned())
-            .or_default()
-            .push(callback);
-        Ok(())
+        self.live()?.listeners.on(name, callback)
     }
 
     /// Removes a callback added with `on`.
     pub fn off(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
-        if let Some(list) = self.live()?.listeners.get_mut(name) {
-            list.retain(|f| JsValue::from(f.clone()) != callback);
-        }
+        self.live()?.listeners.off(name, &callback);
         Ok(())
     }
 
@@ -365,7 +350,7 @@ impl Inner {
         }
     }
 
-    fn on_message(&mut self, event: &Event) {
+    fn on_message(&mut self, event: &JsValue) {
         let Some(text) = event
             .dyn_ref::<MessageEvent>()
             .and_then(|m| m.data().as_string())
@@ -373,11 +358,12 @@ impl Inner {
             return;
         };
         if let Err(e) = self.member.handle_server_text(now_ms(), &text) {
-            web_sys::console::warn_1(&format!("watch party: frame dropped: {e}").into());
+            let message = ["watch party: frame dropped: ", &e.to_string()].concat();
+            web_sys::console::warn_1(&message.into());
         }
     }
 
-    fn on_close(&mut self, event: &Event) {
+    fn on_close(&mut self, event: &JsValue) {
         let (code, reason) = event
             .dyn_ref::<CloseEvent>()
             .map_or((1006, String::new()), |c| (c.code(), c.reason()));
@@ -387,7 +373,7 @@ impl Inner {
             .build();
         self.events.push(("close", detail));
         let reason = if reason.is_empty() {
-            format!("connection closed ({code})")
+            ["connection closed (", &js::number(code.into()), ")"].concat()
         } else {
             reason
         };
@@ -447,7 +433,7 @@ impl Inner {
             PlayerCommand::Play => {
                 if let Ok(promise) = self.video.play() {
                     // A refused autoplay shows up as the element staying paused.
-                    wasm_bindgen_futures::spawn_local(async move {
+                    js::spawn(async move {
                         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
                     });
                 }
@@ -534,7 +520,7 @@ impl Inner {
         }
         let delay = (at - now_ms()).clamp(0.0, f64::from(u32::MAX)).ceil() as u32;
         let weak = Rc::downgrade(shared);
-        let timeout = Timeout::new(delay, move || {
+        let timeout = Timer::once(delay, move || {
             with_inner(&weak, |inner| {
                 inner.timer = None;
                 inner.member.handle_timeout(now_ms());
@@ -545,13 +531,26 @@ impl Inner {
 }
 
 /// A DOM event handler running `f` on the party state, then driving the member.
-fn event_handler(weak: &Weak<RefCell<Inner>>, f: impl Fn(&mut Inner, &Event) + 'static) -> Handler {
+fn event_handler(
+    weak: &Weak<RefCell<Inner>>,
+    f: impl Fn(&mut Inner, &JsValue) + 'static,
+) -> Callback {
     let weak = weak.clone();
-    Closure::new(move |event: Event| with_inner(&weak, |inner| f(inner, &event)))
+    js::callback(move |event| with_inner(&weak, |inner| f(inner, &event)))
 }
 
 /// Runs `f` on the live party state, then performs the member's outputs and dispatches events.
 fn with_inner(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
+    let mut f = Some(f);
+    with_inner_dyn(weak, &mut |inner| {
+        if let Some(f) = f.take() {
+            f(inner);
+        }
+    });
+}
+
+/// [`with_inner`] without a type parameter, so its body is in the wasm once.
+fn with_inner_dyn(weak: &Weak<RefCell<Inner>>, f: &mut dyn FnMut(&mut Inner)) {
     let Some(shared) = weak.upgrade() else {
         return;
     };
@@ -576,7 +575,7 @@ fn drive(shared: &Shared) {
     };
     for (name, payload) in events {
         let listeners = match shared.try_borrow() {
-            Ok(inner) => inner.listeners.get(name).cloned().unwrap_or_default(),
+            Ok(inner) => inner.listeners.of(name),
             Err(_) => return,
         };
         for listener in listeners {
@@ -599,11 +598,11 @@ fn video_of(player: &JsValue) -> Result<HtmlVideoElement, JsValue> {
             }
         }
     }
-    Err(js::error(&format!(
+    Err(js::fail(&[
         "WatchParty.join needs options.player, an HTMLVideoElement or an object with one as \
-         `media` or `video`, got {}",
-        js::describe(player)
-    )))
+         `media` or `video`, got ",
+        &js::describe(player),
+    ]))
 }
 
 /// `url` resolved against the page, with `http(s):` mapped to `ws(s):`.
@@ -612,15 +611,17 @@ fn socket_url(url: &str) -> Result<String, JsValue> {
         .and_then(|w| w.location().href().ok())
         .unwrap_or_default();
     let parsed = web_sys::Url::new_with_base(url, &base)
-        .map_err(|_| js::error(&format!("WatchParty.join: {url:?} is not a URL")))?;
+        .map_err(|_| js::fail(&["WatchParty.join: \"", url, "\" is not a URL"]))?;
     match parsed.protocol().as_str() {
         "ws:" | "wss:" => {}
         "http:" => parsed.set_protocol("ws:"),
         "https:" => parsed.set_protocol("wss:"),
         other => {
-            return Err(js::error(&format!(
-                "WatchParty.join: {other} URLs cannot carry a WebSocket"
-            )));
+            return Err(js::fail(&[
+                "WatchParty.join: ",
+                other,
+                " URLs cannot carry a WebSocket",
+            ]));
         }
     }
     Ok(parsed.href())
@@ -632,10 +633,12 @@ fn string_field(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
         return Ok(None);
     }
     value.as_string().map(Some).ok_or_else(|| {
-        js::error(&format!(
-            "options.{key} must be a string, got {}",
-            js::describe(&value)
-        ))
+        js::fail(&[
+            "options.",
+            key,
+            " must be a string, got ",
+            &js::describe(&value),
+        ])
     })
 }
 
@@ -643,7 +646,7 @@ fn member_id(target: f64) -> Result<u64, JsValue> {
     if target.is_finite() && target >= 0.0 && target.fract() == 0.0 {
         Ok(target as u64)
     } else {
-        Err(js::error(&format!("{target} is not a member id")))
+        Err(js::fail(&[&js::number(target), " is not a member id"]))
     }
 }
 

@@ -2,26 +2,23 @@
 
 use crate::config::engine_config;
 use crate::events::{error_to_js, levels_to_js, to_js, tracks_to_js};
-use crate::js::{self, ObjectBuilder, now_ms};
+use crate::js::{self, Callback, Listeners, ObjectBuilder, Timer, now_ms};
 use crate::mse::{Mse, Op, message_of};
 use crate::proxy::VideoProxyClient;
 use crate::resume::ResumeClient;
 use crate::stats::Stats;
 use crate::text_tracks::TextTracks;
-use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Reflect, Uint8Array};
 use player_core::engine::{
     Engine, ErrorDetail, ErrorKind, Input, LoadRequest, Output, PlayerError, PlayerEvent,
 };
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, spawn_local};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, Event, Headers, HtmlVideoElement, ReadableStreamDefaultReader, RequestInit,
-    Response,
+    AbortController, Headers, HtmlVideoElement, ReadableStreamDefaultReader, RequestInit, Response,
 };
 
 /// How often the playhead is sampled besides `timeupdate`, milliseconds.
@@ -33,6 +30,9 @@ const PROGRESS_MS: f64 = 100.0;
 /// Largest body accepted for any load (playlists, keys, segments), bytes.
 const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The failure of a load whose body is larger than [`MAX_BODY_BYTES`].
+const TOO_LARGE: &str = "the body is larger than 268435456 bytes";
+
 /// Delay after a stream URL's renewal time before asking for the new one, milliseconds.
 const RENEW_SLACK_MS: f64 = 50.0;
 
@@ -40,19 +40,18 @@ const RENEW_SLACK_MS: f64 = 50.0;
 const RENEW_RETRY_MS: u32 = 5_000;
 
 type Shared = Rc<RefCell<Inner>>;
-type Handler = Closure<dyn FnMut(Event)>;
 
 struct Inner {
     engine: Engine,
     video: HtmlVideoElement,
     mse: Option<Mse>,
-    fetches: HashMap<u64, AbortController>,
-    timer: Option<(f64, Timeout)>,
-    listeners: HashMap<String, Vec<js_sys::Function>>,
+    fetches: Vec<(u64, AbortController)>,
+    timer: Option<(f64, Timer)>,
+    listeners: Listeners,
     /// JS events waiting to be dispatched once the state is no longer borrowed.
     outbox: Vec<(&'static str, JsValue)>,
-    video_handlers: Vec<(&'static str, Handler)>,
-    sampler: Option<Interval>,
+    video_handlers: Vec<(&'static str, Callback)>,
+    sampler: Option<Timer>,
     /// Saves and restores where the viewer stopped.
     resume: ResumeClient,
     /// Whether `load` with a `contentId` resumes (config `resume: false` turns it off).
@@ -69,7 +68,7 @@ struct Inner {
     /// The title played with URLs from the proxy, renewed ahead of expiry.
     stream: Option<Stream>,
     /// Fires at the stream URL's renewal time.
-    renew_timer: Option<Timeout>,
+    renew_timer: Option<Timer>,
 }
 
 /// A title whose signed URL the proxy renews.
@@ -98,20 +97,20 @@ impl LoadOptions {
             return Ok(Self::default());
         }
         if !options.is_object() {
-            return Err(js::error(&format!(
-                "load(url, options): options must be an object, got {}",
-                js::describe(options)
-            )));
+            return Err(js::fail(&[
+                "load(url, options): options must be an object, got ",
+                &js::describe(options),
+            ]));
         }
         let content_id = Reflect::get(options, &"contentId".into()).unwrap_or(JsValue::UNDEFINED);
         let content_id = match content_id.as_string() {
             Some(id) if !id.is_empty() => Some(id),
             None if content_id.is_undefined() || content_id.is_null() => None,
             _ => {
-                return Err(js::error(&format!(
-                    "load(url, options): contentId must be a non-empty string, got {}",
-                    js::describe(&content_id)
-                )));
+                return Err(js::fail(&[
+                    "load(url, options): contentId must be a non-empty string, got ",
+                    &js::describe(&content_id),
+                ]));
             }
         };
         let start_position = js::number_field(options, "startPosition")?;
@@ -120,10 +119,12 @@ impl LoadOptions {
             match value.as_string() {
                 Some(s) if !s.is_empty() => Ok(Some(s)),
                 None if value.is_undefined() || value.is_null() => Ok(None),
-                _ => Err(js::error(&format!(
-                    "load(): {key} must be a non-empty string, got {}",
-                    js::describe(&value)
-                ))),
+                _ => Err(js::fail(&[
+                    "load(): ",
+                    key,
+                    " must be a non-empty string, got ",
+                    &js::describe(&value),
+                ])),
             }
         };
         Ok(Self {
@@ -146,10 +147,10 @@ fn proxy_from_config(config: &JsValue) -> Result<Option<JsValue>, JsValue> {
         return Ok(None);
     }
     if !proxy.is_object() {
-        return Err(js::error(&format!(
-            "config.proxy must be a VideoProxyClient or {{apiBase, tokenProvider}}, got {}",
-            js::describe(&proxy)
-        )));
+        return Err(js::fail(&[
+            "config.proxy must be a VideoProxyClient or {apiBase, tokenProvider}, got ",
+            &js::describe(&proxy),
+        ]));
     }
     let method = Reflect::get(&proxy, &"getStreamUrl".into()).unwrap_or(JsValue::UNDEFINED);
     if method.is_function() {
@@ -188,10 +189,7 @@ impl Player {
     #[wasm_bindgen(constructor)]
     pub fn new(video: JsValue, config: JsValue) -> Result<Player, JsValue> {
         let video: HtmlVideoElement = video.dyn_into().map_err(|v| {
-            js::error(&format!(
-                "Player needs an HTMLVideoElement, got {}",
-                js::describe(&v)
-            ))
+            js::fail(&["Player needs an HTMLVideoElement, got ", &js::describe(&v)])
         })?;
         let engine = Engine::new(engine_config(&config)?);
         let resume_config = if config.is_object() {
@@ -211,9 +209,9 @@ impl Player {
             engine,
             video: video.clone(),
             mse: None,
-            fetches: HashMap::new(),
+            fetches: Vec::new(),
             timer: None,
-            listeners: HashMap::new(),
+            listeners: Listeners::default(),
             outbox: Vec::new(),
             video_handlers: Vec::new(),
             sampler: None,
@@ -257,7 +255,7 @@ impl Player {
             handlers.push((name, handler));
         }
         let sampler_weak = weak.clone();
-        let sampler = Interval::new(PLAYHEAD_SAMPLE_MS, move || {
+        let sampler = Timer::every(PLAYHEAD_SAMPLE_MS, move || {
             with_inner(&sampler_weak, |inner| {
                 let now = now_ms();
                 for input in inner.media_state() {
@@ -289,16 +287,16 @@ impl Player {
             return self.load_content(&source);
         }
         let url = source.as_string().ok_or_else(|| {
-            js::error(&format!(
-                "load() needs a URL string or {{contentId}}, got {}",
-                js::describe(&source)
-            ))
+            js::fail(&[
+                "load() needs a URL string or {contentId}, got ",
+                &js::describe(&source),
+            ])
         })?;
         let absolute = if web_sys::Url::new(&url).is_ok() {
             url
         } else {
             web_sys::Url::new_with_base(&url, &base_uri())
-                .map_err(|_| js::error(&format!("load(): {url:?} is not a valid URL")))?
+                .map_err(|_| js::fail(&["load(): ", &url, " is not a valid URL"]))?
                 .href()
         };
         let options = LoadOptions::read(&options)?;
@@ -331,7 +329,7 @@ impl Player {
         };
         let weak = Rc::downgrade(&self.shared);
         let content_id = options.content_id.unwrap_or_default();
-        spawn_local(async move {
+        js::spawn(async move {
             let resolved = JsFuture::from(resolving).await.unwrap_or(JsValue::NULL);
             let field = |k: &str| Reflect::get(&resolved, &k.into()).unwrap_or(JsValue::NULL);
             let position = field("position").as_f64().unwrap_or(0.0);
@@ -386,7 +384,7 @@ impl Player {
         };
         let weak = Rc::downgrade(&self.shared);
         let start_position = options.start_position;
-        spawn_local(async move {
+        js::spawn(async move {
             let issued = JsFuture::from(url_promise).await;
             let resolved = match resolving {
                 Some(p) => Some(JsFuture::from(p).await.unwrap_or(JsValue::NULL)),
@@ -405,7 +403,7 @@ impl Player {
                 let issued = match issued {
                     Ok(v) => v,
                     Err(e) => {
-                        let message = format!("no stream URL: {}", message_of(&e));
+                        let message = ["no stream URL: ", &message_of(&e)].concat();
                         inner.outbox.push(network_fatal(message));
                         drop(inner);
                         drive(&shared);
@@ -470,10 +468,10 @@ impl Player {
             .as_f64()
             .filter(|t| t.is_finite() && *t >= 0.0)
             .ok_or_else(|| {
-                js::error(&format!(
-                    "seek() needs a non-negative number of seconds, got {}",
-                    js::describe(&position)
-                ))
+                js::fail(&[
+                    "seek() needs a non-negative number of seconds, got ",
+                    &js::describe(&position),
+                ])
             })?;
         self.live()?.video.set_current_time(t);
         Ok(())
@@ -608,27 +606,12 @@ impl Player {
 
     /// Calls `callback(payload)` on every event named `name`.
     pub fn on(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
-        let callback: js_sys::Function = callback.dyn_into().map_err(|v| {
-            js::error(&format!(
-                "on({name:?}, callback) needs a function, got {}",
-                js::describe(&v)
-            ))
-        })?;
-        let mut inner = self.live()?;
-        inner
-            .listeners
-            .entry(name.to_owned())
-            .or_default()
-            .push(callback);
-        Ok(())
+        self.live()?.listeners.on(name, callback)
     }
 
     /// Removes a callback added with `on`.
     pub fn off(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
-        let mut inner = self.live()?;
-        if let Some(list) = inner.listeners.get_mut(name) {
-            list.retain(|f| JsValue::from(f.clone()) != callback);
-        }
+        self.live()?.listeners.off(name, &callback);
         Ok(())
     }
 
@@ -750,7 +733,7 @@ impl Inner {
 
     fn arm_renewal(&mut self, shared: &Weak<RefCell<Inner>>, delay_ms: u32) {
         let weak = shared.clone();
-        self.renew_timer = Some(Timeout::new(delay_ms, move || {
+        self.renew_timer = Some(Timer::once(delay_ms, move || {
             with_inner(&weak, |inner| {
                 inner.renew_timer = None;
                 inner.renew_url(&weak, false);
@@ -778,7 +761,7 @@ impl Inner {
         }
         let asked = ask_proxy(&proxy, &stream);
         let weak = shared.clone();
-        spawn_local(async move {
+        js::spawn(async move {
             let answer = match asked {
                 Ok(p) => JsFuture::from(p).await,
                 Err(e) => Err(e),
@@ -838,7 +821,7 @@ impl Inner {
     }
 
     fn abort_all(&mut self) {
-        for (_, controller) in self.fetches.drain() {
+        for (_, controller) in self.fetches.drain(..) {
             controller.abort();
         }
     }
@@ -858,7 +841,7 @@ impl Inner {
         match output {
             Output::Load(req) => self.start_load(req, shared),
             Output::Abort(id) => {
-                if let Some(c) = self.fetches.remove(&id) {
+                if let Some(c) = self.take_fetch(id) {
                     c.abort();
                 }
                 Vec::new()
@@ -911,6 +894,12 @@ impl Inner {
         }
     }
 
+    /// Removes the fetch `id` from those in flight; its controller when it was.
+    fn take_fetch(&mut self, id: u64) -> Option<AbortController> {
+        let at = self.fetches.iter().position(|(f, _)| *f == id)?;
+        Some(self.fetches.swap_remove(at).1)
+    }
+
     fn queue(&mut self, op: Op) -> Vec<Input> {
         match self.mse.as_mut() {
             Some(mse) => mse.push(op),
@@ -925,13 +914,13 @@ impl Inner {
             Err(message) => return vec![Input::LoadFailed { id, message }],
         };
         let (controller, promise) = started;
-        self.fetches.insert(id, controller);
+        self.fetches.push((id, controller));
         let weak = shared.clone();
         let t0 = now_ms();
-        spawn_local(async move {
+        js::spawn(async move {
             let input = finish_fetch(id, promise, t0, weak.clone()).await;
             with_inner(&weak, |inner| {
-                if inner.fetches.remove(&id).is_some() {
+                if inner.take_fetch(id).is_some() {
                     inner.engine.handle_input(now_ms(), input);
                 }
             });
@@ -949,7 +938,7 @@ impl Inner {
         }
         let delay = (at - now_ms()).clamp(0.0, f64::from(u32::MAX)) as u32;
         let weak = shared.clone();
-        let timeout = Timeout::new(delay, move || {
+        let timeout = Timer::once(delay, move || {
             with_inner(&weak, |inner| {
                 inner.timer = None;
                 inner.engine.handle_timeout(now_ms());
@@ -967,7 +956,13 @@ fn begin_fetch(req: &LoadRequest) -> Result<(AbortController, js_sys::Promise), 
     init.set_signal(Some(&controller.signal()));
     if let Some(range) = req.range {
         let headers = Headers::new().map_err(|e| message_of(&e))?;
-        let value = format!("bytes={}-{}", range.offset, range.last_byte());
+        let value = [
+            "bytes=",
+            &js::number(range.offset as f64),
+            "-",
+            &js::number(range.last_byte() as f64),
+        ]
+        .concat();
         headers.set("Range", &value).map_err(|e| message_of(&e))?;
         init.set_headers(&headers);
     }
@@ -1002,7 +997,7 @@ async fn finish_fetch(
     if total_bytes.is_some_and(|t| t > MAX_BODY_BYTES) {
         return Input::LoadFailed {
             id,
-            message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            message: TOO_LARGE.into(),
         };
     }
     let Some(body) = response.body() else {
@@ -1039,7 +1034,7 @@ async fn finish_fetch(
             let _ = reader.cancel();
             return Input::LoadFailed {
                 id,
-                message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+                message: TOO_LARGE.into(),
             };
         }
         data.resize(start + len, 0);
@@ -1050,7 +1045,7 @@ async fn finish_fetch(
             let loaded_bytes = data.len() as u64;
             let mut aborted = true;
             with_inner(&weak, |inner| {
-                if inner.fetches.contains_key(&id) {
+                if inner.fetches.iter().any(|(f, _)| *f == id) {
                     aborted = false;
                     let progress = Input::LoadProgress {
                         id,
@@ -1104,10 +1099,11 @@ fn level_arg(name: &str, value: &JsValue) -> Result<Option<usize>, JsValue> {
         .as_f64()
         .filter(|n| n.fract() == 0.0 && *n >= -1.0)
         .ok_or_else(|| {
-            js::error(&format!(
-                "{name} must be an integer (-1 for automatic), got {}",
-                js::describe(value)
-            ))
+            js::fail(&[
+                name,
+                " must be an integer (-1 for automatic), got ",
+                &js::describe(value),
+            ])
         })?;
     Ok((n >= 0.0).then_some(n as usize))
 }
@@ -1124,10 +1120,7 @@ fn track_arg(name: &str, value: &JsValue, none_allowed: bool) -> Result<Option<u
             } else {
                 "a non-negative integer"
             };
-            js::error(&format!(
-                "{name} must be {wanted}, got {}",
-                js::describe(value)
-            ))
+            js::fail(&[name, " must be ", wanted, ", got ", &js::describe(value)])
         })?;
     Ok((n >= 0.0).then_some(n as usize))
 }
@@ -1140,13 +1133,26 @@ fn base_uri() -> String {
 }
 
 /// A DOM event handler that runs `f` on the player state, then drives the engine.
-fn event_handler(weak: &Weak<RefCell<Inner>>, f: impl Fn(&mut Inner, &Event) + 'static) -> Handler {
+fn event_handler(
+    weak: &Weak<RefCell<Inner>>,
+    f: impl Fn(&mut Inner, &JsValue) + 'static,
+) -> Callback {
     let weak = weak.clone();
-    Closure::new(move |event: Event| with_inner(&weak, |inner| f(inner, &event)))
+    js::callback(move |event| with_inner(&weak, |inner| f(inner, &event)))
 }
 
 /// Runs `f` on the live player state, then performs the engine's commands and dispatches events.
 fn with_inner(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
+    let mut f = Some(f);
+    with_inner_dyn(weak, &mut |inner| {
+        if let Some(f) = f.take() {
+            f(inner);
+        }
+    });
+}
+
+/// [`with_inner`] without a type parameter, so its body is in the wasm once.
+fn with_inner_dyn(weak: &Weak<RefCell<Inner>>, f: &mut dyn FnMut(&mut Inner)) {
     let Some(shared) = weak.upgrade() else {
         return;
     };
@@ -1177,7 +1183,7 @@ fn drive(shared: &Shared) {
     };
     for (name, payload) in events {
         let listeners = match shared.try_borrow() {
-            Ok(inner) => inner.listeners.get(name).cloned().unwrap_or_default(),
+            Ok(inner) => inner.listeners.of(name),
             Err(_) => return,
         };
         for listener in listeners {

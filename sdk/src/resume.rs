@@ -17,7 +17,6 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use gloo_timers::callback::Interval;
 use js_sys::{Promise, Reflect};
 use player_core::resume::{
     QoeMeter, QoeReport, ResumePolicy, ResumeRecord, ResumeTracker, Source, merge,
@@ -25,10 +24,10 @@ use player_core::resume::{
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{EventTarget, HtmlMediaElement, RequestInit, Response, Storage};
 
-use crate::js::{ObjectBuilder, error, now_ms};
+use crate::js::{self, Callback, ObjectBuilder, Timer, error, now_ms};
 
 /// Period of the queue replay while it is not empty, in ms.
 const REPLAY_PERIOD_MS: u32 = 5_000;
@@ -45,7 +44,7 @@ struct Inner {
     user: String,
     policy: ResumePolicy,
     tracked: Option<Tracked>,
-    replay: Option<Interval>,
+    replay: Option<Timer>,
     flushing: bool,
     /// Held so the `online` listener lives as long as the client.
     online: Option<Listener>,
@@ -62,7 +61,7 @@ struct Tracked {
 struct Listener {
     target: EventTarget,
     event: &'static str,
-    closure: Closure<dyn FnMut(web_sys::Event)>,
+    closure: Callback,
 }
 
 impl Drop for Listener {
@@ -76,9 +75,9 @@ impl Drop for Listener {
 fn listen(
     target: &EventTarget,
     event: &'static str,
-    handler: impl FnMut(web_sys::Event) + 'static,
+    handler: impl FnMut(JsValue) + 'static,
 ) -> Option<Listener> {
-    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
+    let closure = js::callback(handler);
     target
         .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
         .ok()?;
@@ -139,7 +138,7 @@ impl ResumeClient {
     /// local record is queued for upload.
     pub fn resolve(&self, content_id: String, duration: Option<f64>) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        js::promise(async move {
             let (local, server) = {
                 let i = inner.borrow();
                 (read_local(&i.user, &content_id), i.server_get(&content_id))
@@ -243,7 +242,7 @@ impl ResumeClient {
     /// Replays the upload queue now; `Promise<number>` of records still queued afterwards.
     pub fn flush(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        js::promise(async move {
             flush(&inner).await;
             let left = read_queue(&inner.borrow().user).len();
             Ok(JsValue::from(left as f64))
@@ -259,7 +258,7 @@ impl ResumeClient {
 impl Inner {
     fn url(&self, content_id: &str) -> String {
         let id = js_sys::encode_uri_component(content_id);
-        format!("{}/api/resume/{}", self.api_base, String::from(id))
+        [&self.api_base, "/api/resume/", &String::from(id)].concat()
     }
 
     /// A GET of the server record, when a token is set; resolves to `None` on any failure.
@@ -358,7 +357,7 @@ fn persist(inner: &Rc<RefCell<Inner>>, unloading: bool) {
 
 fn spawn_flush(inner: &Rc<RefCell<Inner>>) {
     let inner = inner.clone();
-    wasm_bindgen_futures::spawn_local(async move { flush(&inner).await });
+    js::spawn(async move { flush(&inner).await });
 }
 
 /// What the server said to one queued PUT.
@@ -409,7 +408,7 @@ async fn flush(inner: &Rc<RefCell<Inner>>) {
     i.flushing = false;
     if left && i.replay.is_none() {
         let weak = Rc::downgrade(inner);
-        i.replay = Some(Interval::new(REPLAY_PERIOD_MS, move || {
+        i.replay = Some(Timer::every(REPLAY_PERIOD_MS, move || {
             if let Some(inner) = weak.upgrade() {
                 spawn_flush(&inner);
             }
@@ -430,7 +429,7 @@ fn fetch(
     let window = web_sys::window()?;
     let headers = web_sys::Headers::new().ok()?;
     headers
-        .set("authorization", &format!("Bearer {token}"))
+        .set("authorization", &["Bearer ", token].concat())
         .ok()?;
     let init = RequestInit::new();
     init.set_method(method);
@@ -450,11 +449,11 @@ fn storage() -> Option<Storage> {
 }
 
 fn record_key(user: &str, content_id: &str) -> String {
-    format!("flodrama.resume.{user}.{content_id}")
+    ["flodrama.resume.", user, ".", content_id].concat()
 }
 
 fn queue_key(user: &str) -> String {
-    format!("flodrama.resume-queue.{user}")
+    ["flodrama.resume-queue.", user].concat()
 }
 
 fn read_local(user: &str, content_id: &str) -> Option<ResumeRecord> {
@@ -544,7 +543,7 @@ struct Reporter {
     /// Detached by `finish`.
     listeners: Vec<Listener>,
     /// Held while the session is open; dropping it cancels the timer.
-    heartbeat: Option<Interval>,
+    heartbeat: Option<Timer>,
 }
 
 #[wasm_bindgen]
@@ -602,7 +601,7 @@ impl SessionReporter {
             }
         }));
         let weak = Rc::downgrade(&inner);
-        let heartbeat = Interval::new(1_000, move || {
+        let heartbeat = Timer::every(1_000, move || {
             if let Some(inner) = weak.upgrade() {
                 let report = {
                     let mut r = inner.borrow_mut();
@@ -628,7 +627,7 @@ impl SessionReporter {
         let start = {
             let r = inner.borrow();
             fetch(
-                &format!("{}/api/sessions", r.api_base),
+                &[&r.api_base, "/api/sessions"].concat(),
                 "POST",
                 &r.token,
                 Some(&body),
@@ -637,7 +636,7 @@ impl SessionReporter {
         };
         if let Some(promise) = start {
             let weak = Rc::downgrade(&inner);
-            wasm_bindgen_futures::spawn_local(async move {
+            js::spawn(async move {
                 let id = session_id_of(promise).await;
                 if let (Some(inner), Some(id)) = (weak.upgrade(), id) {
                     inner.borrow_mut().session_id = Some(id);
@@ -709,8 +708,8 @@ fn send_report(inner: &Rc<RefCell<Reporter>>, kind: &str, report: &QoeReport, ke
     let Some(id) = r.session_id.as_deref() else {
         return;
     };
-    let body = format!("{{\"qoe\":{}}}", report.to_json());
-    let url = format!("{}/api/sessions/{id}/{kind}", r.api_base);
+    let body = ["{\"qoe\":", &report.to_json(), "}"].concat();
+    let url = [&r.api_base, "/api/sessions/", id, "/", kind].concat();
     // Fire and forget: a lost report is superseded by the next cumulative one.
     let _ = fetch(&url, "POST", &r.token, Some(&body), keepalive);
 }
