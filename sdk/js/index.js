@@ -335,66 +335,65 @@ export class Player {
     call("Player.recoverMediaError", () => wasm.recoverMediaError());
   }
 
+  // Properties are read and written through the glue's `get(key)`/`set(key, value)`, keys
+  // numbered as in `Player::get` (sdk/src/player.rs): one export each instead of one per
+  // property.
+  #get(member, key) {
+    return this.#live(member).get(key);
+  }
+
   get levels() {
-    return this.#live("levels").levels;
+    return this.#get("levels", 0);
   }
 
   get media() {
-    return this.#live("media").media;
+    return this.#get("media", 1);
   }
 
   get currentLevel() {
-    return this.#live("currentLevel").currentLevel;
+    return this.#get("currentLevel", 2);
   }
 
   set currentLevel(level) {
-    const wasm = this.#live("currentLevel");
-    this.#checkLevel("Player.currentLevel", level);
-    call("Player.currentLevel", () => {
-      wasm.currentLevel = level;
-    });
+    this.#setLevel("currentLevel", 2, level);
   }
 
   get nextLevel() {
-    return this.#live("nextLevel").nextLevel;
+    return this.#get("nextLevel", 3);
   }
 
   set nextLevel(level) {
-    const wasm = this.#live("nextLevel");
-    this.#checkLevel("Player.nextLevel", level);
-    call("Player.nextLevel", () => {
-      wasm.nextLevel = level;
-    });
+    this.#setLevel("nextLevel", 3, level);
   }
 
   get autoLevelEnabled() {
-    return this.#live("autoLevelEnabled").autoLevelEnabled;
+    return this.#get("autoLevelEnabled", 8);
   }
 
   get autoLevel() {
-    return this.#live("autoLevel").autoLevelEnabled;
+    return this.#get("autoLevel", 8);
   }
 
   set autoLevel(enabled) {
     const wasm = this.#live("autoLevel");
     checkBoolean("Player.autoLevel", "the value", enabled);
     if (enabled) {
-      wasm.nextLevel = -1;
-    } else if (wasm.autoLevelEnabled) {
-      wasm.nextLevel = Math.max(wasm.currentLevel, 0);
+      wasm.set(3, -1);
+    } else if (wasm.get(8)) {
+      wasm.set(3, Math.max(wasm.get(2), 0));
     }
   }
 
   get latency() {
-    return this.#live("latency").latency;
+    return this.#get("latency", 9);
   }
 
   get liveEdge() {
-    return this.#live("liveEdge").liveEdge;
+    return this.#get("liveEdge", 10);
   }
 
   get bandwidthEstimate() {
-    return this.#live("bandwidthEstimate").bandwidthEstimate;
+    return this.#get("bandwidthEstimate", 11);
   }
 
   stats() {
@@ -403,27 +402,27 @@ export class Player {
 
   // Alternate audio and subtitle renditions.
   get audioTracks() {
-    return this.#wasm.audioTracks;
+    return this.#get("audioTracks", 4);
   }
 
   get audioTrack() {
-    return this.#wasm.audioTrack;
+    return this.#get("audioTrack", 5);
   }
 
   set audioTrack(id) {
-    this.#wasm.audioTrack = id;
+    this.#live("audioTrack").set(5, id);
   }
 
   get subtitleTracks() {
-    return this.#wasm.subtitleTracks;
+    return this.#get("subtitleTracks", 6);
   }
 
   get subtitleTrack() {
-    return this.#wasm.subtitleTrack;
+    return this.#get("subtitleTrack", 7);
   }
 
   set subtitleTrack(id) {
-    this.#wasm.subtitleTrack = id;
+    this.#live("subtitleTrack").set(7, id);
   }
 
   on(event, listener) {
@@ -446,14 +445,17 @@ export class Player {
     wasm.destroy();
   }
 
-  /** A level index for `currentLevel`/`nextLevel`: -1 (automatic) or an existing level. */
-  #checkLevel(where, level) {
+  /** Sets `currentLevel`/`nextLevel` (glue key `key`) to -1 (automatic) or an existing level. */
+  #setLevel(member, key, level) {
+    const where = `Player.${member}`;
+    const wasm = this.#live(member);
     checkNumber(where, "level", level, { min: -1, integer: true });
-    const count = this.#wasm.levels.length;
+    const count = wasm.get(0).length;
     if (level >= count) {
       const known = count === 0 ? "no levels are known before manifestParsed" : `levels are 0 to ${count - 1}`;
       throw fail(where, `there is no level ${level}: ${known} (-1 is automatic)`);
     }
+    call(where, () => wasm.set(key, level));
   }
 }
 
@@ -528,26 +530,26 @@ export class WatchParty {
     checkNumber(where, "member", member, { min: 0, integer: true });
     checkNumber(where, "durationS", durationS, { min: 0, optional: true });
     checkString(where, "reason", reason, { optional: true });
-    call(where, () => wasm.mute(member, durationS ?? undefined, reason ?? undefined));
+    call(where, () => wasm.admin(0, member, durationS ?? undefined, reason ?? undefined));
   }
 
   unmute(member) {
     const wasm = this.#live("unmute");
     checkNumber("WatchParty.unmute", "member", member, { min: 0, integer: true });
-    call("WatchParty.unmute", () => wasm.unmute(member));
+    call("WatchParty.unmute", () => wasm.admin(1, member));
   }
 
   ban(member, reason) {
     const wasm = this.#live("ban");
     checkNumber("WatchParty.ban", "member", member, { min: 0, integer: true });
     checkString("WatchParty.ban", "reason", reason, { optional: true });
-    call("WatchParty.ban", () => wasm.ban(member, reason ?? undefined));
+    call("WatchParty.ban", () => wasm.admin(2, member, undefined, reason ?? undefined));
   }
 
   makeHost(member) {
     const wasm = this.#live("makeHost");
     checkNumber("WatchParty.makeHost", "member", member, { min: 0, integer: true });
-    call("WatchParty.makeHost", () => wasm.makeHost(member));
+    call("WatchParty.makeHost", () => wasm.admin(3, member));
   }
 
   setHostOnlyControl(enabled) {
@@ -556,24 +558,26 @@ export class WatchParty {
     call("WatchParty.setHostOnlyControl", () => wasm.setHostOnlyControl(enabled));
   }
 
+  // Read through the glue's `get(key)`, keys numbered as in `WatchParty::get`
+  // (sdk/src/party.rs).
   get id() {
-    return this.#live("id").id ?? null;
+    return this.#live("id").get(0) ?? null;
   }
 
   get sync() {
-    return this.#live("sync").sync;
+    return this.#live("sync").get(1);
   }
 
   get state() {
-    return this.#live("state").state;
+    return this.#live("state").get(2);
   }
 
   get stats() {
-    return this.#live("stats").stats;
+    return this.#live("stats").get(3);
   }
 
   serverTime() {
-    return this.#live("serverTime").serverTime() ?? null;
+    return this.#live("serverTime").get(4) ?? null;
   }
 
   on(event, listener) {

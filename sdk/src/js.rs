@@ -101,9 +101,7 @@ pub fn describe(value: &JsValue) -> String {
 
 /// `performance.now()`, the monotonic clock the core is driven with.
 pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    performance_now()
 }
 
 /// The callbacks given to `on(name, callback)`, in the order they were added.
@@ -161,6 +159,8 @@ fn wrap(f: Box<dyn FnMut(JsValue)>) -> Callback {
 
 #[wasm_bindgen]
 extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(callback: &JsValue, ms: u32) -> JsValue;
     #[wasm_bindgen(js_name = setInterval)]

@@ -172,34 +172,22 @@ impl WatchParty {
         self.act(|m| m.send_chat(text))
     }
 
-    /// Host: mutes `target`'s chat for `duration_s` seconds (until unmuted when absent).
-    pub fn mute(
+    /// Host actions for the typed wrapper (one export instead of four): `action` 0 mutes
+    /// `target` for `duration_s` seconds (until unmuted when absent), 1 unmutes it, 2 bans it
+    /// (`reason` given to it), 3 makes it the host.
+    pub fn admin(
         &self,
+        action: u32,
         target: f64,
         duration_s: Option<f64>,
         reason: Option<String>,
     ) -> Result<(), JsValue> {
-        let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::MuteUser, target, duration_s, reason))
-    }
-
-    /// Host: lifts `target`'s mute.
-    pub fn unmute(&self, target: f64) -> Result<(), JsValue> {
-        let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::UnmuteUser, target, None, None))
-    }
-
-    /// Host: removes `target` and keeps its identity out of the room.
-    pub fn ban(&self, target: f64, reason: Option<String>) -> Result<(), JsValue> {
-        let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::BanUser, target, None, reason))
-    }
-
-    /// Host: hands the host role to `target`.
-    #[wasm_bindgen(js_name = makeHost)]
-    pub fn make_host(&self, target: f64) -> Result<(), JsValue> {
-        let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::MakeHost, target, None, None))
+        match action {
+            0 => self.mute(target, duration_s, reason),
+            1 => self.unmute(target),
+            2 => self.ban(target, reason),
+            _ => self.make_host(target),
+        }
     }
 
     /// Host: whether only the host may play, pause and seek.
@@ -208,57 +196,17 @@ impl WatchParty {
         self.act(|m| m.set_host_only_control(host_only_control))
     }
 
-    /// Own member id, `undefined` before the welcome.
-    #[wasm_bindgen(getter)]
-    pub fn id(&self) -> Option<f64> {
-        let inner = self.shared.try_borrow().ok()?;
-        inner.member.id().map(|id| id as f64)
-    }
-
-    /// The clock-sync estimate `{offset, rtt, error}` in ms, or `null` before any sample.
-    #[wasm_bindgen(getter)]
-    pub fn sync(&self) -> JsValue {
-        let Ok(inner) = self.shared.try_borrow() else {
-            return JsValue::NULL;
-        };
-        inner.member.sync(now_ms()).map_or(JsValue::NULL, |e| {
-            sync_to_js(e.offset_ms, e.rtt_ms, e.error_ms)
-        })
-    }
-
-    /// The server clock now (ms), from the local clock and the sync offset; `null` before
-    /// any sample.
-    #[wasm_bindgen(js_name = serverTime)]
-    pub fn server_time(&self) -> Option<f64> {
-        let inner = self.shared.try_borrow().ok()?;
-        let now = now_ms();
-        inner.member.sync(now).map(|e| now + e.offset_ms)
-    }
-
-    /// The latest group state `{seq, phase, position, at, resume}`, or `null`.
-    #[wasm_bindgen(getter)]
-    pub fn state(&self) -> JsValue {
-        let Ok(inner) = self.shared.try_borrow() else {
-            return JsValue::NULL;
-        };
-        inner
-            .member
-            .group_state()
-            .map_or(JsValue::NULL, |(seq, state)| state_to_js(seq, &state, None))
-    }
-
-    /// Corrections so far: `{seeks, correctiveSeeks, rateChanges}`.
-    #[wasm_bindgen(getter)]
-    pub fn stats(&self) -> JsValue {
-        let Ok(inner) = self.shared.try_borrow() else {
-            return JsValue::NULL;
-        };
-        let s = inner.member.stats();
-        ObjectBuilder::new()
-            .set("seeks", s.seeks as f64)
-            .set("correctiveSeeks", s.corrective_seeks as f64)
-            .set("rateChanges", s.rate_changes as f64)
-            .build()
+    /// Property `key` of the typed wrapper (one export instead of a getter each): 0 `id`,
+    /// 1 `sync`, 2 `state`, 3 `stats`, 4 `serverTime()`; `undefined` for other keys.
+    pub fn get(&self, key: u32) -> JsValue {
+        match key {
+            0 => self.id().into(),
+            1 => self.sync(),
+            2 => self.state(),
+            3 => self.stats(),
+            4 => self.server_time().into(),
+            _ => JsValue::UNDEFINED,
+        }
     }
 
     /// Calls `callback(payload)` on every event named `name`: `members`, `chat`, `state`,
@@ -284,6 +232,83 @@ impl WatchParty {
 }
 
 impl WatchParty {
+    /// Host: mutes `target`'s chat for `duration_s` seconds (until unmuted when absent).
+    pub fn mute(
+        &self,
+        target: f64,
+        duration_s: Option<f64>,
+        reason: Option<String>,
+    ) -> Result<(), JsValue> {
+        let target = member_id(target)?;
+        self.act(|m| m.admin(AdminAction::MuteUser, target, duration_s, reason))
+    }
+
+    /// Host: lifts `target`'s mute.
+    pub fn unmute(&self, target: f64) -> Result<(), JsValue> {
+        let target = member_id(target)?;
+        self.act(|m| m.admin(AdminAction::UnmuteUser, target, None, None))
+    }
+
+    /// Host: removes `target` and keeps its identity out of the room.
+    pub fn ban(&self, target: f64, reason: Option<String>) -> Result<(), JsValue> {
+        let target = member_id(target)?;
+        self.act(|m| m.admin(AdminAction::BanUser, target, None, reason))
+    }
+
+    /// Host: hands the host role to `target`.
+    pub fn make_host(&self, target: f64) -> Result<(), JsValue> {
+        let target = member_id(target)?;
+        self.act(|m| m.admin(AdminAction::MakeHost, target, None, None))
+    }
+
+    /// Own member id, `undefined` before the welcome.
+    pub fn id(&self) -> Option<f64> {
+        let inner = self.shared.try_borrow().ok()?;
+        inner.member.id().map(|id| id as f64)
+    }
+
+    /// The clock-sync estimate `{offset, rtt, error}` in ms, or `null` before any sample.
+    pub fn sync(&self) -> JsValue {
+        let Ok(inner) = self.shared.try_borrow() else {
+            return JsValue::NULL;
+        };
+        inner.member.sync(now_ms()).map_or(JsValue::NULL, |e| {
+            sync_to_js(e.offset_ms, e.rtt_ms, e.error_ms)
+        })
+    }
+
+    /// The server clock now (ms), from the local clock and the sync offset; `null` before
+    /// any sample.
+    pub fn server_time(&self) -> Option<f64> {
+        let inner = self.shared.try_borrow().ok()?;
+        let now = now_ms();
+        inner.member.sync(now).map(|e| now + e.offset_ms)
+    }
+
+    /// The latest group state `{seq, phase, position, at, resume}`, or `null`.
+    pub fn state(&self) -> JsValue {
+        let Ok(inner) = self.shared.try_borrow() else {
+            return JsValue::NULL;
+        };
+        inner
+            .member
+            .group_state()
+            .map_or(JsValue::NULL, |(seq, state)| state_to_js(seq, &state, None))
+    }
+
+    /// Corrections so far: `{seeks, correctiveSeeks, rateChanges}`.
+    pub fn stats(&self) -> JsValue {
+        let Ok(inner) = self.shared.try_borrow() else {
+            return JsValue::NULL;
+        };
+        let s = inner.member.stats();
+        ObjectBuilder::new()
+            .set("seeks", s.seeks as f64)
+            .set("correctiveSeeks", s.corrective_seeks as f64)
+            .set("rateChanges", s.rate_changes as f64)
+            .build()
+    }
+
     fn live(&self) -> Result<std::cell::RefMut<'_, Inner>, JsValue> {
         let inner = self
             .shared
@@ -358,8 +383,7 @@ impl Inner {
             return;
         };
         if let Err(e) = self.member.handle_server_text(now_ms(), &text) {
-            let message = ["watch party: frame dropped: ", &e.to_string()].concat();
-            web_sys::console::warn_1(&message.into());
+            web_sys::console::warn_2(&"watch party: frame dropped:".into(), &e.to_string().into());
         }
     }
 

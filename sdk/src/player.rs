@@ -17,9 +17,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortController, Headers, HtmlVideoElement, ReadableStreamDefaultReader, RequestInit, Response,
-};
+use web_sys::{AbortController, HtmlVideoElement, ReadableStreamDefaultReader, Response};
 
 /// How often the playhead is sampled besides `timeupdate`, milliseconds.
 const PLAYHEAD_SAMPLE_MS: u32 = 250;
@@ -477,121 +475,38 @@ impl Player {
         Ok(())
     }
 
-    /// The levels of the loaded title: `[{bitrate, width, height, codecs, url}]`.
-    #[wasm_bindgen(getter)]
-    pub fn levels(&self) -> Result<JsValue, JsValue> {
-        Ok(levels_to_js(&self.live()?.engine.levels()))
+    /// Property `key` of the typed wrapper (one export instead of a getter each): 0 `levels`,
+    /// 1 `media`, 2 `currentLevel`, 3 `nextLevel`, 4 `audioTracks`, 5 `audioTrack`,
+    /// 6 `subtitleTracks`, 7 `subtitleTrack`, 8 `autoLevelEnabled`, 9 `latency`, 10 `liveEdge`,
+    /// 11 `bandwidthEstimate`; `undefined` for other keys.
+    pub fn get(&self, key: u32) -> Result<JsValue, JsValue> {
+        Ok(match key {
+            0 => self.levels()?,
+            1 => self.media()?.into(),
+            2 => self.current_level()?.into(),
+            3 => self.next_level()?.into(),
+            4 => self.audio_tracks()?,
+            5 => self.audio_track()?.into(),
+            6 => self.subtitle_tracks()?,
+            7 => self.subtitle_track()?.into(),
+            8 => self.auto_level_enabled()?.into(),
+            9 => self.latency()?.into(),
+            10 => self.live_edge()?.into(),
+            11 => self.bandwidth_estimate()?.into(),
+            _ => JsValue::UNDEFINED,
+        })
     }
 
-    /// The video element the player drives (so `WatchParty.join(url, {player})` can take a
-    /// `Player`).
-    #[wasm_bindgen(getter)]
-    pub fn media(&self) -> Result<HtmlVideoElement, JsValue> {
-        Ok(self.live()?.video.clone())
-    }
-
-    /// Level of the segments being loaded, -1 before any.
-    #[wasm_bindgen(getter, js_name = currentLevel)]
-    pub fn current_level(&self) -> Result<i32, JsValue> {
-        Ok(self.live()?.engine.current_level().map_or(-1, |l| l as i32))
-    }
-
-    /// Switches to `level` now, flushing what is buffered ahead; -1 returns to automatic.
-    #[wasm_bindgen(setter, js_name = currentLevel)]
-    pub fn set_current_level(&self, level: JsValue) -> Result<(), JsValue> {
-        let level = level_arg("currentLevel", &level)?;
-        self.live()?.engine.set_current_level(now_ms(), level);
-        drive(&self.shared);
-        Ok(())
-    }
-
-    /// Level requested for the next segments, -1 when automatic.
-    #[wasm_bindgen(getter, js_name = nextLevel)]
-    pub fn next_level(&self) -> Result<i32, JsValue> {
-        Ok(self.live()?.engine.next_level().map_or(-1, |l| l as i32))
-    }
-
-    /// Plays `level` from the next segment on without flushing; -1 returns to automatic.
-    #[wasm_bindgen(setter, js_name = nextLevel)]
-    pub fn set_next_level(&self, level: JsValue) -> Result<(), JsValue> {
-        let level = level_arg("nextLevel", &level)?;
-        self.live()?.engine.set_next_level(now_ms(), level);
-        drive(&self.shared);
-        Ok(())
-    }
-
-    /// The title's audio renditions: `[{id, name, lang, default}]`.
-    #[wasm_bindgen(getter, js_name = audioTracks)]
-    pub fn audio_tracks(&self) -> Result<JsValue, JsValue> {
-        Ok(tracks_to_js(self.live()?.engine.audio_tracks()))
-    }
-
-    /// The audio rendition playing, -1 when the title has none.
-    #[wasm_bindgen(getter, js_name = audioTrack)]
-    pub fn audio_track(&self) -> Result<i32, JsValue> {
-        Ok(self.live()?.engine.audio_track().map_or(-1, |t| t as i32))
-    }
-
-    /// Plays audio rendition `id` from the playhead on (the audio buffered ahead is
-    /// replaced); emits `audioTrackSwitching`, then `audioTrackSwitched`.
-    #[wasm_bindgen(setter, js_name = audioTrack)]
-    pub fn set_audio_track(&self, id: JsValue) -> Result<(), JsValue> {
-        let id = track_arg("audioTrack", &id, false)?.unwrap_or(0);
-        self.live()?.engine.set_audio_track(now_ms(), id);
-        drive(&self.shared);
-        Ok(())
-    }
-
-    /// The title's subtitle renditions: `[{id, name, lang, default}]`, each a TextTrack of the
-    /// video element.
-    #[wasm_bindgen(getter, js_name = subtitleTracks)]
-    pub fn subtitle_tracks(&self) -> Result<JsValue, JsValue> {
-        Ok(tracks_to_js(self.live()?.engine.subtitle_tracks()))
-    }
-
-    /// The subtitle rendition shown, -1 when none.
-    #[wasm_bindgen(getter, js_name = subtitleTrack)]
-    pub fn subtitle_track(&self) -> Result<i32, JsValue> {
-        Ok(self
-            .live()?
-            .engine
-            .subtitle_track()
-            .map_or(-1, |t| t as i32))
-    }
-
-    /// Shows subtitle rendition `id` (its TextTrack `showing`), or none with -1; emits
-    /// `subtitleTrackSwitch`.
-    #[wasm_bindgen(setter, js_name = subtitleTrack)]
-    pub fn set_subtitle_track(&self, id: JsValue) -> Result<(), JsValue> {
-        let id = track_arg("subtitleTrack", &id, true)?;
-        self.live()?.engine.set_subtitle_track(now_ms(), id);
-        drive(&self.shared);
-        Ok(())
-    }
-
-    /// Whether ABR picks the level.
-    #[wasm_bindgen(getter, js_name = autoLevelEnabled)]
-    pub fn auto_level_enabled(&self) -> Result<bool, JsValue> {
-        Ok(self.live()?.engine.auto_level())
-    }
-
-    /// Seconds from the playhead to the live edge; NaN for VOD.
-    #[wasm_bindgen(getter)]
-    pub fn latency(&self) -> Result<f64, JsValue> {
-        Ok(self.live()?.engine.latency().unwrap_or(f64::NAN))
-    }
-
-    /// End of the live window in seconds (hls.js's `liveSyncPosition` is 3 target durations
-    /// before it); NaN for VOD.
-    #[wasm_bindgen(getter, js_name = liveEdge)]
-    pub fn live_edge(&self) -> Result<f64, JsValue> {
-        Ok(self.live()?.engine.live_edge().unwrap_or(f64::NAN))
-    }
-
-    /// Bandwidth estimate in bits per second.
-    #[wasm_bindgen(getter, js_name = bandwidthEstimate)]
-    pub fn bandwidth_estimate(&self) -> Result<f64, JsValue> {
-        Ok(self.live()?.engine.bandwidth_estimate())
+    /// Sets property `key` (numbered as for [`Player::get`]: 2 `currentLevel`, 3 `nextLevel`,
+    /// 5 `audioTrack`, 7 `subtitleTrack`) to `value`; other keys are ignored.
+    pub fn set(&self, key: u32, value: JsValue) -> Result<(), JsValue> {
+        match key {
+            2 => self.set_current_level(value),
+            3 => self.set_next_level(value),
+            5 => self.set_audio_track(value),
+            7 => self.set_subtitle_track(value),
+            _ => Ok(()),
+        }
     }
 
     /// What was loaded and how playback went since the last `load`: `{bandwidthEstimate,
@@ -645,6 +560,107 @@ impl Player {
 }
 
 impl Player {
+    /// The levels of the loaded title: `[{bitrate, width, height, codecs, url}]`.
+    pub fn levels(&self) -> Result<JsValue, JsValue> {
+        Ok(levels_to_js(&self.live()?.engine.levels()))
+    }
+
+    /// The video element the player drives (so `WatchParty.join(url, {player})` can take a
+    /// `Player`).
+    pub fn media(&self) -> Result<HtmlVideoElement, JsValue> {
+        Ok(self.live()?.video.clone())
+    }
+
+    /// Level of the segments being loaded, -1 before any.
+    pub fn current_level(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.current_level().map_or(-1, |l| l as i32))
+    }
+
+    /// Switches to `level` now, flushing what is buffered ahead; -1 returns to automatic.
+    pub fn set_current_level(&self, level: JsValue) -> Result<(), JsValue> {
+        let level = level_arg("currentLevel", &level)?;
+        self.live()?.engine.set_current_level(now_ms(), level);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// Level requested for the next segments, -1 when automatic.
+    pub fn next_level(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.next_level().map_or(-1, |l| l as i32))
+    }
+
+    /// Plays `level` from the next segment on without flushing; -1 returns to automatic.
+    pub fn set_next_level(&self, level: JsValue) -> Result<(), JsValue> {
+        let level = level_arg("nextLevel", &level)?;
+        self.live()?.engine.set_next_level(now_ms(), level);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// The title's audio renditions: `[{id, name, lang, default}]`.
+    pub fn audio_tracks(&self) -> Result<JsValue, JsValue> {
+        Ok(tracks_to_js(self.live()?.engine.audio_tracks()))
+    }
+
+    /// The audio rendition playing, -1 when the title has none.
+    pub fn audio_track(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.audio_track().map_or(-1, |t| t as i32))
+    }
+
+    /// Plays audio rendition `id` from the playhead on (the audio buffered ahead is
+    /// replaced); emits `audioTrackSwitching`, then `audioTrackSwitched`.
+    pub fn set_audio_track(&self, id: JsValue) -> Result<(), JsValue> {
+        let id = track_arg("audioTrack", &id, false)?.unwrap_or(0);
+        self.live()?.engine.set_audio_track(now_ms(), id);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// The title's subtitle renditions: `[{id, name, lang, default}]`, each a TextTrack of the
+    /// video element.
+    pub fn subtitle_tracks(&self) -> Result<JsValue, JsValue> {
+        Ok(tracks_to_js(self.live()?.engine.subtitle_tracks()))
+    }
+
+    /// The subtitle rendition shown, -1 when none.
+    pub fn subtitle_track(&self) -> Result<i32, JsValue> {
+        Ok(self
+            .live()?
+            .engine
+            .subtitle_track()
+            .map_or(-1, |t| t as i32))
+    }
+
+    /// Shows subtitle rendition `id` (its TextTrack `showing`), or none with -1; emits
+    /// `subtitleTrackSwitch`.
+    pub fn set_subtitle_track(&self, id: JsValue) -> Result<(), JsValue> {
+        let id = track_arg("subtitleTrack", &id, true)?;
+        self.live()?.engine.set_subtitle_track(now_ms(), id);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// Whether ABR picks the level.
+    pub fn auto_level_enabled(&self) -> Result<bool, JsValue> {
+        Ok(self.live()?.engine.auto_level())
+    }
+
+    /// Seconds from the playhead to the live edge; NaN for VOD.
+    pub fn latency(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.latency().unwrap_or(f64::NAN))
+    }
+
+    /// End of the live window in seconds (hls.js's `liveSyncPosition` is 3 target durations
+    /// before it); NaN for VOD.
+    pub fn live_edge(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.live_edge().unwrap_or(f64::NAN))
+    }
+
+    /// Bandwidth estimate in bits per second.
+    pub fn bandwidth_estimate(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.bandwidth_estimate())
+    }
+
     /// Attaches a new MediaSource and starts the engine on `url`.
     fn start(&self, url: &str, start_position: Option<f64>) {
         if let Ok(mut inner) = self.shared.try_borrow_mut() {
@@ -952,10 +968,8 @@ impl Inner {
 fn begin_fetch(req: &LoadRequest) -> Result<(AbortController, js_sys::Promise), String> {
     let window = web_sys::window().ok_or("no window")?;
     let controller = AbortController::new().map_err(|e| message_of(&e))?;
-    let init = RequestInit::new();
-    init.set_signal(Some(&controller.signal()));
+    let mut init = ObjectBuilder::new().set("signal", controller.signal());
     if let Some(range) = req.range {
-        let headers = Headers::new().map_err(|e| message_of(&e))?;
         let value = [
             "bytes=",
             &js::number(range.offset as f64),
@@ -963,10 +977,9 @@ fn begin_fetch(req: &LoadRequest) -> Result<(AbortController, js_sys::Promise), 
             &js::number(range.last_byte() as f64),
         ]
         .concat();
-        headers.set("Range", &value).map_err(|e| message_of(&e))?;
-        init.set_headers(&headers);
+        init = init.set("headers", ObjectBuilder::new().set("Range", value).build());
     }
-    let promise = window.fetch_with_str_and_init(&req.url, &init);
+    let promise = window.fetch_with_str_and_init(&req.url, init.build().unchecked_ref());
     Ok((controller, promise))
 }
 

@@ -25,7 +25,7 @@ use player_core::resume::{
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{EventTarget, HtmlMediaElement, RequestInit, Response, Storage};
+use web_sys::{EventTarget, HtmlMediaElement, Response, Storage};
 
 use crate::js::{self, Callback, ObjectBuilder, Timer, error, now_ms};
 
@@ -427,21 +427,17 @@ fn fetch(
     keepalive: bool,
 ) -> Option<Promise> {
     let window = web_sys::window()?;
-    let headers = web_sys::Headers::new().ok()?;
-    headers
-        .set("authorization", &["Bearer ", token].concat())
-        .ok()?;
-    let init = RequestInit::new();
-    init.set_method(method);
+    let mut headers = ObjectBuilder::new().set("authorization", ["Bearer ", token].concat());
+    let mut init = ObjectBuilder::new().set("method", method);
     if let Some(body) = body {
-        headers.set("content-type", "application/json").ok()?;
-        init.set_body(&JsValue::from_str(body));
+        headers = headers.set("content-type", "application/json");
+        init = init.set("body", body);
     }
-    init.set_headers(&headers);
+    init = init.set("headers", headers.build());
     if keepalive {
-        Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE).ok()?;
+        init = init.set("keepalive", true);
     }
-    Some(window.fetch_with_str_and_init(url, &init))
+    Some(window.fetch_with_str_and_init(url, init.build().unchecked_ref()))
 }
 
 fn storage() -> Option<Storage> {
