@@ -45,8 +45,7 @@ impl ObjectBuilder {
     }
 
     fn put(&self, key: &str, value: &JsValue) {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&self.0, &JsValue::from_str(key), value);
+        put(&self.0, key, value);
     }
 
     /// The finished object.
@@ -55,9 +54,43 @@ impl ObjectBuilder {
     }
 }
 
+/// `obj[key] = value`, ignoring a setter that throws. Properties written this way rather than
+/// through web-sys setters each save an import in the wasm and a function in the glue.
+pub fn put(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
 /// `obj[key]`, `undefined` when it cannot be read.
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key]` as a number, 0 when it is not one. Properties read this way rather than through
+/// web-sys getters each save an import in the wasm and a function in the glue.
+pub fn num(obj: &JsValue, key: &str) -> f64 {
+    get(obj, key).as_f64().unwrap_or(0.0)
+}
+
+/// `obj[key]` as a string, empty when it is not one.
+pub fn text(obj: &JsValue, key: &str) -> String {
+    get(obj, key).as_string().unwrap_or_default()
+}
+
+/// `obj[key]` converted to a boolean as JS does (`!!obj[key]`).
+pub fn flag(obj: &JsValue, key: &str) -> bool {
+    get(obj, key).is_truthy()
+}
+
+/// `(dropped, decoded)` frame counts of `video.getVideoPlaybackQuality()`, 0 where unknown.
+pub fn frame_counts(video: &JsValue) -> (f64, f64) {
+    let quality = get(video, "getVideoPlaybackQuality")
+        .dyn_into::<Function>()
+        .and_then(|f| f.call1(video, &JsValue::UNDEFINED))
+        .unwrap_or(JsValue::UNDEFINED);
+    (
+        num(&quality, "droppedVideoFrames"),
+        num(&quality, "totalVideoFrames"),
+    )
 }
 
 /// Whether `value` is `undefined` or `null`.
@@ -97,6 +130,13 @@ pub fn describe(value: &JsValue) -> String {
             .as_string()
             .unwrap_or_else(|| "a value".into())
     }
+}
+
+/// The page's `window`; `None` where the global object is not one (a worker). Told by its
+/// `document` rather than by `instanceof Window`, which would be one more import.
+pub fn window() -> Option<web_sys::Window> {
+    let global = js_sys::global();
+    (!is_nullish(&get(&global, "document"))).then(|| global.unchecked_into())
 }
 
 /// `performance.now()`, the monotonic clock the core is driven with.

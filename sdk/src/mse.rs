@@ -6,7 +6,7 @@ use player_core::engine::{Input, TrackId};
 use std::collections::VecDeque;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{MediaSource, MediaSourceReadyState, SourceBuffer, Url};
+use web_sys::{MediaSource, SourceBuffer, Url};
 
 /// A queued MediaSource or SourceBuffer operation.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ impl Mse {
             .map_err(|_| "this browser has no Media Source Extensions".to_owned())?;
         let object_url = Url::create_object_url_with_source(&media_source)
             .map_err(|_| "cannot create a URL for the MediaSource".to_owned())?;
-        media_source.set_onsourceopen(Some(on_open.as_ref().unchecked_ref()));
+        js::put(&media_source, "onsourceopen", on_open.as_ref());
         Ok(Self {
             media_source,
             object_url,
@@ -80,8 +80,8 @@ impl Mse {
             .media_source
             .add_source_buffer(mime)
             .map_err(|e| ["addSourceBuffer(", mime, ") failed: ", &message_of(&e)].concat())?;
-        sb.set_onupdateend(Some(on_update_end.as_ref().unchecked_ref()));
-        sb.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        js::put(&sb, "onupdateend", on_update_end.as_ref());
+        js::put(&sb, "onerror", on_error.as_ref());
         self.buffers.push((track, sb, on_update_end, on_error));
         Ok(())
     }
@@ -133,7 +133,11 @@ impl Mse {
     }
 
     fn updating(&self) -> bool {
-        self.running.is_some() || self.buffers.iter().any(|(_, sb, ..)| sb.updating())
+        self.running.is_some()
+            || self
+                .buffers
+                .iter()
+                .any(|(_, sb, ..)| js::flag(sb, "updating"))
     }
 
     /// Starts queued operations until one has to wait for `updateend`.
@@ -174,12 +178,12 @@ impl Mse {
                 }
                 Op::TimestampOffset(track, offset) => {
                     if let Some(sb) = self.buffer(track) {
-                        sb.set_timestamp_offset(offset);
+                        js::put(sb, "timestampOffset", &offset.into());
                     }
                 }
                 Op::Duration(d) => {
                     if self.is_open() {
-                        self.media_source.set_duration(d);
+                        js::put(&self.media_source, "duration", &d.into());
                     }
                 }
                 Op::EndOfStream => {
@@ -194,33 +198,39 @@ impl Mse {
     }
 
     fn is_open(&self) -> bool {
-        self.media_source.ready_state() == MediaSourceReadyState::Open
+        // Read by name: web-sys's enum would bring its string conversion and an import.
+        js::get(&self.media_source, "readyState")
+            .as_string()
+            .as_deref()
+            == Some("open")
     }
 }
 
 impl Drop for Mse {
     fn drop(&mut self) {
-        self.media_source.set_onsourceopen(None);
+        js::put(&self.media_source, "onsourceopen", &JsValue::NULL);
         for (_, sb, ..) in &self.buffers {
-            sb.set_onupdateend(None);
-            sb.set_onerror(None);
+            js::put(sb, "onupdateend", &JsValue::NULL);
+            js::put(sb, "onerror", &JsValue::NULL);
         }
         let _ = Url::revoke_object_url(&self.object_url);
     }
 }
 
 fn is_quota_error(e: &JsValue) -> bool {
-    e.dyn_ref::<web_sys::DomException>()
-        .is_some_and(|d| d.name() == "QuotaExceededError")
+    e.is_instance_of::<web_sys::DomException>() && js::text(e, "name") == "QuotaExceededError"
 }
 
-/// The message of a thrown JS value.
+/// The message of a thrown JS value: `name: message` for a DOMException, the message of an
+/// error (any object with a string `message`), else a description of the value. Fields are
+/// read by name: fewer imports than web-sys's getters.
 pub fn message_of(e: &JsValue) -> String {
-    if let Some(d) = e.dyn_ref::<web_sys::DomException>() {
-        [d.name(), ": ".into(), d.message()].concat()
-    } else if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        String::from(err.message())
-    } else {
-        js::describe(e)
+    let message = js::get(e, "message").as_string();
+    match message {
+        Some(m) if e.is_instance_of::<web_sys::DomException>() => {
+            [js::text(e, "name"), ": ".into(), m].concat()
+        }
+        Some(m) if e.is_object() => m,
+        _ => js::describe(e),
     }
 }

@@ -13,14 +13,14 @@ use player_core::party::{
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{CloseEvent, HtmlVideoElement, MessageEvent, WebSocket};
+use web_sys::{HtmlVideoElement, WebSocket};
 
 use crate::js::{self, Callback, Listeners, ObjectBuilder, Timer, now_ms};
 
 /// How often the element is observed besides its own events, ms.
 const SAMPLE_MS: u32 = 250;
 /// `HTMLMediaElement.HAVE_FUTURE_DATA`: enough data to play on.
-const HAVE_FUTURE_DATA: u16 = 3;
+const HAVE_FUTURE_DATA: f64 = 3.0;
 
 type Shared = Rc<RefCell<Inner>>;
 
@@ -146,54 +146,42 @@ impl WatchParty {
         Ok(promise)
     }
 
-    /// Asks the room to play.
-    pub fn play(&self) -> Result<(), JsValue> {
-        self.act(Member::play)
-    }
-
-    /// Asks the room to pause.
-    pub fn pause(&self) -> Result<(), JsValue> {
-        self.act(Member::pause)
-    }
-
-    /// Asks the room to move to `position` seconds.
-    pub fn seek(&self, position: f64) -> Result<(), JsValue> {
-        if !position.is_finite() || position < 0.0 {
-            return Err(js::fail(&[
-                "seek() needs a position in seconds, at least 0, got ",
-                &js::number(position),
-            ]));
-        }
-        self.act(|m| m.seek(position))
-    }
-
-    /// Sends a chat line.
-    pub fn send(&self, text: &str) -> Result<(), JsValue> {
-        self.act(|m| m.send_chat(text))
-    }
-
-    /// Host actions for the typed wrapper (one export instead of four): `action` 0 mutes
-    /// `target` for `duration_s` seconds (until unmuted when absent), 1 unmutes it, 2 bans it
-    /// (`reason` given to it), 3 makes it the host.
-    pub fn admin(
+    /// Calls for the typed wrapper (one export instead of ten): `op` 0 mutes member `number`
+    /// for `duration_s` seconds (until unmuted when absent) with `text` as the reason,
+    /// 1 unmutes it, 2 bans it (`text` the reason), 3 makes it the host, 4 plays, 5 pauses,
+    /// 6 seeks to `number` seconds, 7 sends chat line `text`, 8 sets host-only control to
+    /// `number != 0`, 9 leaves the room.
+    pub fn act(
         &self,
-        action: u32,
-        target: f64,
+        op: u32,
+        number: f64,
+        text: Option<String>,
         duration_s: Option<f64>,
-        reason: Option<String>,
     ) -> Result<(), JsValue> {
-        match action {
-            0 => self.mute(target, duration_s, reason),
-            1 => self.unmute(target),
-            2 => self.ban(target, reason),
-            _ => self.make_host(target),
+        match op {
+            0 => self.mute(number, duration_s, text),
+            1 => self.unmute(number),
+            2 => self.ban(number, text),
+            3 => self.make_host(number),
+            4 => self.play(),
+            5 => self.pause(),
+            6 => self.seek(number),
+            7 => self.send(text.as_deref().unwrap_or_default()),
+            8 => self.set_host_only_control(number != 0.0),
+            _ => {
+                self.leave();
+                Ok(())
+            }
         }
     }
 
-    /// Host: whether only the host may play, pause and seek.
-    #[wasm_bindgen(js_name = setHostOnlyControl)]
-    pub fn set_host_only_control(&self, host_only_control: bool) -> Result<(), JsValue> {
-        self.act(|m| m.set_host_only_control(host_only_control))
+    /// `on(name, callback)` when `add`, else `off(name, callback)` (one export for both).
+    pub fn listen(&self, add: bool, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        if add {
+            self.on(name, callback)
+        } else {
+            self.off(name, callback)
+        }
     }
 
     /// Property `key` of the typed wrapper (one export instead of a getter each): 0 `id`,
@@ -207,6 +195,39 @@ impl WatchParty {
             4 => self.server_time().into(),
             _ => JsValue::UNDEFINED,
         }
+    }
+}
+
+impl WatchParty {
+    /// Asks the room to play.
+    pub fn play(&self) -> Result<(), JsValue> {
+        self.with_member(Member::play)
+    }
+
+    /// Asks the room to pause.
+    pub fn pause(&self) -> Result<(), JsValue> {
+        self.with_member(Member::pause)
+    }
+
+    /// Asks the room to move to `position` seconds.
+    pub fn seek(&self, position: f64) -> Result<(), JsValue> {
+        if !position.is_finite() || position < 0.0 {
+            return Err(js::fail(&[
+                "seek() needs a position in seconds, at least 0, got ",
+                &js::number(position),
+            ]));
+        }
+        self.with_member(|m| m.seek(position))
+    }
+
+    /// Sends a chat line.
+    pub fn send(&self, text: &str) -> Result<(), JsValue> {
+        self.with_member(|m| m.send_chat(text))
+    }
+
+    /// Host: whether only the host may play, pause and seek.
+    pub fn set_host_only_control(&self, host_only_control: bool) -> Result<(), JsValue> {
+        self.with_member(|m| m.set_host_only_control(host_only_control))
     }
 
     /// Calls `callback(payload)` on every event named `name`: `members`, `chat`, `state`,
@@ -229,9 +250,7 @@ impl WatchParty {
             inner.teardown("left");
         }
     }
-}
 
-impl WatchParty {
     /// Host: mutes `target`'s chat for `duration_s` seconds (until unmuted when absent).
     pub fn mute(
         &self,
@@ -240,25 +259,25 @@ impl WatchParty {
         reason: Option<String>,
     ) -> Result<(), JsValue> {
         let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::MuteUser, target, duration_s, reason))
+        self.with_member(|m| m.admin(AdminAction::MuteUser, target, duration_s, reason))
     }
 
     /// Host: lifts `target`'s mute.
     pub fn unmute(&self, target: f64) -> Result<(), JsValue> {
         let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::UnmuteUser, target, None, None))
+        self.with_member(|m| m.admin(AdminAction::UnmuteUser, target, None, None))
     }
 
     /// Host: removes `target` and keeps its identity out of the room.
     pub fn ban(&self, target: f64, reason: Option<String>) -> Result<(), JsValue> {
         let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::BanUser, target, None, reason))
+        self.with_member(|m| m.admin(AdminAction::BanUser, target, None, reason))
     }
 
     /// Host: hands the host role to `target`.
     pub fn make_host(&self, target: f64) -> Result<(), JsValue> {
         let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::MakeHost, target, None, None))
+        self.with_member(|m| m.admin(AdminAction::MakeHost, target, None, None))
     }
 
     /// Own member id, `undefined` before the welcome.
@@ -320,7 +339,7 @@ impl WatchParty {
         Ok(inner)
     }
 
-    fn act(&self, f: impl FnOnce(&mut Member)) -> Result<(), JsValue> {
+    fn with_member(&self, f: impl FnOnce(&mut Member)) -> Result<(), JsValue> {
         f(&mut self.live()?.member);
         drive(&self.shared);
         Ok(())
@@ -331,9 +350,9 @@ impl Inner {
     fn observation(&self) -> PlayerObservation {
         PlayerObservation {
             position_s: self.video.current_time(),
-            paused: self.video.paused(),
-            seeking: self.video.seeking(),
-            buffering: self.waiting && self.video.ready_state() < HAVE_FUTURE_DATA,
+            paused: js::flag(&self.video, "paused"),
+            seeking: js::flag(&self.video, "seeking"),
+            buffering: self.waiting && js::num(&self.video, "readyState") < HAVE_FUTURE_DATA,
         }
     }
 
@@ -376,10 +395,8 @@ impl Inner {
     }
 
     fn on_message(&mut self, event: &JsValue) {
-        let Some(text) = event
-            .dyn_ref::<MessageEvent>()
-            .and_then(|m| m.data().as_string())
-        else {
+        // Read by name rather than through web-sys's MessageEvent: fewer imports in the glue.
+        let Some(text) = js::get(event, "data").as_string() else {
             return;
         };
         if let Err(e) = self.member.handle_server_text(now_ms(), &text) {
@@ -388,16 +405,16 @@ impl Inner {
     }
 
     fn on_close(&mut self, event: &JsValue) {
-        let (code, reason) = event
-            .dyn_ref::<CloseEvent>()
-            .map_or((1006, String::new()), |c| (c.code(), c.reason()));
+        // A CloseEvent's fields, read by name (fewer imports than web-sys's CloseEvent).
+        let code = js::get(event, "code").as_f64().unwrap_or(1006.0);
+        let reason = js::get(event, "reason").as_string().unwrap_or_default();
         let detail = ObjectBuilder::new()
             .set("code", code)
             .set("reason", reason.as_str())
             .build();
         self.events.push(("close", detail));
         let reason = if reason.is_empty() {
-            ["connection closed (", &js::number(code.into()), ")"].concat()
+            ["connection closed (", &js::number(code), ")"].concat()
         } else {
             reason
         };
@@ -426,7 +443,7 @@ impl Inner {
                 .remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
         }
         self.frame_callback = None;
-        self.video.set_playback_rate(1.0);
+        js::put(&self.video, "playbackRate", &1.0.into());
         // Dropped last: the closures above may still hold the state through it.
         self.keep_alive = None;
     }
@@ -439,7 +456,7 @@ impl Inner {
             match output {
                 MemberOutput::Send(msg) => {
                     let text = msg.to_json();
-                    if self.socket.ready_state() == WebSocket::OPEN {
+                    if js::num(&self.socket, "readyState") == f64::from(WebSocket::OPEN) {
                         let _ = self.socket.send_with_str(&text);
                     } else {
                         self.unsent.push(text);
@@ -465,10 +482,10 @@ impl Inner {
             PlayerCommand::Pause => {
                 let _ = self.video.pause();
             }
-            PlayerCommand::Seek(position) => self.video.set_current_time(position),
+            PlayerCommand::Seek(position) => js::put(&self.video, "currentTime", &position.into()),
             PlayerCommand::SetRate(rate) => {
                 let _ = Reflect::set(&self.video, &"preservesPitch".into(), &true.into());
-                self.video.set_playback_rate(rate);
+                js::put(&self.video, "playbackRate", &rate.into());
             }
         }
     }
@@ -631,15 +648,13 @@ fn video_of(player: &JsValue) -> Result<HtmlVideoElement, JsValue> {
 
 /// `url` resolved against the page, with `http(s):` mapped to `ws(s):`.
 fn socket_url(url: &str) -> Result<String, JsValue> {
-    let base = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
+    let base = js::text(&js::get(&js_sys::global(), "location"), "href");
     let parsed = web_sys::Url::new_with_base(url, &base)
         .map_err(|_| js::fail(&["WatchParty.join: \"", url, "\" is not a URL"]))?;
-    match parsed.protocol().as_str() {
+    match js::text(&parsed, "protocol").as_str() {
         "ws:" | "wss:" => {}
-        "http:" => parsed.set_protocol("ws:"),
-        "https:" => parsed.set_protocol("wss:"),
+        "http:" => js::put(&parsed, "protocol", &"ws:".into()),
+        "https:" => js::put(&parsed, "protocol", &"wss:".into()),
         other => {
             return Err(js::fail(&[
                 "WatchParty.join: ",
@@ -648,7 +663,7 @@ fn socket_url(url: &str) -> Result<String, JsValue> {
             ]));
         }
     }
-    Ok(parsed.href())
+    Ok(js::text(&parsed, "href"))
 }
 
 fn string_field(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
@@ -704,18 +719,18 @@ fn state_to_js(seq: u64, state: &GroupState, by: Option<u64>) -> JsValue {
 }
 
 fn members_to_js(members: &[MemberInfo]) -> JsValue {
-    members
-        .iter()
-        .map(|m| {
-            ObjectBuilder::new()
+    let array = js_sys::Array::new();
+    for m in members {
+        array.push(
+            &ObjectBuilder::new()
                 .set("id", m.id as f64)
                 .set("name", m.name.as_str())
                 .set("ready", m.ready)
                 .set("muted", m.muted)
-                .build()
-        })
-        .collect::<js_sys::Array>()
-        .into()
+                .build(),
+        );
+    }
+    array.into()
 }
 
 fn error_code(code: ErrorCode) -> &'static str {

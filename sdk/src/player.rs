@@ -244,7 +244,7 @@ impl Player {
                     let position = inner.video.current_time();
                     inner.engine.handle_input(now, Input::Seeking { position });
                 }
-                let seeking = inner.video.seeking();
+                let seeking = js::flag(&inner.video, "seeking");
                 inner.stats.handle_media_event(now, name, seeking);
             });
             video
@@ -293,9 +293,9 @@ impl Player {
         let absolute = if web_sys::Url::new(&url).is_ok() {
             url
         } else {
-            web_sys::Url::new_with_base(&url, &base_uri())
-                .map_err(|_| js::fail(&["load(): ", &url, " is not a valid URL"]))?
-                .href()
+            let parsed = web_sys::Url::new_with_base(&url, &base_uri())
+                .map_err(|_| js::fail(&["load(): ", &url, " is not a valid URL"]))?;
+            js::text(&parsed, "href")
         };
         let options = LoadOptions::read(&options)?;
         let resume = {
@@ -435,9 +435,68 @@ impl Player {
         Ok(())
     }
 
+    /// Property `key` of the typed wrapper (one export instead of a getter each): 0 `levels`,
+    /// 1 `media`, 2 `currentLevel`, 3 `nextLevel`, 4 `audioTracks`, 5 `audioTrack`,
+    /// 6 `subtitleTracks`, 7 `subtitleTrack`, 8 `autoLevelEnabled`, 9 `latency`, 10 `liveEdge`,
+    /// 11 `bandwidthEstimate`, 12 `stats()`; `undefined` for other keys.
+    pub fn get(&self, key: u32) -> Result<JsValue, JsValue> {
+        Ok(match key {
+            0 => self.levels()?,
+            1 => self.media()?.into(),
+            2 => self.current_level()?.into(),
+            3 => self.next_level()?.into(),
+            4 => self.audio_tracks()?,
+            5 => self.audio_track()?.into(),
+            6 => self.subtitle_tracks()?,
+            7 => self.subtitle_track()?.into(),
+            8 => self.auto_level_enabled()?.into(),
+            9 => self.latency()?.into(),
+            10 => self.live_edge()?.into(),
+            11 => self.bandwidth_estimate()?.into(),
+            12 => self.stats()?,
+            _ => JsValue::UNDEFINED,
+        })
+    }
+
+    /// Sets property `key` (numbered as for [`Player::get`]: 2 `currentLevel`, 3 `nextLevel`,
+    /// 5 `audioTrack`, 7 `subtitleTrack`; 12 seeks to `value` seconds) to `value`; other keys
+    /// are ignored.
+    pub fn set(&self, key: u32, value: JsValue) -> Result<(), JsValue> {
+        match key {
+            2 => self.set_current_level(value),
+            3 => self.set_next_level(value),
+            5 => self.set_audio_track(value),
+            7 => self.set_subtitle_track(value),
+            12 => self.seek(value),
+            _ => Ok(()),
+        }
+    }
+
+    /// Calls for the typed wrapper (one export instead of four): `op` 0 `play()` (its
+    /// promise), 1 `pause()`, 2 `recoverMediaError()`, 3 `destroy()`.
+    pub fn act(&self, op: u32) -> Result<JsValue, JsValue> {
+        match op {
+            0 => return self.play().map(JsValue::from),
+            1 => self.pause()?,
+            2 => self.recover_media_error()?,
+            _ => self.destroy(),
+        }
+        Ok(JsValue::UNDEFINED)
+    }
+
+    /// `on(name, callback)` when `add`, else `off(name, callback)` (one export for both).
+    pub fn listen(&self, add: bool, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        if add {
+            self.on(name, callback)
+        } else {
+            self.off(name, callback)
+        }
+    }
+}
+
+impl Player {
     /// Recovers from a fatal media error (hls.js's `recoverMediaError`): attaches a new
     /// MediaSource and buffers again from the current position.
-    #[wasm_bindgen(js_name = recoverMediaError)]
     pub fn recover_media_error(&self) -> Result<(), JsValue> {
         {
             let mut inner = self.live()?;
@@ -471,42 +530,8 @@ impl Player {
                     &js::describe(&position),
                 ])
             })?;
-        self.live()?.video.set_current_time(t);
+        js::put(&self.live()?.video, "currentTime", &t.into());
         Ok(())
-    }
-
-    /// Property `key` of the typed wrapper (one export instead of a getter each): 0 `levels`,
-    /// 1 `media`, 2 `currentLevel`, 3 `nextLevel`, 4 `audioTracks`, 5 `audioTrack`,
-    /// 6 `subtitleTracks`, 7 `subtitleTrack`, 8 `autoLevelEnabled`, 9 `latency`, 10 `liveEdge`,
-    /// 11 `bandwidthEstimate`; `undefined` for other keys.
-    pub fn get(&self, key: u32) -> Result<JsValue, JsValue> {
-        Ok(match key {
-            0 => self.levels()?,
-            1 => self.media()?.into(),
-            2 => self.current_level()?.into(),
-            3 => self.next_level()?.into(),
-            4 => self.audio_tracks()?,
-            5 => self.audio_track()?.into(),
-            6 => self.subtitle_tracks()?,
-            7 => self.subtitle_track()?.into(),
-            8 => self.auto_level_enabled()?.into(),
-            9 => self.latency()?.into(),
-            10 => self.live_edge()?.into(),
-            11 => self.bandwidth_estimate()?.into(),
-            _ => JsValue::UNDEFINED,
-        })
-    }
-
-    /// Sets property `key` (numbered as for [`Player::get`]: 2 `currentLevel`, 3 `nextLevel`,
-    /// 5 `audioTrack`, 7 `subtitleTrack`) to `value`; other keys are ignored.
-    pub fn set(&self, key: u32, value: JsValue) -> Result<(), JsValue> {
-        match key {
-            2 => self.set_current_level(value),
-            3 => self.set_next_level(value),
-            5 => self.set_audio_track(value),
-            7 => self.set_subtitle_track(value),
-            _ => Ok(()),
-        }
     }
 
     /// What was loaded and how playback went since the last `load`: `{bandwidthEstimate,
@@ -557,9 +582,7 @@ impl Player {
         }
         inner.listeners.clear();
     }
-}
 
-impl Player {
     /// The levels of the loaded title: `[{bitrate, width, height, codecs, url}]`.
     pub fn levels(&self) -> Result<JsValue, JsValue> {
         Ok(levels_to_js(&self.live()?.engine.levels()))
@@ -702,19 +725,20 @@ impl Inner {
     /// The playhead, whether it plays, the element's size in device pixels and its frame
     /// counts.
     fn media_state(&self) -> [Input; 4] {
-        let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-        let px = |css: i32| (f64::from(css.max(0)) * ratio).round() as u32;
-        let quality = self.video.get_video_playback_quality();
-        let dropped = u64::from(quality.dropped_video_frames());
-        let decoded = u64::from(quality.total_video_frames());
+        let ratio = js::get(&js_sys::global(), "devicePixelRatio")
+            .as_f64()
+            .unwrap_or(1.0);
+        let px = |key: &str| (js::num(&self.video, key).max(0.0) * ratio).round() as u32;
+        let (dropped, decoded) = js::frame_counts(&self.video);
+        let (dropped, decoded) = (dropped as u64, decoded as u64);
         [
             self.playhead(),
             Input::Paused {
-                paused: self.video.paused(),
+                paused: js::flag(&self.video, "paused"),
             },
             Input::Viewport {
-                width: px(self.video.client_width()),
-                height: px(self.video.client_height()),
+                width: px("clientWidth"),
+                height: px("clientHeight"),
             },
             Input::Frames { dropped, decoded },
         ]
@@ -829,7 +853,7 @@ impl Inner {
         });
         match Mse::new(on_open) {
             Ok(mse) => {
-                self.video.set_src(&mse.object_url);
+                js::put(&self.video, "src", &mse.object_url.as_str().into());
                 self.mse = Some(mse);
             }
             Err(message) => self.outbox.push(fatal(ErrorDetail::InvalidState, message)),
@@ -891,11 +915,11 @@ impl Inner {
             }
             Output::EndOfStream => self.queue(Op::EndOfStream),
             Output::Seek(t) => {
-                self.video.set_current_time(t);
+                js::put(&self.video, "currentTime", &t.into());
                 Vec::new()
             }
             Output::SetPlaybackRate(rate) => {
-                self.video.set_playback_rate(rate);
+                js::put(&self.video, "playbackRate", &rate.into());
                 Vec::new()
             }
             Output::Event(event) => {
@@ -966,9 +990,9 @@ impl Inner {
 
 /// Starts a fetch of `req`, with its byte range and an AbortController.
 fn begin_fetch(req: &LoadRequest) -> Result<(AbortController, js_sys::Promise), String> {
-    let window = web_sys::window().ok_or("no window")?;
+    let window = js::window().ok_or("no window")?;
     let controller = AbortController::new().map_err(|e| message_of(&e))?;
-    let mut init = ObjectBuilder::new().set("signal", controller.signal());
+    let mut init = ObjectBuilder::new().set("signal", js::get(&controller, "signal"));
     if let Some(range) = req.range {
         let value = [
             "bytes=",
@@ -1000,7 +1024,7 @@ async fn finish_fetch(
         Err(e) => return failed(e),
     };
     let ttfb_ms = now_ms() - t0;
-    let status = response.status();
+    let status = js::num(&response, "status") as u16;
     let total_bytes = response
         .headers()
         .get("content-length")
@@ -1013,14 +1037,16 @@ async fn finish_fetch(
             message: TOO_LARGE.into(),
         };
     }
-    let Some(body) = response.body() else {
+    let body = js::get(&response, "body");
+    if js::is_nullish(&body) {
         return Input::LoadComplete {
             id,
             status,
             data: Vec::new(),
             ttfb_ms,
         };
-    };
+    }
+    let body: web_sys::ReadableStream = body.unchecked_into();
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let capacity = total_bytes.unwrap_or(0).min(MAX_BODY_BYTES) as usize;
     let mut data = Vec::with_capacity(capacity);
@@ -1139,10 +1165,7 @@ fn track_arg(name: &str, value: &JsValue, none_allowed: bool) -> Result<Option<u
 }
 
 fn base_uri() -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
-        .unwrap_or_default()
+    js::text(&js::get(&js_sys::global(), "document"), "baseURI")
 }
 
 /// A DOM event handler that runs `f` on the player state, then drives the engine.

@@ -239,7 +239,9 @@ fn fetch_promise(
 impl Inner {
     /// The bearer token from `tokenProvider` (a string, or a promise of one).
     async fn token(&self) -> Result<String, JsValue> {
-        let value = self.token_provider.call0(&JsValue::NULL)?;
+        let value = self
+            .token_provider
+            .call1(&JsValue::NULL, &JsValue::UNDEFINED)?;
         let value = match value.dyn_ref::<Promise>() {
             Some(p) => JsFuture::from(p.clone()).await?,
             None => value,
@@ -276,9 +278,14 @@ impl Inner {
             .build();
         let url = [&self.api_base, "/api/stream-url"].concat();
         let promise = match &self.fetch {
-            Some(f) => f.call2(&JsValue::NULL, &url.as_str().into(), &init)?,
+            Some(f) => f.call3(
+                &JsValue::NULL,
+                &url.as_str().into(),
+                &init,
+                &JsValue::UNDEFINED,
+            )?,
             None => {
-                let window = web_sys::window().ok_or_else(|| js::error("no window"))?;
+                let window = js::window().ok_or_else(|| js::error("no window"))?;
                 window
                     .fetch_with_str_and_init(&url, init.unchecked_ref())
                     .into()
@@ -299,7 +306,7 @@ impl Inner {
             })?
             .dyn_into()
             .map_err(|_| js::error("VideoProxyClient: fetch did not resolve to a Response"))?;
-        let status = response.status();
+        let status = js::num(&response, "status") as u16;
         let json = match response.json() {
             Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::NULL),
             Err(_) => JsValue::NULL,

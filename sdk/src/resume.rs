@@ -115,7 +115,7 @@ impl ResumeClient {
             flushing: false,
             online: None,
         }));
-        let window = web_sys::window().ok_or_else(|| error("ResumeClient needs a window"))?;
+        let window = js::window().ok_or_else(|| error("ResumeClient needs a window"))?;
         let weak = Rc::downgrade(&inner);
         let online = listen(&window, "online", move |_| {
             if let Some(inner) = weak.upgrade() {
@@ -124,13 +124,6 @@ impl ResumeClient {
         });
         inner.borrow_mut().online = online;
         Ok(ResumeClient { inner })
-    }
-
-    /// Replaces the bearer token (e.g. after a refresh) and replays the queue with it.
-    #[wasm_bindgen(js_name = setToken)]
-    pub fn set_token(&self, token: Option<String>) {
-        self.inner.borrow_mut().token = token.filter(|t| !t.is_empty());
-        spawn_flush(&self.inner);
     }
 
     /// Where to start `contentId`: `Promise<{position, source, record}>`. The server is asked
@@ -185,11 +178,11 @@ impl ResumeClient {
     /// tracking).
     pub fn track(&self, content_id: String, video: HtmlMediaElement) -> Result<(), JsValue> {
         self.untrack();
-        let window = web_sys::window().ok_or_else(|| error("no window"))?;
-        let document = window.document().ok_or_else(|| error("no document"))?;
+        let window = js::window().ok_or_else(|| error("no window"))?;
+        let document: EventTarget = js::get(&window, "document").unchecked_into();
         let offset = js_sys::Date::now() - now_ms();
         let mut tracker = ResumeTracker::new(self.inner.borrow().policy.clone(), offset);
-        let duration = video.duration();
+        let duration = js::num(&video, "duration");
         if duration.is_finite() {
             tracker.handle_duration(now_ms(), duration);
         }
@@ -213,7 +206,7 @@ impl ResumeClient {
         let weak = Rc::downgrade(&self.inner);
         let doc = document.clone();
         listeners.extend(listen(&document, "visibilitychange", move |_| {
-            if doc.hidden()
+            if js::get(&doc, "hidden").is_truthy()
                 && let Some(inner) = weak.upgrade()
             {
                 on_page_event(&inner, false);
@@ -231,6 +224,26 @@ impl ResumeClient {
             _listeners: listeners,
         });
         Ok(())
+    }
+
+    /// Calls for the typed wrapper (one export instead of four): `op` 0 `untrack()`,
+    /// 1 `flush()` (its promise), 2 `pending()`, 3 `setToken(token)`.
+    pub fn act(&self, op: u32, token: Option<String>) -> JsValue {
+        match op {
+            0 => self.untrack(),
+            1 => return self.flush().into(),
+            2 => return JsValue::from(self.pending() as f64),
+            _ => self.set_token(token),
+        }
+        JsValue::UNDEFINED
+    }
+}
+
+impl ResumeClient {
+    /// Replaces the bearer token (e.g. after a refresh) and replays the queue with it.
+    pub fn set_token(&self, token: Option<String>) {
+        self.inner.borrow_mut().token = token.filter(|t| !t.is_empty());
+        spawn_flush(&self.inner);
     }
 
     /// Stops saving the playhead.
@@ -275,7 +288,7 @@ impl Inner {
         )?;
         Some(async move {
             let response: Response = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
-            if !response.ok() {
+            if !ok(&response) {
                 return None;
             }
             let text = JsFuture::from(response.text().ok()?)
@@ -303,7 +316,7 @@ fn on_media_event(inner: &Rc<RefCell<Inner>>, event: &str, video: &HtmlMediaElem
                 t.handle_paused(now);
             }
             "seeked" => t.handle_seeked(now, video.current_time()),
-            "durationchange" => t.handle_duration(now, video.duration()),
+            "durationchange" => t.handle_duration(now, js::num(video, "duration")),
             "ended" => t.handle_ended(now),
             _ => {}
         }
@@ -385,8 +398,8 @@ async fn flush(inner: &Rc<RefCell<Inner>>) {
             let outcome = match fetch(&url, "PUT", &token, Some(&body), false) {
                 Some(promise) => match JsFuture::from(promise).await {
                     Ok(value) => match value.dyn_into::<Response>() {
-                        Ok(r) if r.ok() => Outcome::Done,
-                        Ok(r) if matches!(r.status(), 401 | 408 | 429) || r.status() >= 500 => {
+                        Ok(r) if ok(&r) => Outcome::Done,
+                        Ok(r) if matches!(status(&r), 401 | 408 | 429) || status(&r) >= 500 => {
                             Outcome::Retry
                         }
                         Ok(_) => Outcome::Done,
@@ -426,7 +439,7 @@ fn fetch(
     body: Option<&str>,
     keepalive: bool,
 ) -> Option<Promise> {
-    let window = web_sys::window()?;
+    let window = js::window()?;
     let mut headers = ObjectBuilder::new().set("authorization", ["Bearer ", token].concat());
     let mut init = ObjectBuilder::new().set("method", method);
     if let Some(body) = body {
@@ -440,8 +453,20 @@ fn fetch(
     Some(window.fetch_with_str_and_init(url, init.build().unchecked_ref()))
 }
 
+/// `response.ok`, from the status.
+fn ok(response: &Response) -> bool {
+    (200..300).contains(&status(response))
+}
+
+/// `response.status`, read by name (one import fewer than web-sys's getter).
+fn status(response: &Response) -> u16 {
+    js::num(response, "status") as u16
+}
+
 fn storage() -> Option<Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    let window = js::window()?;
+    let storage = js::get(&window, "localStorage");
+    (!js::is_nullish(&storage)).then(|| storage.unchecked_into())
 }
 
 fn record_key(user: &str, content_id: &str) -> String {
@@ -563,7 +588,7 @@ impl SessionReporter {
             .unwrap_or_default()
             .trim_end_matches('/')
             .to_owned();
-        let window = web_sys::window().ok_or_else(|| error("no window"))?;
+        let window = js::window().ok_or_else(|| error("no window"))?;
         let inner = Rc::new(RefCell::new(Reporter {
             api_base,
             token,
@@ -642,6 +667,21 @@ impl SessionReporter {
         Ok(SessionReporter { inner })
     }
 
+    /// Calls for the typed wrapper (one export instead of five): `op` 0 `bitrate(number)`,
+    /// 1 `error(text)`, 2 `finish()`, 3 `qoe()`, 4 `sessionId` (`undefined` until known).
+    pub fn act(&self, op: u32, number: f64, text: Option<String>) -> JsValue {
+        match op {
+            0 => self.bitrate(number),
+            1 => self.error(text.as_deref().unwrap_or_default()),
+            2 => self.finish(),
+            3 => return self.qoe(),
+            _ => return self.session_id().into(),
+        }
+        JsValue::UNDEFINED
+    }
+}
+
+impl SessionReporter {
     /// The rendition now playing has `bitrate` bits/s.
     pub fn bitrate(&self, bitrate: f64) {
         if bitrate.is_finite() && bitrate > 0.0 {
@@ -665,7 +705,6 @@ impl SessionReporter {
     }
 
     /// The server's id of the session, once `start` was answered.
-    #[wasm_bindgen(getter, js_name = sessionId)]
     pub fn session_id(&self) -> Option<String> {
         self.inner.borrow().session_id.clone()
     }
@@ -678,7 +717,7 @@ impl SessionReporter {
 
 async fn session_id_of(promise: Promise) -> Option<String> {
     let response: Response = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
-    if !response.ok() {
+    if !ok(&response) {
         return None;
     }
     let json = JsFuture::from(response.json().ok()?).await.ok()?;
