@@ -184,16 +184,22 @@ impl Listeners {
     }
 }
 
-/// A JS callback taking one argument (an event, or nothing for timers). Every DOM handler and
-/// timer of the shell is this one closure type, so the wasm holds one copy of its glue.
-pub type Callback = Closure<dyn FnMut(JsValue)>;
+/// A JS callback taking up to two arguments (an event; nothing for timers; the time and the
+/// metadata of a presented frame). Every DOM handler, timer and frame callback of the shell is
+/// this one closure type, so the wasm and the glue hold one copy of its code.
+pub type Callback = Closure<dyn FnMut(JsValue, JsValue)>;
 
-/// Wraps `f` as a [`Callback`].
-pub fn callback(f: impl FnMut(JsValue) + 'static) -> Callback {
+/// Wraps `f`, which takes the first argument, as a [`Callback`].
+pub fn callback(mut f: impl FnMut(JsValue) + 'static) -> Callback {
+    wrap(Box::new(move |first, _| f(first)))
+}
+
+/// Wraps `f`, which takes both arguments, as a [`Callback`].
+pub fn callback2(f: impl FnMut(JsValue, JsValue) + 'static) -> Callback {
     wrap(Box::new(f))
 }
 
-fn wrap(f: Box<dyn FnMut(JsValue)>) -> Callback {
+fn wrap(f: Box<dyn FnMut(JsValue, JsValue)>) -> Callback {
     Closure::wrap(f)
 }
 

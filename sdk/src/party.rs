@@ -39,7 +39,7 @@ struct Inner {
     waiting: bool,
     video_handlers: Vec<(&'static str, Callback)>,
     socket_handlers: Vec<(&'static str, Callback)>,
-    frame_callback: Option<Closure<dyn FnMut(f64, JsValue)>>,
+    frame_callback: Option<Callback>,
     /// `resolve` and `reject` of the promise `join` returned, until welcomed or closed.
     pending_join: Option<(Function, Function)>,
     /// The party keeps itself alive while connected, whether or not JS holds it.
@@ -126,7 +126,8 @@ impl WatchParty {
             with_inner(&sampler_weak, Inner::observe);
         });
         let frame_weak = weak.clone();
-        let frame_callback = Closure::new(move |now: f64, metadata: JsValue| {
+        let frame_callback = js::callback2(move |now, metadata| {
+            let now = now.as_f64().unwrap_or_else(now_ms);
             with_inner(&frame_weak, |inner| inner.on_frame(now, &metadata));
         });
         let promise = Promise::new(&mut |resolve, reject| {

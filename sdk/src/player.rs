@@ -80,6 +80,73 @@ struct Stream {
     generation: u64,
 }
 
+/// A load waiting for its stream URL (from the proxy) and/or its resume position: one
+/// future serves `load(url, {contentId})` and `load({contentId})`.
+struct PendingLoad {
+    generation: u64,
+    /// The URL, or the proxy's promise of `{url, refreshAt, ...}`.
+    url: Result<String, js_sys::Promise>,
+    /// `ResumeClient.resolve`'s promise of `{position, source}`.
+    resolving: Option<js_sys::Promise>,
+    /// Where to start without a resume position.
+    start_position: Option<f64>,
+    content_id: String,
+    /// The title renewed through the proxy, when the URL comes from it.
+    stream: Option<Stream>,
+}
+
+impl PendingLoad {
+    /// Awaits the URL and the resume position, then starts playback unless another `load`
+    /// came meanwhile.
+    async fn finish(self, weak: Weak<RefCell<Inner>>) {
+        let issued = match self.url {
+            Ok(url) => Ok(Err(url)),
+            Err(promise) => JsFuture::from(promise).await.map(Ok),
+        };
+        let resolved = match self.resolving {
+            Some(p) => Some(JsFuture::from(p).await.unwrap_or(JsValue::NULL)),
+            None => None,
+        };
+        let Some(shared) = weak.upgrade() else {
+            return;
+        };
+        {
+            let Ok(mut inner) = shared.try_borrow_mut() else {
+                return;
+            };
+            if inner.destroyed || inner.load_generation != self.generation {
+                return;
+            }
+            let (url, issued) = match issued {
+                Ok(Ok(issued)) => (js::text(&issued, "url"), Some(issued)),
+                Ok(Err(url)) => (url, None),
+                Err(e) => {
+                    let message = ["no stream URL: ", &message_of(&e)].concat();
+                    inner.outbox.push(network_fatal(message));
+                    drop(inner);
+                    drive(&shared);
+                    return;
+                }
+            };
+            let position = match &resolved {
+                Some(r) => Some(js::num(r, "position")),
+                None => self.start_position,
+            };
+            inner.begin_playback(&shared, &url, position);
+            if let (Some(issued), Some(stream)) = (issued, self.stream) {
+                inner.stream = Some(Stream { url, ..stream });
+                inner.schedule_renewal(&weak, &issued);
+            }
+            if let (Some(r), Some(position)) = (&resolved, position) {
+                let source = js::get(r, "source").as_string();
+                let source = source.as_deref().unwrap_or("none");
+                inner.apply_resume(self.content_id, position, source);
+            }
+        }
+        drive(&shared);
+    }
+}
+
 /// The options of `load(url, options)`, or the title of `load({contentId, ...})`.
 #[derive(Default)]
 struct LoadOptions {
@@ -325,28 +392,15 @@ impl Player {
             self.start(&absolute, options.start_position);
             return Ok(());
         };
-        let weak = Rc::downgrade(&self.shared);
-        let content_id = options.content_id.unwrap_or_default();
-        js::spawn(async move {
-            let resolved = JsFuture::from(resolving).await.unwrap_or(JsValue::NULL);
-            let field = |k: &str| Reflect::get(&resolved, &k.into()).unwrap_or(JsValue::NULL);
-            let position = field("position").as_f64().unwrap_or(0.0);
-            let source = field("source").as_string().unwrap_or_else(|| "none".into());
-            let Some(shared) = weak.upgrade() else {
-                return;
-            };
-            {
-                let Ok(mut inner) = shared.try_borrow_mut() else {
-                    return;
-                };
-                if inner.destroyed || inner.load_generation != generation {
-                    return;
-                }
-                inner.begin_playback(&shared, &absolute, Some(position));
-                inner.apply_resume(content_id, position, &source);
-            }
-            drive(&shared);
-        });
+        let pending = PendingLoad {
+            generation,
+            url: Ok(absolute),
+            resolving: Some(resolving),
+            start_position: None,
+            content_id: options.content_id.unwrap_or_default(),
+            stream: None,
+        };
+        js::spawn(pending.finish(Rc::downgrade(&self.shared)));
         Ok(())
     }
 
@@ -357,7 +411,7 @@ impl Player {
             .content_id
             .clone()
             .ok_or_else(|| js::error("load({contentId}): contentId must be a non-empty string"))?;
-        let (stream, url_promise, resolving) = {
+        let pending = {
             let mut inner = self.live()?;
             let proxy = inner.proxy.clone().ok_or_else(|| {
                 js::error(
@@ -375,63 +429,19 @@ impl Player {
                 url: String::new(),
                 generation: inner.load_generation,
             };
-            let url_promise = ask_proxy(&proxy, &stream)?;
+            let url = Err(ask_proxy(&proxy, &stream)?);
             let resolving = (inner.resume_enabled && options.start_position.is_none())
                 .then(|| inner.resume.resolve(content_id.clone(), None));
-            (stream, url_promise, resolving)
-        };
-        let weak = Rc::downgrade(&self.shared);
-        let start_position = options.start_position;
-        js::spawn(async move {
-            let issued = JsFuture::from(url_promise).await;
-            let resolved = match resolving {
-                Some(p) => Some(JsFuture::from(p).await.unwrap_or(JsValue::NULL)),
-                None => None,
-            };
-            let Some(shared) = weak.upgrade() else {
-                return;
-            };
-            {
-                let Ok(mut inner) = shared.try_borrow_mut() else {
-                    return;
-                };
-                if inner.destroyed || inner.load_generation != stream.generation {
-                    return;
-                }
-                let issued = match issued {
-                    Ok(v) => v,
-                    Err(e) => {
-                        let message = ["no stream URL: ", &message_of(&e)].concat();
-                        inner.outbox.push(network_fatal(message));
-                        drop(inner);
-                        drive(&shared);
-                        return;
-                    }
-                };
-                let url = Reflect::get(&issued, &"url".into())
-                    .ok()
-                    .and_then(|u| u.as_string())
-                    .unwrap_or_default();
-                let field = |k: &str| {
-                    resolved
-                        .as_ref()
-                        .and_then(|r| Reflect::get(r, &k.into()).ok())
-                        .unwrap_or(JsValue::NULL)
-                };
-                let position = match resolved {
-                    Some(_) => field("position").as_f64(),
-                    None => start_position,
-                };
-                inner.begin_playback(&shared, &url, position);
-                inner.stream = Some(Stream { url, ..stream });
-                inner.schedule_renewal(&weak, &issued);
-                if let Some(position) = position.filter(|_| resolved.is_some()) {
-                    let source = field("source").as_string().unwrap_or_else(|| "none".into());
-                    inner.apply_resume(content_id, position, &source);
-                }
+            PendingLoad {
+                generation: inner.load_generation,
+                url,
+                resolving,
+                start_position: options.start_position,
+                content_id,
+                stream: Some(stream),
             }
-            drive(&shared);
-        });
+        };
+        js::spawn(pending.finish(Rc::downgrade(&self.shared)));
         Ok(())
     }
 
