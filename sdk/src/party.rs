@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use player_core::party::{
     AdminAction, ErrorCode, FrameSample, GroupState, Member, MemberConfig, MemberInfo,
     MemberOutput, PartyEvent, Phase, PlayerCommand, PlayerObservation,
@@ -62,7 +62,7 @@ impl WatchParty {
     /// `ws(s):`). `player` is an `HTMLVideoElement`, or an object with one as its `media` or
     /// `video` property (such as the one the page gave its `Player`).
     pub fn join(url: &str, options: JsValue) -> Result<Promise, JsValue> {
-        let video = video_of(&Reflect::get(&options, &"player".into()).unwrap_or_default())?;
+        let video = video_of(&js::get(&options, "player"))?;
         let name = string_field(&options, "name")?
             .ok_or_else(|| js::error("WatchParty.join needs options.name, a string"))?;
         let token = string_field(&options, "token")?;
@@ -363,12 +363,7 @@ impl Inner {
     }
 
     fn on_frame(&mut self, now: f64, metadata: &JsValue) {
-        let field = |key: &str| {
-            Reflect::get(metadata, &key.into())
-                .ok()
-                .and_then(|v| v.as_f64())
-                .filter(|v| v.is_finite())
-        };
+        let field = |key: &str| js::get(metadata, key).as_f64().filter(|v| v.is_finite());
         if let Some(media_time_s) = field("mediaTime") {
             let presented_at_ms = field("presentationTime")
                 .or_else(|| field("expectedDisplayTime"))
@@ -387,9 +382,9 @@ impl Inner {
         let Some(callback) = &self.frame_callback else {
             return;
         };
-        let request = Reflect::get(&self.video, &"requestVideoFrameCallback".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok());
+        let request = js::get(&self.video, "requestVideoFrameCallback")
+            .dyn_into::<Function>()
+            .ok();
         if let Some(request) = request {
             let _ = request.call1(&self.video, callback.as_ref());
         }
@@ -485,7 +480,7 @@ impl Inner {
             }
             PlayerCommand::Seek(position) => js::put(&self.video, "currentTime", &position.into()),
             PlayerCommand::SetRate(rate) => {
-                let _ = Reflect::set(&self.video, &"preservesPitch".into(), &true.into());
+                js::put(&self.video, "preservesPitch", &true.into());
                 js::put(&self.video, "playbackRate", &rate.into());
             }
         }
@@ -635,7 +630,7 @@ fn video_of(player: &JsValue) -> Result<HtmlVideoElement, JsValue> {
     }
     if player.is_object() {
         for key in ["media", "video"] {
-            if let Ok(video) = Reflect::get(player, &key.into())?.dyn_into::<HtmlVideoElement>() {
+            if let Ok(video) = js::get(player, key).dyn_into::<HtmlVideoElement>() {
                 return Ok(video);
             }
         }
@@ -668,7 +663,7 @@ fn socket_url(url: &str) -> Result<String, JsValue> {
 }
 
 fn string_field(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
-    let value = Reflect::get(obj, &key.into()).unwrap_or_default();
+    let value = js::get(obj, key);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }

@@ -8,7 +8,7 @@ use crate::proxy::VideoProxyClient;
 use crate::resume::ResumeClient;
 use crate::stats::Stats;
 use crate::text_tracks::TextTracks;
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use player_core::engine::{
     Engine, ErrorDetail, ErrorKind, Input, LoadRequest, Output, PlayerError, PlayerEvent,
 };
@@ -167,7 +167,7 @@ impl LoadOptions {
                 &js::describe(options),
             ]));
         }
-        let content_id = Reflect::get(options, &"contentId".into()).unwrap_or(JsValue::UNDEFINED);
+        let content_id = js::get(options, "contentId");
         let content_id = match content_id.as_string() {
             Some(id) if !id.is_empty() => Some(id),
             None if content_id.is_undefined() || content_id.is_null() => None,
@@ -180,7 +180,7 @@ impl LoadOptions {
         };
         let start_position = js::number_field(options, "startPosition")?;
         let text = |key: &str| -> Result<Option<String>, JsValue> {
-            let value = Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+            let value = js::get(options, key);
             match value.as_string() {
                 Some(s) if !s.is_empty() => Ok(Some(s)),
                 None if value.is_undefined() || value.is_null() => Ok(None),
@@ -207,7 +207,7 @@ fn proxy_from_config(config: &JsValue) -> Result<Option<JsValue>, JsValue> {
     if !config.is_object() {
         return Ok(None);
     }
-    let proxy = Reflect::get(config, &"proxy".into()).unwrap_or(JsValue::UNDEFINED);
+    let proxy = js::get(config, "proxy");
     if proxy.is_undefined() || proxy.is_null() {
         return Ok(None);
     }
@@ -217,7 +217,7 @@ fn proxy_from_config(config: &JsValue) -> Result<Option<JsValue>, JsValue> {
             &js::describe(&proxy),
         ]));
     }
-    let method = Reflect::get(&proxy, &"getStreamUrl".into()).unwrap_or(JsValue::UNDEFINED);
+    let method = js::get(&proxy, "getStreamUrl");
     if method.is_function() {
         return Ok(Some(proxy));
     }
@@ -226,7 +226,7 @@ fn proxy_from_config(config: &JsValue) -> Result<Option<JsValue>, JsValue> {
 
 /// `proxy.getStreamUrl(contentId, quality, sessionId)`.
 fn ask_proxy(proxy: &JsValue, stream: &Stream) -> Result<js_sys::Promise, JsValue> {
-    let method: js_sys::Function = Reflect::get(proxy, &"getStreamUrl".into())?
+    let method: js_sys::Function = js::get(proxy, "getStreamUrl")
         .dyn_into()
         .map_err(|_| js::error("config.proxy has no getStreamUrl method"))?;
     let optional = |s: &Option<String>| s.as_deref().map_or(JsValue::UNDEFINED, JsValue::from);
@@ -258,7 +258,7 @@ impl Player {
         })?;
         let engine = Engine::new(engine_config(&config)?);
         let resume_config = if config.is_object() {
-            Reflect::get(&config, &"resume".into()).unwrap_or(JsValue::UNDEFINED)
+            js::get(&config, "resume")
         } else {
             JsValue::UNDEFINED
         };
@@ -769,9 +769,8 @@ impl Inner {
 
     /// Arms the renewal of the stream URL at the `refreshAt` of the proxy's answer.
     fn schedule_renewal(&mut self, shared: &Weak<RefCell<Inner>>, issued: &JsValue) {
-        let Some(refresh_at) = Reflect::get(issued, &"refreshAt".into())
-            .ok()
-            .and_then(|v| v.as_f64())
+        let Some(refresh_at) = js::get(issued, "refreshAt")
+            .as_f64()
             .filter(|t| t.is_finite())
         else {
             return;
@@ -803,8 +802,7 @@ impl Inner {
             return;
         };
         if expired {
-            let invalidate =
-                Reflect::get(&proxy, &"invalidate".into()).unwrap_or(JsValue::UNDEFINED);
+            let invalidate = js::get(&proxy, "invalidate");
             if let Some(f) = invalidate.dyn_ref::<js_sys::Function>() {
                 let _ = f.call1(&proxy, &stream.content_id.as_str().into());
             }
@@ -822,10 +820,7 @@ impl Inner {
                 }
                 match answer {
                     Ok(issued) => {
-                        let url = Reflect::get(&issued, &"url".into())
-                            .ok()
-                            .and_then(|u| u.as_string())
-                            .unwrap_or_default();
+                        let url = js::text(&issued, "url");
                         if let Some(s) = inner.stream.as_mut()
                             && (expired || s.url != url)
                             && !url.is_empty()
@@ -1066,17 +1061,10 @@ async fn finish_fetch(
             Ok(c) => c,
             Err(e) => return failed(e),
         };
-        if Reflect::get(&chunk, &"done".into())
-            .ok()
-            .and_then(|d| d.as_bool())
-            == Some(true)
-        {
+        if js::get(&chunk, "done").as_bool() == Some(true) {
             break;
         }
-        let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
-            break;
-        };
-        let bytes: Uint8Array = value.unchecked_into();
+        let bytes: Uint8Array = js::get(&chunk, "value").unchecked_into();
         let start = data.len();
         let len = bytes.length() as usize;
         if (start + len) as u64 > MAX_BODY_BYTES {

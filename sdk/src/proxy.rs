@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use player_core::presign::{CacheConfig, CacheKey, Issue, Lookup, StreamUrl, UrlCache};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -50,7 +50,7 @@ impl VideoProxyClient {
                 &js::describe(&options),
             ]));
         }
-        let field = |key: &str| Reflect::get(&options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+        let field = |key: &str| js::get(&options, key);
         let api_base = field("apiBase");
         let api_base = match api_base.as_string() {
             Some(s) => s.trim_end_matches('/').to_owned(),
@@ -199,7 +199,7 @@ fn fetch_promise(
                 return Err(e);
             }
         };
-        let field = |k: &str| Reflect::get(&answer, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let field = |k: &str| js::get(&answer, k);
         let date = |k: &str| {
             field(k)
                 .as_string()
@@ -314,11 +314,7 @@ impl Inner {
         if (200..300).contains(&status) && json.is_object() {
             return Ok(json);
         }
-        let text = |k: &str| {
-            Reflect::get(&json, &k.into())
-                .ok()
-                .and_then(|v| v.as_string())
-        };
+        let text = |k: &str| js::get(&json, k).as_string();
         let code = text("error").unwrap_or_else(|| "bad_answer".into());
         let message = text("message").unwrap_or_else(|| "the answer is not JSON".into());
         let error = js::fail(&[
@@ -332,8 +328,8 @@ impl Inner {
             &code,
             ")",
         ]);
-        let _ = Reflect::set(&error, &"code".into(), &code.into());
-        let _ = Reflect::set(&error, &"status".into(), &status.into());
+        js::put(&error, "code", &code.into());
+        js::put(&error, "status", &status.into());
         Err(error)
     }
 

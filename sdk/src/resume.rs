@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use js_sys::{Promise, Reflect};
+use js_sys::Promise;
 use player_core::resume::{
     QoeMeter, QoeReport, ResumePolicy, ResumeRecord, ResumeTracker, Source, merge,
     records_from_json, records_to_json, start_position,
@@ -95,11 +95,7 @@ impl ResumeClient {
     /// keys the local records (default `"anonymous"`; use the JWT subject).
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<ResumeClient, JsValue> {
-        let text = |key: &str| {
-            Reflect::get(&options, &JsValue::from_str(key))
-                .ok()
-                .and_then(|v| v.as_string())
-        };
+        let text = |key: &str| js::get(&options, key).as_string();
         let inner = Rc::new(RefCell::new(Inner {
             api_base: text("apiBase")
                 .unwrap_or_default()
@@ -576,11 +572,7 @@ impl SessionReporter {
         content_id: String,
         video: HtmlMediaElement,
     ) -> Result<SessionReporter, JsValue> {
-        let text = |key: &str| {
-            Reflect::get(&options, &JsValue::from_str(key))
-                .ok()
-                .and_then(|v| v.as_string())
-        };
+        let text = |key: &str| js::get(&options, key).as_string();
         let token = text("token")
             .filter(|t| !t.is_empty())
             .ok_or_else(|| error("SessionReporter needs a token"))?;
@@ -721,7 +713,7 @@ async fn session_id_of(promise: Promise) -> Option<String> {
         return None;
     }
     let json = JsFuture::from(response.json().ok()?).await.ok()?;
-    Reflect::get(&json, &"sessionId".into()).ok()?.as_string()
+    js::get(&json, "sessionId").as_string()
 }
 
 fn finish(inner: &Rc<RefCell<Reporter>>, unloading: bool) {
