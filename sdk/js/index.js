@@ -2,6 +2,9 @@
 // It checks every argument before it reaches the glue (which would coerce it silently or fail
 // with a message about pointers), refuses calls before `init()` and after `destroy()`, and adds
 // `once`, `autoLevel` and the event-name table; every playback decision stays in the wasm.
+// The glue's `act(op, ...)`, `get(key)`, `set(key, value)` and `listen(add, name, fn)` each
+// stand for several methods (one wasm export instead of one per method: smaller wasm and
+// glue); the numbers are documented on the Rust methods of the same names in sdk/src.
 import initWasm, {
   Player as WasmPlayer,
   ResumeClient as WasmResumeClient,
@@ -182,7 +185,7 @@ class Listeners {
   on(where, wasm, event, listener) {
     checkEvent(where, this.#events, event);
     checkListener(where, listener);
-    wasm.on(event, listener);
+    wasm.listen(true, event, listener);
   }
 
   once(where, wasm, event, listener) {
@@ -198,21 +201,21 @@ class Listeners {
       if (byListener.get(listener) !== wrapper) return;
       byListener.delete(listener);
       try {
-        wasm.off(event, wrapper);
+        wasm.listen(false, event, wrapper);
       } catch {
         // Destroyed by an earlier listener: its listeners are gone already.
       }
       listener(payload);
     };
     byListener.set(listener, wrapper);
-    wasm.on(event, wrapper);
+    wasm.listen(true, event, wrapper);
   }
 
   off(where, wasm, event, listener) {
     checkEvent(where, this.#events, event);
     checkListener(where, listener);
     this.#forget(wasm, event, listener);
-    wasm.off(event, listener);
+    wasm.listen(false, event, listener);
   }
 
   clear() {
@@ -223,7 +226,7 @@ class Listeners {
     const wrapper = this.#once.get(event)?.get(listener);
     if (wrapper) {
       this.#once.get(event).delete(listener);
-      wasm.off(event, wrapper);
+      wasm.listen(false, event, wrapper);
     }
   }
 }
@@ -316,114 +319,113 @@ export class Player {
 
   play() {
     const wasm = this.#live("play");
-    return call("Player.play", () => wasm.play());
+    return call("Player.play", () => wasm.act(0));
   }
 
   pause() {
     const wasm = this.#live("pause");
-    call("Player.pause", () => wasm.pause());
+    call("Player.pause", () => wasm.act(1));
   }
 
   seek(position) {
     const wasm = this.#live("seek");
     checkNumber("Player.seek", "position", position, { min: 0 });
-    call("Player.seek", () => wasm.seek(position));
+    call("Player.seek", () => wasm.set(12, position));
   }
 
   recoverMediaError() {
     const wasm = this.#live("recoverMediaError");
-    call("Player.recoverMediaError", () => wasm.recoverMediaError());
+    call("Player.recoverMediaError", () => wasm.act(2));
+  }
+
+  // Properties are read and written through the glue's `get(key)`/`set(key, value)`, keys
+  // numbered as in `Player::get` (sdk/src/player.rs): one export each instead of one per
+  // property.
+  #get(member, key) {
+    return this.#live(member).get(key);
   }
 
   get levels() {
-    return this.#live("levels").levels;
+    return this.#get("levels", 0);
   }
 
   get media() {
-    return this.#live("media").media;
+    return this.#get("media", 1);
   }
 
   get currentLevel() {
-    return this.#live("currentLevel").currentLevel;
+    return this.#get("currentLevel", 2);
   }
 
   set currentLevel(level) {
-    const wasm = this.#live("currentLevel");
-    this.#checkLevel("Player.currentLevel", level);
-    call("Player.currentLevel", () => {
-      wasm.currentLevel = level;
-    });
+    this.#setLevel("currentLevel", 2, level);
   }
 
   get nextLevel() {
-    return this.#live("nextLevel").nextLevel;
+    return this.#get("nextLevel", 3);
   }
 
   set nextLevel(level) {
-    const wasm = this.#live("nextLevel");
-    this.#checkLevel("Player.nextLevel", level);
-    call("Player.nextLevel", () => {
-      wasm.nextLevel = level;
-    });
+    this.#setLevel("nextLevel", 3, level);
   }
 
   get autoLevelEnabled() {
-    return this.#live("autoLevelEnabled").autoLevelEnabled;
+    return this.#get("autoLevelEnabled", 8);
   }
 
   get autoLevel() {
-    return this.#live("autoLevel").autoLevelEnabled;
+    return this.#get("autoLevel", 8);
   }
 
   set autoLevel(enabled) {
     const wasm = this.#live("autoLevel");
     checkBoolean("Player.autoLevel", "the value", enabled);
     if (enabled) {
-      wasm.nextLevel = -1;
-    } else if (wasm.autoLevelEnabled) {
-      wasm.nextLevel = Math.max(wasm.currentLevel, 0);
+      wasm.set(3, -1);
+    } else if (wasm.get(8)) {
+      wasm.set(3, Math.max(wasm.get(2), 0));
     }
   }
 
   get latency() {
-    return this.#live("latency").latency;
+    return this.#get("latency", 9);
   }
 
   get liveEdge() {
-    return this.#live("liveEdge").liveEdge;
+    return this.#get("liveEdge", 10);
   }
 
   get bandwidthEstimate() {
-    return this.#live("bandwidthEstimate").bandwidthEstimate;
+    return this.#get("bandwidthEstimate", 11);
   }
 
   stats() {
-    return this.#live("stats").stats();
+    return this.#get("stats", 12);
   }
 
   // Alternate audio and subtitle renditions.
   get audioTracks() {
-    return this.#wasm.audioTracks;
+    return this.#get("audioTracks", 4);
   }
 
   get audioTrack() {
-    return this.#wasm.audioTrack;
+    return this.#get("audioTrack", 5);
   }
 
   set audioTrack(id) {
-    this.#wasm.audioTrack = id;
+    this.#live("audioTrack").set(5, id);
   }
 
   get subtitleTracks() {
-    return this.#wasm.subtitleTracks;
+    return this.#get("subtitleTracks", 6);
   }
 
   get subtitleTrack() {
-    return this.#wasm.subtitleTrack;
+    return this.#get("subtitleTrack", 7);
   }
 
   set subtitleTrack(id) {
-    this.#wasm.subtitleTrack = id;
+    this.#live("subtitleTrack").set(7, id);
   }
 
   on(event, listener) {
@@ -443,17 +445,20 @@ export class Player {
     if (!wasm) return;
     this.#wasm = null;
     this.#listeners.clear();
-    wasm.destroy();
+    wasm.act(3);
   }
 
-  /** A level index for `currentLevel`/`nextLevel`: -1 (automatic) or an existing level. */
-  #checkLevel(where, level) {
+  /** Sets `currentLevel`/`nextLevel` (glue key `key`) to -1 (automatic) or an existing level. */
+  #setLevel(member, key, level) {
+    const where = `Player.${member}`;
+    const wasm = this.#live(member);
     checkNumber(where, "level", level, { min: -1, integer: true });
-    const count = this.#wasm.levels.length;
+    const count = wasm.get(0).length;
     if (level >= count) {
       const known = count === 0 ? "no levels are known before manifestParsed" : `levels are 0 to ${count - 1}`;
       throw fail(where, `there is no level ${level}: ${known} (-1 is automatic)`);
     }
+    call(where, () => wasm.set(key, level));
   }
 }
 
@@ -502,24 +507,24 @@ export class WatchParty {
 
   play() {
     const wasm = this.#live("play");
-    call("WatchParty.play", () => wasm.play());
+    call("WatchParty.play", () => wasm.act(4));
   }
 
   pause() {
     const wasm = this.#live("pause");
-    call("WatchParty.pause", () => wasm.pause());
+    call("WatchParty.pause", () => wasm.act(5));
   }
 
   seek(position) {
     const wasm = this.#live("seek");
     checkNumber("WatchParty.seek", "position", position, { min: 0 });
-    call("WatchParty.seek", () => wasm.seek(position));
+    call("WatchParty.seek", () => wasm.act(6, position));
   }
 
   send(text) {
     const wasm = this.#live("send");
     checkString("WatchParty.send", "text", text, { nonEmpty: true });
-    call("WatchParty.send", () => wasm.send(text));
+    call("WatchParty.send", () => wasm.act(7, 0, text));
   }
 
   mute(member, durationS, reason) {
@@ -528,52 +533,54 @@ export class WatchParty {
     checkNumber(where, "member", member, { min: 0, integer: true });
     checkNumber(where, "durationS", durationS, { min: 0, optional: true });
     checkString(where, "reason", reason, { optional: true });
-    call(where, () => wasm.mute(member, durationS ?? undefined, reason ?? undefined));
+    call(where, () => wasm.act(0, member, reason ?? undefined, durationS ?? undefined));
   }
 
   unmute(member) {
     const wasm = this.#live("unmute");
     checkNumber("WatchParty.unmute", "member", member, { min: 0, integer: true });
-    call("WatchParty.unmute", () => wasm.unmute(member));
+    call("WatchParty.unmute", () => wasm.act(1, member));
   }
 
   ban(member, reason) {
     const wasm = this.#live("ban");
     checkNumber("WatchParty.ban", "member", member, { min: 0, integer: true });
     checkString("WatchParty.ban", "reason", reason, { optional: true });
-    call("WatchParty.ban", () => wasm.ban(member, reason ?? undefined));
+    call("WatchParty.ban", () => wasm.act(2, member, reason ?? undefined));
   }
 
   makeHost(member) {
     const wasm = this.#live("makeHost");
     checkNumber("WatchParty.makeHost", "member", member, { min: 0, integer: true });
-    call("WatchParty.makeHost", () => wasm.makeHost(member));
+    call("WatchParty.makeHost", () => wasm.act(3, member));
   }
 
   setHostOnlyControl(enabled) {
     const wasm = this.#live("setHostOnlyControl");
     checkBoolean("WatchParty.setHostOnlyControl", "enabled", enabled);
-    call("WatchParty.setHostOnlyControl", () => wasm.setHostOnlyControl(enabled));
+    call("WatchParty.setHostOnlyControl", () => wasm.act(8, enabled ? 1 : 0));
   }
 
+  // Read through the glue's `get(key)`, keys numbered as in `WatchParty::get`
+  // (sdk/src/party.rs).
   get id() {
-    return this.#live("id").id ?? null;
+    return this.#live("id").get(0) ?? null;
   }
 
   get sync() {
-    return this.#live("sync").sync;
+    return this.#live("sync").get(1);
   }
 
   get state() {
-    return this.#live("state").state;
+    return this.#live("state").get(2);
   }
 
   get stats() {
-    return this.#live("stats").stats;
+    return this.#live("stats").get(3);
   }
 
   serverTime() {
-    return this.#live("serverTime").serverTime() ?? null;
+    return this.#live("serverTime").get(4) ?? null;
   }
 
   on(event, listener) {
@@ -593,7 +600,7 @@ export class WatchParty {
     if (!wasm) return;
     this.#wasm = null;
     this.#listeners.clear();
-    wasm.leave();
+    wasm.act(9, 0);
   }
 }
 
@@ -627,7 +634,7 @@ export class ResumeClient {
   setToken(token) {
     const wasm = this.#live("setToken");
     checkString("ResumeClient.setToken", "token", token, { optional: true });
-    wasm.setToken(token ?? undefined);
+    wasm.act(3, token ?? undefined);
   }
 
   resolve(contentId, duration) {
@@ -651,26 +658,26 @@ export class ResumeClient {
   }
 
   untrack() {
-    this.#live("untrack").untrack();
+    this.#live("untrack").act(0);
   }
 
   flush() {
     try {
-      return this.#live("flush").flush();
+      return this.#live("flush").act(1);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
   pending() {
-    return this.#live("pending").pending();
+    return this.#live("pending").act(2);
   }
 
   destroy() {
     const wasm = this.#wasm;
     if (!wasm) return;
     this.#wasm = null;
-    wasm.untrack();
+    wasm.act(0);
   }
 }
 
@@ -702,27 +709,27 @@ export class SessionReporter {
   bitrate(bps) {
     const wasm = this.#open("bitrate");
     checkNumber("SessionReporter.bitrate", "bps", bps, { min: 0 });
-    wasm.bitrate(bps);
+    wasm.act(0, bps);
   }
 
   error(code) {
     const wasm = this.#open("error");
     checkString("SessionReporter.error", "code", code, { nonEmpty: true });
-    wasm.error(code);
+    wasm.act(1, 0, code);
   }
 
   qoe() {
-    return this.#wasm.qoe();
+    return this.#wasm.act(3, 0);
   }
 
   get sessionId() {
-    return this.#wasm.sessionId ?? null;
+    return this.#wasm.act(4, 0) ?? null;
   }
 
   finish() {
     if (this.#finished) return;
     this.#finished = true;
-    this.#wasm.finish();
+    this.#wasm.act(2, 0);
   }
 }
 

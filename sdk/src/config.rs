@@ -12,10 +12,10 @@ pub fn engine_config(config: &JsValue) -> Result<Config, JsValue> {
         return Ok(out);
     }
     if !config.is_object() {
-        return Err(js::error(&format!(
-            "Player config must be an object, got {}",
-            js::describe(config)
-        )));
+        return Err(js::fail(&[
+            "Player config must be an object, got ",
+            &js::describe(config),
+        ]));
     }
     if let Some(v) = number_field(config, "maxBufferLength")? {
         out.max_buffer_length = v.max(1.0);

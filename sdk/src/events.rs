@@ -82,8 +82,8 @@ pub fn to_js(event: &PlayerEvent) -> (&'static str, JsValue) {
         } => {
             let span = |b: ObjectBuilder, name: &str, s: &Option<(f64, f64)>| match s {
                 Some((start, end)) => b
-                    .set(&format!("{name}Start"), *start)
-                    .set(&format!("{name}End"), *end),
+                    .set(&[name, "Start"].concat(), *start)
+                    .set(&[name, "End"].concat(), *end),
                 None => b,
             };
             let b = ObjectBuilder::new()
@@ -160,33 +160,33 @@ pub fn error_to_js(e: &PlayerError) -> JsValue {
 
 /// The levels as an array of `{bitrate, width, height, codecs, url}`.
 pub fn levels_to_js(levels: &[LevelSummary]) -> JsValue {
-    levels
-        .iter()
-        .map(|l| {
-            ObjectBuilder::new()
+    let array = js_sys::Array::new();
+    for l in levels {
+        array.push(
+            &ObjectBuilder::new()
                 .set("bitrate", l.bitrate as f64)
                 .set("width", l.width)
                 .set("height", l.height)
                 .set("codecs", l.codecs.as_str())
                 .set("url", l.url.as_str())
-                .build()
-        })
-        .collect::<js_sys::Array>()
-        .into()
+                .build(),
+        );
+    }
+    array.into()
 }
 
 /// Audio or subtitle renditions as an array of `{id, name, lang, default}`.
 pub fn tracks_to_js(tracks: &[MediaTrack]) -> JsValue {
-    tracks
-        .iter()
-        .map(|t| {
-            ObjectBuilder::new()
+    let array = js_sys::Array::new();
+    for t in tracks {
+        array.push(
+            &ObjectBuilder::new()
                 .set("id", t.id as u32)
                 .set("name", t.name.as_str())
                 .set("lang", t.lang.as_str())
                 .set("default", t.default)
-                .build()
-        })
-        .collect::<js_sys::Array>()
-        .into()
+                .build(),
+        );
+    }
+    array.into()
 }

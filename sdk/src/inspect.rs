@@ -19,26 +19,23 @@ pub fn inspect_playlist(text: &js_sys::JsString, url: &str) -> Result<JsValue, J
         Playlist::Multivariant(m) => {
             // Keys made once, not per variant: decoding them dominates otherwise.
             let keys = ["bandwidth", "width", "height", "codecs", "url"].map(JsValue::from_str);
-            let variants: js_sys::Array = m
-                .variants
-                .iter()
-                .map(|v| {
-                    let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));
-                    let values = [
-                        JsValue::from(v.bandwidth as f64),
-                        JsValue::from(width),
-                        JsValue::from(height),
-                        JsValue::from_str(v.codecs.as_deref().unwrap_or("")),
-                        JsValue::from_str(&v.url),
-                    ];
-                    let object = js_sys::Object::new();
-                    for (key, value) in keys.iter().zip(&values) {
-                        // Setting a property on a fresh plain object cannot fail.
-                        let _ = js_sys::Reflect::set(&object, key, value);
-                    }
-                    JsValue::from(object)
-                })
-                .collect();
+            let variants = js_sys::Array::new();
+            for v in &m.variants {
+                let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));
+                let values = [
+                    JsValue::from(v.bandwidth as f64),
+                    JsValue::from(width),
+                    JsValue::from(height),
+                    JsValue::from_str(v.codecs.as_deref().unwrap_or("")),
+                    JsValue::from_str(&v.url),
+                ];
+                let object = js_sys::Object::new();
+                for (key, value) in keys.iter().zip(&values) {
+                    // Setting a property on a fresh plain object cannot fail.
+                    let _ = js_sys::Reflect::set(&object, key, value);
+                }
+                variants.push(&object);
+            }
             ObjectBuilder::new()
                 .set("kind", "multivariant")
                 .set("variants", variants)

@@ -1,12 +1,12 @@
 //! Media Source Extensions: one MediaSource, a SourceBuffer per track, and a single queue of
 //! operations run one at a time, each started when the previous one's `updateend` fired.
 
-use crate::js;
+use crate::js::{self, Callback};
 use player_core::engine::{Input, TrackId};
 use std::collections::VecDeque;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Event, MediaSource, MediaSourceReadyState, SourceBuffer, Url};
+use web_sys::{MediaSource, SourceBuffer, Url};
 
 /// A queued MediaSource or SourceBuffer operation.
 #[derive(Debug)]
@@ -30,31 +30,29 @@ enum Running {
     Remove(TrackId),
 }
 
-type Handler = Closure<dyn FnMut(Event)>;
-
 /// The MediaSource attached to the video element and its SourceBuffers.
 pub struct Mse {
     media_source: MediaSource,
     /// The `blob:` URL given to the video element.
     pub object_url: String,
-    buffers: Vec<(TrackId, SourceBuffer, Handler, Handler)>,
+    buffers: Vec<(TrackId, SourceBuffer, Callback, Callback)>,
     queue: VecDeque<Op>,
     running: Option<Running>,
     /// Set by a SourceBuffer's `error` event, read at the `updateend` that follows.
     decode_error: bool,
     /// An append refused with QuotaExceededError, retried after the next removal.
     blocked: Option<Op>,
-    _on_open: Handler,
+    _on_open: Callback,
 }
 
 impl Mse {
     /// A new MediaSource whose `sourceopen` calls `on_open`.
-    pub fn new(on_open: Handler) -> Result<Self, String> {
+    pub fn new(on_open: Callback) -> Result<Self, String> {
         let media_source = MediaSource::new()
             .map_err(|_| "this browser has no Media Source Extensions".to_owned())?;
         let object_url = Url::create_object_url_with_source(&media_source)
             .map_err(|_| "cannot create a URL for the MediaSource".to_owned())?;
-        media_source.set_onsourceopen(Some(on_open.as_ref().unchecked_ref()));
+        js::put(&media_source, "onsourceopen", on_open.as_ref());
         Ok(Self {
             media_source,
             object_url,
@@ -72,18 +70,18 @@ impl Mse {
         &mut self,
         track: TrackId,
         mime: &str,
-        on_update_end: Handler,
-        on_error: Handler,
+        on_update_end: Callback,
+        on_error: Callback,
     ) -> Result<(), String> {
         if !MediaSource::is_type_supported(mime) {
-            return Err(format!("{mime} is not supported"));
+            return Err([mime, " is not supported"].concat());
         }
         let sb = self
             .media_source
             .add_source_buffer(mime)
-            .map_err(|e| format!("addSourceBuffer({mime}) failed: {}", message_of(&e)))?;
-        sb.set_onupdateend(Some(on_update_end.as_ref().unchecked_ref()));
-        sb.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            .map_err(|e| ["addSourceBuffer(", mime, ") failed: ", &message_of(&e)].concat())?;
+        js::put(&sb, "onupdateend", on_update_end.as_ref());
+        js::put(&sb, "onerror", on_error.as_ref());
         self.buffers.push((track, sb, on_update_end, on_error));
         Ok(())
     }
@@ -135,7 +133,11 @@ impl Mse {
     }
 
     fn updating(&self) -> bool {
-        self.running.is_some() || self.buffers.iter().any(|(_, sb, ..)| sb.updating())
+        self.running.is_some()
+            || self
+                .buffers
+                .iter()
+                .any(|(_, sb, ..)| js::flag(sb, "updating"))
     }
 
     /// Starts queued operations until one has to wait for `updateend`.
@@ -164,7 +166,7 @@ impl Mse {
                     None => inputs.push(Input::AppendFailed {
                         track,
                         quota_exceeded: false,
-                        message: format!("no SourceBuffer for the {} track", track.as_str()),
+                        message: ["no SourceBuffer for the ", track.as_str(), " track"].concat(),
                     }),
                 },
                 Op::Remove(track, start, end) => {
@@ -176,12 +178,12 @@ impl Mse {
                 }
                 Op::TimestampOffset(track, offset) => {
                     if let Some(sb) = self.buffer(track) {
-                        sb.set_timestamp_offset(offset);
+                        js::put(sb, "timestampOffset", &offset.into());
                     }
                 }
                 Op::Duration(d) => {
                     if self.is_open() {
-                        self.media_source.set_duration(d);
+                        js::put(&self.media_source, "duration", &d.into());
                     }
                 }
                 Op::EndOfStream => {
@@ -196,33 +198,39 @@ impl Mse {
     }
 
     fn is_open(&self) -> bool {
-        self.media_source.ready_state() == MediaSourceReadyState::Open
+        // Read by name: web-sys's enum would bring its string conversion and an import.
+        js::get(&self.media_source, "readyState")
+            .as_string()
+            .as_deref()
+            == Some("open")
     }
 }
 
 impl Drop for Mse {
     fn drop(&mut self) {
-        self.media_source.set_onsourceopen(None);
+        js::put(&self.media_source, "onsourceopen", &JsValue::NULL);
         for (_, sb, ..) in &self.buffers {
-            sb.set_onupdateend(None);
-            sb.set_onerror(None);
+            js::put(sb, "onupdateend", &JsValue::NULL);
+            js::put(sb, "onerror", &JsValue::NULL);
         }
         let _ = Url::revoke_object_url(&self.object_url);
     }
 }
 
 fn is_quota_error(e: &JsValue) -> bool {
-    e.dyn_ref::<web_sys::DomException>()
-        .is_some_and(|d| d.name() == "QuotaExceededError")
+    e.is_instance_of::<web_sys::DomException>() && js::text(e, "name") == "QuotaExceededError"
 }
 
-/// The message of a thrown JS value.
+/// The message of a thrown JS value: `name: message` for a DOMException, the message of an
+/// error (any object with a string `message`), else a description of the value. Fields are
+/// read by name: fewer imports than web-sys's getters.
 pub fn message_of(e: &JsValue) -> String {
-    if let Some(d) = e.dyn_ref::<web_sys::DomException>() {
-        format!("{}: {}", d.name(), d.message())
-    } else if let Some(err) = e.dyn_ref::<js_sys::Error>() {
-        String::from(err.message())
-    } else {
-        js::describe(e)
+    let message = js::get(e, "message").as_string();
+    match message {
+        Some(m) if e.is_instance_of::<web_sys::DomException>() => {
+            [js::text(e, "name"), ": ".into(), m].concat()
+        }
+        Some(m) if e.is_object() => m,
+        _ => js::describe(e),
     }
 }

@@ -4,45 +4,42 @@
 //! at once, and turns its events into JS events.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use gloo_timers::callback::{Interval, Timeout};
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use player_core::party::{
     AdminAction, ErrorCode, FrameSample, GroupState, Member, MemberConfig, MemberInfo,
     MemberOutput, PartyEvent, Phase, PlayerCommand, PlayerObservation,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{CloseEvent, Event, HtmlVideoElement, MessageEvent, WebSocket};
+use web_sys::{HtmlVideoElement, WebSocket};
 
-use crate::js::{self, ObjectBuilder, now_ms};
+use crate::js::{self, Callback, Listeners, ObjectBuilder, Timer, now_ms};
 
 /// How often the element is observed besides its own events, ms.
 const SAMPLE_MS: u32 = 250;
 /// `HTMLMediaElement.HAVE_FUTURE_DATA`: enough data to play on.
-const HAVE_FUTURE_DATA: u16 = 3;
+const HAVE_FUTURE_DATA: f64 = 3.0;
 
 type Shared = Rc<RefCell<Inner>>;
-type Handler = Closure<dyn FnMut(Event)>;
 
 struct Inner {
     member: Member,
     socket: WebSocket,
     video: HtmlVideoElement,
-    listeners: HashMap<String, Vec<Function>>,
+    listeners: Listeners,
     /// JS events waiting to be dispatched once the state is no longer borrowed.
     events: Vec<(&'static str, JsValue)>,
     /// Messages produced before the socket opened.
     unsent: Vec<String>,
-    timer: Option<(f64, Timeout)>,
-    sampler: Option<Interval>,
+    timer: Option<(f64, Timer)>,
+    sampler: Option<Timer>,
     /// `waiting` fired and `playing` has not since.
     waiting: bool,
-    video_handlers: Vec<(&'static str, Handler)>,
-    socket_handlers: Vec<(&'static str, Handler)>,
-    frame_callback: Option<Closure<dyn FnMut(f64, JsValue)>>,
+    video_handlers: Vec<(&'static str, Callback)>,
+    socket_handlers: Vec<(&'static str, Callback)>,
+    frame_callback: Option<Callback>,
     /// `resolve` and `reject` of the promise `join` returned, until welcomed or closed.
     pending_join: Option<(Function, Function)>,
     /// The party keeps itself alive while connected, whether or not JS holds it.
@@ -65,7 +62,7 @@ impl WatchParty {
     /// `ws(s):`). `player` is an `HTMLVideoElement`, or an object with one as its `media` or
     /// `video` property (such as the one the page gave its `Player`).
     pub fn join(url: &str, options: JsValue) -> Result<Promise, JsValue> {
-        let video = video_of(&Reflect::get(&options, &"player".into()).unwrap_or_default())?;
+        let video = video_of(&js::get(&options, "player"))?;
         let name = string_field(&options, "name")?
             .ok_or_else(|| js::error("WatchParty.join needs options.name, a string"))?;
         let token = string_field(&options, "token")?;
@@ -74,7 +71,7 @@ impl WatchParty {
             member: Member::new(MemberConfig::new(name, token)),
             socket: socket.clone(),
             video: video.clone(),
-            listeners: HashMap::new(),
+            listeners: Listeners::default(),
             events: Vec::new(),
             unsent: Vec::new(),
             timer: None,
@@ -125,11 +122,12 @@ impl WatchParty {
             video_handlers.push((name, handler));
         }
         let sampler_weak = weak.clone();
-        let sampler = Interval::new(SAMPLE_MS, move || {
+        let sampler = Timer::every(SAMPLE_MS, move || {
             with_inner(&sampler_weak, Inner::observe);
         });
         let frame_weak = weak.clone();
-        let frame_callback = Closure::new(move |now: f64, metadata: JsValue| {
+        let frame_callback = js::callback2(move |now, metadata| {
+            let now = now.as_f64().unwrap_or_else(now_ms);
             with_inner(&frame_weak, |inner| inner.on_frame(now, &metadata));
         });
         let promise = Promise::new(&mut |resolve, reject| {
@@ -149,29 +147,109 @@ impl WatchParty {
         Ok(promise)
     }
 
+    /// Calls for the typed wrapper (one export instead of ten): `op` 0 mutes member `number`
+    /// for `duration_s` seconds (until unmuted when absent) with `text` as the reason,
+    /// 1 unmutes it, 2 bans it (`text` the reason), 3 makes it the host, 4 plays, 5 pauses,
+    /// 6 seeks to `number` seconds, 7 sends chat line `text`, 8 sets host-only control to
+    /// `number != 0`, 9 leaves the room.
+    pub fn act(
+        &self,
+        op: u32,
+        number: f64,
+        text: Option<String>,
+        duration_s: Option<f64>,
+    ) -> Result<(), JsValue> {
+        match op {
+            0 => self.mute(number, duration_s, text),
+            1 => self.unmute(number),
+            2 => self.ban(number, text),
+            3 => self.make_host(number),
+            4 => self.play(),
+            5 => self.pause(),
+            6 => self.seek(number),
+            7 => self.send(text.as_deref().unwrap_or_default()),
+            8 => self.set_host_only_control(number != 0.0),
+            _ => {
+                self.leave();
+                Ok(())
+            }
+        }
+    }
+
+    /// `on(name, callback)` when `add`, else `off(name, callback)` (one export for both).
+    pub fn listen(&self, add: bool, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        if add {
+            self.on(name, callback)
+        } else {
+            self.off(name, callback)
+        }
+    }
+
+    /// Property `key` of the typed wrapper (one export instead of a getter each): 0 `id`,
+    /// 1 `sync`, 2 `state`, 3 `stats`, 4 `serverTime()`; `undefined` for other keys.
+    pub fn get(&self, key: u32) -> JsValue {
+        match key {
+            0 => self.id().into(),
+            1 => self.sync(),
+            2 => self.state(),
+            3 => self.stats(),
+            4 => self.server_time().into(),
+            _ => JsValue::UNDEFINED,
+        }
+    }
+}
+
+impl WatchParty {
     /// Asks the room to play.
     pub fn play(&self) -> Result<(), JsValue> {
-        self.act(Member::play)
+        self.with_member(Member::play)
     }
 
     /// Asks the room to pause.
     pub fn pause(&self) -> Result<(), JsValue> {
-        self.act(Member::pause)
+        self.with_member(Member::pause)
     }
 
     /// Asks the room to move to `position` seconds.
     pub fn seek(&self, position: f64) -> Result<(), JsValue> {
         if !position.is_finite() || position < 0.0 {
-            return Err(js::error(&format!(
-                "seek() needs a position in seconds, at least 0, got {position}"
-            )));
+            return Err(js::fail(&[
+                "seek() needs a position in seconds, at least 0, got ",
+                &js::number(position),
+            ]));
         }
-        self.act(|m| m.seek(position))
+        self.with_member(|m| m.seek(position))
     }
 
     /// Sends a chat line.
     pub fn send(&self, text: &str) -> Result<(), JsValue> {
-        self.act(|m| m.send_chat(text))
+        self.with_member(|m| m.send_chat(text))
+    }
+
+    /// Host: whether only the host may play, pause and seek.
+    pub fn set_host_only_control(&self, host_only_control: bool) -> Result<(), JsValue> {
+        self.with_member(|m| m.set_host_only_control(host_only_control))
+    }
+
+    /// Calls `callback(payload)` on every event named `name`: `members`, `chat`, `state`,
+    /// `sync`, `settings`, `muted`, `banned`, `error`, `close`.
+    pub fn on(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        self.live()?.listeners.on(name, callback)
+    }
+
+    /// Removes a callback added with `on`.
+    pub fn off(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        self.live()?.listeners.off(name, &callback);
+        Ok(())
+    }
+
+    /// Leaves the room: closes the connection, detaches from the element and restores its
+    /// playback rate. Any later call throws.
+    pub fn leave(&self) {
+        if let Ok(mut inner) = self.shared.try_borrow_mut() {
+            let _ = inner.socket.close_with_code_and_reason(1000, "left");
+            inner.teardown("left");
+        }
     }
 
     /// Host: mutes `target`'s chat for `duration_s` seconds (until unmuted when absent).
@@ -182,43 +260,34 @@ impl WatchParty {
         reason: Option<String>,
     ) -> Result<(), JsValue> {
         let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::MuteUser, target, duration_s, reason))
+        self.with_member(|m| m.admin(AdminAction::MuteUser, target, duration_s, reason))
     }
 
     /// Host: lifts `target`'s mute.
     pub fn unmute(&self, target: f64) -> Result<(), JsValue> {
         let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::UnmuteUser, target, None, None))
+        self.with_member(|m| m.admin(AdminAction::UnmuteUser, target, None, None))
     }
 
     /// Host: removes `target` and keeps its identity out of the room.
     pub fn ban(&self, target: f64, reason: Option<String>) -> Result<(), JsValue> {
         let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::BanUser, target, None, reason))
+        self.with_member(|m| m.admin(AdminAction::BanUser, target, None, reason))
     }
 
     /// Host: hands the host role to `target`.
-    #[wasm_bindgen(js_name = makeHost)]
     pub fn make_host(&self, target: f64) -> Result<(), JsValue> {
         let target = member_id(target)?;
-        self.act(|m| m.admin(AdminAction::MakeHost, target, None, None))
-    }
-
-    /// Host: whether only the host may play, pause and seek.
-    #[wasm_bindgen(js_name = setHostOnlyControl)]
-    pub fn set_host_only_control(&self, host_only_control: bool) -> Result<(), JsValue> {
-        self.act(|m| m.set_host_only_control(host_only_control))
+        self.with_member(|m| m.admin(AdminAction::MakeHost, target, None, None))
     }
 
     /// Own member id, `undefined` before the welcome.
-    #[wasm_bindgen(getter)]
     pub fn id(&self) -> Option<f64> {
         let inner = self.shared.try_borrow().ok()?;
         inner.member.id().map(|id| id as f64)
     }
 
     /// The clock-sync estimate `{offset, rtt, error}` in ms, or `null` before any sample.
-    #[wasm_bindgen(getter)]
     pub fn sync(&self) -> JsValue {
         let Ok(inner) = self.shared.try_borrow() else {
             return JsValue::NULL;
@@ -230,7 +299,6 @@ impl WatchParty {
 
     /// The server clock now (ms), from the local clock and the sync offset; `null` before
     /// any sample.
-    #[wasm_bindgen(js_name = serverTime)]
     pub fn server_time(&self) -> Option<f64> {
         let inner = self.shared.try_borrow().ok()?;
         let now = now_ms();
@@ -238,7 +306,6 @@ impl WatchParty {
     }
 
     /// The latest group state `{seq, phase, position, at, resume}`, or `null`.
-    #[wasm_bindgen(getter)]
     pub fn state(&self) -> JsValue {
         let Ok(inner) = self.shared.try_borrow() else {
             return JsValue::NULL;
@@ -250,7 +317,6 @@ impl WatchParty {
     }
 
     /// Corrections so far: `{seeks, correctiveSeeks, rateChanges}`.
-    #[wasm_bindgen(getter)]
     pub fn stats(&self) -> JsValue {
         let Ok(inner) = self.shared.try_borrow() else {
             return JsValue::NULL;
@@ -263,42 +329,6 @@ impl WatchParty {
             .build()
     }
 
-    /// Calls `callback(payload)` on every event named `name`: `members`, `chat`, `state`,
-    /// `sync`, `settings`, `muted`, `banned`, `error`, `close`.
-    pub fn on(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
-        let callback: Function = callback.dyn_into().map_err(|v| {
-            js::error(&format!(
-                "on({name:?}, callback) needs a function, got {}",
-                js::describe(&v)
-            ))
-        })?;
-        self.live()?
-            .listeners
-            .entry(name.to_owned())
-            .or_default()
-            .push(callback);
-        Ok(())
-    }
-
-    /// Removes a callback added with `on`.
-    pub fn off(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
-        if let Some(list) = self.live()?.listeners.get_mut(name) {
-            list.retain(|f| JsValue::from(f.clone()) != callback);
-        }
-        Ok(())
-    }
-
-    /// Leaves the room: closes the connection, detaches from the element and restores its
-    /// playback rate. Any later call throws.
-    pub fn leave(&self) {
-        if let Ok(mut inner) = self.shared.try_borrow_mut() {
-            let _ = inner.socket.close_with_code_and_reason(1000, "left");
-            inner.teardown("left");
-        }
-    }
-}
-
-impl WatchParty {
     fn live(&self) -> Result<std::cell::RefMut<'_, Inner>, JsValue> {
         let inner = self
             .shared
@@ -310,7 +340,7 @@ impl WatchParty {
         Ok(inner)
     }
 
-    fn act(&self, f: impl FnOnce(&mut Member)) -> Result<(), JsValue> {
+    fn with_member(&self, f: impl FnOnce(&mut Member)) -> Result<(), JsValue> {
         f(&mut self.live()?.member);
         drive(&self.shared);
         Ok(())
@@ -321,9 +351,9 @@ impl Inner {
     fn observation(&self) -> PlayerObservation {
         PlayerObservation {
             position_s: self.video.current_time(),
-            paused: self.video.paused(),
-            seeking: self.video.seeking(),
-            buffering: self.waiting && self.video.ready_state() < HAVE_FUTURE_DATA,
+            paused: js::flag(&self.video, "paused"),
+            seeking: js::flag(&self.video, "seeking"),
+            buffering: self.waiting && js::num(&self.video, "readyState") < HAVE_FUTURE_DATA,
         }
     }
 
@@ -333,12 +363,7 @@ impl Inner {
     }
 
     fn on_frame(&mut self, now: f64, metadata: &JsValue) {
-        let field = |key: &str| {
-            Reflect::get(metadata, &key.into())
-                .ok()
-                .and_then(|v| v.as_f64())
-                .filter(|v| v.is_finite())
-        };
+        let field = |key: &str| js::get(metadata, key).as_f64().filter(|v| v.is_finite());
         if let Some(media_time_s) = field("mediaTime") {
             let presented_at_ms = field("presentationTime")
                 .or_else(|| field("expectedDisplayTime"))
@@ -357,37 +382,35 @@ impl Inner {
         let Some(callback) = &self.frame_callback else {
             return;
         };
-        let request = Reflect::get(&self.video, &"requestVideoFrameCallback".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok());
+        let request = js::get(&self.video, "requestVideoFrameCallback")
+            .dyn_into::<Function>()
+            .ok();
         if let Some(request) = request {
             let _ = request.call1(&self.video, callback.as_ref());
         }
     }
 
-    fn on_message(&mut self, event: &Event) {
-        let Some(text) = event
-            .dyn_ref::<MessageEvent>()
-            .and_then(|m| m.data().as_string())
-        else {
+    fn on_message(&mut self, event: &JsValue) {
+        // Read by name rather than through web-sys's MessageEvent: fewer imports in the glue.
+        let Some(text) = js::get(event, "data").as_string() else {
             return;
         };
         if let Err(e) = self.member.handle_server_text(now_ms(), &text) {
-            web_sys::console::warn_1(&format!("watch party: frame dropped: {e}").into());
+            web_sys::console::warn_2(&"watch party: frame dropped:".into(), &e.to_string().into());
         }
     }
 
-    fn on_close(&mut self, event: &Event) {
-        let (code, reason) = event
-            .dyn_ref::<CloseEvent>()
-            .map_or((1006, String::new()), |c| (c.code(), c.reason()));
+    fn on_close(&mut self, event: &JsValue) {
+        // A CloseEvent's fields, read by name (fewer imports than web-sys's CloseEvent).
+        let code = js::get(event, "code").as_f64().unwrap_or(1006.0);
+        let reason = js::get(event, "reason").as_string().unwrap_or_default();
         let detail = ObjectBuilder::new()
             .set("code", code)
             .set("reason", reason.as_str())
             .build();
         self.events.push(("close", detail));
         let reason = if reason.is_empty() {
-            format!("connection closed ({code})")
+            ["connection closed (", &js::number(code), ")"].concat()
         } else {
             reason
         };
@@ -416,7 +439,7 @@ impl Inner {
                 .remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
         }
         self.frame_callback = None;
-        self.video.set_playback_rate(1.0);
+        js::put(&self.video, "playbackRate", &1.0.into());
         // Dropped last: the closures above may still hold the state through it.
         self.keep_alive = None;
     }
@@ -429,7 +452,7 @@ impl Inner {
             match output {
                 MemberOutput::Send(msg) => {
                     let text = msg.to_json();
-                    if self.socket.ready_state() == WebSocket::OPEN {
+                    if js::num(&self.socket, "readyState") == f64::from(WebSocket::OPEN) {
                         let _ = self.socket.send_with_str(&text);
                     } else {
                         self.unsent.push(text);
@@ -447,7 +470,7 @@ impl Inner {
             PlayerCommand::Play => {
                 if let Ok(promise) = self.video.play() {
                     // A refused autoplay shows up as the element staying paused.
-                    wasm_bindgen_futures::spawn_local(async move {
+                    js::spawn(async move {
                         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
                     });
                 }
@@ -455,10 +478,10 @@ impl Inner {
             PlayerCommand::Pause => {
                 let _ = self.video.pause();
             }
-            PlayerCommand::Seek(position) => self.video.set_current_time(position),
+            PlayerCommand::Seek(position) => js::put(&self.video, "currentTime", &position.into()),
             PlayerCommand::SetRate(rate) => {
-                let _ = Reflect::set(&self.video, &"preservesPitch".into(), &true.into());
-                self.video.set_playback_rate(rate);
+                js::put(&self.video, "preservesPitch", &true.into());
+                js::put(&self.video, "playbackRate", &rate.into());
             }
         }
     }
@@ -534,7 +557,7 @@ impl Inner {
         }
         let delay = (at - now_ms()).clamp(0.0, f64::from(u32::MAX)).ceil() as u32;
         let weak = Rc::downgrade(shared);
-        let timeout = Timeout::new(delay, move || {
+        let timeout = Timer::once(delay, move || {
             with_inner(&weak, |inner| {
                 inner.timer = None;
                 inner.member.handle_timeout(now_ms());
@@ -545,13 +568,26 @@ impl Inner {
 }
 
 /// A DOM event handler running `f` on the party state, then driving the member.
-fn event_handler(weak: &Weak<RefCell<Inner>>, f: impl Fn(&mut Inner, &Event) + 'static) -> Handler {
+fn event_handler(
+    weak: &Weak<RefCell<Inner>>,
+    f: impl Fn(&mut Inner, &JsValue) + 'static,
+) -> Callback {
     let weak = weak.clone();
-    Closure::new(move |event: Event| with_inner(&weak, |inner| f(inner, &event)))
+    js::callback(move |event| with_inner(&weak, |inner| f(inner, &event)))
 }
 
 /// Runs `f` on the live party state, then performs the member's outputs and dispatches events.
 fn with_inner(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
+    let mut f = Some(f);
+    with_inner_dyn(weak, &mut |inner| {
+        if let Some(f) = f.take() {
+            f(inner);
+        }
+    });
+}
+
+/// [`with_inner`] without a type parameter, so its body is in the wasm once.
+fn with_inner_dyn(weak: &Weak<RefCell<Inner>>, f: &mut dyn FnMut(&mut Inner)) {
     let Some(shared) = weak.upgrade() else {
         return;
     };
@@ -576,7 +612,7 @@ fn drive(shared: &Shared) {
     };
     for (name, payload) in events {
         let listeners = match shared.try_borrow() {
-            Ok(inner) => inner.listeners.get(name).cloned().unwrap_or_default(),
+            Ok(inner) => inner.listeners.of(name),
             Err(_) => return,
         };
         for listener in listeners {
@@ -594,48 +630,50 @@ fn video_of(player: &JsValue) -> Result<HtmlVideoElement, JsValue> {
     }
     if player.is_object() {
         for key in ["media", "video"] {
-            if let Ok(video) = Reflect::get(player, &key.into())?.dyn_into::<HtmlVideoElement>() {
+            if let Ok(video) = js::get(player, key).dyn_into::<HtmlVideoElement>() {
                 return Ok(video);
             }
         }
     }
-    Err(js::error(&format!(
+    Err(js::fail(&[
         "WatchParty.join needs options.player, an HTMLVideoElement or an object with one as \
-         `media` or `video`, got {}",
-        js::describe(player)
-    )))
+         `media` or `video`, got ",
+        &js::describe(player),
+    ]))
 }
 
 /// `url` resolved against the page, with `http(s):` mapped to `ws(s):`.
 fn socket_url(url: &str) -> Result<String, JsValue> {
-    let base = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
+    let base = js::text(&js::get(&js_sys::global(), "location"), "href");
     let parsed = web_sys::Url::new_with_base(url, &base)
-        .map_err(|_| js::error(&format!("WatchParty.join: {url:?} is not a URL")))?;
-    match parsed.protocol().as_str() {
+        .map_err(|_| js::fail(&["WatchParty.join: \"", url, "\" is not a URL"]))?;
+    match js::text(&parsed, "protocol").as_str() {
         "ws:" | "wss:" => {}
-        "http:" => parsed.set_protocol("ws:"),
-        "https:" => parsed.set_protocol("wss:"),
+        "http:" => js::put(&parsed, "protocol", &"ws:".into()),
+        "https:" => js::put(&parsed, "protocol", &"wss:".into()),
         other => {
-            return Err(js::error(&format!(
-                "WatchParty.join: {other} URLs cannot carry a WebSocket"
-            )));
+            return Err(js::fail(&[
+                "WatchParty.join: ",
+                other,
+                " URLs cannot carry a WebSocket",
+            ]));
         }
     }
-    Ok(parsed.href())
+    Ok(js::text(&parsed, "href"))
 }
 
 fn string_field(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
-    let value = Reflect::get(obj, &key.into()).unwrap_or_default();
+    let value = js::get(obj, key);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
     value.as_string().map(Some).ok_or_else(|| {
-        js::error(&format!(
-            "options.{key} must be a string, got {}",
-            js::describe(&value)
-        ))
+        js::fail(&[
+            "options.",
+            key,
+            " must be a string, got ",
+            &js::describe(&value),
+        ])
     })
 }
 
@@ -643,7 +681,7 @@ fn member_id(target: f64) -> Result<u64, JsValue> {
     if target.is_finite() && target >= 0.0 && target.fract() == 0.0 {
         Ok(target as u64)
     } else {
-        Err(js::error(&format!("{target} is not a member id")))
+        Err(js::fail(&[&js::number(target), " is not a member id"]))
     }
 }
 
@@ -677,18 +715,18 @@ fn state_to_js(seq: u64, state: &GroupState, by: Option<u64>) -> JsValue {
 }
 
 fn members_to_js(members: &[MemberInfo]) -> JsValue {
-    members
-        .iter()
-        .map(|m| {
-            ObjectBuilder::new()
+    let array = js_sys::Array::new();
+    for m in members {
+        array.push(
+            &ObjectBuilder::new()
                 .set("id", m.id as f64)
                 .set("name", m.name.as_str())
                 .set("ready", m.ready)
                 .set("muted", m.muted)
-                .build()
-        })
-        .collect::<js_sys::Array>()
-        .into()
+                .build(),
+        );
+    }
+    array.into()
 }
 
 fn error_code(code: ErrorCode) -> &'static str {

@@ -2,27 +2,22 @@
 
 use crate::config::engine_config;
 use crate::events::{error_to_js, levels_to_js, to_js, tracks_to_js};
-use crate::js::{self, ObjectBuilder, now_ms};
+use crate::js::{self, Callback, Listeners, ObjectBuilder, Timer, now_ms};
 use crate::mse::{Mse, Op, message_of};
 use crate::proxy::VideoProxyClient;
 use crate::resume::ResumeClient;
 use crate::stats::Stats;
 use crate::text_tracks::TextTracks;
-use gloo_timers::callback::{Interval, Timeout};
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use player_core::engine::{
     Engine, ErrorDetail, ErrorKind, Input, LoadRequest, Output, PlayerError, PlayerEvent,
 };
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{
-    AbortController, Event, Headers, HtmlVideoElement, ReadableStreamDefaultReader, RequestInit,
-    Response,
-};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, HtmlVideoElement, ReadableStreamDefaultReader, Response};
 
 /// How often the playhead is sampled besides `timeupdate`, milliseconds.
 const PLAYHEAD_SAMPLE_MS: u32 = 250;
@@ -33,6 +28,9 @@ const PROGRESS_MS: f64 = 100.0;
 /// Largest body accepted for any load (playlists, keys, segments), bytes.
 const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The failure of a load whose body is larger than [`MAX_BODY_BYTES`].
+const TOO_LARGE: &str = "the body is larger than 268435456 bytes";
+
 /// Delay after a stream URL's renewal time before asking for the new one, milliseconds.
 const RENEW_SLACK_MS: f64 = 50.0;
 
@@ -40,19 +38,18 @@ const RENEW_SLACK_MS: f64 = 50.0;
 const RENEW_RETRY_MS: u32 = 5_000;
 
 type Shared = Rc<RefCell<Inner>>;
-type Handler = Closure<dyn FnMut(Event)>;
 
 struct Inner {
     engine: Engine,
     video: HtmlVideoElement,
     mse: Option<Mse>,
-    fetches: HashMap<u64, AbortController>,
-    timer: Option<(f64, Timeout)>,
-    listeners: HashMap<String, Vec<js_sys::Function>>,
+    fetches: Vec<(u64, AbortController)>,
+    timer: Option<(f64, Timer)>,
+    listeners: Listeners,
     /// JS events waiting to be dispatched once the state is no longer borrowed.
     outbox: Vec<(&'static str, JsValue)>,
-    video_handlers: Vec<(&'static str, Handler)>,
-    sampler: Option<Interval>,
+    video_handlers: Vec<(&'static str, Callback)>,
+    sampler: Option<Timer>,
     /// Saves and restores where the viewer stopped.
     resume: ResumeClient,
     /// Whether `load` with a `contentId` resumes (config `resume: false` turns it off).
@@ -69,7 +66,7 @@ struct Inner {
     /// The title played with URLs from the proxy, renewed ahead of expiry.
     stream: Option<Stream>,
     /// Fires at the stream URL's renewal time.
-    renew_timer: Option<Timeout>,
+    renew_timer: Option<Timer>,
 }
 
 /// A title whose signed URL the proxy renews.
@@ -81,6 +78,73 @@ struct Stream {
     /// The URL the engine has.
     url: String,
     generation: u64,
+}
+
+/// A load waiting for its stream URL (from the proxy) and/or its resume position: one
+/// future serves `load(url, {contentId})` and `load({contentId})`.
+struct PendingLoad {
+    generation: u64,
+    /// The URL, or the proxy's promise of `{url, refreshAt, ...}`.
+    url: Result<String, js_sys::Promise>,
+    /// `ResumeClient.resolve`'s promise of `{position, source}`.
+    resolving: Option<js_sys::Promise>,
+    /// Where to start without a resume position.
+    start_position: Option<f64>,
+    content_id: String,
+    /// The title renewed through the proxy, when the URL comes from it.
+    stream: Option<Stream>,
+}
+
+impl PendingLoad {
+    /// Awaits the URL and the resume position, then starts playback unless another `load`
+    /// came meanwhile.
+    async fn finish(self, weak: Weak<RefCell<Inner>>) {
+        let issued = match self.url {
+            Ok(url) => Ok(Err(url)),
+            Err(promise) => JsFuture::from(promise).await.map(Ok),
+        };
+        let resolved = match self.resolving {
+            Some(p) => Some(JsFuture::from(p).await.unwrap_or(JsValue::NULL)),
+            None => None,
+        };
+        let Some(shared) = weak.upgrade() else {
+            return;
+        };
+        {
+            let Ok(mut inner) = shared.try_borrow_mut() else {
+                return;
+            };
+            if inner.destroyed || inner.load_generation != self.generation {
+                return;
+            }
+            let (url, issued) = match issued {
+                Ok(Ok(issued)) => (js::text(&issued, "url"), Some(issued)),
+                Ok(Err(url)) => (url, None),
+                Err(e) => {
+                    let message = ["no stream URL: ", &message_of(&e)].concat();
+                    inner.outbox.push(network_fatal(message));
+                    drop(inner);
+                    drive(&shared);
+                    return;
+                }
+            };
+            let position = match &resolved {
+                Some(r) => Some(js::num(r, "position")),
+                None => self.start_position,
+            };
+            inner.begin_playback(&shared, &url, position);
+            if let (Some(issued), Some(stream)) = (issued, self.stream) {
+                inner.stream = Some(Stream { url, ..stream });
+                inner.schedule_renewal(&weak, &issued);
+            }
+            if let (Some(r), Some(position)) = (&resolved, position) {
+                let source = js::get(r, "source").as_string();
+                let source = source.as_deref().unwrap_or("none");
+                inner.apply_resume(self.content_id, position, source);
+            }
+        }
+        drive(&shared);
+    }
 }
 
 /// The options of `load(url, options)`, or the title of `load({contentId, ...})`.
@@ -98,32 +162,34 @@ impl LoadOptions {
             return Ok(Self::default());
         }
         if !options.is_object() {
-            return Err(js::error(&format!(
-                "load(url, options): options must be an object, got {}",
-                js::describe(options)
-            )));
+            return Err(js::fail(&[
+                "load(url, options): options must be an object, got ",
+                &js::describe(options),
+            ]));
         }
-        let content_id = Reflect::get(options, &"contentId".into()).unwrap_or(JsValue::UNDEFINED);
+        let content_id = js::get(options, "contentId");
         let content_id = match content_id.as_string() {
             Some(id) if !id.is_empty() => Some(id),
             None if content_id.is_undefined() || content_id.is_null() => None,
             _ => {
-                return Err(js::error(&format!(
-                    "load(url, options): contentId must be a non-empty string, got {}",
-                    js::describe(&content_id)
-                )));
+                return Err(js::fail(&[
+                    "load(url, options): contentId must be a non-empty string, got ",
+                    &js::describe(&content_id),
+                ]));
             }
         };
         let start_position = js::number_field(options, "startPosition")?;
         let text = |key: &str| -> Result<Option<String>, JsValue> {
-            let value = Reflect::get(options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+            let value = js::get(options, key);
             match value.as_string() {
                 Some(s) if !s.is_empty() => Ok(Some(s)),
                 None if value.is_undefined() || value.is_null() => Ok(None),
-                _ => Err(js::error(&format!(
-                    "load(): {key} must be a non-empty string, got {}",
-                    js::describe(&value)
-                ))),
+                _ => Err(js::fail(&[
+                    "load(): ",
+                    key,
+                    " must be a non-empty string, got ",
+                    &js::describe(&value),
+                ])),
             }
         };
         Ok(Self {
@@ -141,17 +207,17 @@ fn proxy_from_config(config: &JsValue) -> Result<Option<JsValue>, JsValue> {
     if !config.is_object() {
         return Ok(None);
     }
-    let proxy = Reflect::get(config, &"proxy".into()).unwrap_or(JsValue::UNDEFINED);
+    let proxy = js::get(config, "proxy");
     if proxy.is_undefined() || proxy.is_null() {
         return Ok(None);
     }
     if !proxy.is_object() {
-        return Err(js::error(&format!(
-            "config.proxy must be a VideoProxyClient or {{apiBase, tokenProvider}}, got {}",
-            js::describe(&proxy)
-        )));
+        return Err(js::fail(&[
+            "config.proxy must be a VideoProxyClient or {apiBase, tokenProvider}, got ",
+            &js::describe(&proxy),
+        ]));
     }
-    let method = Reflect::get(&proxy, &"getStreamUrl".into()).unwrap_or(JsValue::UNDEFINED);
+    let method = js::get(&proxy, "getStreamUrl");
     if method.is_function() {
         return Ok(Some(proxy));
     }
@@ -160,7 +226,7 @@ fn proxy_from_config(config: &JsValue) -> Result<Option<JsValue>, JsValue> {
 
 /// `proxy.getStreamUrl(contentId, quality, sessionId)`.
 fn ask_proxy(proxy: &JsValue, stream: &Stream) -> Result<js_sys::Promise, JsValue> {
-    let method: js_sys::Function = Reflect::get(proxy, &"getStreamUrl".into())?
+    let method: js_sys::Function = js::get(proxy, "getStreamUrl")
         .dyn_into()
         .map_err(|_| js::error("config.proxy has no getStreamUrl method"))?;
     let optional = |s: &Option<String>| s.as_deref().map_or(JsValue::UNDEFINED, JsValue::from);
@@ -188,14 +254,11 @@ impl Player {
     #[wasm_bindgen(constructor)]
     pub fn new(video: JsValue, config: JsValue) -> Result<Player, JsValue> {
         let video: HtmlVideoElement = video.dyn_into().map_err(|v| {
-            js::error(&format!(
-                "Player needs an HTMLVideoElement, got {}",
-                js::describe(&v)
-            ))
+            js::fail(&["Player needs an HTMLVideoElement, got ", &js::describe(&v)])
         })?;
         let engine = Engine::new(engine_config(&config)?);
         let resume_config = if config.is_object() {
-            Reflect::get(&config, &"resume".into()).unwrap_or(JsValue::UNDEFINED)
+            js::get(&config, "resume")
         } else {
             JsValue::UNDEFINED
         };
@@ -211,9 +274,9 @@ impl Player {
             engine,
             video: video.clone(),
             mse: None,
-            fetches: HashMap::new(),
+            fetches: Vec::new(),
             timer: None,
-            listeners: HashMap::new(),
+            listeners: Listeners::default(),
             outbox: Vec::new(),
             video_handlers: Vec::new(),
             sampler: None,
@@ -248,7 +311,7 @@ impl Player {
                     let position = inner.video.current_time();
                     inner.engine.handle_input(now, Input::Seeking { position });
                 }
-                let seeking = inner.video.seeking();
+                let seeking = js::flag(&inner.video, "seeking");
                 inner.stats.handle_media_event(now, name, seeking);
             });
             video
@@ -257,7 +320,7 @@ impl Player {
             handlers.push((name, handler));
         }
         let sampler_weak = weak.clone();
-        let sampler = Interval::new(PLAYHEAD_SAMPLE_MS, move || {
+        let sampler = Timer::every(PLAYHEAD_SAMPLE_MS, move || {
             with_inner(&sampler_weak, |inner| {
                 let now = now_ms();
                 for input in inner.media_state() {
@@ -289,17 +352,17 @@ impl Player {
             return self.load_content(&source);
         }
         let url = source.as_string().ok_or_else(|| {
-            js::error(&format!(
-                "load() needs a URL string or {{contentId}}, got {}",
-                js::describe(&source)
-            ))
+            js::fail(&[
+                "load() needs a URL string or {contentId}, got ",
+                &js::describe(&source),
+            ])
         })?;
         let absolute = if web_sys::Url::new(&url).is_ok() {
             url
         } else {
-            web_sys::Url::new_with_base(&url, &base_uri())
-                .map_err(|_| js::error(&format!("load(): {url:?} is not a valid URL")))?
-                .href()
+            let parsed = web_sys::Url::new_with_base(&url, &base_uri())
+                .map_err(|_| js::fail(&["load(): ", &url, " is not a valid URL"]))?;
+            js::text(&parsed, "href")
         };
         let options = LoadOptions::read(&options)?;
         let resume = {
@@ -329,28 +392,15 @@ impl Player {
             self.start(&absolute, options.start_position);
             return Ok(());
         };
-        let weak = Rc::downgrade(&self.shared);
-        let content_id = options.content_id.unwrap_or_default();
-        spawn_local(async move {
-            let resolved = JsFuture::from(resolving).await.unwrap_or(JsValue::NULL);
-            let field = |k: &str| Reflect::get(&resolved, &k.into()).unwrap_or(JsValue::NULL);
-            let position = field("position").as_f64().unwrap_or(0.0);
-            let source = field("source").as_string().unwrap_or_else(|| "none".into());
-            let Some(shared) = weak.upgrade() else {
-                return;
-            };
-            {
-                let Ok(mut inner) = shared.try_borrow_mut() else {
-                    return;
-                };
-                if inner.destroyed || inner.load_generation != generation {
-                    return;
-                }
-                inner.begin_playback(&shared, &absolute, Some(position));
-                inner.apply_resume(content_id, position, &source);
-            }
-            drive(&shared);
-        });
+        let pending = PendingLoad {
+            generation,
+            url: Ok(absolute),
+            resolving: Some(resolving),
+            start_position: None,
+            content_id: options.content_id.unwrap_or_default(),
+            stream: None,
+        };
+        js::spawn(pending.finish(Rc::downgrade(&self.shared)));
         Ok(())
     }
 
@@ -361,7 +411,7 @@ impl Player {
             .content_id
             .clone()
             .ok_or_else(|| js::error("load({contentId}): contentId must be a non-empty string"))?;
-        let (stream, url_promise, resolving) = {
+        let pending = {
             let mut inner = self.live()?;
             let proxy = inner.proxy.clone().ok_or_else(|| {
                 js::error(
@@ -379,69 +429,84 @@ impl Player {
                 url: String::new(),
                 generation: inner.load_generation,
             };
-            let url_promise = ask_proxy(&proxy, &stream)?;
+            let url = Err(ask_proxy(&proxy, &stream)?);
             let resolving = (inner.resume_enabled && options.start_position.is_none())
                 .then(|| inner.resume.resolve(content_id.clone(), None));
-            (stream, url_promise, resolving)
-        };
-        let weak = Rc::downgrade(&self.shared);
-        let start_position = options.start_position;
-        spawn_local(async move {
-            let issued = JsFuture::from(url_promise).await;
-            let resolved = match resolving {
-                Some(p) => Some(JsFuture::from(p).await.unwrap_or(JsValue::NULL)),
-                None => None,
-            };
-            let Some(shared) = weak.upgrade() else {
-                return;
-            };
-            {
-                let Ok(mut inner) = shared.try_borrow_mut() else {
-                    return;
-                };
-                if inner.destroyed || inner.load_generation != stream.generation {
-                    return;
-                }
-                let issued = match issued {
-                    Ok(v) => v,
-                    Err(e) => {
-                        let message = format!("no stream URL: {}", message_of(&e));
-                        inner.outbox.push(network_fatal(message));
-                        drop(inner);
-                        drive(&shared);
-                        return;
-                    }
-                };
-                let url = Reflect::get(&issued, &"url".into())
-                    .ok()
-                    .and_then(|u| u.as_string())
-                    .unwrap_or_default();
-                let field = |k: &str| {
-                    resolved
-                        .as_ref()
-                        .and_then(|r| Reflect::get(r, &k.into()).ok())
-                        .unwrap_or(JsValue::NULL)
-                };
-                let position = match resolved {
-                    Some(_) => field("position").as_f64(),
-                    None => start_position,
-                };
-                inner.begin_playback(&shared, &url, position);
-                inner.stream = Some(Stream { url, ..stream });
-                inner.schedule_renewal(&weak, &issued);
-                if let Some(position) = position.filter(|_| resolved.is_some()) {
-                    let source = field("source").as_string().unwrap_or_else(|| "none".into());
-                    inner.apply_resume(content_id, position, &source);
-                }
+            PendingLoad {
+                generation: inner.load_generation,
+                url,
+                resolving,
+                start_position: options.start_position,
+                content_id,
+                stream: Some(stream),
             }
-            drive(&shared);
-        });
+        };
+        js::spawn(pending.finish(Rc::downgrade(&self.shared)));
         Ok(())
     }
 
+    /// Property `key` of the typed wrapper (one export instead of a getter each): 0 `levels`,
+    /// 1 `media`, 2 `currentLevel`, 3 `nextLevel`, 4 `audioTracks`, 5 `audioTrack`,
+    /// 6 `subtitleTracks`, 7 `subtitleTrack`, 8 `autoLevelEnabled`, 9 `latency`, 10 `liveEdge`,
+    /// 11 `bandwidthEstimate`, 12 `stats()`; `undefined` for other keys.
+    pub fn get(&self, key: u32) -> Result<JsValue, JsValue> {
+        Ok(match key {
+            0 => self.levels()?,
+            1 => self.media()?.into(),
+            2 => self.current_level()?.into(),
+            3 => self.next_level()?.into(),
+            4 => self.audio_tracks()?,
+            5 => self.audio_track()?.into(),
+            6 => self.subtitle_tracks()?,
+            7 => self.subtitle_track()?.into(),
+            8 => self.auto_level_enabled()?.into(),
+            9 => self.latency()?.into(),
+            10 => self.live_edge()?.into(),
+            11 => self.bandwidth_estimate()?.into(),
+            12 => self.stats()?,
+            _ => JsValue::UNDEFINED,
+        })
+    }
+
+    /// Sets property `key` (numbered as for [`Player::get`]: 2 `currentLevel`, 3 `nextLevel`,
+    /// 5 `audioTrack`, 7 `subtitleTrack`; 12 seeks to `value` seconds) to `value`; other keys
+    /// are ignored.
+    pub fn set(&self, key: u32, value: JsValue) -> Result<(), JsValue> {
+        match key {
+            2 => self.set_current_level(value),
+            3 => self.set_next_level(value),
+            5 => self.set_audio_track(value),
+            7 => self.set_subtitle_track(value),
+            12 => self.seek(value),
+            _ => Ok(()),
+        }
+    }
+
+    /// Calls for the typed wrapper (one export instead of four): `op` 0 `play()` (its
+    /// promise), 1 `pause()`, 2 `recoverMediaError()`, 3 `destroy()`.
+    pub fn act(&self, op: u32) -> Result<JsValue, JsValue> {
+        match op {
+            0 => return self.play().map(JsValue::from),
+            1 => self.pause()?,
+            2 => self.recover_media_error()?,
+            _ => self.destroy(),
+        }
+        Ok(JsValue::UNDEFINED)
+    }
+
+    /// `on(name, callback)` when `add`, else `off(name, callback)` (one export for both).
+    pub fn listen(&self, add: bool, name: &str, callback: JsValue) -> Result<(), JsValue> {
+        if add {
+            self.on(name, callback)
+        } else {
+            self.off(name, callback)
+        }
+    }
+}
+
+impl Player {
     /// Recovers from a fatal media error (hls.js's `recoverMediaError`): attaches a new
     /// MediaSource and buffers again from the current position.
-    #[wasm_bindgen(js_name = recoverMediaError)]
     pub fn recover_media_error(&self) -> Result<(), JsValue> {
         {
             let mut inner = self.live()?;
@@ -470,130 +535,13 @@ impl Player {
             .as_f64()
             .filter(|t| t.is_finite() && *t >= 0.0)
             .ok_or_else(|| {
-                js::error(&format!(
-                    "seek() needs a non-negative number of seconds, got {}",
-                    js::describe(&position)
-                ))
+                js::fail(&[
+                    "seek() needs a non-negative number of seconds, got ",
+                    &js::describe(&position),
+                ])
             })?;
-        self.live()?.video.set_current_time(t);
+        js::put(&self.live()?.video, "currentTime", &t.into());
         Ok(())
-    }
-
-    /// The levels of the loaded title: `[{bitrate, width, height, codecs, url}]`.
-    #[wasm_bindgen(getter)]
-    pub fn levels(&self) -> Result<JsValue, JsValue> {
-        Ok(levels_to_js(&self.live()?.engine.levels()))
-    }
-
-    /// The video element the player drives (so `WatchParty.join(url, {player})` can take a
-    /// `Player`).
-    #[wasm_bindgen(getter)]
-    pub fn media(&self) -> Result<HtmlVideoElement, JsValue> {
-        Ok(self.live()?.video.clone())
-    }
-
-    /// Level of the segments being loaded, -1 before any.
-    #[wasm_bindgen(getter, js_name = currentLevel)]
-    pub fn current_level(&self) -> Result<i32, JsValue> {
-        Ok(self.live()?.engine.current_level().map_or(-1, |l| l as i32))
-    }
-
-    /// Switches to `level` now, flushing what is buffered ahead; -1 returns to automatic.
-    #[wasm_bindgen(setter, js_name = currentLevel)]
-    pub fn set_current_level(&self, level: JsValue) -> Result<(), JsValue> {
-        let level = level_arg("currentLevel", &level)?;
-        self.live()?.engine.set_current_level(now_ms(), level);
-        drive(&self.shared);
-        Ok(())
-    }
-
-    /// Level requested for the next segments, -1 when automatic.
-    #[wasm_bindgen(getter, js_name = nextLevel)]
-    pub fn next_level(&self) -> Result<i32, JsValue> {
-        Ok(self.live()?.engine.next_level().map_or(-1, |l| l as i32))
-    }
-
-    /// Plays `level` from the next segment on without flushing; -1 returns to automatic.
-    #[wasm_bindgen(setter, js_name = nextLevel)]
-    pub fn set_next_level(&self, level: JsValue) -> Result<(), JsValue> {
-        let level = level_arg("nextLevel", &level)?;
-        self.live()?.engine.set_next_level(now_ms(), level);
-        drive(&self.shared);
-        Ok(())
-    }
-
-    /// The title's audio renditions: `[{id, name, lang, default}]`.
-    #[wasm_bindgen(getter, js_name = audioTracks)]
-    pub fn audio_tracks(&self) -> Result<JsValue, JsValue> {
-        Ok(tracks_to_js(self.live()?.engine.audio_tracks()))
-    }
-
-    /// The audio rendition playing, -1 when the title has none.
-    #[wasm_bindgen(getter, js_name = audioTrack)]
-    pub fn audio_track(&self) -> Result<i32, JsValue> {
-        Ok(self.live()?.engine.audio_track().map_or(-1, |t| t as i32))
-    }
-
-    /// Plays audio rendition `id` from the playhead on (the audio buffered ahead is
-    /// replaced); emits `audioTrackSwitching`, then `audioTrackSwitched`.
-    #[wasm_bindgen(setter, js_name = audioTrack)]
-    pub fn set_audio_track(&self, id: JsValue) -> Result<(), JsValue> {
-        let id = track_arg("audioTrack", &id, false)?.unwrap_or(0);
-        self.live()?.engine.set_audio_track(now_ms(), id);
-        drive(&self.shared);
-        Ok(())
-    }
-
-    /// The title's subtitle renditions: `[{id, name, lang, default}]`, each a TextTrack of the
-    /// video element.
-    #[wasm_bindgen(getter, js_name = subtitleTracks)]
-    pub fn subtitle_tracks(&self) -> Result<JsValue, JsValue> {
-        Ok(tracks_to_js(self.live()?.engine.subtitle_tracks()))
-    }
-
-    /// The subtitle rendition shown, -1 when none.
-    #[wasm_bindgen(getter, js_name = subtitleTrack)]
-    pub fn subtitle_track(&self) -> Result<i32, JsValue> {
-        Ok(self
-            .live()?
-            .engine
-            .subtitle_track()
-            .map_or(-1, |t| t as i32))
-    }
-
-    /// Shows subtitle rendition `id` (its TextTrack `showing`), or none with -1; emits
-    /// `subtitleTrackSwitch`.
-    #[wasm_bindgen(setter, js_name = subtitleTrack)]
-    pub fn set_subtitle_track(&self, id: JsValue) -> Result<(), JsValue> {
-        let id = track_arg("subtitleTrack", &id, true)?;
-        self.live()?.engine.set_subtitle_track(now_ms(), id);
-        drive(&self.shared);
-        Ok(())
-    }
-
-    /// Whether ABR picks the level.
-    #[wasm_bindgen(getter, js_name = autoLevelEnabled)]
-    pub fn auto_level_enabled(&self) -> Result<bool, JsValue> {
-        Ok(self.live()?.engine.auto_level())
-    }
-
-    /// Seconds from the playhead to the live edge; NaN for VOD.
-    #[wasm_bindgen(getter)]
-    pub fn latency(&self) -> Result<f64, JsValue> {
-        Ok(self.live()?.engine.latency().unwrap_or(f64::NAN))
-    }
-
-    /// End of the live window in seconds (hls.js's `liveSyncPosition` is 3 target durations
-    /// before it); NaN for VOD.
-    #[wasm_bindgen(getter, js_name = liveEdge)]
-    pub fn live_edge(&self) -> Result<f64, JsValue> {
-        Ok(self.live()?.engine.live_edge().unwrap_or(f64::NAN))
-    }
-
-    /// Bandwidth estimate in bits per second.
-    #[wasm_bindgen(getter, js_name = bandwidthEstimate)]
-    pub fn bandwidth_estimate(&self) -> Result<f64, JsValue> {
-        Ok(self.live()?.engine.bandwidth_estimate())
     }
 
     /// What was loaded and how playback went since the last `load`: `{bandwidthEstimate,
@@ -608,27 +556,12 @@ impl Player {
 
     /// Calls `callback(payload)` on every event named `name`.
     pub fn on(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
-        let callback: js_sys::Function = callback.dyn_into().map_err(|v| {
-            js::error(&format!(
-                "on({name:?}, callback) needs a function, got {}",
-                js::describe(&v)
-            ))
-        })?;
-        let mut inner = self.live()?;
-        inner
-            .listeners
-            .entry(name.to_owned())
-            .or_default()
-            .push(callback);
-        Ok(())
+        self.live()?.listeners.on(name, callback)
     }
 
     /// Removes a callback added with `on`.
     pub fn off(&self, name: &str, callback: JsValue) -> Result<(), JsValue> {
-        let mut inner = self.live()?;
-        if let Some(list) = inner.listeners.get_mut(name) {
-            list.retain(|f| JsValue::from(f.clone()) != callback);
-        }
+        self.live()?.listeners.off(name, &callback);
         Ok(())
     }
 
@@ -659,9 +592,108 @@ impl Player {
         }
         inner.listeners.clear();
     }
-}
 
-impl Player {
+    /// The levels of the loaded title: `[{bitrate, width, height, codecs, url}]`.
+    pub fn levels(&self) -> Result<JsValue, JsValue> {
+        Ok(levels_to_js(&self.live()?.engine.levels()))
+    }
+
+    /// The video element the player drives (so `WatchParty.join(url, {player})` can take a
+    /// `Player`).
+    pub fn media(&self) -> Result<HtmlVideoElement, JsValue> {
+        Ok(self.live()?.video.clone())
+    }
+
+    /// Level of the segments being loaded, -1 before any.
+    pub fn current_level(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.current_level().map_or(-1, |l| l as i32))
+    }
+
+    /// Switches to `level` now, flushing what is buffered ahead; -1 returns to automatic.
+    pub fn set_current_level(&self, level: JsValue) -> Result<(), JsValue> {
+        let level = level_arg("currentLevel", &level)?;
+        self.live()?.engine.set_current_level(now_ms(), level);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// Level requested for the next segments, -1 when automatic.
+    pub fn next_level(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.next_level().map_or(-1, |l| l as i32))
+    }
+
+    /// Plays `level` from the next segment on without flushing; -1 returns to automatic.
+    pub fn set_next_level(&self, level: JsValue) -> Result<(), JsValue> {
+        let level = level_arg("nextLevel", &level)?;
+        self.live()?.engine.set_next_level(now_ms(), level);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// The title's audio renditions: `[{id, name, lang, default}]`.
+    pub fn audio_tracks(&self) -> Result<JsValue, JsValue> {
+        Ok(tracks_to_js(self.live()?.engine.audio_tracks()))
+    }
+
+    /// The audio rendition playing, -1 when the title has none.
+    pub fn audio_track(&self) -> Result<i32, JsValue> {
+        Ok(self.live()?.engine.audio_track().map_or(-1, |t| t as i32))
+    }
+
+    /// Plays audio rendition `id` from the playhead on (the audio buffered ahead is
+    /// replaced); emits `audioTrackSwitching`, then `audioTrackSwitched`.
+    pub fn set_audio_track(&self, id: JsValue) -> Result<(), JsValue> {
+        let id = track_arg("audioTrack", &id, false)?.unwrap_or(0);
+        self.live()?.engine.set_audio_track(now_ms(), id);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// The title's subtitle renditions: `[{id, name, lang, default}]`, each a TextTrack of the
+    /// video element.
+    pub fn subtitle_tracks(&self) -> Result<JsValue, JsValue> {
+        Ok(tracks_to_js(self.live()?.engine.subtitle_tracks()))
+    }
+
+    /// The subtitle rendition shown, -1 when none.
+    pub fn subtitle_track(&self) -> Result<i32, JsValue> {
+        Ok(self
+            .live()?
+            .engine
+            .subtitle_track()
+            .map_or(-1, |t| t as i32))
+    }
+
+    /// Shows subtitle rendition `id` (its TextTrack `showing`), or none with -1; emits
+    /// `subtitleTrackSwitch`.
+    pub fn set_subtitle_track(&self, id: JsValue) -> Result<(), JsValue> {
+        let id = track_arg("subtitleTrack", &id, true)?;
+        self.live()?.engine.set_subtitle_track(now_ms(), id);
+        drive(&self.shared);
+        Ok(())
+    }
+
+    /// Whether ABR picks the level.
+    pub fn auto_level_enabled(&self) -> Result<bool, JsValue> {
+        Ok(self.live()?.engine.auto_level())
+    }
+
+    /// Seconds from the playhead to the live edge; NaN for VOD.
+    pub fn latency(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.latency().unwrap_or(f64::NAN))
+    }
+
+    /// End of the live window in seconds (hls.js's `liveSyncPosition` is 3 target durations
+    /// before it); NaN for VOD.
+    pub fn live_edge(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.live_edge().unwrap_or(f64::NAN))
+    }
+
+    /// Bandwidth estimate in bits per second.
+    pub fn bandwidth_estimate(&self) -> Result<f64, JsValue> {
+        Ok(self.live()?.engine.bandwidth_estimate())
+    }
+
     /// Attaches a new MediaSource and starts the engine on `url`.
     fn start(&self, url: &str, start_position: Option<f64>) {
         if let Ok(mut inner) = self.shared.try_borrow_mut() {
@@ -703,19 +735,20 @@ impl Inner {
     /// The playhead, whether it plays, the element's size in device pixels and its frame
     /// counts.
     fn media_state(&self) -> [Input; 4] {
-        let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-        let px = |css: i32| (f64::from(css.max(0)) * ratio).round() as u32;
-        let quality = self.video.get_video_playback_quality();
-        let dropped = u64::from(quality.dropped_video_frames());
-        let decoded = u64::from(quality.total_video_frames());
+        let ratio = js::get(&js_sys::global(), "devicePixelRatio")
+            .as_f64()
+            .unwrap_or(1.0);
+        let px = |key: &str| (js::num(&self.video, key).max(0.0) * ratio).round() as u32;
+        let (dropped, decoded) = js::frame_counts(&self.video);
+        let (dropped, decoded) = (dropped as u64, decoded as u64);
         [
             self.playhead(),
             Input::Paused {
-                paused: self.video.paused(),
+                paused: js::flag(&self.video, "paused"),
             },
             Input::Viewport {
-                width: px(self.video.client_width()),
-                height: px(self.video.client_height()),
+                width: px("clientWidth"),
+                height: px("clientHeight"),
             },
             Input::Frames { dropped, decoded },
         ]
@@ -736,9 +769,8 @@ impl Inner {
 
     /// Arms the renewal of the stream URL at the `refreshAt` of the proxy's answer.
     fn schedule_renewal(&mut self, shared: &Weak<RefCell<Inner>>, issued: &JsValue) {
-        let Some(refresh_at) = Reflect::get(issued, &"refreshAt".into())
-            .ok()
-            .and_then(|v| v.as_f64())
+        let Some(refresh_at) = js::get(issued, "refreshAt")
+            .as_f64()
             .filter(|t| t.is_finite())
         else {
             return;
@@ -750,7 +782,7 @@ impl Inner {
 
     fn arm_renewal(&mut self, shared: &Weak<RefCell<Inner>>, delay_ms: u32) {
         let weak = shared.clone();
-        self.renew_timer = Some(Timeout::new(delay_ms, move || {
+        self.renew_timer = Some(Timer::once(delay_ms, move || {
             with_inner(&weak, |inner| {
                 inner.renew_timer = None;
                 inner.renew_url(&weak, false);
@@ -770,15 +802,14 @@ impl Inner {
             return;
         };
         if expired {
-            let invalidate =
-                Reflect::get(&proxy, &"invalidate".into()).unwrap_or(JsValue::UNDEFINED);
+            let invalidate = js::get(&proxy, "invalidate");
             if let Some(f) = invalidate.dyn_ref::<js_sys::Function>() {
                 let _ = f.call1(&proxy, &stream.content_id.as_str().into());
             }
         }
         let asked = ask_proxy(&proxy, &stream);
         let weak = shared.clone();
-        spawn_local(async move {
+        js::spawn(async move {
             let answer = match asked {
                 Ok(p) => JsFuture::from(p).await,
                 Err(e) => Err(e),
@@ -789,10 +820,7 @@ impl Inner {
                 }
                 match answer {
                     Ok(issued) => {
-                        let url = Reflect::get(&issued, &"url".into())
-                            .ok()
-                            .and_then(|u| u.as_string())
-                            .unwrap_or_default();
+                        let url = js::text(&issued, "url");
                         if let Some(s) = inner.stream.as_mut()
                             && (expired || s.url != url)
                             && !url.is_empty()
@@ -830,7 +858,7 @@ impl Inner {
         });
         match Mse::new(on_open) {
             Ok(mse) => {
-                self.video.set_src(&mse.object_url);
+                js::put(&self.video, "src", &mse.object_url.as_str().into());
                 self.mse = Some(mse);
             }
             Err(message) => self.outbox.push(fatal(ErrorDetail::InvalidState, message)),
@@ -838,7 +866,7 @@ impl Inner {
     }
 
     fn abort_all(&mut self) {
-        for (_, controller) in self.fetches.drain() {
+        for (_, controller) in self.fetches.drain(..) {
             controller.abort();
         }
     }
@@ -858,7 +886,7 @@ impl Inner {
         match output {
             Output::Load(req) => self.start_load(req, shared),
             Output::Abort(id) => {
-                if let Some(c) = self.fetches.remove(&id) {
+                if let Some(c) = self.take_fetch(id) {
                     c.abort();
                 }
                 Vec::new()
@@ -892,11 +920,11 @@ impl Inner {
             }
             Output::EndOfStream => self.queue(Op::EndOfStream),
             Output::Seek(t) => {
-                self.video.set_current_time(t);
+                js::put(&self.video, "currentTime", &t.into());
                 Vec::new()
             }
             Output::SetPlaybackRate(rate) => {
-                self.video.set_playback_rate(rate);
+                js::put(&self.video, "playbackRate", &rate.into());
                 Vec::new()
             }
             Output::Event(event) => {
@@ -909,6 +937,12 @@ impl Inner {
                 Vec::new()
             }
         }
+    }
+
+    /// Removes the fetch `id` from those in flight; its controller when it was.
+    fn take_fetch(&mut self, id: u64) -> Option<AbortController> {
+        let at = self.fetches.iter().position(|(f, _)| *f == id)?;
+        Some(self.fetches.swap_remove(at).1)
     }
 
     fn queue(&mut self, op: Op) -> Vec<Input> {
@@ -925,13 +959,13 @@ impl Inner {
             Err(message) => return vec![Input::LoadFailed { id, message }],
         };
         let (controller, promise) = started;
-        self.fetches.insert(id, controller);
+        self.fetches.push((id, controller));
         let weak = shared.clone();
         let t0 = now_ms();
-        spawn_local(async move {
+        js::spawn(async move {
             let input = finish_fetch(id, promise, t0, weak.clone()).await;
             with_inner(&weak, |inner| {
-                if inner.fetches.remove(&id).is_some() {
+                if inner.take_fetch(id).is_some() {
                     inner.engine.handle_input(now_ms(), input);
                 }
             });
@@ -949,7 +983,7 @@ impl Inner {
         }
         let delay = (at - now_ms()).clamp(0.0, f64::from(u32::MAX)) as u32;
         let weak = shared.clone();
-        let timeout = Timeout::new(delay, move || {
+        let timeout = Timer::once(delay, move || {
             with_inner(&weak, |inner| {
                 inner.timer = None;
                 inner.engine.handle_timeout(now_ms());
@@ -961,17 +995,20 @@ impl Inner {
 
 /// Starts a fetch of `req`, with its byte range and an AbortController.
 fn begin_fetch(req: &LoadRequest) -> Result<(AbortController, js_sys::Promise), String> {
-    let window = web_sys::window().ok_or("no window")?;
+    let window = js::window().ok_or("no window")?;
     let controller = AbortController::new().map_err(|e| message_of(&e))?;
-    let init = RequestInit::new();
-    init.set_signal(Some(&controller.signal()));
+    let mut init = ObjectBuilder::new().set("signal", js::get(&controller, "signal"));
     if let Some(range) = req.range {
-        let headers = Headers::new().map_err(|e| message_of(&e))?;
-        let value = format!("bytes={}-{}", range.offset, range.last_byte());
-        headers.set("Range", &value).map_err(|e| message_of(&e))?;
-        init.set_headers(&headers);
+        let value = [
+            "bytes=",
+            &js::number(range.offset as f64),
+            "-",
+            &js::number(range.last_byte() as f64),
+        ]
+        .concat();
+        init = init.set("headers", ObjectBuilder::new().set("Range", value).build());
     }
-    let promise = window.fetch_with_str_and_init(&req.url, &init);
+    let promise = window.fetch_with_str_and_init(&req.url, init.build().unchecked_ref());
     Ok((controller, promise))
 }
 
@@ -992,7 +1029,7 @@ async fn finish_fetch(
         Err(e) => return failed(e),
     };
     let ttfb_ms = now_ms() - t0;
-    let status = response.status();
+    let status = js::num(&response, "status") as u16;
     let total_bytes = response
         .headers()
         .get("content-length")
@@ -1002,17 +1039,19 @@ async fn finish_fetch(
     if total_bytes.is_some_and(|t| t > MAX_BODY_BYTES) {
         return Input::LoadFailed {
             id,
-            message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            message: TOO_LARGE.into(),
         };
     }
-    let Some(body) = response.body() else {
+    let body = js::get(&response, "body");
+    if js::is_nullish(&body) {
         return Input::LoadComplete {
             id,
             status,
             data: Vec::new(),
             ttfb_ms,
         };
-    };
+    }
+    let body: web_sys::ReadableStream = body.unchecked_into();
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let capacity = total_bytes.unwrap_or(0).min(MAX_BODY_BYTES) as usize;
     let mut data = Vec::with_capacity(capacity);
@@ -1022,24 +1061,17 @@ async fn finish_fetch(
             Ok(c) => c,
             Err(e) => return failed(e),
         };
-        if Reflect::get(&chunk, &"done".into())
-            .ok()
-            .and_then(|d| d.as_bool())
-            == Some(true)
-        {
+        if js::get(&chunk, "done").as_bool() == Some(true) {
             break;
         }
-        let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
-            break;
-        };
-        let bytes: Uint8Array = value.unchecked_into();
+        let bytes: Uint8Array = js::get(&chunk, "value").unchecked_into();
         let start = data.len();
         let len = bytes.length() as usize;
         if (start + len) as u64 > MAX_BODY_BYTES {
             let _ = reader.cancel();
             return Input::LoadFailed {
                 id,
-                message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+                message: TOO_LARGE.into(),
             };
         }
         data.resize(start + len, 0);
@@ -1050,7 +1082,7 @@ async fn finish_fetch(
             let loaded_bytes = data.len() as u64;
             let mut aborted = true;
             with_inner(&weak, |inner| {
-                if inner.fetches.contains_key(&id) {
+                if inner.fetches.iter().any(|(f, _)| *f == id) {
                     aborted = false;
                     let progress = Input::LoadProgress {
                         id,
@@ -1104,10 +1136,11 @@ fn level_arg(name: &str, value: &JsValue) -> Result<Option<usize>, JsValue> {
         .as_f64()
         .filter(|n| n.fract() == 0.0 && *n >= -1.0)
         .ok_or_else(|| {
-            js::error(&format!(
-                "{name} must be an integer (-1 for automatic), got {}",
-                js::describe(value)
-            ))
+            js::fail(&[
+                name,
+                " must be an integer (-1 for automatic), got ",
+                &js::describe(value),
+            ])
         })?;
     Ok((n >= 0.0).then_some(n as usize))
 }
@@ -1124,29 +1157,36 @@ fn track_arg(name: &str, value: &JsValue, none_allowed: bool) -> Result<Option<u
             } else {
                 "a non-negative integer"
             };
-            js::error(&format!(
-                "{name} must be {wanted}, got {}",
-                js::describe(value)
-            ))
+            js::fail(&[name, " must be ", wanted, ", got ", &js::describe(value)])
         })?;
     Ok((n >= 0.0).then_some(n as usize))
 }
 
 fn base_uri() -> String {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
-        .unwrap_or_default()
+    js::text(&js::get(&js_sys::global(), "document"), "baseURI")
 }
 
 /// A DOM event handler that runs `f` on the player state, then drives the engine.
-fn event_handler(weak: &Weak<RefCell<Inner>>, f: impl Fn(&mut Inner, &Event) + 'static) -> Handler {
+fn event_handler(
+    weak: &Weak<RefCell<Inner>>,
+    f: impl Fn(&mut Inner, &JsValue) + 'static,
+) -> Callback {
     let weak = weak.clone();
-    Closure::new(move |event: Event| with_inner(&weak, |inner| f(inner, &event)))
+    js::callback(move |event| with_inner(&weak, |inner| f(inner, &event)))
 }
 
 /// Runs `f` on the live player state, then performs the engine's commands and dispatches events.
 fn with_inner(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
+    let mut f = Some(f);
+    with_inner_dyn(weak, &mut |inner| {
+        if let Some(f) = f.take() {
+            f(inner);
+        }
+    });
+}
+
+/// [`with_inner`] without a type parameter, so its body is in the wasm once.
+fn with_inner_dyn(weak: &Weak<RefCell<Inner>>, f: &mut dyn FnMut(&mut Inner)) {
     let Some(shared) = weak.upgrade() else {
         return;
     };
@@ -1177,7 +1217,7 @@ fn drive(shared: &Shared) {
     };
     for (name, payload) in events {
         let listeners = match shared.try_borrow() {
-            Ok(inner) => inner.listeners.get(name).cloned().unwrap_or_default(),
+            Ok(inner) => inner.listeners.of(name),
             Err(_) => return,
         };
         for listener in listeners {

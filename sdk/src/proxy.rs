@@ -5,14 +5,13 @@
 //! wasm.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use player_core::presign::{CacheConfig, CacheKey, Issue, Lookup, StreamUrl, UrlCache};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
 
 use crate::js::{self, ObjectBuilder, now_ms};
@@ -29,9 +28,9 @@ struct Inner {
     fetch: Option<Function>,
     cache: RefCell<UrlCache>,
     /// The API's answer being awaited, per key, so callers share one request.
-    in_flight: RefCell<HashMap<CacheKey, Promise>>,
+    in_flight: RefCell<Vec<(CacheKey, Promise)>>,
     /// `qualities` and `duration` of each key's last answer.
-    meta: RefCell<HashMap<CacheKey, (JsValue, JsValue)>>,
+    meta: RefCell<Vec<(CacheKey, (JsValue, JsValue))>>,
     /// The `sessionId` sent when the caller gives none (the API requires one).
     default_session: String,
 }
@@ -46,38 +45,38 @@ impl VideoProxyClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<VideoProxyClient, JsValue> {
         if !options.is_object() {
-            return Err(js::error(&format!(
-                "VideoProxyClient needs an options object {{apiBase, tokenProvider}}, got {}",
-                js::describe(&options)
-            )));
+            return Err(js::fail(&[
+                "VideoProxyClient needs an options object {apiBase, tokenProvider}, got ",
+                &js::describe(&options),
+            ]));
         }
-        let field = |key: &str| Reflect::get(&options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+        let field = |key: &str| js::get(&options, key);
         let api_base = field("apiBase");
         let api_base = match api_base.as_string() {
             Some(s) => s.trim_end_matches('/').to_owned(),
             None if api_base.is_undefined() => String::new(),
             None => {
-                return Err(js::error(&format!(
-                    "VideoProxyClient: apiBase must be a string, got {}",
-                    js::describe(&api_base)
-                )));
+                return Err(js::fail(&[
+                    "VideoProxyClient: apiBase must be a string, got ",
+                    &js::describe(&api_base),
+                ]));
             }
         };
         let token_provider: Function = field("tokenProvider").dyn_into().map_err(|v| {
-            js::error(&format!(
-                "VideoProxyClient: tokenProvider must be a function returning the bearer token, got {}",
-                js::describe(&v)
-            ))
+            js::fail(&[
+                "VideoProxyClient: tokenProvider must be a function returning the bearer token, got ",
+                &js::describe(&v),
+            ])
         })?;
         let fetch = field("fetch");
         let fetch = if fetch.is_undefined() || fetch.is_null() {
             None
         } else {
             Some(fetch.dyn_into::<Function>().map_err(|v| {
-                js::error(&format!(
-                    "VideoProxyClient: fetch must be a function, got {}",
-                    js::describe(&v)
-                ))
+                js::fail(&[
+                    "VideoProxyClient: fetch must be a function, got ",
+                    &js::describe(&v),
+                ])
             })?)
         };
         let custom = field("customExpiryParam");
@@ -85,10 +84,10 @@ impl VideoProxyClient {
             Some(s) if !s.is_empty() => Some(s),
             None if custom.is_undefined() || custom.is_null() => None,
             _ => {
-                return Err(js::error(&format!(
-                    "VideoProxyClient: customExpiryParam must be a non-empty string, got {}",
-                    js::describe(&custom)
-                )));
+                return Err(js::fail(&[
+                    "VideoProxyClient: customExpiryParam must be a non-empty string, got ",
+                    &js::describe(&custom),
+                ]));
             }
         };
         let config = CacheConfig {
@@ -103,12 +102,9 @@ impl VideoProxyClient {
                 token_provider,
                 fetch,
                 cache: RefCell::new(UrlCache::new(config, seed)),
-                in_flight: RefCell::new(HashMap::new()),
-                meta: RefCell::new(HashMap::new()),
-                default_session: format!(
-                    "s-{:016x}",
-                    (js_sys::Math::random() * 2f64.powi(64)) as u64
-                ),
+                in_flight: RefCell::new(Vec::new()),
+                meta: RefCell::new(Vec::new()),
+                default_session: session_id((js_sys::Math::random() * 2f64.powi(64)) as u64),
             }),
         })
     }
@@ -130,15 +126,15 @@ impl VideoProxyClient {
             .as_string()
             .filter(|s| !s.is_empty())
             .ok_or_else(|| {
-                js::error(&format!(
-                    "getStreamUrl(contentId): contentId must be a non-empty string, got {}",
-                    js::describe(&content_id)
-                ))
+                js::fail(&[
+                    "getStreamUrl(contentId): contentId must be a non-empty string, got ",
+                    &js::describe(&content_id),
+                ])
             })?;
         let quality = optional_string("quality", &quality)?;
         let session_id = optional_string("sessionId", &session_id)?;
         let inner = self.inner.clone();
-        Ok(future_to_promise(async move {
+        Ok(js::promise(async move {
             let token = inner.token().await?;
             let key = CacheKey {
                 content_id,
@@ -150,7 +146,7 @@ impl VideoProxyClient {
                 match lookup {
                     Lookup::Ready(url) => return Ok(inner.result(&key, &url)),
                     Lookup::Wait => {
-                        let waiting = inner.in_flight.borrow().get(&key).cloned();
+                        let waiting = find(&inner.in_flight.borrow(), &key);
                         match waiting {
                             Some(p) => return JsFuture::from(p).await,
                             // No request to wait for after all: make one.
@@ -159,12 +155,9 @@ impl VideoProxyClient {
                     }
                     Lookup::Fetch => {
                         let fetch = fetch_promise(inner.clone(), key.clone(), token, session_id);
-                        inner
-                            .in_flight
-                            .borrow_mut()
-                            .insert(key.clone(), fetch.clone());
+                        put(&mut inner.in_flight.borrow_mut(), &key, fetch.clone());
                         let answer = JsFuture::from(fetch).await;
-                        inner.in_flight.borrow_mut().remove(&key);
+                        inner.in_flight.borrow_mut().retain(|(k, _)| *k != key);
                         return answer;
                     }
                 }
@@ -176,10 +169,10 @@ impl VideoProxyClient {
     /// `getStreamUrl` asks the API.
     pub fn invalidate(&self, content_id: JsValue) -> Result<(), JsValue> {
         let content_id = content_id.as_string().ok_or_else(|| {
-            js::error(&format!(
-                "invalidate(contentId): contentId must be a string, got {}",
-                js::describe(&content_id)
-            ))
+            js::fail(&[
+                "invalidate(contentId): contentId must be a string, got ",
+                &js::describe(&content_id),
+            ])
         })?;
         self.inner
             .cache
@@ -196,7 +189,7 @@ fn fetch_promise(
     token: String,
     session_id: Option<String>,
 ) -> Promise {
-    future_to_promise(async move {
+    js::promise(async move {
         let started = now_ms();
         let answer = inner.ask_api(&key, &token, session_id.as_deref()).await;
         let answer = match answer {
@@ -206,7 +199,7 @@ fn fetch_promise(
                 return Err(e);
             }
         };
-        let field = |k: &str| Reflect::get(&answer, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let field = |k: &str| js::get(&answer, k);
         let date = |k: &str| {
             field(k)
                 .as_string()
@@ -225,7 +218,7 @@ fn fetch_promise(
             fetch_ms: now_ms() - started,
         };
         let stored = inner.cache.borrow_mut().store(now_ms(), &key, issue);
-        let stored = stored.map_err(|e| js::error(&format!("stream-url: {e}")))?;
+        let stored = stored.map_err(|e| js::fail(&["stream-url: ", &e.to_string()]))?;
         let duration = field("duration");
         let duration = if duration.as_f64().is_some() {
             duration
@@ -238,10 +231,7 @@ fn fetch_promise(
         } else {
             js_sys::Array::new().into()
         };
-        inner
-            .meta
-            .borrow_mut()
-            .insert(key.clone(), (qualities, duration));
+        put(&mut inner.meta.borrow_mut(), &key, (qualities, duration));
         Ok(inner.result(&key, &stored))
     })
 }
@@ -249,16 +239,18 @@ fn fetch_promise(
 impl Inner {
     /// The bearer token from `tokenProvider` (a string, or a promise of one).
     async fn token(&self) -> Result<String, JsValue> {
-        let value = self.token_provider.call0(&JsValue::NULL)?;
+        let value = self
+            .token_provider
+            .call1(&JsValue::NULL, &JsValue::UNDEFINED)?;
         let value = match value.dyn_ref::<Promise>() {
             Some(p) => JsFuture::from(p.clone()).await?,
             None => value,
         };
         value.as_string().filter(|t| !t.is_empty()).ok_or_else(|| {
-            js::error(&format!(
-                "VideoProxyClient: tokenProvider must give a non-empty string, gave {}",
-                js::describe(&value)
-            ))
+            js::fail(&[
+                "VideoProxyClient: tokenProvider must give a non-empty string, gave ",
+                &js::describe(&value),
+            ])
         })
     }
 
@@ -276,7 +268,7 @@ impl Inner {
         body = body.set("sessionId", session_id.unwrap_or(&self.default_session));
         let body = js_sys::JSON::stringify(&body.build())?;
         let headers = ObjectBuilder::new()
-            .set("Authorization", format!("Bearer {token}"))
+            .set("Authorization", ["Bearer ", token].concat())
             .set("Content-Type", "application/json")
             .build();
         let init = ObjectBuilder::new()
@@ -284,11 +276,16 @@ impl Inner {
             .set("headers", headers)
             .set("body", body)
             .build();
-        let url = format!("{}/api/stream-url", self.api_base);
+        let url = [&self.api_base, "/api/stream-url"].concat();
         let promise = match &self.fetch {
-            Some(f) => f.call2(&JsValue::NULL, &url.as_str().into(), &init)?,
+            Some(f) => f.call3(
+                &JsValue::NULL,
+                &url.as_str().into(),
+                &init,
+                &JsValue::UNDEFINED,
+            )?,
             None => {
-                let window = web_sys::window().ok_or_else(|| js::error("no window"))?;
+                let window = js::window().ok_or_else(|| js::error("no window"))?;
                 window
                     .fetch_with_str_and_init(&url, init.unchecked_ref())
                     .into()
@@ -300,14 +297,16 @@ impl Inner {
         let response: Response = JsFuture::from(promise)
             .await
             .map_err(|e| {
-                js::error(&format!(
-                    "stream-url: {url} could not be reached: {}",
-                    crate::mse::message_of(&e)
-                ))
+                js::fail(&[
+                    "stream-url: ",
+                    &url,
+                    " could not be reached: ",
+                    &crate::mse::message_of(&e),
+                ])
             })?
             .dyn_into()
             .map_err(|_| js::error("VideoProxyClient: fetch did not resolve to a Response"))?;
-        let status = response.status();
+        let status = js::num(&response, "status") as u16;
         let json = match response.json() {
             Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::NULL),
             Err(_) => JsValue::NULL,
@@ -315,29 +314,28 @@ impl Inner {
         if (200..300).contains(&status) && json.is_object() {
             return Ok(json);
         }
-        let text = |k: &str| {
-            Reflect::get(&json, &k.into())
-                .ok()
-                .and_then(|v| v.as_string())
-        };
+        let text = |k: &str| js::get(&json, k).as_string();
         let code = text("error").unwrap_or_else(|| "bad_answer".into());
         let message = text("message").unwrap_or_else(|| "the answer is not JSON".into());
-        let error = js::error(&format!(
-            "stream-url for {}: {message} (HTTP {status} {code})",
-            key.content_id
-        ));
-        let _ = Reflect::set(&error, &"code".into(), &code.into());
-        let _ = Reflect::set(&error, &"status".into(), &status.into());
+        let error = js::fail(&[
+            "stream-url for ",
+            &key.content_id,
+            ": ",
+            &message,
+            " (HTTP ",
+            &js::number(status.into()),
+            " ",
+            &code,
+            ")",
+        ]);
+        js::put(&error, "code", &code.into());
+        js::put(&error, "status", &status.into());
         Err(error)
     }
 
     /// The JS result for `url` cached under `key`.
     fn result(&self, key: &CacheKey, url: &StreamUrl) -> JsValue {
-        let (qualities, duration) = self
-            .meta
-            .borrow()
-            .get(key)
-            .cloned()
+        let (qualities, duration) = find(&self.meta.borrow(), key)
             .unwrap_or_else(|| (js_sys::Array::new().into(), JsValue::NULL));
         let epoch = |monotonic: f64| js_sys::Date::now() + (monotonic - now_ms());
         ObjectBuilder::new()
@@ -362,9 +360,45 @@ fn optional_string(name: &str, value: &JsValue) -> Result<Option<String>, JsValu
     }
     match value.as_string() {
         Some(s) if !s.is_empty() => Ok(Some(s)),
-        _ => Err(js::error(&format!(
-            "getStreamUrl: {name} must be a non-empty string, got {}",
-            js::describe(value)
-        ))),
+        _ => Err(js::fail(&[
+            "getStreamUrl: ",
+            name,
+            " must be a non-empty string, got ",
+            &js::describe(value),
+        ])),
+    }
+}
+
+/// The value kept under `key` in a small list of key-value pairs.
+fn find<V: Clone>(list: &[(CacheKey, V)], key: &CacheKey) -> Option<V> {
+    list.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
+/// Keeps `value` under `key`, replacing what was there.
+fn put<V>(list: &mut Vec<(CacheKey, V)>, key: &CacheKey, value: V) {
+    list.retain(|(k, _)| k != key);
+    list.push((key.clone(), value));
+}
+
+/// `s-` and 16 lowercase hex digits of `n` (the API's form of a session id).
+fn session_id(n: u64) -> String {
+    let mut id = String::from("s-");
+    for shift in (0..16).rev() {
+        let nibble = ((n >> (shift * 4)) & 0xf) as u32;
+        id.push(char::from_digit(nibble, 16).unwrap_or('0'));
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_id;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn session_ids_match_the_std_hex_form() {
+        for n in [0, 1, 0xabc, u64::MAX, 0x0123_4567_89ab_cdef] {
+            assert_eq!(session_id(n), format!("s-{n:016x}"));
+        }
     }
 }

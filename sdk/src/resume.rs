@@ -16,18 +16,17 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_timers::callback::Interval;
-use js_sys::{Promise, Reflect};
+use js_sys::Promise;
 use player_core::resume::{
     QoeMeter, QoeReport, RecordQueue, ResumePolicy, ResumeRecord, ResumeTracker, Source, merge,
     records_from_json, records_to_json, start_position,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
-use web_sys::{EventTarget, HtmlMediaElement, RequestInit, Response, Storage};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{EventTarget, HtmlMediaElement, Response, Storage};
 
-use crate::js::{ObjectBuilder, error, now_ms};
+use crate::js::{self, Callback, ObjectBuilder, Timer, error, now_ms};
 
 /// Period of the queue replay while it is not empty, in ms.
 const REPLAY_PERIOD_MS: u32 = 5_000;
@@ -44,7 +43,7 @@ struct Inner {
     user: String,
     policy: ResumePolicy,
     tracked: Option<Tracked>,
-    replay: Option<Interval>,
+    replay: Option<Timer>,
     flushing: bool,
     /// Held so the `online` listener lives as long as the client.
     online: Option<Listener>,
@@ -61,7 +60,7 @@ struct Tracked {
 struct Listener {
     target: EventTarget,
     event: &'static str,
-    closure: Closure<dyn FnMut(web_sys::Event)>,
+    closure: Callback,
 }
 
 impl Drop for Listener {
@@ -75,9 +74,9 @@ impl Drop for Listener {
 fn listen(
     target: &EventTarget,
     event: &'static str,
-    handler: impl FnMut(web_sys::Event) + 'static,
+    handler: impl FnMut(JsValue) + 'static,
 ) -> Option<Listener> {
-    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
+    let closure = js::callback(handler);
     target
         .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
         .ok()?;
@@ -95,11 +94,7 @@ impl ResumeClient {
     /// keys the local records (default `"anonymous"`; use the JWT subject).
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<ResumeClient, JsValue> {
-        let text = |key: &str| {
-            Reflect::get(&options, &JsValue::from_str(key))
-                .ok()
-                .and_then(|v| v.as_string())
-        };
+        let text = |key: &str| js::get(&options, key).as_string();
         let inner = Rc::new(RefCell::new(Inner {
             api_base: text("apiBase")
                 .unwrap_or_default()
@@ -115,7 +110,7 @@ impl ResumeClient {
             flushing: false,
             online: None,
         }));
-        let window = web_sys::window().ok_or_else(|| error("ResumeClient needs a window"))?;
+        let window = js::window().ok_or_else(|| error("ResumeClient needs a window"))?;
         let weak = Rc::downgrade(&inner);
         let online = listen(&window, "online", move |_| {
             if let Some(inner) = weak.upgrade() {
@@ -126,19 +121,12 @@ impl ResumeClient {
         Ok(ResumeClient { inner })
     }
 
-    /// Replaces the bearer token (e.g. after a refresh) and replays the queue with it.
-    #[wasm_bindgen(js_name = setToken)]
-    pub fn set_token(&self, token: Option<String>) {
-        self.inner.borrow_mut().token = token.filter(|t| !t.is_empty());
-        spawn_flush(&self.inner);
-    }
-
     /// Where to start `contentId`: `Promise<{position, source, record}>`. The server is asked
     /// when a token is set; when it cannot be reached the local record alone decides. A newer
     /// local record is queued for upload.
     pub fn resolve(&self, content_id: String, duration: Option<f64>) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        js::promise(async move {
             let (local, server) = {
                 let i = inner.borrow();
                 (read_local(&i.user, &content_id), i.server_get(&content_id))
@@ -185,11 +173,11 @@ impl ResumeClient {
     /// tracking).
     pub fn track(&self, content_id: String, video: HtmlMediaElement) -> Result<(), JsValue> {
         self.untrack();
-        let window = web_sys::window().ok_or_else(|| error("no window"))?;
-        let document = window.document().ok_or_else(|| error("no document"))?;
+        let window = js::window().ok_or_else(|| error("no window"))?;
+        let document: EventTarget = js::get(&window, "document").unchecked_into();
         let offset = js_sys::Date::now() - now_ms();
         let mut tracker = ResumeTracker::new(self.inner.borrow().policy.clone(), offset);
-        let duration = video.duration();
+        let duration = js::num(&video, "duration");
         if duration.is_finite() {
             tracker.handle_duration(now_ms(), duration);
         }
@@ -213,7 +201,7 @@ impl ResumeClient {
         let weak = Rc::downgrade(&self.inner);
         let doc = document.clone();
         listeners.extend(listen(&document, "visibilitychange", move |_| {
-            if doc.hidden()
+            if js::get(&doc, "hidden").is_truthy()
                 && let Some(inner) = weak.upgrade()
             {
                 on_page_event(&inner, false);
@@ -233,6 +221,26 @@ impl ResumeClient {
         Ok(())
     }
 
+    /// Calls for the typed wrapper (one export instead of four): `op` 0 `untrack()`,
+    /// 1 `flush()` (its promise), 2 `pending()`, 3 `setToken(token)`.
+    pub fn act(&self, op: u32, token: Option<String>) -> JsValue {
+        match op {
+            0 => self.untrack(),
+            1 => return self.flush().into(),
+            2 => return JsValue::from(self.pending() as f64),
+            _ => self.set_token(token),
+        }
+        JsValue::UNDEFINED
+    }
+}
+
+impl ResumeClient {
+    /// Replaces the bearer token (e.g. after a refresh) and replays the queue with it.
+    pub fn set_token(&self, token: Option<String>) {
+        self.inner.borrow_mut().token = token.filter(|t| !t.is_empty());
+        spawn_flush(&self.inner);
+    }
+
     /// Stops saving the playhead.
     pub fn untrack(&self) {
         let tracked = self.inner.borrow_mut().tracked.take();
@@ -242,7 +250,7 @@ impl ResumeClient {
     /// Replays the upload queue now; `Promise<number>` of records still queued afterwards.
     pub fn flush(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        js::promise(async move {
             flush(&inner).await;
             let left = read_queue(&inner.borrow().user).len();
             Ok(JsValue::from(left as f64))
@@ -258,7 +266,7 @@ impl ResumeClient {
 impl Inner {
     fn url(&self, content_id: &str) -> String {
         let id = js_sys::encode_uri_component(content_id);
-        format!("{}/api/resume/{}", self.api_base, String::from(id))
+        [&self.api_base, "/api/resume/", &String::from(id)].concat()
     }
 
     /// A GET of the server record, when a token is set; resolves to `None` on any failure.
@@ -275,7 +283,7 @@ impl Inner {
         )?;
         Some(async move {
             let response: Response = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
-            if !response.ok() {
+            if !ok(&response) {
                 return None;
             }
             let text = JsFuture::from(response.text().ok()?)
@@ -303,7 +311,7 @@ fn on_media_event(inner: &Rc<RefCell<Inner>>, event: &str, video: &HtmlMediaElem
                 t.handle_paused(now);
             }
             "seeked" => t.handle_seeked(now, video.current_time()),
-            "durationchange" => t.handle_duration(now, video.duration()),
+            "durationchange" => t.handle_duration(now, js::num(video, "duration")),
             "ended" => t.handle_ended(now),
             _ => {}
         }
@@ -357,7 +365,7 @@ fn persist(inner: &Rc<RefCell<Inner>>, unloading: bool) {
 
 fn spawn_flush(inner: &Rc<RefCell<Inner>>) {
     let inner = inner.clone();
-    wasm_bindgen_futures::spawn_local(async move { flush(&inner).await });
+    js::spawn(async move { flush(&inner).await });
 }
 
 /// What the server said to one queued PUT.
@@ -385,8 +393,8 @@ async fn flush(inner: &Rc<RefCell<Inner>>) {
             let outcome = match fetch(&url, "PUT", &token, Some(&body), false) {
                 Some(promise) => match JsFuture::from(promise).await {
                     Ok(value) => match value.dyn_into::<Response>() {
-                        Ok(r) if r.ok() => Outcome::Done,
-                        Ok(r) if matches!(r.status(), 401 | 408 | 429) || r.status() >= 500 => {
+                        Ok(r) if ok(&r) => Outcome::Done,
+                        Ok(r) if matches!(status(&r), 401 | 408 | 429) || status(&r) >= 500 => {
                             Outcome::Retry
                         }
                         Ok(_) => Outcome::Done,
@@ -408,7 +416,7 @@ async fn flush(inner: &Rc<RefCell<Inner>>) {
     i.flushing = false;
     if left && i.replay.is_none() {
         let weak = Rc::downgrade(inner);
-        i.replay = Some(Interval::new(REPLAY_PERIOD_MS, move || {
+        i.replay = Some(Timer::every(REPLAY_PERIOD_MS, move || {
             if let Some(inner) = weak.upgrade() {
                 spawn_flush(&inner);
             }
@@ -426,34 +434,42 @@ fn fetch(
     body: Option<&str>,
     keepalive: bool,
 ) -> Option<Promise> {
-    let window = web_sys::window()?;
-    let headers = web_sys::Headers::new().ok()?;
-    headers
-        .set("authorization", &format!("Bearer {token}"))
-        .ok()?;
-    let init = RequestInit::new();
-    init.set_method(method);
+    let window = js::window()?;
+    let mut headers = ObjectBuilder::new().set("authorization", ["Bearer ", token].concat());
+    let mut init = ObjectBuilder::new().set("method", method);
     if let Some(body) = body {
-        headers.set("content-type", "application/json").ok()?;
-        init.set_body(&JsValue::from_str(body));
+        headers = headers.set("content-type", "application/json");
+        init = init.set("body", body);
     }
-    init.set_headers(&headers);
+    init = init.set("headers", headers.build());
     if keepalive {
-        Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE).ok()?;
+        init = init.set("keepalive", true);
     }
-    Some(window.fetch_with_str_and_init(url, &init))
+    Some(window.fetch_with_str_and_init(url, init.build().unchecked_ref()))
+}
+
+/// `response.ok`, from the status.
+fn ok(response: &Response) -> bool {
+    (200..300).contains(&status(response))
+}
+
+/// `response.status`, read by name (one import fewer than web-sys's getter).
+fn status(response: &Response) -> u16 {
+    js::num(response, "status") as u16
 }
 
 fn storage() -> Option<Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    let window = js::window()?;
+    let storage = js::get(&window, "localStorage");
+    (!js::is_nullish(&storage)).then(|| storage.unchecked_into())
 }
 
 fn record_key(user: &str, content_id: &str) -> String {
-    format!("flodrama.resume.{user}.{content_id}")
+    ["flodrama.resume.", user, ".", content_id].concat()
 }
 
 fn queue_key(user: &str) -> String {
-    format!("flodrama.resume-queue.{user}")
+    ["flodrama.resume-queue.", user].concat()
 }
 
 fn read_local(user: &str, content_id: &str) -> Option<ResumeRecord> {
@@ -543,7 +559,7 @@ struct Reporter {
     /// Detached by `finish`.
     listeners: Vec<Listener>,
     /// Held while the session is open; dropping it cancels the timer.
-    heartbeat: Option<Interval>,
+    heartbeat: Option<Timer>,
 }
 
 #[wasm_bindgen]
@@ -555,11 +571,7 @@ impl SessionReporter {
         content_id: String,
         video: HtmlMediaElement,
     ) -> Result<SessionReporter, JsValue> {
-        let text = |key: &str| {
-            Reflect::get(&options, &JsValue::from_str(key))
-                .ok()
-                .and_then(|v| v.as_string())
-        };
+        let text = |key: &str| js::get(&options, key).as_string();
         let token = text("token")
             .filter(|t| !t.is_empty())
             .ok_or_else(|| error("SessionReporter needs a token"))?;
@@ -567,7 +579,7 @@ impl SessionReporter {
             .unwrap_or_default()
             .trim_end_matches('/')
             .to_owned();
-        let window = web_sys::window().ok_or_else(|| error("no window"))?;
+        let window = js::window().ok_or_else(|| error("no window"))?;
         let inner = Rc::new(RefCell::new(Reporter {
             api_base,
             token,
@@ -601,7 +613,7 @@ impl SessionReporter {
             }
         }));
         let weak = Rc::downgrade(&inner);
-        let heartbeat = Interval::new(1_000, move || {
+        let heartbeat = Timer::every(1_000, move || {
             if let Some(inner) = weak.upgrade() {
                 let report = {
                     let mut r = inner.borrow_mut();
@@ -627,7 +639,7 @@ impl SessionReporter {
         let start = {
             let r = inner.borrow();
             fetch(
-                &format!("{}/api/sessions", r.api_base),
+                &[&r.api_base, "/api/sessions"].concat(),
                 "POST",
                 &r.token,
                 Some(&body),
@@ -636,7 +648,7 @@ impl SessionReporter {
         };
         if let Some(promise) = start {
             let weak = Rc::downgrade(&inner);
-            wasm_bindgen_futures::spawn_local(async move {
+            js::spawn(async move {
                 let id = session_id_of(promise).await;
                 if let (Some(inner), Some(id)) = (weak.upgrade(), id) {
                     inner.borrow_mut().session_id = Some(id);
@@ -646,6 +658,21 @@ impl SessionReporter {
         Ok(SessionReporter { inner })
     }
 
+    /// Calls for the typed wrapper (one export instead of five): `op` 0 `bitrate(number)`,
+    /// 1 `error(text)`, 2 `finish()`, 3 `qoe()`, 4 `sessionId` (`undefined` until known).
+    pub fn act(&self, op: u32, number: f64, text: Option<String>) -> JsValue {
+        match op {
+            0 => self.bitrate(number),
+            1 => self.error(text.as_deref().unwrap_or_default()),
+            2 => self.finish(),
+            3 => return self.qoe(),
+            _ => return self.session_id().into(),
+        }
+        JsValue::UNDEFINED
+    }
+}
+
+impl SessionReporter {
     /// The rendition now playing has `bitrate` bits/s.
     pub fn bitrate(&self, bitrate: f64) {
         if bitrate.is_finite() && bitrate > 0.0 {
@@ -669,7 +696,6 @@ impl SessionReporter {
     }
 
     /// The server's id of the session, once `start` was answered.
-    #[wasm_bindgen(getter, js_name = sessionId)]
     pub fn session_id(&self) -> Option<String> {
         self.inner.borrow().session_id.clone()
     }
@@ -682,11 +708,11 @@ impl SessionReporter {
 
 async fn session_id_of(promise: Promise) -> Option<String> {
     let response: Response = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
-    if !response.ok() {
+    if !ok(&response) {
         return None;
     }
     let json = JsFuture::from(response.json().ok()?).await.ok()?;
-    Reflect::get(&json, &"sessionId".into()).ok()?.as_string()
+    js::get(&json, "sessionId").as_string()
 }
 
 fn finish(inner: &Rc<RefCell<Reporter>>, unloading: bool) {
@@ -708,8 +734,8 @@ fn send_report(inner: &Rc<RefCell<Reporter>>, kind: &str, report: &QoeReport, ke
     let Some(id) = r.session_id.as_deref() else {
         return;
     };
-    let body = format!("{{\"qoe\":{}}}", report.to_json());
-    let url = format!("{}/api/sessions/{id}/{kind}", r.api_base);
+    let body = ["{\"qoe\":", &report.to_json(), "}"].concat();
+    let url = [&r.api_base, "/api/sessions/", id, "/", kind].concat();
     // Fire and forget: a lost report is superseded by the next cumulative one.
     let _ = fetch(&url, "POST", &r.token, Some(&body), keepalive);
 }

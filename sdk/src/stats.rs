@@ -4,7 +4,7 @@
 //! session reports); load counts come from the engine's events; buffer and frame counts are
 //! read from the video element when asked.
 
-use crate::js::ObjectBuilder;
+use crate::js::{self, ObjectBuilder};
 use player_core::engine::{Engine, ErrorDetail, PlayerEvent};
 use player_core::resume::QoeMeter;
 use wasm_bindgen::JsValue;
@@ -61,7 +61,7 @@ impl Stats {
         let report = self.qoe.report(now_ms);
         let level = engine.current_level();
         let summary = level.and_then(|l| engine.levels().into_iter().nth(l));
-        let quality = video.get_video_playback_quality();
+        let (dropped, decoded) = js::frame_counts(video);
         ObjectBuilder::new()
             .set("bandwidthEstimate", engine.bandwidth_estimate())
             .set("bufferedAhead", buffered_ahead(video))
@@ -72,8 +72,8 @@ impl Stats {
             )
             .set("width", summary.as_ref().map_or(0, |s| s.width))
             .set("height", summary.as_ref().map_or(0, |s| s.height))
-            .set("droppedFrames", quality.dropped_video_frames())
-            .set("decodedFrames", quality.total_video_frames())
+            .set("droppedFrames", dropped)
+            .set("decodedFrames", decoded)
             .set("segmentsLoaded", self.segments_loaded as f64)
             .set("segmentsFailed", self.segments_failed as f64)
             .set("bytesLoaded", self.bytes_loaded as f64)

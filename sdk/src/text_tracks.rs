@@ -2,8 +2,9 @@
 //! engine lists them, filled with `VTTCue`s as their segments are parsed, `showing` for the
 //! track selected and `disabled` for the others.
 
+use crate::js;
 use player_core::engine::{Cue, MediaTrack, PlayerEvent};
-use web_sys::{HtmlVideoElement, TextTrack, TextTrackKind, TextTrackMode, VttCue};
+use web_sys::{HtmlVideoElement, TextTrack, TextTrackKind, VttCue};
 
 /// The TextTracks of the current title, by subtitle track index.
 #[derive(Default)]
@@ -36,7 +37,7 @@ impl TextTracks {
                     &t.name,
                     &t.lang,
                 );
-                track.set_mode(TextTrackMode::Disabled);
+                js::put(&track, "mode", &"disabled".into());
                 track
             })
             .collect();
@@ -44,12 +45,8 @@ impl TextTracks {
 
     fn show(&self, id: Option<usize>) {
         for (i, track) in self.tracks.iter().enumerate() {
-            let mode = if Some(i) == id {
-                TextTrackMode::Showing
-            } else {
-                TextTrackMode::Disabled
-            };
-            track.set_mode(mode);
+            let mode = if Some(i) == id { "showing" } else { "disabled" };
+            js::put(track, "mode", &mode.into());
         }
     }
 
@@ -62,7 +59,7 @@ impl TextTracks {
             // makes.
             if let Ok(vtt) = VttCue::new(cue.start, cue.end, &cue.text) {
                 if !cue.id.is_empty() {
-                    vtt.set_id(&cue.id);
+                    js::put(&vtt, "id", &cue.id.as_str().into());
                 }
                 track.add_cue(&vtt);
             }
