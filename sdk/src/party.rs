@@ -555,7 +555,7 @@ impl Inner {
         if self.timer.as_ref().is_some_and(|(armed, _)| *armed == at) {
             return;
         }
-        let delay = (at - now_ms()).clamp(0.0, f64::from(u32::MAX)).ceil() as u32;
+        let delay = player_core::num::clamp(at - now_ms(), 0.0, f64::from(u32::MAX)).ceil() as u32;
         let weak = Rc::downgrade(shared);
         let timeout = Timer::once(delay, move || {
             with_inner(&weak, |inner| {
