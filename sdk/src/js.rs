@@ -189,6 +189,13 @@ impl Listeners {
 /// this one closure type, so the wasm and the glue hold one copy of its code.
 pub type Callback = Closure<dyn FnMut(JsValue, JsValue)>;
 
+/// Removes each `(event name, handler)` of `handlers` from `target` and drops the handlers.
+pub fn detach(target: &web_sys::EventTarget, handlers: Vec<(&'static str, Callback)>) {
+    for (name, handler) in handlers {
+        let _ = target.remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+    }
+}
+
 /// Wraps `f`, which takes the first argument, as a [`Callback`].
 pub fn callback(mut f: impl FnMut(JsValue) + 'static) -> Callback {
     wrap(Box::new(move |first, _| f(first)))

@@ -428,16 +428,8 @@ impl Inner {
         }
         self.timer = None;
         self.sampler = None;
-        for (name, handler) in std::mem::take(&mut self.video_handlers) {
-            let _ = self
-                .video
-                .remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
-        }
-        for (name, handler) in std::mem::take(&mut self.socket_handlers) {
-            let _ = self
-                .socket
-                .remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
-        }
+        js::detach(&self.video, std::mem::take(&mut self.video_handlers));
+        js::detach(&self.socket, std::mem::take(&mut self.socket_handlers));
         self.frame_callback = None;
         js::put(&self.video, "playbackRate", &1.0.into());
         // Dropped last: the closures above may still hold the state through it.

@@ -581,11 +581,8 @@ impl Player {
         inner.renew_timer = None;
         inner.stream = None;
         inner.sampler = None;
-        for (name, handler) in std::mem::take(&mut inner.video_handlers) {
-            let _ = inner
-                .video
-                .remove_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
-        }
+        let handlers = std::mem::take(&mut inner.video_handlers);
+        js::detach(&inner.video, handlers);
         if inner.mse.take().is_some() {
             let _ = inner.video.remove_attribute("src");
             inner.video.load();
