@@ -21,7 +21,7 @@ if [[ "$what" == sdk || "$what" == all ]]; then
     step "building the sdk (sdk/pkg)"
     build_wasm flodrama-sdk flodrama_player.wasm sdk/pkg
     cp sdk/package.json.in sdk/pkg/package.json
-    cp sdk/js/index.js sdk/js/index.d.ts sdk/README.md sdk/pkg/
+    cp sdk/js/*.js sdk/js/*.d.ts sdk/README.md sdk/pkg/
 fi
 if [[ "$what" == demo || "$what" == all ]]; then
     step "building the demo (demo/dist)"
