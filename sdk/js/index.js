@@ -14,6 +14,24 @@ import initWasm, {
   inspectPlaylist as wasmInspectPlaylist,
   VideoProxyClient as WasmVideoProxyClient,
 } from "./flodrama_player.js";
+import {
+  markReady,
+  requireInit,
+  describe,
+  fail,
+  call,
+  rethrown,
+  isObject,
+  checkOptions,
+  checkString,
+  checkNumber,
+  checkBoolean,
+  checkEvent,
+  checkListener,
+  mediaOf,
+  registerPlayer,
+  Listeners,
+} from "./util.js";
 
 /** Event names, as in hls.js's `Hls.Events` (values are the names `on` takes). */
 export const Events = Object.freeze({
@@ -50,7 +68,6 @@ const PARTY_EVENTS = new Set([
 // ---- init and argument checks -------------------------------------------------------------
 
 let loading = null;
-let ready = false;
 
 /**
  * Loads and instantiates the wasm module once; later calls return the same promise. `wasm`
@@ -59,7 +76,7 @@ let ready = false;
 export default function init(wasm) {
   loading ??= initWasm(wasm === undefined ? undefined : { module_or_path: wasm }).then(
     () => {
-      ready = true;
+      markReady();
     },
     (e) => {
       loading = null;
@@ -67,168 +84,6 @@ export default function init(wasm) {
     },
   );
   return loading;
-}
-
-function requireInit(where) {
-  if (!ready) throw new Error(`${where}: call \`await init()\` first (the wasm module is not loaded yet)`);
-}
-
-/** A short description of a value for error messages. */
-function describe(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  switch (typeof value) {
-    case "undefined":
-      return "undefined";
-    case "string":
-      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case "number":
-    case "boolean":
-    case "bigint":
-      return `the ${typeof value} ${String(value)}`;
-    case "function":
-      return "a function";
-    case "symbol":
-      return "a symbol";
-    default:
-      return typeof Element === "function" && value instanceof Element
-        ? `a <${value.localName}> element`
-        : `an object (${value.constructor?.name ?? "no prototype"})`;
-  }
-}
-
-function fail(where, message) {
-  return new Error(`${where}: ${message}`);
-}
-
-/** Runs `fn`, turning whatever the glue throws into an `Error` whose message starts with `where`. */
-function call(where, fn) {
-  try {
-    return fn();
-  } catch (e) {
-    throw rethrown(where, e);
-  }
-}
-
-function rethrown(where, e) {
-  const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof Error && message.startsWith(`${where}:`)) return e;
-  return new Error(`${where}: ${message}`, { cause: e });
-}
-
-const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
-
-function checkOptions(where, name, value) {
-  if (value !== undefined && value !== null && !isObject(value)) {
-    throw fail(where, `${name} must be an object, got ${describe(value)}`);
-  }
-  return value ?? {};
-}
-
-function checkString(where, name, value, { optional = false, nonEmpty = false } = {}) {
-  if (optional && (value === undefined || value === null)) return undefined;
-  if (typeof value !== "string" || (nonEmpty && value.length === 0)) {
-    throw fail(where, `${name} must be a ${nonEmpty ? "non-empty " : ""}string, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function checkNumber(where, name, value, { min = -Infinity, integer = false, optional = false } = {}) {
-  if (optional && (value === undefined || value === null)) return undefined;
-  const ok = typeof value === "number" && Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value));
-  if (!ok) {
-    const what = integer ? "an integer" : "a finite number";
-    const bound = min === -Infinity ? "" : ` (at least ${min})`;
-    throw fail(where, `${name} must be ${what}${bound}, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function checkBoolean(where, name, value, { optional = false } = {}) {
-  if (optional && value === undefined) return false;
-  if (typeof value !== "boolean") throw fail(where, `${name} must be a boolean, got ${describe(value)}`);
-  return value;
-}
-
-function checkEvent(where, events, event) {
-  if (!events.has(event)) {
-    const got = typeof event === "string" ? JSON.stringify(event) : describe(event);
-    throw fail(where, `unknown event ${got}; known: ${[...events].join(", ")}`);
-  }
-}
-
-function checkListener(where, listener) {
-  if (typeof listener !== "function") throw fail(where, `listener must be a function, got ${describe(listener)}`);
-}
-
-/** The media element of `value`: an `HTMLMediaElement` itself or a `Player`'s `media`. */
-function mediaOf(where, name, value, { video = false } = {}) {
-  if (value instanceof Player) return value.media;
-  const type = video ? "HTMLVideoElement" : "HTMLMediaElement";
-  if (typeof globalThis[type] === "function" && value instanceof globalThis[type]) return value;
-  throw fail(where, `${name} must be an ${type} or a Player, got ${describe(value)}`);
-}
-
-/**
- * `on`/`once`/`off` over a glue object's `on(name, fn)`/`off(name, fn)`: checks the event name
- * and the listener, and remembers the wrappers `once` registers so `off` can remove them.
- */
-class Listeners {
-  #events;
-  /** Per event: the listener given to `once` → the wrapper registered for it. */
-  #once = new Map();
-
-  constructor(events) {
-    this.#events = events;
-  }
-
-  on(where, wasm, event, listener) {
-    checkEvent(where, this.#events, event);
-    checkListener(where, listener);
-    wasm.listen(true, event, listener);
-  }
-
-  once(where, wasm, event, listener) {
-    checkEvent(where, this.#events, event);
-    checkListener(where, listener);
-    this.#forget(wasm, event, listener);
-    let byListener = this.#once.get(event);
-    if (!byListener) {
-      byListener = new Map();
-      this.#once.set(event, byListener);
-    }
-    const wrapper = (payload) => {
-      if (byListener.get(listener) !== wrapper) return;
-      byListener.delete(listener);
-      try {
-        wasm.listen(false, event, wrapper);
-      } catch {
-        // Destroyed by an earlier listener: its listeners are gone already.
-      }
-      listener(payload);
-    };
-    byListener.set(listener, wrapper);
-    wasm.listen(true, event, wrapper);
-  }
-
-  off(where, wasm, event, listener) {
-    checkEvent(where, this.#events, event);
-    checkListener(where, listener);
-    this.#forget(wasm, event, listener);
-    wasm.listen(false, event, listener);
-  }
-
-  clear() {
-    this.#once.clear();
-  }
-
-  #forget(wasm, event, listener) {
-    const wrapper = this.#once.get(event)?.get(listener);
-    if (wrapper) {
-      this.#once.get(event).delete(listener);
-      wasm.listen(false, event, wrapper);
-    }
-  }
 }
 
 // ---- Player --------------------------------------------------------------------------------
@@ -461,6 +316,8 @@ export class Player {
     call(where, () => wasm.set(key, level));
   }
 }
+
+registerPlayer(Player);
 
 // ---- WatchParty ----------------------------------------------------------------------------
 
