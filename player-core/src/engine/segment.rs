@@ -113,7 +113,11 @@ impl Engine {
         if key.method != KeyMethod::Aes128 {
             return fail(
                 self,
-                format!("{}: {:?} encryption is not supported", p.url, key.method),
+                format!(
+                    "{}: {} encryption is not supported",
+                    p.url,
+                    key.method.as_str()
+                ),
             );
         }
         let Some(bytes) = key.url.as_deref().and_then(|u| self.key(u)) else {

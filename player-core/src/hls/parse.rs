@@ -368,7 +368,7 @@ impl Ctx<'_> {
     /// An error whose reason quotes `value` (as `{:?}` does) between two fixed parts.
     #[cold]
     fn err_quoted(&self, tag: &'static str, before: &str, value: &str, after: &str) -> ParseError {
-        self.fail(tag, format!("{before}{value:?}{after}"))
+        self.fail(tag, [before, &text::quoted(value), after].concat())
     }
 
     #[cold]
@@ -438,9 +438,14 @@ impl Ctx<'_> {
     }
 
     fn resolve(&self, tag: &'static str, uri: &str) -> Result<String, ParseError> {
-        self.resolver
-            .resolve(uri)
-            .map_err(|e| self.fail(tag, format!("URI {uri:?} cannot be resolved: {e}")))
+        self.resolver.resolve(uri).map_err(|e| {
+            self.err_quoted(
+                tag,
+                "URI ",
+                uri,
+                &[" cannot be resolved: ", &e.to_string()].concat(),
+            )
+        })
     }
 
     fn uint(&self, tag: &'static str, s: &str) -> Result<u64, ParseError> {

@@ -35,6 +35,19 @@ pub enum Container {
     WebVtt,
 }
 
+impl Container {
+    /// The container's usual name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Container::MpegTs { .. } => "MPEG-TS",
+            Container::IsoBmff => "ISO-BMFF",
+            Container::Adts { .. } => "ADTS",
+            Container::MpegAudio { .. } => "MPEG audio",
+            Container::WebVtt => "WebVTT",
+        }
+    }
+}
+
 /// Why a segment was not recognised as media.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SniffError {

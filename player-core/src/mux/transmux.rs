@@ -39,7 +39,7 @@ pub enum MuxError {
         len: usize,
     },
     /// Neither MPEG-TS nor packed audio (the container found, if any, is given).
-    #[error("segment is not MPEG-TS or packed audio (found {found:?})")]
+    #[error("segment is not MPEG-TS or packed audio (found {})", found.map_or("no known container", Container::name))]
     NotTransmuxable {
         /// What sniffing found.
         found: Option<Container>,
