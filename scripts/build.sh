@@ -25,6 +25,8 @@ if [[ "$what" == sdk || "$what" == all ]]; then
 fi
 if [[ "$what" == demo || "$what" == all ]]; then
     step "building the demo (demo/dist)"
+    # The page imports the package from /sdk/, which the server serves from sdk/pkg.
+    [[ -f sdk/pkg/index.js ]] || die "the demo loads the package from sdk/pkg: run build.sh sdk first"
     build_wasm flodrama-demo flodrama-demo.wasm demo/dist
     cp demo/index.html demo/boot.js demo/dist/
 fi

@@ -2,15 +2,13 @@
 //! as pass, fail or "not available yet" (the server answers 404/405 where the capability
 //! would be: it has not landed there), with its duration and details.
 
-use std::rc::Rc;
-
-use flodrama_player::{Player, inspect_playlist};
 use player_core::hls::{MediaType, Playlist, parse_playlist};
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
 use crate::lab::{self, Shared, Slot};
+use crate::sdk::{Player, VideoProxyClient, inspect_playlist};
 use crate::web::{self, absolute, fetch, join, now_ms, num, sleep, text};
 
 /// What a check is.
@@ -338,7 +336,7 @@ fn stream_url_body() -> String {
 }
 
 /// A `VideoProxyClient` on the API at `api` that signs its requests with `token`.
-fn proxy_client(api: &str, token: String) -> Result<wasm_bindgen::JsValue, String> {
+fn proxy_client(api: &str, token: String) -> Result<VideoProxyClient, String> {
     let provider = wasm_bindgen::closure::Closure::<dyn Fn() -> js_sys::Promise>::new(move || {
         js_sys::Promise::resolve(&wasm_bindgen::JsValue::from_str(&token))
     });
@@ -349,8 +347,7 @@ fn proxy_client(api: &str, token: String) -> Result<wasm_bindgen::JsValue, Strin
     };
     set("apiBase", &base.trim_end_matches('/').into())?;
     set("tokenProvider", &provider.into_js_value())?;
-    let client = flodrama_player::VideoProxyClient::new(options.into()).map_err(web::describe)?;
-    Ok(client.into())
+    VideoProxyClient::new(&options).map_err(web::describe)
 }
 
 /// The presigned URL answer: URL, expiry (epoch ms), signing kind.
@@ -464,8 +461,7 @@ async fn playlist(lab: &Shared, index: usize, inputs: &Inputs) -> CheckResult {
     if !a.ok() {
         return Ok(Outcome::Fail(format!("GET {src} → HTTP {}", a.status)));
     }
-    let summary =
-        inspect_playlist(&js_sys::JsString::from(a.text.as_str()), &src).map_err(web::describe)?;
+    let summary = inspect_playlist(&a.text, &src).map_err(web::describe)?;
     if text(&summary, "kind").as_deref() != Some("multivariant") {
         return Ok(Outcome::Pass(format!(
             "a media playlist: {} segments, {:.1} s",
@@ -601,7 +597,7 @@ fn video(lab: &Shared, slot: Slot) -> Result<HtmlVideoElement, String> {
 }
 
 /// Loads `src` into `slot` and waits for the first frame; its time in ms.
-async fn start(lab: &Shared, slot: Slot, src: &str) -> Result<(Rc<Player>, f64), String> {
+async fn start(lab: &Shared, slot: Slot, src: &str) -> Result<(Player, f64), String> {
     let video = video(lab, slot)?;
     let t0 = now_ms();
     let player = lab::attach(lab, slot, src)?;
@@ -619,7 +615,7 @@ async fn start(lab: &Shared, slot: Slot, src: &str) -> Result<(Rc<Player>, f64),
 }
 
 /// The main player, started on the check source when there is none.
-async fn main_player(lab: &Shared, inputs: &Inputs) -> Result<Rc<Player>, String> {
+async fn main_player(lab: &Shared, inputs: &Inputs) -> Result<Player, String> {
     match lab::player(lab) {
         Some(p) if lab.borrow().fatal.is_none() => Ok(p),
         _ => Ok(start(lab, Slot::Main, &source(lab, inputs)).await?.0),
@@ -640,7 +636,7 @@ async fn qualities(lab: &Shared, inputs: &Inputs) -> CheckResult {
         return Ok(Outcome::Fail("no levels after 10 s".to_owned()));
     }
     if video.duration().is_finite() && video.duration() - video.current_time() < 30.0 {
-        player.seek(1.0.into()).map_err(web::describe)?;
+        player.seek(1.0).map_err(web::describe)?;
     }
     web::play(&video);
     let stalls = lab.borrow().stalls;
@@ -648,14 +644,13 @@ async fn qualities(lab: &Shared, inputs: &Inputs) -> CheckResult {
     let mut lines = Vec::new();
     for (i, level) in levels.iter().enumerate() {
         let want = Some(i as u32);
-        let already = lab.borrow().switched == want && player.current_level() == Ok(i as i32);
+        let already =
+            lab.borrow().switched == want && player.current_level().ok() == Some(i as i32);
         if !already {
             lab.borrow_mut().switched = None;
         }
         let t = now_ms();
-        player
-            .set_current_level((i as f64).into())
-            .map_err(web::describe)?;
+        player.set_current_level(i as i32).map_err(web::describe)?;
         if !wait_until(30_000.0, || lab.borrow().switched == want).await {
             return Ok(Outcome::Fail(format!("no switch to level {i} within 30 s")));
         }
@@ -672,9 +667,7 @@ async fn qualities(lab: &Shared, inputs: &Inputs) -> CheckResult {
             )
         });
     }
-    player
-        .set_current_level((-1.0).into())
-        .map_err(web::describe)?;
+    player.set_current_level(-1).map_err(web::describe)?;
     let waits = lab.borrow().stalls - stalls;
     Ok(Outcome::Pass(format!(
         "{}; no stall (video waited {waits} times, never over {:.0} s); back to auto",
@@ -687,7 +680,7 @@ async fn qualities(lab: &Shared, inputs: &Inputs) -> CheckResult {
 async fn seek_to(lab: &Shared, player: &Player, target: f64) -> Result<f64, String> {
     let video = video(lab, Slot::Main)?;
     let t = now_ms();
-    player.seek(target.into()).map_err(web::describe)?;
+    player.seek(target).map_err(web::describe)?;
     web::play(&video);
     let at = wait_until(15_000.0, || {
         !video.seeking() && video.ready_state() >= 3 && (video.current_time() - target).abs() < 2.0

@@ -7,11 +7,12 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use flodrama_player::{Player, WatchParty};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlVideoElement;
 
 use crate::checks::{CHECKS, CheckState};
+use crate::sdk::{Player, VideoProxyClient, WatchParty};
 use crate::web::{self, flag, num, text};
 
 /// The lab, shared.
@@ -117,11 +118,11 @@ pub struct Lab {
     /// The check video element (TS, encrypted and refresh checks).
     pub aux_video: Option<HtmlVideoElement>,
     /// The main player.
-    pub player: Option<Rc<Player>>,
+    pub player: Option<Player>,
     /// The check player.
-    pub aux_player: Option<Rc<Player>>,
+    pub aux_player: Option<Player>,
     /// The watch party the page joined.
-    pub party: Option<Rc<WatchParty>>,
+    pub party: Option<WatchParty>,
     /// The party panel.
     pub party_view: PartyView,
     /// Event log, oldest first.
@@ -148,7 +149,7 @@ pub struct Lab {
     pub presigned_url: Option<String>,
     /// The `VideoProxyClient` and content id behind `presigned_url`: players of that URL
     /// renew it through the client when it expires.
-    pub proxy: Option<(JsValue, &'static str)>,
+    pub proxy: Option<(VideoProxyClient, &'static str)>,
     /// Query of the demo page the party check opens in an iframe as the second member.
     pub member_src: Option<String>,
 }
@@ -192,22 +193,16 @@ impl Lab {
         });
     }
 
-    /// Takes a chart sample of the main player.
+    /// Takes a chart sample of the main player (from `Player.stats()`).
     pub fn sample(&mut self) {
-        let (Some(video), Some(player)) = (&self.video, &self.player) else {
+        let Some(stats) = self.player.as_ref().and_then(|p| p.stats().ok()) else {
             return;
         };
-        let bitrate = player
-            .current_level()
-            .ok()
-            .and_then(|l| usize::try_from(l).ok())
-            .and_then(|l| self.levels.get(l))
-            .map_or(0.0, |l| l.bitrate / 1e6);
         let sample = Sample {
             t: web::now_ms() / 1e3,
-            buffer_s: web::buffer_ahead(video),
-            bandwidth_mbps: player.bandwidth_estimate().unwrap_or(0.0) / 1e6,
-            bitrate_mbps: bitrate,
+            buffer_s: stats.buffered_ahead(),
+            bandwidth_mbps: stats.bandwidth_estimate() / 1e6,
+            bitrate_mbps: stats.bitrate() / 1e6,
         };
         if self.samples.len() >= SAMPLE_CAP {
             self.samples.pop_front();
@@ -221,17 +216,17 @@ impl Lab {
         let Some(party) = &self.party else {
             return;
         };
-        let sync = party.sync();
+        let sync = party.sync().unwrap_or_default();
         if let (Some(o), Some(r), Some(e)) =
             (num(&sync, "offset"), num(&sync, "rtt"), num(&sync, "error"))
         {
             self.party_view.sync = Some((o, r, e));
         }
-        self.party_view.me = party.id();
-        let state = party.state();
+        self.party_view.me = party.id().ok().flatten();
+        let state = party.state().unwrap_or_default();
         if let (Some(video), Some(server), Some(position), Some(at), Some(phase)) = (
             &self.video,
-            party.server_time(),
+            party.server_time().ok().flatten(),
             num(&state, "position"),
             num(&state, "at"),
             text(&state, "phase"),
@@ -253,7 +248,7 @@ impl Default for Lab {
 }
 
 /// The main player, cloned out so no borrow is held while calling it.
-pub fn player(lab: &Shared) -> Option<Rc<Player>> {
+pub fn player(lab: &Shared) -> Option<Player> {
     lab.borrow().player.clone()
 }
 
@@ -268,7 +263,7 @@ pub enum Slot {
 
 /// Destroys the player in `slot`, creates a new one on its video, loads `src` and starts
 /// playback (muted). Its events go to the log.
-pub fn attach(lab: &Shared, slot: Slot, src: &str) -> Result<Rc<Player>, String> {
+pub fn attach(lab: &Shared, slot: Slot, src: &str) -> Result<Player, String> {
     let (old, video) = {
         let mut l = lab.borrow_mut();
         let video = match slot {
@@ -291,7 +286,7 @@ pub fn attach(lab: &Shared, slot: Slot, src: &str) -> Result<Rc<Player>, String>
         (old, video)
     };
     if let Some(old) = old {
-        old.destroy();
+        old.destroy().map_err(web::describe)?;
     }
     let config = js_sys::Object::new();
     let options = js_sys::Object::new();
@@ -310,23 +305,23 @@ pub fn attach(lab: &Shared, slot: Slot, src: &str) -> Result<Rc<Player>, String>
         js_sys::Reflect::set(&options, &"contentId".into(), &content.into())
             .map_err(web::describe)?;
     }
-    let player = Rc::new(Player::new(video.clone().into(), config.into()).map_err(web::describe)?);
+    let player = Player::new(&video, &config).map_err(web::describe)?;
     let weak = Rc::downgrade(lab);
     for name in PLAYER_EVENTS {
         let weak = weak.clone();
         let on = Closure::<dyn Fn(JsValue)>::new(move |payload: JsValue| {
             on_player_event(&weak, slot, name, &payload);
         });
-        player.on(name, on.into_js_value()).map_err(web::describe)?;
+        player
+            .on(name, on.into_js_value().unchecked_ref())
+            .map_err(web::describe)?;
     }
     match slot {
         Slot::Main => lab.borrow_mut().player = Some(player.clone()),
         Slot::Aux => lab.borrow_mut().aux_player = Some(player.clone()),
     }
     video.set_muted(true);
-    player
-        .load(JsValue::from_str(src), options.into())
-        .map_err(web::describe)?;
+    player.load(src, &options).map_err(web::describe)?;
     web::play(&video);
     Ok(player)
 }
@@ -374,26 +369,27 @@ pub async fn join_party(
     room: &str,
     name: &str,
     token: &str,
-) -> Result<Rc<WatchParty>, String> {
+) -> Result<WatchParty, String> {
     let video = lab.borrow().video.clone().ok_or("no video element")?;
     let options = js_sys::Object::new();
     let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&options, &k.into(), v);
     set("player", &video.into()).map_err(web::describe)?;
     set("name", &name.into()).map_err(web::describe)?;
     set("token", &token.into()).map_err(web::describe)?;
-    let promise = WatchParty::join(url, options.into()).map_err(web::describe)?;
-    let party: WatchParty = wasm_bindgen_futures::JsFuture::from(promise)
+    let party: WatchParty = wasm_bindgen_futures::JsFuture::from(WatchParty::join(url, &options))
         .await
-        .map_err(web::describe)
-        .and_then(party_from)?;
-    let party = Rc::new(party);
+        .map_err(web::describe)?
+        .dyn_into()
+        .map_err(|_| "join did not give a WatchParty".to_owned())?;
     let weak = Rc::downgrade(lab);
     for event in PARTY_EVENTS {
         let weak = weak.clone();
         let on = Closure::<dyn Fn(JsValue)>::new(move |payload: JsValue| {
             on_party_event(&weak, event, &payload);
         });
-        party.on(event, on.into_js_value()).map_err(web::describe)?;
+        party
+            .on(event, on.into_js_value().unchecked_ref())
+            .map_err(web::describe)?;
     }
     let old = {
         let mut l = lab.borrow_mut();
@@ -404,15 +400,9 @@ pub async fn join_party(
         l.party.replace(party.clone())
     };
     if let Some(old) = old {
-        old.leave();
+        old.leave().map_err(web::describe)?;
     }
     Ok(party)
-}
-
-/// The `WatchParty` a join promise resolved with.
-fn party_from(value: JsValue) -> Result<WatchParty, String> {
-    use wasm_bindgen::convert::TryFromJsValue;
-    WatchParty::try_from_js_value(value).map_err(|_| "join did not give a WatchParty".to_owned())
 }
 
 fn on_party_event(lab: &Weak<RefCell<Lab>>, name: &str, payload: &JsValue) {

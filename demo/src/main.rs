@@ -5,6 +5,7 @@
 mod chart;
 mod checks;
 mod lab;
+mod sdk;
 mod web;
 
 use std::rc::Rc;
@@ -141,8 +142,8 @@ fn app() -> Html {
         let lab = lab.clone();
         Callback::from(move |e: Event| {
             let value = e.target_unchecked_into::<HtmlSelectElement>().value();
-            if let (Some(p), Ok(level)) = (lab::player(&lab), value.parse::<f64>()) {
-                let _ = p.set_current_level(level.into());
+            if let (Some(p), Ok(level)) = (lab::player(&lab), value.parse::<i32>()) {
+                let _ = p.set_current_level(level);
             }
         })
     };
@@ -392,10 +393,23 @@ async fn join_as_member(lab: &Shared) -> Result<String, String> {
     Ok(format!("member of {room}"))
 }
 
+/// Renders the page once the package's wasm is loaded (players need `init()` first); when
+/// it cannot be, the page says why.
 fn main() {
-    if param("member").is_some() {
-        yew::Renderer::<PartyMember>::new().render();
-    } else {
-        yew::Renderer::<App>::new().render();
-    }
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = wasm_bindgen_futures::JsFuture::from(sdk::init()).await {
+            if let Some(body) = web::window().document().and_then(|d| d.body()) {
+                body.set_text_content(Some(&format!(
+                    "The player package did not load: {}",
+                    web::describe(e)
+                )));
+            }
+            return;
+        }
+        if param("member").is_some() {
+            yew::Renderer::<PartyMember>::new().render();
+        } else {
+            yew::Renderer::<App>::new().render();
+        }
+    });
 }

@@ -137,16 +137,6 @@ pub fn absolute(url: &str) -> String {
     web_sys::Url::new_with_base(url, &base).map_or_else(|_| url.to_owned(), |u| u.href())
 }
 
-/// Seconds of media buffered ahead of the playhead of `video`.
-pub fn buffer_ahead(video: &web_sys::HtmlVideoElement) -> f64 {
-    let t = video.current_time();
-    let ranges = video.buffered();
-    (0..ranges.length())
-        .filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?)))
-        .find(|(s, e)| *s <= t + 0.1 && t < *e)
-        .map_or(0.0, |(_, e)| e - t)
-}
-
 /// Saves `text` as a download named `name`.
 pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
