@@ -146,7 +146,12 @@ export class Player {
     const c = config ?? {};
     const resume = c.resume === false ? null : new ResumeClient(c.resume);
     const proxy = c.proxy == null || typeof c.proxy.getStreamUrl === "function" ? c.proxy : new VideoProxyClient(c.proxy);
-    this.#wasm = call(where, () => new WasmPlayer(video, { ...c, resume, proxy }));
+    try {
+      this.#wasm = call(where, () => new WasmPlayer(video, { ...c, resume, proxy }));
+    } catch (e) {
+      resume?.destroy();
+      throw e;
+    }
     this.#resume = resume;
   }
 
