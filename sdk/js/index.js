@@ -7,13 +7,12 @@
 // glue); the numbers are documented on the Rust methods of the same names in sdk/src.
 import initWasm, {
   Player as WasmPlayer,
-  ResumeClient as WasmResumeClient,
-  SessionReporter as WasmSessionReporter,
   Transmuxer as WasmTransmuxer,
   WatchParty as WasmWatchParty,
   inspectPlaylist as wasmInspectPlaylist,
-  VideoProxyClient as WasmVideoProxyClient,
 } from "./flodrama_player.js";
+import { ResumeClient, SessionReporter } from "./resume.js";
+import { VideoProxyClient, checkProxyOptions } from "./proxy.js";
 import {
   markReady,
   requireInit,
@@ -32,6 +31,8 @@ import {
   registerPlayer,
   Listeners,
 } from "./util.js";
+
+export { ResumeClient, SessionReporter, VideoProxyClient };
 
 /** Event names, as in hls.js's `Hls.Events` (values are the names `on` takes). */
 export const Events = Object.freeze({
@@ -124,6 +125,8 @@ function checkConfig(where, config) {
 export class Player {
   /** The glue object; null once destroyed (the glue frees it when it is collected). */
   #wasm;
+  /** The `ResumeClient` made from `config.resume`, or null. */
+  #resume = null;
   #listeners = new Listeners(PLAYER_EVENTS);
 
   /** Whether this browser has what the player needs (Media Source Extensions). */
@@ -138,7 +141,18 @@ export class Player {
       throw fail(where, `video must be an HTMLVideoElement, got ${describe(video)}`);
     }
     checkConfig(where, config);
-    this.#wasm = call(where, () => new WasmPlayer(video, config));
+    // The wasm player calls the clients' public methods: `resolve`, `track` and `untrack` of
+    // the ResumeClient, `getStreamUrl` and `invalidate` of the proxy.
+    const c = config ?? {};
+    const resume = c.resume === false ? null : new ResumeClient(c.resume);
+    const proxy = c.proxy == null || typeof c.proxy.getStreamUrl === "function" ? c.proxy : new VideoProxyClient(c.proxy);
+    try {
+      this.#wasm = call(where, () => new WasmPlayer(video, { ...c, resume, proxy }));
+    } catch (e) {
+      resume?.destroy();
+      throw e;
+    }
+    this.#resume = resume;
   }
 
   /** The glue object, or an Error naming `member` once destroyed. */
@@ -301,6 +315,8 @@ export class Player {
     this.#wasm = null;
     this.#listeners.clear();
     wasm.act(3);
+    this.#resume?.destroy();
+    this.#resume = null;
   }
 
   /** Sets `currentLevel`/`nextLevel` (glue key `key`) to -1 (automatic) or an existing level. */
@@ -461,135 +477,6 @@ export class WatchParty {
   }
 }
 
-// ---- ResumeClient and SessionReporter -----------------------------------------------------
-
-function checkApiOptions(where, options, { token = false } = {}) {
-  const opts = token ? options : checkOptions(where, "options", options);
-  if (token && !isObject(opts)) throw fail(where, `options must be an object, got ${describe(opts)}`);
-  checkString(where, "options.apiBase", opts.apiBase, { optional: true });
-  checkString(where, "options.token", opts.token, { optional: !token, nonEmpty: token });
-  checkString(where, "options.user", opts.user, { optional: true });
-  return opts;
-}
-
-/** Resume positions for one user: local storage plus `/api/resume/{contentId}`. */
-export class ResumeClient {
-  #wasm;
-
-  constructor(options) {
-    const where = "new ResumeClient";
-    requireInit(where);
-    const opts = checkApiOptions(where, options);
-    this.#wasm = call(where, () => new WasmResumeClient(opts));
-  }
-
-  #live(member) {
-    if (!this.#wasm) throw fail(`ResumeClient.${member}`, "called after destroy()");
-    return this.#wasm;
-  }
-
-  setToken(token) {
-    const wasm = this.#live("setToken");
-    checkString("ResumeClient.setToken", "token", token, { optional: true });
-    wasm.act(3, token ?? undefined);
-  }
-
-  resolve(contentId, duration) {
-    const where = "ResumeClient.resolve";
-    try {
-      const wasm = this.#live("resolve");
-      checkString(where, "contentId", contentId, { nonEmpty: true });
-      checkNumber(where, "duration", duration, { optional: true, min: 0 });
-      return wasm.resolve(contentId, duration ?? undefined);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  track(contentId, media) {
-    const where = "ResumeClient.track";
-    const wasm = this.#live("track");
-    checkString(where, "contentId", contentId, { nonEmpty: true });
-    const element = mediaOf(where, "media", media);
-    call(where, () => wasm.track(contentId, element));
-  }
-
-  untrack() {
-    this.#live("untrack").act(0);
-  }
-
-  flush() {
-    try {
-      return this.#live("flush").act(1);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  pending() {
-    return this.#live("pending").act(2);
-  }
-
-  destroy() {
-    const wasm = this.#wasm;
-    if (!wasm) return;
-    this.#wasm = null;
-    wasm.act(0);
-  }
-}
-
-/** Reports one viewing session's QoE to `POST /api/sessions`. */
-export class SessionReporter {
-  #wasm;
-  #finished = false;
-
-  static begin(options, contentId, media) {
-    const where = "SessionReporter.begin";
-    requireInit(where);
-    const opts = checkApiOptions(where, options, { token: true });
-    checkString(where, "contentId", contentId, { nonEmpty: true });
-    const element = mediaOf(where, "media", media);
-    const wasm = call(where, () => WasmSessionReporter.begin(opts, contentId, element));
-    return new SessionReporter(INTERNAL, wasm);
-  }
-
-  constructor(internal, wasm) {
-    if (internal !== INTERNAL) throw new Error("new SessionReporter: use `SessionReporter.begin(options, contentId, media)`");
-    this.#wasm = wasm;
-  }
-
-  #open(member) {
-    if (this.#finished) throw fail(`SessionReporter.${member}`, "called after finish()");
-    return this.#wasm;
-  }
-
-  bitrate(bps) {
-    const wasm = this.#open("bitrate");
-    checkNumber("SessionReporter.bitrate", "bps", bps, { min: 0 });
-    wasm.act(0, bps);
-  }
-
-  error(code) {
-    const wasm = this.#open("error");
-    checkString("SessionReporter.error", "code", code, { nonEmpty: true });
-    wasm.act(1, 0, code);
-  }
-
-  qoe() {
-    return this.#wasm.act(3, 0);
-  }
-
-  get sessionId() {
-    return this.#wasm.act(4, 0) ?? null;
-  }
-
-  finish() {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#wasm.act(2, 0);
-  }
-}
-
 // ---- tools ---------------------------------------------------------------------------------
 
 /** player-core's MPEG-TS → fMP4 transmuxer on its own. */
@@ -626,52 +513,4 @@ export function inspectPlaylist(text, url) {
   checkString(where, "text", text);
   checkString(where, "url", url, { nonEmpty: true });
   return call(where, () => wasmInspectPlaylist(text, url));
-}
-
-// ---- VideoProxyClient (presigned URLs) ----------------------------------------------------
-
-function checkProxyOptions(where, name, options) {
-  if (!isObject(options)) throw fail(where, `${name} must be an object, got ${describe(options)}`);
-  checkString(where, `${name}.apiBase`, options.apiBase, { optional: true });
-  if (typeof options.tokenProvider !== "function") {
-    throw fail(where, `${name}.tokenProvider must be a function giving the bearer token, got ${describe(options.tokenProvider)}`);
-  }
-  checkString(where, `${name}.customExpiryParam`, options.customExpiryParam, { optional: true, nonEmpty: true });
-  if (options.fetch !== undefined && options.fetch !== null && typeof options.fetch !== "function") {
-    throw fail(where, `${name}.fetch must be a function, got ${describe(options.fetch)}`);
-  }
-}
-
-/**
- * Signed stream URLs from the API's `POST /api/stream-url`, cached per (title, quality, token)
- * and renewed ahead of expiry. Give it to `new Player(video, { proxy })` and play with
- * `player.load({ contentId })`.
- */
-export class VideoProxyClient {
-  #wasm;
-
-  constructor(options) {
-    const where = "new VideoProxyClient";
-    requireInit(where);
-    checkProxyOptions(where, "options", options);
-    this.#wasm = call(where, () => new WasmVideoProxyClient(options));
-  }
-
-  getStreamUrl(contentId, quality, sessionId) {
-    const where = "VideoProxyClient.getStreamUrl";
-    try {
-      checkString(where, "contentId", contentId, { nonEmpty: true });
-      checkString(where, "quality", quality, { optional: true, nonEmpty: true });
-      checkString(where, "sessionId", sessionId, { optional: true, nonEmpty: true });
-      return this.#wasm.getStreamUrl(contentId, quality ?? undefined, sessionId ?? undefined);
-    } catch (e) {
-      return Promise.reject(rethrown(where, e));
-    }
-  }
-
-  invalidate(contentId) {
-    const where = "VideoProxyClient.invalidate";
-    checkString(where, "contentId", contentId, { nonEmpty: true });
-    call(where, () => this.#wasm.invalidate(contentId));
-  }
 }

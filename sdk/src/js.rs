@@ -268,16 +268,3 @@ pub fn spawn(future: impl Future<Output = ()> + 'static) {
 fn spawn_boxed(future: Pin<Box<dyn Future<Output = ()>>>) {
     wasm_bindgen_futures::spawn_local(future);
 }
-
-/// A promise of `future`'s result; boxed, so all the shell's promises share one glue.
-pub fn promise(
-    future: impl Future<Output = Result<JsValue, JsValue>> + 'static,
-) -> js_sys::Promise {
-    promise_boxed(Box::pin(future))
-}
-
-fn promise_boxed(
-    future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>,
-) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(future)
-}

@@ -17,8 +17,8 @@ mod transmux;
 pub use inspect::inspect_playlist;
 pub use party::WatchParty;
 pub use player::Player;
-pub use proxy::VideoProxyClient;
-pub use resume::{ResumeClient, SessionReporter};
+pub use proxy::PresignCore;
+pub use resume::{QoeCore, ResumeCore};
 pub use transmux::Transmuxer;
 
 /// Talc instead of std's dlmalloc: the same job in fewer bytes of wasm (the page is single-threaded).

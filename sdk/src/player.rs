@@ -4,8 +4,6 @@ use crate::config::engine_config;
 use crate::events::{error_to_js, levels_to_js, to_js, tracks_to_js};
 use crate::js::{self, Callback, Listeners, ObjectBuilder, Timer, now_ms};
 use crate::mse::{Mse, Op, message_of};
-use crate::proxy::VideoProxyClient;
-use crate::resume::ResumeClient;
 use crate::stats::Stats;
 use crate::text_tracks::TextTracks;
 use js_sys::Uint8Array;
@@ -50,10 +48,9 @@ struct Inner {
     outbox: Vec<(&'static str, JsValue)>,
     video_handlers: Vec<(&'static str, Callback)>,
     sampler: Option<Timer>,
-    /// Saves and restores where the viewer stopped.
-    resume: ResumeClient,
-    /// Whether `load` with a `contentId` resumes (config `resume: false` turns it off).
-    resume_enabled: bool,
+    /// `config.resume`: the JS `ResumeClient` (sdk/js/resume.js) that saves and restores where
+    /// the viewer stopped; `None`: `load` with a `contentId` does not resume.
+    resume: Option<JsValue>,
     /// Counts `load` calls, so a resume lookup that finishes late is dropped.
     load_generation: u64,
     /// Figures of `stats()`, since the last `load`.
@@ -201,27 +198,28 @@ impl LoadOptions {
     }
 }
 
-/// `config.proxy`: a `VideoProxyClient` (any object with `getStreamUrl`) is used as is; the
-/// options of one (`{apiBase, tokenProvider}`) make one.
+/// `config.proxy`: a JS `VideoProxyClient` (sdk/js/proxy.js, made by index.js from the
+/// options of one) or any object with `getStreamUrl`.
 fn proxy_from_config(config: &JsValue) -> Result<Option<JsValue>, JsValue> {
-    if !config.is_object() {
-        return Ok(None);
-    }
     let proxy = js::get(config, "proxy");
-    if proxy.is_undefined() || proxy.is_null() {
+    if js::is_nullish(&proxy) {
         return Ok(None);
     }
-    if !proxy.is_object() {
+    if !js::get(&proxy, "getStreamUrl").is_function() {
         return Err(js::fail(&[
-            "config.proxy must be a VideoProxyClient or {apiBase, tokenProvider}, got ",
+            "config.proxy must be a VideoProxyClient or an object with getStreamUrl, got ",
             &js::describe(&proxy),
         ]));
     }
-    let method = js::get(&proxy, "getStreamUrl");
-    if method.is_function() {
-        return Ok(Some(proxy));
-    }
-    Ok(Some(VideoProxyClient::new(proxy)?.into()))
+    Ok(Some(proxy))
+}
+
+/// `obj[name](a, b)`, for the JS clients the player is given.
+fn invoke(obj: &JsValue, name: &str, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue> {
+    js::get(obj, name)
+        .dyn_into::<js_sys::Function>()
+        .map_err(|_| js::fail(&["the client has no method ", name]))?
+        .call2(obj, a, b)
 }
 
 /// `proxy.getStreamUrl(contentId, quality, sessionId)`.
@@ -250,25 +248,16 @@ pub struct Player {
 #[wasm_bindgen]
 impl Player {
     /// `new Player(video, config?)`. Throws when `video` is not an HTMLVideoElement or the
-    /// config has a wrongly typed field.
+    /// config has a wrongly typed field. `config.resume` is a JS `ResumeClient` (index.js makes
+    /// it from the `resume` options; absent: no resume) and `config.proxy` a `VideoProxyClient`
+    /// (index.js makes it from its options) or any object with `getStreamUrl`.
     #[wasm_bindgen(constructor)]
     pub fn new(video: JsValue, config: JsValue) -> Result<Player, JsValue> {
         let video: HtmlVideoElement = video.dyn_into().map_err(|v| {
             js::fail(&["Player needs an HTMLVideoElement, got ", &js::describe(&v)])
         })?;
         let engine = Engine::new(engine_config(&config)?);
-        let resume_config = if config.is_object() {
-            js::get(&config, "resume")
-        } else {
-            JsValue::UNDEFINED
-        };
-        let resume_enabled = resume_config != JsValue::FALSE;
-        let resume_options = if resume_config.is_object() {
-            resume_config
-        } else {
-            js_sys::Object::new().into()
-        };
-        let resume = ResumeClient::new(resume_options)?;
+        let resume = Some(js::get(&config, "resume")).filter(JsValue::is_object);
         let proxy = proxy_from_config(&config)?;
         let shared = Rc::new(RefCell::new(Inner {
             engine,
@@ -281,7 +270,6 @@ impl Player {
             video_handlers: Vec::new(),
             sampler: None,
             resume,
-            resume_enabled,
             load_generation: 0,
             stats: Stats::new(now_ms()),
             text_tracks: TextTracks::default(),
@@ -338,10 +326,9 @@ impl Player {
 
     /// Loads and plays `url`, a multivariant or media playlist (relative URLs resolve against
     /// the page), replacing whatever was loaded before. `options.contentId` names the title:
-    /// unless the config says `resume: false`, playback then starts where this viewer stopped
-    /// (local storage, merged with the server's record when the config has an `apiBase` and a
-    /// `token`), `resumeApplied {position, source}` is emitted and the position is saved as it
-    /// plays. `options.startPosition` (seconds) overrides where to start.
+    /// with a `config.resume` client, playback then starts where `resolve(contentId)` says,
+    /// `resumeApplied {position, source}` is emitted and the client `track`s the position as
+    /// it plays. `options.startPosition` (seconds) overrides where to start.
     ///
     /// `load({contentId, quality?, sessionId?, startPosition?})` gets the URL from
     /// `config.proxy` (a `VideoProxyClient`) and renews it ahead of expiry while the title
@@ -368,7 +355,7 @@ impl Player {
         let resume = {
             let mut inner = self.live()?;
             inner.load_generation += 1;
-            inner.resume.untrack();
+            inner.untrack();
             inner.renew_timer = None;
             inner.stream = match (&options.content_id, &inner.proxy) {
                 (Some(id), Some(_)) => Some(Stream {
@@ -380,11 +367,10 @@ impl Player {
                 }),
                 _ => None,
             };
-            match (&options.content_id, inner.resume_enabled) {
-                (Some(id), true) if options.start_position.is_none() => Some((
-                    inner.load_generation,
-                    inner.resume.resolve(id.clone(), None),
-                )),
+            match &options.content_id {
+                Some(id) if options.start_position.is_none() => inner
+                    .resolve(id)
+                    .map(|resolving| (inner.load_generation, resolving)),
                 _ => None,
             }
         };
@@ -419,7 +405,7 @@ impl Player {
                 )
             })?;
             inner.load_generation += 1;
-            inner.resume.untrack();
+            inner.untrack();
             inner.renew_timer = None;
             inner.stream = None;
             let stream = Stream {
@@ -430,8 +416,11 @@ impl Player {
                 generation: inner.load_generation,
             };
             let url = Err(ask_proxy(&proxy, &stream)?);
-            let resolving = (inner.resume_enabled && options.start_position.is_none())
-                .then(|| inner.resume.resolve(content_id.clone(), None));
+            let resolving = options
+                .start_position
+                .is_none()
+                .then(|| inner.resolve(&content_id))
+                .flatten();
             PendingLoad {
                 generation: inner.load_generation,
                 url,
@@ -576,7 +565,7 @@ impl Player {
         }
         inner.destroyed = true;
         inner.abort_all();
-        inner.resume.untrack();
+        inner.untrack();
         inner.timer = None;
         inner.renew_timer = None;
         inner.stream = None;
@@ -758,9 +747,26 @@ impl Inner {
             .set("source", source)
             .build();
         self.outbox.push(("resumeApplied", payload));
-        let video: &web_sys::HtmlMediaElement = self.video.as_ref();
-        if let Err(e) = self.resume.track(content_id, video.clone()) {
+        if let Some(resume) = &self.resume
+            && let Err(e) = invoke(resume, "track", &content_id.into(), &self.video)
+        {
             web_sys::console::warn_2(&"FloDrama: resume tracking failed".into(), &e);
+        }
+    }
+
+    /// `config.resume.resolve(contentId)`: the promise of `{position, source}`, when resuming.
+    fn resolve(&self, content_id: &str) -> Option<js_sys::Promise> {
+        let resume = self.resume.as_ref()?;
+        invoke(resume, "resolve", &content_id.into(), &JsValue::UNDEFINED)
+            .ok()?
+            .dyn_into()
+            .ok()
+    }
+
+    /// `config.resume.untrack()`: the position of the title played so far is saved no more.
+    fn untrack(&self) {
+        if let Some(resume) = &self.resume {
+            let _ = invoke(resume, "untrack", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
         }
     }
 

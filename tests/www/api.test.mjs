@@ -68,6 +68,7 @@ test("every entry point used before init() throws an Error that says to call ini
     party: "await m.WatchParty.join('/ws/party/r', { player: document.querySelector('video'), name: 'a' });",
     resume: "new m.ResumeClient();",
     reporter: "m.SessionReporter.begin({ token: 't' }, 'vod', document.querySelector('video'));",
+    proxy: "new m.VideoProxyClient({ tokenProvider: () => 't' });",
     transmuxer: "new m.Transmuxer();",
     inspect: "m.inspectPlaylist('#EXTM3U', 'https://a.example/');",
   });
@@ -76,6 +77,7 @@ test("every entry point used before init() throws an Error that says to call ini
     party: /^WatchParty\.join: call `await init\(\)` first/,
     resume: /^new ResumeClient: call `await init\(\)` first/,
     reporter: /^SessionReporter\.begin: call `await init\(\)` first/,
+    proxy: /^new VideoProxyClient: call `await init\(\)` first/,
     transmuxer: /^new Transmuxer: call `await init\(\)` first/,
     inspect: /^inspectPlaylist: call `await init\(\)` first/,
   });
@@ -323,6 +325,174 @@ test("ResumeClient, SessionReporter, Transmuxer and inspectPlaylist: clear Error
     inspectUrl: /^inspectPlaylist: url must be a non-empty string, got null$/,
     inspectGarbage: /^inspectPlaylist: ./,
   });
+});
+
+test("VideoProxyClient: bad options and arguments throw or reject with clear Errors", async () => {
+  const setup = "await m.default(); const tokenProvider = () => 'jwt';";
+  const r = await throwsIn({
+    noOptions: `${setup} new m.VideoProxyClient();`,
+    noProvider: `${setup} new m.VideoProxyClient({ apiBase: '' });`,
+    apiBase: `${setup} new m.VideoProxyClient({ apiBase: 5, tokenProvider });`,
+    customParam: `${setup} new m.VideoProxyClient({ tokenProvider, customExpiryParam: '' });`,
+    fetch: `${setup} new m.VideoProxyClient({ tokenProvider, fetch: 'fetch' });`,
+    contentId: `${setup} await new m.VideoProxyClient({ tokenProvider }).getStreamUrl(7);`,
+    quality: `${setup} await new m.VideoProxyClient({ tokenProvider }).getStreamUrl('vod', '');`,
+    invalidate: `${setup} new m.VideoProxyClient({ tokenProvider }).invalidate(5);`,
+    token: `${setup} await new m.VideoProxyClient({ tokenProvider: async () => 42 }).getStreamUrl('vod');`,
+    unreachable: `${setup} await new m.VideoProxyClient({ tokenProvider, fetch: async () => { throw new TypeError('Failed to fetch'); } }).getStreamUrl('vod');`,
+    configProxy: `${setup} new m.Player(document.querySelector('video'), { proxy: { apiBase: '' } });`,
+  });
+  assertClear(r, {
+    noOptions: /^new VideoProxyClient: options must be an object, got undefined$/,
+    noProvider: /^new VideoProxyClient: options\.tokenProvider must be a function giving the bearer token, got undefined$/,
+    apiBase: /^new VideoProxyClient: options\.apiBase must be a string, got the number 5$/,
+    customParam: /^new VideoProxyClient: options\.customExpiryParam must be a non-empty string, got the string ""$/,
+    fetch: /^new VideoProxyClient: options\.fetch must be a function, got the string "fetch"$/,
+    contentId: /^VideoProxyClient\.getStreamUrl: contentId must be a non-empty string, got the number 7$/,
+    quality: /^VideoProxyClient\.getStreamUrl: quality must be a non-empty string, got the string ""$/,
+    invalidate: /^VideoProxyClient\.invalidate: contentId must be a non-empty string, got the number 5$/,
+    token: /^VideoProxyClient: tokenProvider must give a non-empty string, gave the number 42$/,
+    unreachable: /^stream-url: \/api\/stream-url could not be reached: Failed to fetch$/,
+    configProxy: /^new Player: config\.proxy\.tokenProvider must be a function/,
+  });
+});
+
+test("VideoProxyClient asks the API once per key, caches until renewal, shares requests in flight", async () => {
+  const out = await page.evaluate(async () => {
+    const m = await import("/sdk/index.js");
+    await m.default();
+    const requests = [];
+    // A stream-URL API: URLs living 600 s, expiry in the `exp` parameter (epoch seconds).
+    const fetch = async (url, init) => {
+      const body = JSON.parse(init.body);
+      requests.push({ url, method: init.method, auth: init.headers.Authorization, body });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (body.contentId === "blocked") {
+        return new Response(JSON.stringify({ error: "geo_blocked", message: "not in this country" }), { status: 403 });
+      }
+      const now = Date.now();
+      const exp = Math.floor(now / 1000) + 600;
+      return new Response(JSON.stringify({
+        url: `https://cdn.example/${body.contentId}/${body.quality ?? "master"}.m3u8?exp=${exp}&sig=x`,
+        serverTime: new Date(now).toISOString(),
+        qualities: ["480p", "720p"],
+        duration: 60,
+      }));
+    };
+    let token = "jwt-1";
+    const proxy = new m.VideoProxyClient({ apiBase: "https://api.example/", tokenProvider: async () => token, customExpiryParam: "exp", fetch });
+    const before = Date.now();
+    const [a, b] = await Promise.all([proxy.getStreamUrl("vod"), proxy.getStreamUrl("vod")]);
+    const after = Date.now();
+    const shared = requests.length;
+    const cached = await proxy.getStreamUrl("vod");
+    const cachedRequests = requests.length;
+    const rendition = await proxy.getStreamUrl("vod", "720p", "s-given");
+    token = "jwt-2";
+    await proxy.getStreamUrl("vod");
+    const perToken = requests.length;
+    proxy.invalidate("vod");
+    await proxy.getStreamUrl("vod");
+    const afterInvalidate = requests.length;
+    let error = null;
+    try {
+      await proxy.getStreamUrl("blocked");
+    } catch (e) {
+      error = { message: e.message, code: e.code, status: e.status };
+    }
+    await proxy.getStreamUrl("blocked").catch(() => {});
+    return { a, b, cached, rendition, before, after, shared, cachedRequests, perToken, afterInvalidate, error, requests };
+  });
+  const { a, b, cached, rendition, requests } = out;
+  // Two concurrent calls, one request; then the cache answers.
+  assert.equal(out.shared, 1);
+  assert.deepEqual(b, a);
+  assert.equal(out.cachedRequests, 1);
+  assert.equal(cached.url, a.url);
+  assert.equal(requests[0].url, "https://api.example/api/stream-url");
+  assert.equal(requests[0].method, "POST");
+  assert.equal(requests[0].auth, "Bearer jwt-1");
+  assert.deepEqual(Object.keys(requests[0].body), ["contentId", "sessionId"]);
+  assert.match(requests[0].body.sessionId, /^s-[0-9a-f]{16}$/);
+  assert.equal(requests[2].body.sessionId, requests[0].body.sessionId, "one session id per client");
+  // The answer as player-core read it: the expiry from `exp`, renewal at least 90 s (15 % of
+  // 600 s) ahead of it.
+  assert.match(a.url, /^https:\/\/cdn\.example\/vod\/master\.m3u8\?exp=\d+&sig=x$/);
+  assert.equal(a.signing, "custom");
+  assert.deepEqual(a.qualities, ["480p", "720p"]);
+  assert.equal(a.duration, 60);
+  const exp = Number(a.url.match(/exp=(\d+)/)[1]) * 1000;
+  assert.ok(Math.abs(a.expiresAt - exp) < 1000 + (out.after - out.before), `expiresAt ${a.expiresAt}, exp ${exp}`);
+  assert.ok(a.refreshAt <= a.expiresAt - 90_000 && a.refreshAt >= a.expiresAt - 300_000, `refreshAt ${a.expiresAt - a.refreshAt} ms early`);
+  assert.equal(typeof a.skewMs, "number");
+  // Another quality, another token, an invalidation: each asks again.
+  assert.equal(rendition.url.split("?")[0], "https://cdn.example/vod/720p.m3u8");
+  assert.deepEqual(requests[1].body, { contentId: "vod", quality: "720p", sessionId: "s-given" });
+  assert.equal(out.perToken, 3);
+  assert.equal(requests[2].auth, "Bearer jwt-2");
+  assert.equal(out.afterInvalidate, 4);
+  // An API error: its code and status; a failed request is asked again on the next call.
+  assert.deepEqual(out.error, { message: "stream-url for blocked: not in this country (HTTP 403 geo_blocked)", code: "geo_blocked", status: 403 });
+  assert.equal(requests.length, 6);
+});
+
+test("ResumeClient keeps positions locally, queues them and uploads the queue by the server's answers", async () => {
+  const out = await page.evaluate(async () => {
+    const m = await import("/sdk/index.js");
+    await m.default();
+    localStorage.clear();
+    const video = document.createElement("video");
+    let position = 42;
+    Object.defineProperty(video, "currentTime", { get: () => position });
+    Object.defineProperty(video, "duration", { get: () => 600 });
+    const puts = [];
+    let status = 503;
+    const realFetch = window.fetch;
+    window.fetch = async (url, init) => {
+      if (init.method === "PUT") puts.push({ url, body: JSON.parse(init.body), auth: init.headers.authorization });
+      if (init.method === "GET") return new Response("{}", { status: 404 });
+      return new Response(null, { status });
+    };
+    try {
+      const client = new m.ResumeClient({ apiBase: "https://api.example", user: "u1" });
+      client.track("vod 1", video);
+      video.dispatchEvent(new Event("seeked"));
+      const local = JSON.parse(localStorage.getItem("flodrama.resume.u1.vod 1"));
+      const queuedSignedOut = client.pending();
+      // Under 10 s: not saved.
+      position = 5;
+      video.dispatchEvent(new Event("seeked"));
+      const unchanged = JSON.parse(localStorage.getItem("flodrama.resume.u1.vod 1")).position;
+      client.untrack();
+      const resolved = await client.resolve("vod 1", 600);
+      const other = await new m.ResumeClient({ user: "u2" }).resolve("vod 1");
+      client.destroy();
+      const signedIn = new m.ResumeClient({ apiBase: "https://api.example", user: "u1", token: "jwt" });
+      const kept = await signedIn.flush();
+      status = 404;
+      const dropped = await signedIn.flush();
+      signedIn.destroy();
+      return { local, queuedSignedOut, unchanged, resolved, other, kept, dropped, puts, queue: localStorage.getItem("flodrama.resume-queue.u1") };
+    } finally {
+      window.fetch = realFetch;
+      localStorage.clear();
+    }
+  });
+  assert.equal(out.local.position, 42);
+  assert.equal(out.local.duration, 600);
+  assert.equal(out.local.completed, false);
+  assert.equal(out.queuedSignedOut, 1);
+  assert.equal(out.unchanged, 42);
+  assert.equal(out.resolved.position, 42);
+  assert.equal(out.resolved.source, "local");
+  assert.deepEqual(out.resolved.record, out.local);
+  assert.deepEqual(out.other, { position: 0, source: "none", record: null });
+  // A 503 keeps the record queued, a 404 drops it (refused for good).
+  assert.equal(out.kept, 1);
+  assert.equal(out.dropped, 0);
+  assert.equal(out.queue, null);
+  assert.ok(out.puts.length >= 2, JSON.stringify(out.puts));
+  assert.deepEqual(out.puts.at(-1), { url: "https://api.example/api/resume/vod%201", body: out.local, auth: "Bearer jwt" });
 });
 
 test("once() fires one time, off() removes on() and once() listeners, Events names them", async () => {

@@ -82,6 +82,29 @@ impl RecordQueue {
         self.find(title).ok().map(|i| self.0.remove(i).1)
     }
 
+    /// Queues a new save of `title` unless a newer one is queued already (last writer wins);
+    /// whether the queue changed.
+    pub fn offer(&mut self, title: &str, record: &ResumeRecord) -> bool {
+        if self
+            .get(title)
+            .is_some_and(|q| q.updated_at > record.updated_at)
+        {
+            return false;
+        }
+        self.insert(title.to_owned(), record.clone());
+        true
+    }
+
+    /// The server stored `record` of `title`: it leaves the queue, unless a newer save replaced
+    /// it meanwhile; whether the queue changed.
+    pub fn acknowledge(&mut self, title: &str, record: &ResumeRecord) -> bool {
+        if self.get(title) != Some(record) {
+            return false;
+        }
+        self.remove(title);
+        true
+    }
+
     /// How many titles are queued.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -221,6 +244,21 @@ mod tests {
             ResumeRecord::from_json(r#"{"position":1}"#),
             Err(JsonError::Missing("updatedAt"))
         );
+    }
+
+    #[test]
+    fn offers_keep_the_newest_save_and_acknowledgements_spare_newer_ones() {
+        let mut queue = RecordQueue::default();
+        assert!(queue.offer("vod", &at(20.0, 2.0)));
+        // An older save (another tab, a late answer) does not replace a newer one.
+        assert!(!queue.offer("vod", &at(10.0, 1.0)));
+        assert_eq!(queue.get("vod"), Some(&at(20.0, 2.0)));
+        assert!(queue.offer("vod", &at(30.0, 3.0)));
+        // The server stored the save of 2: the save of 3 came meanwhile and stays.
+        assert!(!queue.acknowledge("vod", &at(20.0, 2.0)));
+        assert!(!queue.acknowledge("live", &at(30.0, 3.0)));
+        assert!(queue.acknowledge("vod", &at(30.0, 3.0)));
+        assert!(queue.is_empty());
     }
 
     #[test]
