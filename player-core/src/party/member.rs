@@ -53,6 +53,29 @@ pub struct PlayerObservation {
     pub buffering: bool,
 }
 
+/// `HTMLMediaElement.HAVE_FUTURE_DATA`: enough data to play on.
+const HAVE_FUTURE_DATA: f64 = 3.0;
+
+impl PlayerObservation {
+    /// The observation of a media element: `waiting` is whether its `waiting` event fired
+    /// with no `playing` since; it counts as buffering only while `ready_state` (the
+    /// element's `readyState`) is below `HAVE_FUTURE_DATA`, since a `playing` may be missed.
+    pub fn of_element(
+        position_s: f64,
+        paused: bool,
+        seeking: bool,
+        waiting: bool,
+        ready_state: f64,
+    ) -> Self {
+        Self {
+            position_s,
+            paused,
+            seeking,
+            buffering: waiting && ready_state < HAVE_FUTURE_DATA,
+        }
+    }
+}
+
 /// A presented frame, from `requestVideoFrameCallback`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FrameSample {
@@ -669,6 +692,25 @@ mod tests {
             seeking: false,
             buffering: false,
         }
+    }
+
+    #[test]
+    fn an_element_waiting_with_future_data_is_not_buffering() {
+        let waiting =
+            |ready_state| PlayerObservation::of_element(3.0, false, false, true, ready_state);
+        assert!(waiting(2.0).buffering);
+        assert!(!waiting(3.0).buffering);
+        assert!(!waiting(4.0).buffering);
+        let playing = PlayerObservation::of_element(3.0, true, true, false, 0.0);
+        assert_eq!(
+            playing,
+            PlayerObservation {
+                position_s: 3.0,
+                paused: true,
+                seeking: true,
+                buffering: false
+            }
+        );
     }
 
     #[test]
