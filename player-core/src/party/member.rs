@@ -8,8 +8,6 @@
 //! [`Member::handle_timeout`] at [`Member::poll_timeout`]. Commands are assumed to reach the
 //! player before the next observation (the SDK applies them synchronously).
 
-use std::collections::VecDeque;
-
 use super::clock::{ClockSync, SyncEstimate};
 use super::drift::{DriftAction, DriftConfig, DriftController};
 use super::protocol::{
@@ -213,7 +211,9 @@ pub struct Member {
     paused_for: Option<u64>,
     reported: Option<(u64, bool)>,
     stats: MemberStats,
-    out: VecDeque<MemberOutput>,
+    /// Outputs not yet polled, oldest first (a Vec: a VecDeque instantiates far more code
+    /// for a queue this short).
+    out: Vec<MemberOutput>,
 }
 
 impl Member {
@@ -240,7 +240,7 @@ impl Member {
             paused_for: None,
             reported: None,
             stats: MemberStats::default(),
-            out: VecDeque::from([MemberOutput::Send(join)]),
+            out: vec![MemberOutput::Send(join)],
         }
     }
 
@@ -406,8 +406,8 @@ impl Member {
 
     /// The next output, stamping clock-sync requests with `now_ms`.
     pub fn poll_output(&mut self, now_ms: f64) -> Option<MemberOutput> {
-        if let Some(out) = self.out.pop_front() {
-            return Some(out);
+        if !self.out.is_empty() {
+            return Some(self.out.remove(0));
         }
         let rtt = self.sync(now_ms).map(|e| e.rtt_ms);
         let (id, t1) = self.clock.as_mut()?.poll_request(now_ms)?;
@@ -606,15 +606,15 @@ impl Member {
     }
 
     fn command(&mut self, cmd: PlayerCommand) {
-        self.out.push_back(MemberOutput::Player(cmd));
+        self.out.push(MemberOutput::Player(cmd));
     }
 
     fn send(&mut self, msg: ClientMessage) {
-        self.out.push_back(MemberOutput::Send(msg));
+        self.out.push(MemberOutput::Send(msg));
     }
 
     fn event(&mut self, event: PartyEvent) {
-        self.out.push_back(MemberOutput::Event(event));
+        self.out.push(MemberOutput::Event(event));
     }
 }
 
