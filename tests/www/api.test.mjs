@@ -279,18 +279,24 @@ test("WatchParty: bad options reject with clear Errors; every member used after 
   assertClear(left, Object.fromEntries(Object.keys(calls).map((k) => [k, new RegExp(`^WatchParty\\.${k}: called after leave\\(\\)$`)])));
 });
 
-test("WatchParty: chat and moderation reach the member as events; once banned, calls throw and state stays readable", async () => {
+test("WatchParty: chat and moderation reach the member as events; once banned, calls throw, state stays readable and the rate is restored", async () => {
   const seen = await page.evaluate(async () => {
     const m = await import("/sdk/index.js");
     await m.default();
     const room = "api-moderation-" + Math.floor(Math.random() * 1e9);
+    const videos = {};
     const join = async (name) => {
       const video = document.body.appendChild(document.createElement("video"));
+      videos[name] = video;
       const invite = await (await fetch(`/api/party/invite?room=${room}&guest=${name}`)).json();
       return m.WatchParty.join(`/ws/party/${room}`, { player: video, name, token: invite.token });
     };
     const host = await join("host");
     const guest = await join("guest");
+    // A listener that throws does not keep the others from hearing the event.
+    guest.on("chat", () => {
+      throw new Error("a listener's own bug");
+    });
     const next = (party, event) => new Promise((resolve) => party.once(event, resolve));
     const thrown = (fn) => {
       try {
@@ -311,6 +317,8 @@ test("WatchParty: chat and moderation reach the member as events; once banned, c
     const error = await refused;
     const banned = next(guest, "banned");
     const closed = next(guest, "close");
+    videos.guest.playbackRate = 1.25;
+    videos.host.playbackRate = 1.5;
     host.ban(guest.id, "bye");
     const ban = await banned;
     const close = await closed;
@@ -321,7 +329,9 @@ test("WatchParty: chat and moderation reach the member as events; once banned, c
       onAfterClose: thrown(() => guest.on("chat", () => {})),
       idAfterClose: typeof guest.id, stateAfterClose: guest.state?.phase,
     };
+    out.guestRateAfterClose = videos.guest.playbackRate;
     host.leave();
+    out.hostRateAfterLeave = videos.host.playbackRate;
     guest.leave();
     return out;
   });
@@ -335,6 +345,8 @@ test("WatchParty: chat and moderation reach the member as events; once banned, c
     onAfterClose: "WatchParty.on: this WatchParty has left its room; join again",
     idAfterClose: "number",
     stateAfterClose: "idle",
+    guestRateAfterClose: 1,
+    hostRateAfterLeave: 1,
   });
 });
 
