@@ -416,11 +416,8 @@ export class WatchParty {
       for (const text of this.#unsent.splice(0)) this.#socket.send(text);
     } else if (event.type === "message") {
       if (typeof event.data !== "string") return;
-      try {
-        this.#member.input(performance.now(), IN_SERVER_TEXT, NaN, NaN, NaN, event.data);
-      } catch (e) {
-        console.warn("watch party: frame dropped:", e?.message ?? e);
-      }
+      const refused = this.#member.input(performance.now(), IN_SERVER_TEXT, NaN, NaN, NaN, event.data);
+      if (refused) console.warn("watch party: frame dropped:", refused.message);
       this.#drive();
     } else {
       const code = typeof event.code === "number" ? event.code : 1006;
