@@ -8,7 +8,6 @@
 import initWasm, {
   Player as WasmPlayer,
   Transmuxer as WasmTransmuxer,
-  WatchParty as WasmWatchParty,
   inspectPlaylist as wasmInspectPlaylist,
 } from "./flodrama_player.js";
 import { ResumeClient, SessionReporter } from "./resume.js";
@@ -19,15 +18,11 @@ import {
   describe,
   fail,
   call,
-  rethrown,
   isObject,
   checkOptions,
   checkString,
   checkNumber,
   checkBoolean,
-  checkEvent,
-  checkListener,
-  mediaOf,
   registerPlayer,
   Listeners,
 } from "./util.js";
@@ -60,11 +55,6 @@ export const Events = Object.freeze({
 });
 
 const PLAYER_EVENTS = new Set(Object.values(Events));
-
-/** The events of a `WatchParty`. */
-const PARTY_EVENTS = new Set([
-  "joined", "members", "chat", "state", "sync", "settings", "muted", "banned", "error", "close",
-]);
 
 // ---- init and argument checks -------------------------------------------------------------
 
@@ -337,145 +327,7 @@ registerPlayer(Player);
 
 // ---- WatchParty ----------------------------------------------------------------------------
 
-/** Lets `WatchParty.join` call the constructor and nobody else. */
-const INTERNAL = Symbol("internal");
-
-/** A member of a watch-party room, attached to a video element. */
-export class WatchParty {
-  /** The glue object; null once left. */
-  #wasm;
-  #listeners = new Listeners(PARTY_EVENTS);
-
-  /** Joins the room at `url` (`ws(s):`, `http(s):` or relative); resolves once welcomed. */
-  static join(url, options) {
-    const where = "WatchParty.join";
-    try {
-      requireInit(where);
-      checkString(where, "url", url, { nonEmpty: true });
-      if (!isObject(options)) throw fail(where, `options must be an object, got ${describe(options)}`);
-      const player = mediaOf(where, "options.player", options.player, { video: true });
-      const name = checkString(where, "options.name", options.name, { nonEmpty: true });
-      const token = checkString(where, "options.token", options.token, { optional: true });
-      const joining = call(where, () => WasmWatchParty.join(url, { player, name, token }));
-      return joining.then(
-        (wasm) => new WatchParty(INTERNAL, wasm),
-        (e) => {
-          throw rethrown(where, e);
-        },
-      );
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  constructor(internal, wasm) {
-    if (internal !== INTERNAL) throw new Error("new WatchParty: use `await WatchParty.join(url, options)`");
-    this.#wasm = wasm;
-  }
-
-  #live(member) {
-    if (!this.#wasm) throw fail(`WatchParty.${member}`, "called after leave()");
-    return this.#wasm;
-  }
-
-  play() {
-    const wasm = this.#live("play");
-    call("WatchParty.play", () => wasm.act(4));
-  }
-
-  pause() {
-    const wasm = this.#live("pause");
-    call("WatchParty.pause", () => wasm.act(5));
-  }
-
-  seek(position) {
-    const wasm = this.#live("seek");
-    checkNumber("WatchParty.seek", "position", position, { min: 0 });
-    call("WatchParty.seek", () => wasm.act(6, position));
-  }
-
-  send(text) {
-    const wasm = this.#live("send");
-    checkString("WatchParty.send", "text", text, { nonEmpty: true });
-    call("WatchParty.send", () => wasm.act(7, 0, text));
-  }
-
-  mute(member, durationS, reason) {
-    const where = "WatchParty.mute";
-    const wasm = this.#live("mute");
-    checkNumber(where, "member", member, { min: 0, integer: true });
-    checkNumber(where, "durationS", durationS, { min: 0, optional: true });
-    checkString(where, "reason", reason, { optional: true });
-    call(where, () => wasm.act(0, member, reason ?? undefined, durationS ?? undefined));
-  }
-
-  unmute(member) {
-    const wasm = this.#live("unmute");
-    checkNumber("WatchParty.unmute", "member", member, { min: 0, integer: true });
-    call("WatchParty.unmute", () => wasm.act(1, member));
-  }
-
-  ban(member, reason) {
-    const wasm = this.#live("ban");
-    checkNumber("WatchParty.ban", "member", member, { min: 0, integer: true });
-    checkString("WatchParty.ban", "reason", reason, { optional: true });
-    call("WatchParty.ban", () => wasm.act(2, member, reason ?? undefined));
-  }
-
-  makeHost(member) {
-    const wasm = this.#live("makeHost");
-    checkNumber("WatchParty.makeHost", "member", member, { min: 0, integer: true });
-    call("WatchParty.makeHost", () => wasm.act(3, member));
-  }
-
-  setHostOnlyControl(enabled) {
-    const wasm = this.#live("setHostOnlyControl");
-    checkBoolean("WatchParty.setHostOnlyControl", "enabled", enabled);
-    call("WatchParty.setHostOnlyControl", () => wasm.act(8, enabled ? 1 : 0));
-  }
-
-  // Read through the glue's `get(key)`, keys numbered as in `WatchParty::get`
-  // (sdk/src/party.rs).
-  get id() {
-    return this.#live("id").get(0) ?? null;
-  }
-
-  get sync() {
-    return this.#live("sync").get(1);
-  }
-
-  get state() {
-    return this.#live("state").get(2);
-  }
-
-  get stats() {
-    return this.#live("stats").get(3);
-  }
-
-  serverTime() {
-    return this.#live("serverTime").get(4) ?? null;
-  }
-
-  on(event, listener) {
-    this.#listeners.on("WatchParty.on", this.#live("on"), event, listener);
-  }
-
-  once(event, listener) {
-    this.#listeners.once("WatchParty.once", this.#live("once"), event, listener);
-  }
-
-  off(event, listener) {
-    this.#listeners.off("WatchParty.off", this.#live("off"), event, listener);
-  }
-
-  leave() {
-    const wasm = this.#wasm;
-    if (!wasm) return;
-    this.#wasm = null;
-    this.#listeners.clear();
-    wasm.act(9, 0);
-  }
-}
+export { WatchParty } from "./party.js";
 
 // ---- tools ---------------------------------------------------------------------------------
 

@@ -201,11 +201,6 @@ pub fn callback(mut f: impl FnMut(JsValue) + 'static) -> Callback {
     wrap(Box::new(move |first, _| f(first)))
 }
 
-/// Wraps `f`, which takes both arguments, as a [`Callback`].
-pub fn callback2(f: impl FnMut(JsValue, JsValue) + 'static) -> Callback {
-    wrap(Box::new(f))
-}
-
 fn wrap(f: Box<dyn FnMut(JsValue, JsValue)>) -> Callback {
     Closure::wrap(f)
 }

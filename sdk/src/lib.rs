@@ -15,7 +15,7 @@ mod text_tracks;
 mod transmux;
 
 pub use inspect::inspect_playlist;
-pub use party::WatchParty;
+pub use party::PartyMember;
 pub use player::Player;
 pub use proxy::PresignCore;
 pub use resume::{QoeCore, ResumeCore};

@@ -212,6 +212,8 @@ test("WatchParty: bad options reject with clear Errors; every member used after 
     noName: `${setup} await m.WatchParty.join('/ws/party/r', { player: v });`,
     tokenNumber: `${setup} await m.WatchParty.join('/ws/party/r', { player: v, name: 'a', token: 5 });`,
     badScheme: `${setup} await m.WatchParty.join('ftp://a.example/r', { player: v, name: 'a' });`,
+    notUrl: `${setup} await m.WatchParty.join('http://[x/r', { player: v, name: 'a' });`,
+    unreachable: `${setup} await m.WatchParty.join('ws://127.0.0.1:9/ws/party/r', { player: v, name: 'a' });`,
     destroyedPlayer: `${setup} const p = new m.Player(v); p.destroy(); await m.WatchParty.join('/ws/party/r', { player: p, name: 'a' });`,
     refused: `${setup} await m.WatchParty.join('/ws/party/r', { player: v, name: 'a', token: 'not-a-token' });`,
     construct: `${setup} new m.WatchParty();`,
@@ -224,6 +226,8 @@ test("WatchParty: bad options reject with clear Errors; every member used after 
     noName: /^WatchParty\.join: options\.name must be a non-empty string, got undefined$/,
     tokenNumber: /^WatchParty\.join: options\.token must be a string, got the number 5$/,
     badScheme: /^WatchParty\.join: .*ftp: URLs cannot carry a WebSocket/,
+    notUrl: /^WatchParty\.join: "http:\/\/\[x\/r" is not a URL$/,
+    unreachable: /^WatchParty\.join: connection closed \(1006\)$/,
     destroyedPlayer: /^Player\.media: called after destroy\(\)$/,
     refused: /^WatchParty\.join: ./,
     construct: /^new WatchParty: use `await WatchParty\.join\(url, options\)`$/,
@@ -275,6 +279,77 @@ test("WatchParty: bad options reject with clear Errors; every member used after 
     Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, `${joined} party.leave(); party.leave(); ${v}`])),
   );
   assertClear(left, Object.fromEntries(Object.keys(calls).map((k) => [k, new RegExp(`^WatchParty\\.${k}: called after leave\\(\\)$`)])));
+});
+
+test("WatchParty: chat and moderation reach the member as events; once banned, calls throw, state stays readable and the rate is restored", async () => {
+  const seen = await page.evaluate(async () => {
+    const m = await import("/sdk/index.js");
+    await m.default();
+    const room = "api-moderation-" + Math.floor(Math.random() * 1e9);
+    const videos = {};
+    const join = async (name) => {
+      const video = document.body.appendChild(document.createElement("video"));
+      videos[name] = video;
+      const invite = await (await fetch(`/api/party/invite?room=${room}&guest=${name}`)).json();
+      return m.WatchParty.join(`/ws/party/${room}`, { player: video, name, token: invite.token });
+    };
+    const host = await join("host");
+    const guest = await join("guest");
+    // A listener that throws does not keep the others from hearing the event.
+    guest.on("chat", () => {
+      throw new Error("a listener's own bug");
+    });
+    const next = (party, event) => new Promise((resolve) => party.once(event, resolve));
+    const thrown = (fn) => {
+      try {
+        fn();
+        return null;
+      } catch (e) {
+        return e.message;
+      }
+    };
+    const chat = next(guest, "chat");
+    host.send("hello");
+    const line = await chat;
+    const muted = next(guest, "muted");
+    host.mute(guest.id, 30, "calm");
+    const mute = await muted;
+    const refused = next(guest, "error");
+    guest.send("let me speak");
+    const error = await refused;
+    const banned = next(guest, "banned");
+    const closed = next(guest, "close");
+    videos.guest.playbackRate = 1.25;
+    videos.host.playbackRate = 1.5;
+    host.ban(guest.id, "bye");
+    const ban = await banned;
+    const close = await closed;
+    const out = {
+      line: { text: line.text, name: line.name, from: line.from === host.id },
+      mute, code: error.code, ban, closeIsObject: typeof close.code === "number",
+      playAfterClose: thrown(() => guest.play()),
+      onAfterClose: thrown(() => guest.on("chat", () => {})),
+      idAfterClose: typeof guest.id, stateAfterClose: guest.state?.phase,
+    };
+    out.guestRateAfterClose = videos.guest.playbackRate;
+    host.leave();
+    out.hostRateAfterLeave = videos.host.playbackRate;
+    guest.leave();
+    return out;
+  });
+  assert.deepEqual(seen, {
+    line: { text: "hello", name: "host", from: true },
+    mute: { durationS: 30, reason: "calm" },
+    code: "muted",
+    ban: { reason: "bye" },
+    closeIsObject: true,
+    playAfterClose: "WatchParty.play: this WatchParty has left its room; join again",
+    onAfterClose: "WatchParty.on: this WatchParty has left its room; join again",
+    idAfterClose: "number",
+    stateAfterClose: "idle",
+    guestRateAfterClose: 1,
+    hostRateAfterLeave: 1,
+  });
 });
 
 test("ResumeClient, SessionReporter, Transmuxer and inspectPlaylist: clear Errors for bad input and late calls", async () => {

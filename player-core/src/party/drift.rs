@@ -8,8 +8,6 @@
 //! where the group will be once the seek completes — the member's measured seek latency is
 //! aimed ahead of, so the seek's own duration never shows up as new drift and cannot loop.
 
-use std::collections::VecDeque;
-
 /// Tuning of the drift controller.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DriftConfig {
@@ -73,7 +71,8 @@ pub struct DriftController {
     rate: f64,
     last_rate_change: f64,
     correction_end: Option<f64>,
-    errors: VecDeque<f64>,
+    /// The latest errors, oldest first (a Vec: a VecDeque instantiates far more code).
+    errors: Vec<f64>,
     seek_latency_ms: f64,
     seek_started: Option<f64>,
     last_seek: f64,
@@ -88,7 +87,7 @@ impl DriftController {
             rate: 1.0,
             last_rate_change: f64::NEG_INFINITY,
             correction_end: None,
-            errors: VecDeque::with_capacity(config.window),
+            errors: Vec::with_capacity(config.window),
             seek_latency_ms: config.initial_seek_latency_ms,
             seek_started: None,
             last_seek: f64::NEG_INFINITY,
@@ -169,10 +168,10 @@ impl DriftController {
         if now_ms < self.hold_until || self.seek_started.is_some() || !error_ms.is_finite() {
             return None;
         }
-        if self.errors.len() >= self.config.window {
-            self.errors.pop_front();
+        if !self.errors.is_empty() && self.errors.len() >= self.config.window {
+            self.errors.remove(0);
         }
-        self.errors.push_back(error_ms);
+        self.errors.push(error_ms);
         if self.errors.len() < self.config.window.min(3) {
             return None;
         }
@@ -218,7 +217,7 @@ impl DriftController {
     }
 }
 
-fn median(values: &VecDeque<f64>) -> f64 {
+fn median(values: &[f64]) -> f64 {
     // Sorted by insertion: the window is short, and a slice sort would link a second copy
     // of the standard library's sort into the wasm.
     let mut v: Vec<f64> = Vec::with_capacity(values.len());

@@ -8,8 +8,6 @@
 //! [`Member::handle_timeout`] at [`Member::poll_timeout`]. Commands are assumed to reach the
 //! player before the next observation (the SDK applies them synchronously).
 
-use std::collections::VecDeque;
-
 use super::clock::{ClockSync, SyncEstimate};
 use super::drift::{DriftAction, DriftConfig, DriftController};
 use super::protocol::{
@@ -51,6 +49,29 @@ pub struct PlayerObservation {
     pub seeking: bool,
     /// Waiting for data (`waiting` fired, not yet `playing`).
     pub buffering: bool,
+}
+
+/// `HTMLMediaElement.HAVE_FUTURE_DATA`: enough data to play on.
+const HAVE_FUTURE_DATA: f64 = 3.0;
+
+impl PlayerObservation {
+    /// The observation of a media element: `waiting` is whether its `waiting` event fired
+    /// with no `playing` since; it counts as buffering only while `ready_state` (the
+    /// element's `readyState`) is below `HAVE_FUTURE_DATA`, since a `playing` may be missed.
+    pub fn of_element(
+        position_s: f64,
+        paused: bool,
+        seeking: bool,
+        waiting: bool,
+        ready_state: f64,
+    ) -> Self {
+        Self {
+            position_s,
+            paused,
+            seeking,
+            buffering: waiting && ready_state < HAVE_FUTURE_DATA,
+        }
+    }
 }
 
 /// A presented frame, from `requestVideoFrameCallback`.
@@ -190,7 +211,9 @@ pub struct Member {
     paused_for: Option<u64>,
     reported: Option<(u64, bool)>,
     stats: MemberStats,
-    out: VecDeque<MemberOutput>,
+    /// Outputs not yet polled, oldest first (a Vec: a VecDeque instantiates far more code
+    /// for a queue this short).
+    out: Vec<MemberOutput>,
 }
 
 impl Member {
@@ -217,7 +240,7 @@ impl Member {
             paused_for: None,
             reported: None,
             stats: MemberStats::default(),
-            out: VecDeque::from([MemberOutput::Send(join)]),
+            out: vec![MemberOutput::Send(join)],
         }
     }
 
@@ -383,8 +406,8 @@ impl Member {
 
     /// The next output, stamping clock-sync requests with `now_ms`.
     pub fn poll_output(&mut self, now_ms: f64) -> Option<MemberOutput> {
-        if let Some(out) = self.out.pop_front() {
-            return Some(out);
+        if !self.out.is_empty() {
+            return Some(self.out.remove(0));
         }
         let rtt = self.sync(now_ms).map(|e| e.rtt_ms);
         let (id, t1) = self.clock.as_mut()?.poll_request(now_ms)?;
@@ -583,15 +606,15 @@ impl Member {
     }
 
     fn command(&mut self, cmd: PlayerCommand) {
-        self.out.push_back(MemberOutput::Player(cmd));
+        self.out.push(MemberOutput::Player(cmd));
     }
 
     fn send(&mut self, msg: ClientMessage) {
-        self.out.push_back(MemberOutput::Send(msg));
+        self.out.push(MemberOutput::Send(msg));
     }
 
     fn event(&mut self, event: PartyEvent) {
-        self.out.push_back(MemberOutput::Event(event));
+        self.out.push(MemberOutput::Event(event));
     }
 }
 
@@ -669,6 +692,25 @@ mod tests {
             seeking: false,
             buffering: false,
         }
+    }
+
+    #[test]
+    fn an_element_waiting_with_future_data_is_not_buffering() {
+        let waiting =
+            |ready_state| PlayerObservation::of_element(3.0, false, false, true, ready_state);
+        assert!(waiting(2.0).buffering);
+        assert!(!waiting(3.0).buffering);
+        assert!(!waiting(4.0).buffering);
+        let playing = PlayerObservation::of_element(3.0, true, true, false, 0.0);
+        assert_eq!(
+            playing,
+            PlayerObservation {
+                position_s: 3.0,
+                paused: true,
+                seeking: true,
+                buffering: false
+            }
+        );
     }
 
     #[test]

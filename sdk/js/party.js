@@ -1,0 +1,442 @@
+// The watch party's IO: the public `WatchParty` owns the room's WebSocket, the video element's
+// events, its presented frames (requestVideoFrameCallback), a 250 ms sampler and one timer.
+// Every decision (protocol parsing and validation, clock sync, drift control, when to report
+// ready or stalled) is player-core's `Member`, reached through the wasm class `PartyMember`
+// (sdk/src/party.rs): each happening goes in with `input(now, kind, a, b, c, text)`, and what
+// the member wants done comes out of `poll(now)` as `{kind, ...}`. The numbers below mirror
+// the ones documented in sdk/src/party.rs; change both together.
+import { PartyMember } from "./flodrama_player.js";
+import {
+  requireInit,
+  describe,
+  fail,
+  call,
+  isObject,
+  checkString,
+  checkNumber,
+  checkBoolean,
+  mediaOf,
+  Listeners,
+} from "./util.js";
+
+/** The events of a `WatchParty`. */
+const PARTY_EVENTS = new Set([
+  "joined", "members", "chat", "state", "sync", "settings", "muted", "banned", "error", "close",
+]);
+
+// `PartyMember.input` kinds.
+const IN_SERVER_TEXT = 0;
+const IN_PLAYER = 1;
+const IN_FRAME = 2;
+const IN_TIMEOUT = 3;
+const IN_PLAY = 4;
+const IN_PAUSE = 5;
+const IN_SEEK = 6;
+const IN_CHAT = 7;
+const IN_HOST_ONLY = 8;
+const IN_MUTE = 9;
+const IN_UNMUTE = 10;
+const IN_BAN = 11;
+const IN_MAKE_HOST = 12;
+
+// Flags of an `IN_PLAYER` input.
+const PAUSED = 1;
+const SEEKING = 2;
+const WAITING = 4;
+
+// `PartyMember.poll` output kinds.
+const OUT_SEND = 0;
+const OUT_PLAY = 1;
+const OUT_PAUSE = 2;
+const OUT_SEEK = 3;
+const OUT_RATE = 4;
+
+// `PartyMember.get` keys.
+const GET_ID = 0;
+const GET_SYNC = 1;
+const GET_STATE = 2;
+const GET_STATS = 3;
+const GET_TIMEOUT = 4;
+
+/** How often the element is observed besides its own events, ms. */
+const SAMPLE_MS = 250;
+/** The element's events that are observations for the member. */
+const VIDEO_EVENTS = ["play", "pause", "seeking", "seeked", "timeupdate", "waiting", "playing", "canplay"];
+const SOCKET_EVENTS = ["open", "message", "close"];
+/** The longest delay `setTimeout` takes before it fires at once instead, ms. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** Lets `WatchParty.join` call the constructor and nobody else. */
+const INTERNAL = Symbol("internal");
+
+/**
+ * `url` resolved against the page, with `http(s):` mapped to `ws(s):`; throws an `Error`
+ * naming `where` when it is not a URL or its scheme cannot carry a WebSocket.
+ */
+function socketUrl(where, url) {
+  let parsed;
+  try {
+    parsed = new URL(url, globalThis.location?.href);
+  } catch {
+    throw fail(where, `${JSON.stringify(url)} is not a URL`);
+  }
+  const scheme = { "http:": "ws:", "https:": "wss:", "ws:": "ws:", "wss:": "wss:" }[parsed.protocol];
+  if (!scheme) throw fail(where, `${parsed.protocol} URLs cannot carry a WebSocket`);
+  parsed.protocol = scheme;
+  return parsed.href;
+}
+
+/**
+ * The callbacks given to `on`, in the order added; `listen(add, name, fn)` is what the
+ * `Listeners` helper of util.js registers through.
+ */
+class Callbacks {
+  #all = [];
+
+  /** Adds `fn` for `name`, or removes every registration of it when `add` is false. */
+  listen(add, name, fn) {
+    if (add) this.#all.push([name, fn]);
+    else this.#all = this.#all.filter(([n, f]) => n !== name || f !== fn);
+  }
+
+  /** The callbacks of `name`, copied so they may add or remove callbacks while called. */
+  of(name) {
+    return this.#all.filter(([n]) => n === name).map(([, fn]) => fn);
+  }
+
+  /** Forgets every callback. */
+  clear() {
+    this.#all = [];
+  }
+}
+
+/** A member of a watch-party room, attached to a video element. */
+export class WatchParty {
+  /** player-core's member behind the wasm boundary; freed by `leave()`. */
+  #member;
+  #socket;
+  #video;
+  #callbacks = new Callbacks();
+  #listeners = new Listeners(PARTY_EVENTS);
+  /** Messages produced before the socket opened. */
+  #unsent = [];
+  /** The pending `setTimeout` and the local time it was armed for. */
+  #timer;
+  #timerAt;
+  #sampler;
+  /** `waiting` fired and `playing` has not since. */
+  #waiting = false;
+  /** `resolve` and `reject` of the promise `join` returned, until welcomed or closed. */
+  #join;
+  /** The connection is over (left, or closed by the server): the IO has stopped. */
+  #closed = false;
+  /** `leave()` was called: every member throws. */
+  #left = false;
+
+  /** Joins the room at `url` (`ws(s):`, `http(s):` or relative); resolves once welcomed. */
+  static join(url, options) {
+    const where = "WatchParty.join";
+    try {
+      requireInit(where);
+      checkString(where, "url", url, { nonEmpty: true });
+      if (!isObject(options)) throw fail(where, `options must be an object, got ${describe(options)}`);
+      const video = mediaOf(where, "options.player", options.player, { video: true });
+      const name = checkString(where, "options.name", options.name, { nonEmpty: true });
+      const token = checkString(where, "options.token", options.token, { optional: true });
+      const href = socketUrl(where, url);
+      return new Promise((resolve, reject) => {
+        call(where, () => new WatchParty(INTERNAL, { href, video, name, token, resolve, reject }));
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Connects and starts observing the element; only `join` may call it. */
+  constructor(internal, { href, video, name, token, resolve, reject } = {}) {
+    if (internal !== INTERNAL) throw new Error("new WatchParty: use `await WatchParty.join(url, options)`");
+    this.#socket = new WebSocket(href);
+    this.#video = video;
+    this.#member = new PartyMember(name, token);
+    this.#join = { resolve, reject };
+    for (const event of SOCKET_EVENTS) this.#socket.addEventListener(event, this.#onSocket);
+    for (const event of VIDEO_EVENTS) video.addEventListener(event, this.#onVideo);
+    this.#sampler = setInterval(() => this.#observe(), SAMPLE_MS);
+    this.#requestFrame();
+    this.#drive();
+  }
+
+  /** Asks the room to play. */
+  play() {
+    this.#act("play", IN_PLAY);
+  }
+
+  /** Asks the room to pause. */
+  pause() {
+    this.#act("pause", IN_PAUSE);
+  }
+
+  /** Asks the room to move to `position` seconds. */
+  seek(position) {
+    this.#open("seek");
+    checkNumber("WatchParty.seek", "position", position, { min: 0 });
+    this.#act("seek", IN_SEEK, position);
+  }
+
+  /** Sends a chat line. */
+  send(text) {
+    this.#open("send");
+    checkString("WatchParty.send", "text", text, { nonEmpty: true });
+    this.#act("send", IN_CHAT, NaN, NaN, text);
+  }
+
+  /** Host: mutes `member`'s chat for `durationS` seconds (until unmuted when absent). */
+  mute(member, durationS, reason) {
+    const where = "WatchParty.mute";
+    this.#open("mute");
+    checkNumber(where, "member", member, { min: 0, integer: true });
+    checkNumber(where, "durationS", durationS, { min: 0, optional: true });
+    checkString(where, "reason", reason, { optional: true });
+    this.#act("mute", IN_MUTE, member, durationS ?? NaN, reason ?? undefined);
+  }
+
+  /** Host: lifts `member`'s mute. */
+  unmute(member) {
+    this.#open("unmute");
+    checkNumber("WatchParty.unmute", "member", member, { min: 0, integer: true });
+    this.#act("unmute", IN_UNMUTE, member);
+  }
+
+  /** Host: removes `member` and keeps it out of the room. */
+  ban(member, reason) {
+    this.#open("ban");
+    checkNumber("WatchParty.ban", "member", member, { min: 0, integer: true });
+    checkString("WatchParty.ban", "reason", reason, { optional: true });
+    this.#act("ban", IN_BAN, member, NaN, reason ?? undefined);
+  }
+
+  /** Host: hands the host role to `member`. */
+  makeHost(member) {
+    this.#open("makeHost");
+    checkNumber("WatchParty.makeHost", "member", member, { min: 0, integer: true });
+    this.#act("makeHost", IN_MAKE_HOST, member);
+  }
+
+  /** Host: whether only the host may play, pause and seek. */
+  setHostOnlyControl(enabled) {
+    this.#open("setHostOnlyControl");
+    checkBoolean("WatchParty.setHostOnlyControl", "enabled", enabled);
+    this.#act("setHostOnlyControl", IN_HOST_ONLY, enabled ? 1 : 0);
+  }
+
+  /** Own member id, null before the welcome. */
+  get id() {
+    return this.#get("id", GET_ID) ?? null;
+  }
+
+  /** The clock-sync estimate `{offset, rtt, error}` in ms, null before any sample. */
+  get sync() {
+    return this.#get("sync", GET_SYNC);
+  }
+
+  /** The latest group state `{seq, phase, position, at, resume}`, null before the welcome. */
+  get state() {
+    return this.#get("state", GET_STATE);
+  }
+
+  /** Corrections so far: `{seeks, correctiveSeeks, rateChanges}`. */
+  get stats() {
+    return this.#get("stats", GET_STATS);
+  }
+
+  /** The server clock now (ms), from the local clock and the sync offset; null before any sample. */
+  serverTime() {
+    const now = performance.now();
+    const sync = this.#get("serverTime", GET_SYNC, now);
+    return sync ? now + sync.offset : null;
+  }
+
+  /** Calls `listener(payload)` on every `event`. */
+  on(event, listener) {
+    this.#listeners.on("WatchParty.on", this.#open("on"), event, listener);
+  }
+
+  /** Calls `listener(payload)` on the next `event` only. */
+  once(event, listener) {
+    this.#listeners.once("WatchParty.once", this.#open("once"), event, listener);
+  }
+
+  /** Removes `listener` added with `on` or `once`. */
+  off(event, listener) {
+    this.#listeners.off("WatchParty.off", this.#open("off"), event, listener);
+  }
+
+  /**
+   * Leaves the room: closes the connection, detaches from the element and restores its
+   * playback rate. Any later call throws.
+   */
+  leave() {
+    if (this.#left) return;
+    this.#left = true;
+    this.#listeners.clear();
+    this.#callbacks.clear();
+    this.#socket.close(1000, "left");
+    this.#teardown("left");
+    this.#member.free();
+  }
+
+  /** Throws an `Error` naming `member` after `leave()`. */
+  #live(member) {
+    if (this.#left) throw fail(`WatchParty.${member}`, "called after leave()");
+  }
+
+  /** The callbacks, for calls that need a live connection; throws after leave or close. */
+  #open(member) {
+    this.#live(member);
+    if (this.#closed) throw fail(`WatchParty.${member}`, "this WatchParty has left its room; join again");
+    return this.#callbacks;
+  }
+
+  /** The member's state `key` at local time `now`. */
+  #get(member, key, now = performance.now()) {
+    this.#live(member);
+    return this.#member.get(key, now);
+  }
+
+  /** A call of the viewer's (`member` for the error messages) as input `kind`. */
+  #act(member, kind, a = NaN, b = NaN, text = undefined) {
+    this.#open(member);
+    this.#input(kind, a, b, NaN, text);
+  }
+
+  /** Gives the member one input at the current time, then carries out its outputs. */
+  #input(kind, a = NaN, b = NaN, c = NaN, text = undefined) {
+    this.#member.input(performance.now(), kind, a, b, c, text);
+    this.#drive();
+  }
+
+  /**
+   * Carries out everything the member asked for (media commands at once, so the next
+   * observation sees them), re-arms the timer, then calls the listeners of the events heard,
+   * with the loop done so that a listener may call back into the party.
+   */
+  #drive() {
+    const events = [];
+    for (let out; !this.#closed && (out = this.#member.poll(performance.now())) !== undefined; ) {
+      const video = this.#video;
+      switch (out.kind) {
+        case OUT_SEND:
+          if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(out.text);
+          else this.#unsent.push(out.text);
+          break;
+        case OUT_PLAY:
+          // A refused autoplay shows up as the element staying paused.
+          video.play()?.catch(() => {});
+          break;
+        case OUT_PAUSE:
+          video.pause();
+          break;
+        case OUT_SEEK:
+          video.currentTime = out.value;
+          break;
+        case OUT_RATE:
+          video.preservesPitch = true;
+          video.playbackRate = out.value;
+          break;
+        default:
+          if (out.name === "joined") {
+            this.#join?.resolve(this);
+            this.#join = null;
+          }
+          events.push(out);
+      }
+    }
+    this.#armTimer();
+    for (const { name, data } of events) this.#emit(name, data);
+  }
+
+  /** Calls the listeners of `name` with `data`; one that throws does not stop the others. */
+  #emit(name, data) {
+    for (const listener of this.#callbacks.of(name)) {
+      try {
+        listener(data);
+      } catch (e) {
+        console.error("watch party listener threw", e);
+      }
+    }
+  }
+
+  /** One `setTimeout` for the member's next timeout, kept when that has not changed. */
+  #armTimer() {
+    const at = this.#closed ? undefined : this.#member.get(GET_TIMEOUT, 0);
+    if (at === this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    if (at === undefined) return;
+    const delay = Math.min(Math.max(Math.ceil(at - performance.now()), 0), MAX_DELAY_MS);
+    this.#timer = setTimeout(() => {
+      this.#timerAt = undefined;
+      this.#input(IN_TIMEOUT);
+    }, delay);
+  }
+
+  /** Tells the member the element's state. */
+  #observe() {
+    const video = this.#video;
+    const flags = (video.paused ? PAUSED : 0) | (video.seeking ? SEEKING : 0) | (this.#waiting ? WAITING : 0);
+    this.#input(IN_PLAYER, video.currentTime, flags, video.readyState);
+  }
+
+  /** Asks for the next presented frame where `requestVideoFrameCallback` exists. */
+  #requestFrame() {
+    this.#video.requestVideoFrameCallback?.(this.#onFrame);
+  }
+
+  /** A presented frame: its media time and when it was shown. */
+  #onFrame = (now, metadata) => {
+    if (this.#closed) return;
+    const field = (key) => (Number.isFinite(metadata?.[key]) ? metadata[key] : undefined);
+    const mediaTime = field("mediaTime");
+    if (mediaTime !== undefined) {
+      this.#input(IN_FRAME, mediaTime, field("presentationTime") ?? field("expectedDisplayTime") ?? now);
+    }
+    this.#requestFrame();
+  };
+
+  /** The element's events: each is an observation; `waiting`/`playing` track buffering. */
+  #onVideo = (event) => {
+    if (event.type === "waiting") this.#waiting = true;
+    else if (event.type === "playing") this.#waiting = false;
+    this.#observe();
+  };
+
+  /** The socket's events: flush on open, frames to the member, the end on close. */
+  #onSocket = (event) => {
+    if (event.type === "open") {
+      for (const text of this.#unsent.splice(0)) this.#socket.send(text);
+    } else if (event.type === "message") {
+      if (typeof event.data !== "string") return;
+      const refused = this.#member.input(performance.now(), IN_SERVER_TEXT, NaN, NaN, NaN, event.data);
+      if (refused) console.warn("watch party: frame dropped:", refused.message);
+      this.#drive();
+    } else {
+      const code = typeof event.code === "number" ? event.code : 1006;
+      const reason = typeof event.reason === "string" ? event.reason : "";
+      this.#teardown(reason || `connection closed (${code})`);
+      this.#emit("close", { code, reason });
+    }
+  };
+
+  /** Stops every IO; a pending join is rejected with `reason`. */
+  #teardown(reason) {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#join?.reject(fail("WatchParty.join", reason));
+    this.#join = null;
+    clearTimeout(this.#timer);
+    clearInterval(this.#sampler);
+    for (const event of VIDEO_EVENTS) this.#video.removeEventListener(event, this.#onVideo);
+    for (const event of SOCKET_EVENTS) this.#socket.removeEventListener(event, this.#onSocket);
+    this.#video.playbackRate = 1;
+  }
+}
