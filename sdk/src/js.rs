@@ -81,18 +81,6 @@ pub fn flag(obj: &JsValue, key: &str) -> bool {
     get(obj, key).is_truthy()
 }
 
-/// `(dropped, decoded)` frame counts of `video.getVideoPlaybackQuality()`, 0 where unknown.
-pub fn frame_counts(video: &JsValue) -> (f64, f64) {
-    let quality = get(video, "getVideoPlaybackQuality")
-        .dyn_into::<Function>()
-        .and_then(|f| f.call1(video, &JsValue::UNDEFINED))
-        .unwrap_or(JsValue::UNDEFINED);
-    (
-        num(&quality, "droppedVideoFrames"),
-        num(&quality, "totalVideoFrames"),
-    )
-}
-
 /// Whether `value` is `undefined` or `null`.
 pub fn is_nullish(value: &JsValue) -> bool {
     value.is_undefined() || value.is_null()
@@ -176,11 +164,6 @@ impl Listeners {
             .filter(|(n, _)| n == name)
             .map(|(_, f)| f.clone())
             .collect()
-    }
-
-    /// Forgets every callback.
-    pub fn clear(&mut self) {
-        self.0.clear();
     }
 }
 
@@ -280,4 +263,18 @@ fn promise_boxed(
     future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>,
 ) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(future)
+}
+
+/// The message of a thrown JS value: `name: message` for a DOMException, the message of an
+/// error (any object with a string `message`), else a description of the value. Fields are
+/// read by name: fewer imports than web-sys's getters.
+pub fn message_of(e: &JsValue) -> String {
+    let message = get(e, "message").as_string();
+    match message {
+        Some(m) if e.is_instance_of::<web_sys::DomException>() => {
+            [text(e, "name"), ": ".into(), m].concat()
+        }
+        Some(m) if e.is_object() => m,
+        _ => describe(e),
+    }
 }

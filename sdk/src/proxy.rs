@@ -301,7 +301,7 @@ impl Inner {
                     "stream-url: ",
                     &url,
                     " could not be reached: ",
-                    &crate::mse::message_of(&e),
+                    &crate::js::message_of(&e),
                 ])
             })?
             .dyn_into()
