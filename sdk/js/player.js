@@ -210,6 +210,8 @@ export class Player {
   #stream = null;
   /** Counts `load` calls, so an answer for an earlier one is dropped. */
   #generation = 0;
+  /** The generation the engine plays; behind `#generation` while a load awaits its URL. */
+  #playing = 0;
 
   /** Whether this browser has what the player needs (Media Source Extensions). */
   static isSupported() {
@@ -788,6 +790,7 @@ export class Player {
     for (const controller of this.#fetches.values()) controller.abort();
     this.#fetches.clear();
     this.#attach();
+    this.#playing = this.#generation;
     this.#input(IN.LOAD, [startPosition ?? NaN, this.#stream ? 1 : 0], url);
   }
 
@@ -801,7 +804,8 @@ export class Player {
   /** Asks the proxy for the title's URL again, as the engine said (`expired`: the origin refused it). */
   #renew(expired) {
     const stream = this.#stream;
-    if (!stream) return;
+    // While a new load awaits its URL or resume position, the title playing is on its way out.
+    if (!stream || this.#playing !== this.#generation) return;
     if (expired) {
       try {
         this.#proxy.invalidate?.(stream.contentId);
