@@ -452,6 +452,66 @@ test("load failures are typed error events, the player stays usable, and listene
   problems.splice(0, problems.length, ...problems.filter((p) => !/listener bug/.test(p)));
 });
 
+test("the MSE queue runs one operation at a time and appends refused bytes again right after the eviction", async () => {
+  const log = await page.evaluate(async () => {
+    const { MediaSink } = await import("/sdk/mse.js");
+    const log = [];
+    // A MediaSource whose SourceBuffer refuses the first append with QuotaExceededError.
+    class FakeBuffer {
+      updating = false;
+      refusals = 1;
+      appendBuffer(bytes) {
+        if (this.refusals-- > 0) throw new DOMException("the buffer is full", "QuotaExceededError");
+        log.push(`append ${bytes[0]}`);
+        this.updating = true;
+      }
+      remove(start, end) {
+        log.push(`remove ${start}-${end}`);
+        this.updating = true;
+      }
+      finish() {
+        this.updating = false;
+        this.onupdateend();
+      }
+    }
+    const buffer = new FakeBuffer();
+    const RealMediaSource = globalThis.MediaSource;
+    // A Blob, so that URL.createObjectURL takes it as it takes a MediaSource.
+    globalThis.MediaSource = class extends Blob {
+      readyState = "open";
+      static isTypeSupported = () => true;
+      addSourceBuffer() {
+        return buffer;
+      }
+    };
+    try {
+      const sink = new MediaSink(() => {}, (...report) => log.push(report.join(" ")), () => {});
+      sink.addTrack(0, "video/mp4");
+      sink.push(["append", 0, new Uint8Array([1])]);
+      sink.push(["append", 0, new Uint8Array([2])]);
+      log.push("evict");
+      sink.push(["remove", 0, 0, 10]);
+      buffer.finish();
+      buffer.finish();
+      buffer.finish();
+      sink.close();
+    } finally {
+      globalThis.MediaSource = RealMediaSource;
+    }
+    return log;
+  });
+  assert.deepEqual(log, [
+    "appendFailed 0 true QuotaExceededError: the buffer is full",
+    "evict",
+    "remove 0-10",
+    "removed 0",
+    "append 1",
+    "appended 0",
+    "append 2",
+    "appended 0",
+  ]);
+});
+
 test("no case above panicked, trapped or left an unhandled rejection", () => {
   const bad = problems.filter((p) => BAD_TEXT.test(p) || /Uncaught/.test(p));
   assert.deepEqual(bad, []);
