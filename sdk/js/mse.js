@@ -3,10 +3,7 @@
 // `updateend` fired. What to append, remove or evict is decided by player-core's engine; this
 // module only carries it out and reports back.
 
-/** Tracks as numbered by the engine boundary (`PlayerCore` in sdk/src/player.rs). */
-export const MAIN = 0;
-export const AUDIO = 1;
-
+/** Names of the tracks, by their number at the engine boundary (`PlayerCore`, sdk/src/player.rs). */
 const TRACK_NAMES = ["main", "audio"];
 
 /**
@@ -17,6 +14,18 @@ export function messageOf(e) {
   if (typeof DOMException === "function" && e instanceof DOMException) return `${e.name}: ${e.message}`;
   if (e !== null && typeof e === "object" && typeof e.message === "string") return e.message;
   return String(e);
+}
+
+/**
+ * Runs `fn`, ignoring what it throws: a setter of a SourceBuffer removed or a MediaSource
+ * closed meanwhile (the element moved on; the engine hears of it otherwise).
+ */
+function quietly(fn) {
+  try {
+    fn();
+  } catch {
+    // See above.
+  }
 }
 
 /**
@@ -105,6 +114,7 @@ export class MediaSink {
     URL.revokeObjectURL(this.url);
   }
 
+  /** A SourceBuffer's `updateend`: reports the running operation and starts the next ones. */
   #updateEnd() {
     const running = this.#running;
     this.#running = null;
@@ -121,6 +131,7 @@ export class MediaSink {
     this.#pump();
   }
 
+  /** Whether an operation runs (ours, or one the browser has not finished). */
   #updating() {
     if (this.#running) return true;
     for (const sb of this.#buffers.values()) if (sb.updating) return true;
@@ -158,13 +169,13 @@ export class MediaSink {
           }
           break;
         case "offset":
-          if (sb) sb.timestampOffset = op[2];
+          if (sb) quietly(() => (sb.timestampOffset = op[2]));
           break;
         case "duration":
-          if (open) this.#source.duration = op[1];
+          if (open) quietly(() => (this.#source.duration = op[1]));
           break;
         default:
-          if (open) this.#source.endOfStream();
+          if (open) quietly(() => this.#source.endOfStream());
       }
     }
   }

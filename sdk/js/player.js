@@ -6,7 +6,7 @@
 // sdk/src/player.rs (the tables below).
 import { PlayerCore } from "./flodrama_player.js";
 import { ResumeClient, VideoProxyClient } from "./index.js";
-import { AUDIO, MediaSink, messageOf } from "./mse.js";
+import { MediaSink, messageOf } from "./mse.js";
 import {
   requireInit,
   describe,
@@ -48,47 +48,43 @@ export const Events = Object.freeze({
 
 const PLAYER_EVENTS = new Set(Object.values(Events));
 
-/** `PlayerCore.input` kinds (sdk/src/player.rs). */
-const IN = Object.freeze({
-  SOURCE_OPEN: 0,
-  LOAD_COMPLETE: 1,
-  LOAD_PROGRESS: 2,
-  LOAD_FAILED: 3,
-  ADD_TRACK_FAILED: 4,
-  APPENDED: 5,
-  APPEND_FAILED: 6,
-  REMOVED: 7,
-  PLAYHEAD: 8,
-  SAMPLE: 9,
-  SEEKING: 10,
-  MEDIA_EVENT: 11,
-  TIMER: 12,
-  LOAD: 13,
-  RECOVER: 14,
-  CURRENT_LEVEL: 15,
-  NEXT_LEVEL: 16,
-  AUDIO_TRACK: 17,
-  SUBTITLE_TRACK: 18,
-  URL_ISSUED: 19,
-  URL_FAILED: 20,
-});
+// `PlayerCore.input` kinds (sdk/src/player.rs), one constant each so the minifier inlines them.
+const IN_SOURCE_OPEN = 0;
+const IN_LOAD_COMPLETE = 1;
+const IN_LOAD_PROGRESS = 2;
+const IN_LOAD_FAILED = 3;
+const IN_ADD_TRACK_FAILED = 4;
+const IN_APPENDED = 5;
+const IN_APPEND_FAILED = 6;
+const IN_REMOVED = 7;
+const IN_PLAYHEAD = 8;
+const IN_SAMPLE = 9;
+const IN_SEEKING = 10;
+const IN_MEDIA_EVENT = 11;
+const IN_TIMER = 12;
+const IN_LOAD = 13;
+const IN_RECOVER = 14;
+const IN_CURRENT_LEVEL = 15;
+const IN_NEXT_LEVEL = 16;
+const IN_AUDIO_TRACK = 17;
+const IN_SUBTITLE_TRACK = 18;
+const IN_URL_ISSUED = 19;
+const IN_URL_FAILED = 20;
 
-/** `PlayerCore.get` keys (sdk/src/player.rs). */
-const KEY = Object.freeze({
-  LEVELS: 0,
-  CURRENT_LEVEL: 2,
-  NEXT_LEVEL: 3,
-  AUDIO_TRACKS: 4,
-  AUDIO_TRACK: 5,
-  SUBTITLE_TRACKS: 6,
-  SUBTITLE_TRACK: 7,
-  AUTO_LEVEL: 8,
-  LATENCY: 9,
-  LIVE_EDGE: 10,
-  BANDWIDTH: 11,
-  STATS: 12,
-  TIMER: 13,
-});
+// `PlayerCore.get` keys (sdk/src/player.rs), one constant each so the minifier inlines them.
+const KEY_LEVELS = 0;
+const KEY_CURRENT_LEVEL = 2;
+const KEY_NEXT_LEVEL = 3;
+const KEY_AUDIO_TRACKS = 4;
+const KEY_AUDIO_TRACK = 5;
+const KEY_SUBTITLE_TRACKS = 6;
+const KEY_SUBTITLE_TRACK = 7;
+const KEY_AUTO_LEVEL = 8;
+const KEY_LATENCY = 9;
+const KEY_LIVE_EDGE = 10;
+const KEY_BANDWIDTH = 11;
+const KEY_STATS = 12;
+const KEY_TIMER = 13;
 
 /** Element events fed to the stats (`MEDIA_EVENT`'s first number). */
 const MEDIA_EVENTS = { playing: 0, waiting: 1, pause: 2, seeking: 3, ended: 4 };
@@ -108,6 +104,7 @@ const TOO_LARGE = `the body is larger than ${MAX_BODY_BYTES} bytes`;
 /** Longest delay `setTimeout` takes, milliseconds. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
+/** The monotonic clock the engine is driven with, milliseconds. */
 const now = () => performance.now();
 
 /**
@@ -218,6 +215,7 @@ export class Player {
     return typeof MediaSource === "function" && typeof MediaSource.isTypeSupported === "function";
   }
 
+  /** Binds to `video` with `config` (`PlayerConfig`); throws an Error naming the bad argument. */
   constructor(video, config) {
     const where = "new Player";
     requireInit(where);
@@ -245,6 +243,7 @@ export class Player {
     return this.#core;
   }
 
+  /** Loads a playlist URL, or `{contentId}` through `config.proxy`; resumes with a `contentId`. */
   load(source, options) {
     const where = "Player.load";
     this.#live("load");
@@ -269,87 +268,100 @@ export class Player {
     }
   }
 
+  /** Starts playback; the element's promise. */
   play() {
     this.#live("play");
     return this.#video.play();
   }
 
+  /** Pauses playback. */
   pause() {
     this.#live("pause");
     this.#video.pause();
   }
 
+  /** Moves the playhead to `position` seconds. */
   seek(position) {
     this.#live("seek");
     checkNumber("Player.seek", "position", position, { min: 0 });
     this.#video.currentTime = position;
   }
 
+  /** Attaches a new MediaSource and buffers again from the playhead (hls.js's name). */
   recoverMediaError() {
     const core = this.#live("recoverMediaError");
     this.#attach();
-    core.input(now(), IN.RECOVER, []);
+    core.input(now(), IN_RECOVER, []);
     this.#drive();
   }
 
+  /** The title's levels, lowest bitrate first. */
   get levels() {
-    return this.#get("levels", KEY.LEVELS);
+    return this.#get("levels", KEY_LEVELS);
   }
 
+  /** The video element. */
   get media() {
     this.#live("media");
     return this.#video;
   }
 
+  /** Level of the segments being loaded (-1 before any); setting it switches now. */
   get currentLevel() {
-    return this.#get("currentLevel", KEY.CURRENT_LEVEL);
+    return this.#get("currentLevel", KEY_CURRENT_LEVEL);
   }
 
   set currentLevel(level) {
-    this.#setLevel("currentLevel", IN.CURRENT_LEVEL, level);
+    this.#setLevel("currentLevel", IN_CURRENT_LEVEL, level);
   }
 
+  /** Level asked for the next segments (-1: automatic); setting it switches from the next one. */
   get nextLevel() {
-    return this.#get("nextLevel", KEY.NEXT_LEVEL);
+    return this.#get("nextLevel", KEY_NEXT_LEVEL);
   }
 
   set nextLevel(level) {
-    this.#setLevel("nextLevel", IN.NEXT_LEVEL, level);
+    this.#setLevel("nextLevel", IN_NEXT_LEVEL, level);
   }
 
+  /** Whether ABR picks the level. */
   get autoLevelEnabled() {
-    return this.#get("autoLevelEnabled", KEY.AUTO_LEVEL);
+    return this.#get("autoLevelEnabled", KEY_AUTO_LEVEL);
   }
 
+  /** `autoLevelEnabled`; setting `false` pins the level being loaded. */
   get autoLevel() {
-    return this.#get("autoLevel", KEY.AUTO_LEVEL);
+    return this.#get("autoLevel", KEY_AUTO_LEVEL);
   }
 
   set autoLevel(enabled) {
     const core = this.#live("autoLevel");
     checkBoolean("Player.autoLevel", "the value", enabled);
     if (enabled) {
-      this.#command(IN.NEXT_LEVEL, -1);
-    } else if (core.get(KEY.AUTO_LEVEL, now())) {
-      this.#command(IN.NEXT_LEVEL, Math.max(core.get(KEY.CURRENT_LEVEL, now()), 0));
+      this.#command(IN_NEXT_LEVEL, -1);
+    } else if (core.get(KEY_AUTO_LEVEL, now())) {
+      this.#command(IN_NEXT_LEVEL, Math.max(core.get(KEY_CURRENT_LEVEL, now()), 0));
     }
   }
 
+  /** Live: seconds behind the live edge; NaN for VOD. */
   get latency() {
-    return this.#get("latency", KEY.LATENCY);
+    return this.#get("latency", KEY_LATENCY);
   }
 
+  /** Live: end of the live window in seconds; NaN for VOD. */
   get liveEdge() {
-    return this.#get("liveEdge", KEY.LIVE_EDGE);
+    return this.#get("liveEdge", KEY_LIVE_EDGE);
   }
 
+  /** Bandwidth estimate, bits per second. */
   get bandwidthEstimate() {
-    return this.#get("bandwidthEstimate", KEY.BANDWIDTH);
+    return this.#get("bandwidthEstimate", KEY_BANDWIDTH);
   }
 
   /** The engine's figures with the element's buffer and frame counts. */
   stats() {
-    const s = this.#get("stats", KEY.STATS);
+    const s = this.#get("stats", KEY_STATS);
     const video = this.#video;
     const quality = video.getVideoPlaybackQuality?.();
     const position = video.currentTime;
@@ -369,48 +381,55 @@ export class Player {
 
   // Alternate audio and subtitle renditions.
   get audioTracks() {
-    return this.#get("audioTracks", KEY.AUDIO_TRACKS);
+    return this.#get("audioTracks", KEY_AUDIO_TRACKS);
   }
 
+  /** The audio rendition playing (-1: none); setting it switches from the playhead on. */
   get audioTrack() {
-    return this.#get("audioTrack", KEY.AUDIO_TRACK);
+    return this.#get("audioTrack", KEY_AUDIO_TRACK);
   }
 
   set audioTrack(id) {
     this.#live("audioTrack");
     checkNumber("Player.audioTrack", "id", id, { min: 0, integer: true });
-    this.#command(IN.AUDIO_TRACK, id);
+    this.#command(IN_AUDIO_TRACK, id);
   }
 
+  /** The subtitle renditions. */
   get subtitleTracks() {
-    return this.#get("subtitleTracks", KEY.SUBTITLE_TRACKS);
+    return this.#get("subtitleTracks", KEY_SUBTITLE_TRACKS);
   }
 
+  /** The subtitle rendition shown (-1: none); setting it shows that one. */
   get subtitleTrack() {
-    return this.#get("subtitleTrack", KEY.SUBTITLE_TRACK);
+    return this.#get("subtitleTrack", KEY_SUBTITLE_TRACK);
   }
 
   set subtitleTrack(id) {
     this.#live("subtitleTrack");
     checkNumber("Player.subtitleTrack", "id", id, { min: -1, integer: true });
-    this.#command(IN.SUBTITLE_TRACK, id);
+    this.#command(IN_SUBTITLE_TRACK, id);
   }
 
+  /** Calls `listener` on every `event`. */
   on(event, listener) {
     this.#live("on");
     this.#listeners.on("Player.on", this.#registry, event, listener);
   }
 
+  /** Calls `listener` on the next `event` only. */
   once(event, listener) {
     this.#live("once");
     this.#listeners.once("Player.once", this.#registry, event, listener);
   }
 
+  /** Removes `listener` added with `on` or `once`. */
   off(event, listener) {
     this.#live("off");
     this.#listeners.off("Player.off", this.#registry, event, listener);
   }
 
+  /** Stops loading, detaches from the element and frees the engine; later calls throw. */
   destroy() {
     const core = this.#core;
     if (!core) return;
@@ -437,6 +456,7 @@ export class Player {
 
   // ---- state and commands ----------------------------------------------------------------
 
+  /** State `key` of the engine, or an Error naming `member` once destroyed. */
   #get(member, key) {
     return this.#live(member).get(key, now());
   }
@@ -452,7 +472,7 @@ export class Player {
     const where = `Player.${member}`;
     const core = this.#live(member);
     checkNumber(where, "level", level, { min: -1, integer: true });
-    const count = core.get(KEY.LEVELS, now()).length;
+    const count = core.get(KEY_LEVELS, now()).length;
     if (level >= count) {
       const known = count === 0 ? "no levels are known before manifestParsed" : `levels are 0 to ${count - 1}`;
       throw fail(where, `there is no level ${level}: ${known} (-1 is automatic)`);
@@ -483,6 +503,7 @@ export class Player {
     for (const [name, data] of events) this.#emit(name, data);
   }
 
+  /** Calls the listeners of `name` in the order added; one that throws is logged. */
   #emit(name, data) {
     for (const [n, listener] of this.#handlers.slice()) {
       if (n !== name) continue;
@@ -509,7 +530,7 @@ export class Player {
       }
       case 2: {
         const why = mse ? mse.addTrack(out.track, out.mime) : "no MediaSource is attached";
-        if (why) this.#input(IN.ADD_TRACK_FAILED, [out.track], why);
+        if (why) this.#input(IN_ADD_TRACK_FAILED, [out.track], why);
         break;
       }
       case 3:
@@ -545,7 +566,7 @@ export class Player {
 
   /** Arms one `setTimeout` for when the engine wants time to pass. */
   #armTimer() {
-    const at = this.#core.get(KEY.TIMER, now());
+    const at = this.#core.get(KEY_TIMER, now());
     if (at === this.#timerAt) return;
     clearTimeout(this.#timer);
     this.#timer = null;
@@ -555,20 +576,21 @@ export class Player {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#timerAt = NaN;
-      this.#input(IN.TIMER, []);
+      this.#input(IN_TIMER, []);
       this.#drive();
     }, delay);
   }
 
   // ---- the video element -------------------------------------------------------------------
 
+  /** An element event: the playhead on `timeupdate`, else seeking and the stats' events. */
   #onMediaEvent(name) {
     const video = this.#video;
     if (name === "timeupdate") {
-      this.#input(IN.PLAYHEAD, this.#playhead());
+      this.#input(IN_PLAYHEAD, this.#playhead());
     } else {
-      if (name === "seeking") this.#input(IN.SEEKING, [video.currentTime]);
-      this.#input(IN.MEDIA_EVENT, [MEDIA_EVENTS[name], video.seeking ? 1 : 0]);
+      if (name === "seeking") this.#input(IN_SEEKING, [video.currentTime]);
+      this.#input(IN_MEDIA_EVENT, [MEDIA_EVENTS[name], video.seeking ? 1 : 0]);
     }
     this.#drive();
   }
@@ -586,8 +608,8 @@ export class Player {
     const video = this.#video;
     const ratio = globalThis.devicePixelRatio ?? 1;
     const quality = video.getVideoPlaybackQuality?.();
-    this.#input(IN.PLAYHEAD, this.#playhead());
-    this.#input(IN.SAMPLE, [
+    this.#input(IN_PLAYHEAD, this.#playhead());
+    this.#input(IN_SAMPLE, [
       video.paused ? 1 : 0,
       video.clientWidth * ratio,
       video.clientHeight * ratio,
@@ -602,13 +624,13 @@ export class Player {
     this.#mse?.close();
     this.#mse = null;
     const report = (what, track, quotaExceeded, message) => {
-      if (what === "appended") this.#input(IN.APPENDED, [track]);
-      else if (what === "removed") this.#input(IN.REMOVED, [track]);
-      else this.#input(IN.APPEND_FAILED, [track, quotaExceeded ? 1 : 0], message);
+      if (what === "appended") this.#input(IN_APPENDED, [track]);
+      else if (what === "removed") this.#input(IN_REMOVED, [track]);
+      else this.#input(IN_APPEND_FAILED, [track, quotaExceeded ? 1 : 0], message);
     };
     try {
       const open = () => {
-        this.#input(IN.SOURCE_OPEN, []);
+        this.#input(IN_SOURCE_OPEN, []);
         this.#drive();
       };
       this.#mse = new MediaSink(open, report, () => this.#drive());
@@ -644,6 +666,7 @@ export class Player {
     }
   }
 
+  /** Shows TextTrack `id` and disables the others (-1: all). */
   #showSubtitles(id) {
     this.#textTracks.forEach((track, i) => {
       track.mode = i === id ? "showing" : "disabled";
@@ -677,12 +700,12 @@ export class Player {
     try {
       response = await fetch(url, init);
     } catch (e) {
-      return [IN.LOAD_FAILED, [id], messageOf(e)];
+      return [IN_LOAD_FAILED, [id], messageOf(e)];
     }
     const ttfb = now() - t0;
     const length = response.headers.get("content-length");
     const total = length !== null && /^\d+$/.test(length) ? Number(length) : NaN;
-    if (total > MAX_BODY_BYTES) return [IN.LOAD_FAILED, [id], TOO_LARGE];
+    if (total > MAX_BODY_BYTES) return [IN_LOAD_FAILED, [id], TOO_LARGE];
     const chunks = [];
     let loaded = 0;
     if (response.body) {
@@ -693,22 +716,22 @@ export class Player {
         try {
           chunk = await reader.read();
         } catch (e) {
-          return [IN.LOAD_FAILED, [id], messageOf(e)];
+          return [IN_LOAD_FAILED, [id], messageOf(e)];
         }
         if (chunk.done) break;
         loaded += chunk.value.length;
         if (loaded > MAX_BODY_BYTES) {
           reader.cancel().catch(() => {});
-          return [IN.LOAD_FAILED, [id], TOO_LARGE];
+          return [IN_LOAD_FAILED, [id], TOO_LARGE];
         }
         chunks.push(chunk.value);
         if (now() - reported >= PROGRESS_MS) {
           reported = now();
           if (this.#fetches.get(id) !== controller) {
             reader.cancel().catch(() => {});
-            return [IN.LOAD_FAILED, [id], "aborted"];
+            return [IN_LOAD_FAILED, [id], "aborted"];
           }
-          this.#input(IN.LOAD_PROGRESS, [id, loaded, total, ttfb]);
+          this.#input(IN_LOAD_PROGRESS, [id, loaded, total, ttfb]);
           this.#drive();
         }
       }
@@ -719,7 +742,7 @@ export class Player {
       data.set(c, at);
       at += c.length;
     }
-    return [IN.LOAD_COMPLETE, [id, response.status, ttfb], undefined, data];
+    return [IN_LOAD_COMPLETE, [id, response.status, ttfb], undefined, data];
   }
 
   // ---- titles: stream URLs and resume ------------------------------------------------------
@@ -791,14 +814,14 @@ export class Player {
     this.#fetches.clear();
     this.#attach();
     this.#playing = this.#generation;
-    this.#input(IN.LOAD, [startPosition ?? NaN, this.#stream ? 1 : 0], url);
+    this.#input(IN_LOAD, [startPosition ?? NaN, this.#stream ? 1 : 0], url);
   }
 
   /** Gives the engine the proxy's answer `{url, refreshAt}` (no drive). */
   #issued(issued) {
     const refreshAt = issued?.refreshAt;
     const refreshIn = typeof refreshAt === "number" && Number.isFinite(refreshAt) ? refreshAt - Date.now() : NaN;
-    this.#input(IN.URL_ISSUED, [refreshIn], String(issued?.url ?? ""));
+    this.#input(IN_URL_ISSUED, [refreshIn], String(issued?.url ?? ""));
   }
 
   /** Asks the proxy for the title's URL again, as the engine said (`expired`: the origin refused it). */
@@ -829,7 +852,7 @@ export class Player {
       (e) => {
         if (generation !== this.#generation) return;
         if (!expired) console.warn("FloDrama: renewing the stream URL failed; retrying", e);
-        this.#input(IN.URL_FAILED, [], messageOf(e));
+        this.#input(IN_URL_FAILED, [], messageOf(e));
         this.#drive();
       },
     );
