@@ -6,9 +6,9 @@
 //! Three calls, numbered on both sides (`sdk/js/player.js` has the same tables):
 //! - `input(now, kind, nums, text, data)`: what happened, with the kind's numbers, text and
 //!   bytes (see [`input`](PlayerCore::input) for each kind);
-//! - `poll(now)`: the next command as a plain object `{k, ...}`, `undefined` when none (see
+//! - `poll()`: the next command as a plain object `{k, ...}`, `undefined` when none (see
 //!   [`poll`](PlayerCore::poll));
-//! - `get(key)`: state (see [`get`](PlayerCore::get)).
+//! - `get(key, now)`: state (see [`get`](PlayerCore::get)).
 
 use crate::config::engine_config;
 use crate::events::{levels_to_js, to_js, tracks_to_js};
