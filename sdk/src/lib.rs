@@ -1,22 +1,21 @@
-//! FloDrama Player for the browser: carries out the commands of `player-core` with Media
-//! Source Extensions, fetch and timers, and exposes a typed JS API.
+//! FloDrama Player for the browser: the wasm boundary of `player-core`'s state machines. The
+//! Player's IO (fetch, Media Source Extensions, timers, the video element) is in
+//! `sdk/js/player.js` and `sdk/js/mse.js`, which drive [`PlayerCore`].
 
 mod config;
 mod events;
 mod inspect;
 mod js;
-mod mse;
 mod party;
 mod player;
 mod proxy;
 mod resume;
 mod stats;
-mod text_tracks;
 mod transmux;
 
 pub use inspect::inspect_playlist;
 pub use party::PartyMember;
-pub use player::Player;
+pub use player::PlayerCore;
 pub use proxy::PresignCore;
 pub use resume::{QoeCore, ResumeCore};
 pub use transmux::Transmuxer;

@@ -1,14 +1,13 @@
 //! `Player.stats()`: what the player loaded and how playback went since the last `load`.
 //!
 //! Startup, stalls and watch time follow player-core's [`QoeMeter`] (the same rules as the
-//! session reports); load counts come from the engine's events; buffer and frame counts are
-//! read from the video element when asked.
+//! session reports); load counts come from the engine's events; `sdk/js/player.js` adds the
+//! buffer and frame counts it reads from the video element.
 
-use crate::js::{self, ObjectBuilder};
+use crate::js::ObjectBuilder;
 use player_core::engine::{Engine, ErrorDetail, PlayerEvent};
 use player_core::resume::QoeMeter;
 use wasm_bindgen::JsValue;
-use web_sys::HtmlVideoElement;
 
 /// Counters of one `load`.
 pub struct Stats {
@@ -44,27 +43,25 @@ impl Stats {
         }
     }
 
-    /// Feeds the media element event `name` (`playing`, `waiting`, `pause`, `seeking`,
-    /// `ended`); a `waiting` during a seek is not a stall.
-    pub fn handle_media_event(&mut self, now_ms: f64, name: &str, seeking: bool) {
-        match name {
-            "playing" => self.qoe.handle_playing(now_ms),
-            "waiting" if seeking => self.qoe.handle_paused(now_ms),
-            "waiting" => self.qoe.handle_waiting(now_ms),
-            "ended" => self.qoe.handle_ended(now_ms),
+    /// Feeds the media element event `which` (0 `playing`, 1 `waiting`, 2 `pause`,
+    /// 3 `seeking`, 4 `ended`); a `waiting` during a seek is not a stall.
+    pub fn handle_media_event(&mut self, now_ms: f64, which: u32, seeking: bool) {
+        match which {
+            0 => self.qoe.handle_playing(now_ms),
+            1 if !seeking => self.qoe.handle_waiting(now_ms),
+            4 => self.qoe.handle_ended(now_ms),
             _ => self.qoe.handle_paused(now_ms),
         }
     }
 
-    /// The figures as a JS object (see `PlayerStats` in `index.d.ts`).
-    pub fn snapshot(&mut self, now_ms: f64, engine: &Engine, video: &HtmlVideoElement) -> JsValue {
+    /// The engine's figures as a JS object (`PlayerStats` in `index.d.ts` without
+    /// `bufferedAhead`, `droppedFrames` and `decodedFrames`).
+    pub fn snapshot(&mut self, now_ms: f64, engine: &Engine) -> JsValue {
         let report = self.qoe.report(now_ms);
         let level = engine.current_level();
         let summary = level.and_then(|l| engine.levels().into_iter().nth(l));
-        let (dropped, decoded) = js::frame_counts(video);
         ObjectBuilder::new()
             .set("bandwidthEstimate", engine.bandwidth_estimate())
-            .set("bufferedAhead", buffered_ahead(video))
             .set("level", level.map_or(-1, |l| l as i32))
             .set(
                 "bitrate",
@@ -72,8 +69,6 @@ impl Stats {
             )
             .set("width", summary.as_ref().map_or(0, |s| s.width))
             .set("height", summary.as_ref().map_or(0, |s| s.height))
-            .set("droppedFrames", dropped)
-            .set("decodedFrames", decoded)
             .set("segmentsLoaded", self.segments_loaded as f64)
             .set("segmentsFailed", self.segments_failed as f64)
             .set("bytesLoaded", self.bytes_loaded as f64)
@@ -87,14 +82,4 @@ impl Stats {
             .set("latency", engine.latency().unwrap_or(f64::NAN))
             .build()
     }
-}
-
-/// Seconds buffered from the playhead to the end of the range holding it (0 outside any).
-fn buffered_ahead(video: &HtmlVideoElement) -> f64 {
-    let position = video.current_time();
-    let ranges = video.buffered();
-    (0..ranges.length())
-        .filter_map(|i| Some((ranges.start(i).ok()?, ranges.end(i).ok()?)))
-        .find(|(start, end)| *start <= position && position < *end)
-        .map_or(0.0, |(_, end)| end - position)
 }

@@ -633,6 +633,130 @@ test("stats() counts the segments and bytes loaded, the startup time and the fra
   assert.equal(typeof s.stallSeconds, "number");
 });
 
+test("load failures are typed error events, the player stays usable, and listeners may call back into it", async () => {
+  const got = await page.evaluate(async () => {
+    const m = await import("/sdk/index.js");
+    await m.default();
+    const p = new m.Player(document.querySelector("video"));
+    const dataUrl = (mime, body) => `data:${mime},${encodeURIComponent(body)}`;
+    /** Loads `url` and resolves with the next error event (or a note after 10 s). */
+    const nextError = (url) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => resolve({ note: "no error event within 10 s" }), 10_000);
+        p.once("error", (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        });
+        p.load(url);
+      });
+    const notFound = await nextError("/no-such-title/master.m3u8");
+    const html = await nextError(dataUrl("text/html", "<!doctype html><p>not a playlist</p>"));
+    const json = await nextError(dataUrl("application/json", '{"hello": "world"}'));
+    const segment = dataUrl("video/mp4", "<html>this is an error page, not video</html>");
+    const playlist = `#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n${segment}\n#EXT-X-ENDLIST\n`;
+    const notMedia = await nextError(dataUrl("application/vnd.apple.mpegurl", playlist));
+    // A listener that throws does not stop the next one; one that calls back into the player
+    // (reads its state, sets a level) sees a consistent player.
+    const calls = [];
+    p.on("manifestLoading", () => {
+      throw new Error("listener bug");
+    });
+    p.on("manifestLoading", () => calls.push(["levels", p.levels.length, p.currentLevel]));
+    p.on("manifestParsed", ({ levels }) => {
+      p.nextLevel = levels.length - 1;
+      calls.push(["nextLevel", p.nextLevel === levels.length - 1, p.autoLevelEnabled]);
+    });
+    await new Promise((resolve) => {
+      p.once("levelLoaded", resolve);
+      p.load("/media/vod/master.m3u8");
+    });
+    const trackErrors = [];
+    for (const set of [() => (p.audioTrack = -1), () => (p.subtitleTrack = "en")]) {
+      try {
+        set();
+      } catch (e) {
+        trackErrors.push(e.message);
+      }
+    }
+    p.destroy();
+    return { notFound, html, json, notMedia, calls, trackErrors };
+  });
+  assert.deepEqual([got.notFound.type, got.notFound.details, got.notFound.fatal], ["networkError", "manifestLoadError", true]);
+  assert.match(got.notFound.message, /HTTP 404/);
+  assert.equal(got.html.details, "manifestParsingError");
+  assert.deepEqual([got.json.details, got.json.fatal], ["manifestParsingError", true]);
+  assert.match(got.json.message, /#EXTM3U/);
+  assert.deepEqual([got.notMedia.type, got.notMedia.details, got.notMedia.fatal], ["muxError", "fragParsingError", true]);
+  assert.deepEqual(got.calls, [["levels", 0, -1], ["nextLevel", true, false]]);
+  assert.deepEqual(got.trackErrors, [
+    "Player.audioTrack: id must be an integer (at least 0), got the number -1",
+    'Player.subtitleTrack: id must be an integer (at least -1), got the string "en"',
+  ]);
+  const thrown = problems.filter((p) => /listener bug/.test(p));
+  assert.ok(thrown.length > 0, "the listener's exception is logged");
+  problems.splice(0, problems.length, ...problems.filter((p) => !/listener bug/.test(p)));
+});
+
+test("the MSE queue runs one operation at a time and appends refused bytes again right after the eviction", async () => {
+  const log = await page.evaluate(async () => {
+    const { MediaSink } = await import("/sdk/mse.js");
+    const log = [];
+    // A MediaSource whose SourceBuffer refuses the first append with QuotaExceededError.
+    class FakeBuffer {
+      updating = false;
+      refusals = 1;
+      appendBuffer(bytes) {
+        if (this.refusals-- > 0) throw new DOMException("the buffer is full", "QuotaExceededError");
+        log.push(`append ${bytes[0]}`);
+        this.updating = true;
+      }
+      remove(start, end) {
+        log.push(`remove ${start}-${end}`);
+        this.updating = true;
+      }
+      finish() {
+        this.updating = false;
+        this.onupdateend();
+      }
+    }
+    const buffer = new FakeBuffer();
+    const RealMediaSource = globalThis.MediaSource;
+    // A Blob, so that URL.createObjectURL takes it as it takes a MediaSource.
+    globalThis.MediaSource = class extends Blob {
+      readyState = "open";
+      static isTypeSupported = () => true;
+      addSourceBuffer() {
+        return buffer;
+      }
+    };
+    try {
+      const sink = new MediaSink(() => {}, (...report) => log.push(report.join(" ")), () => {});
+      sink.addTrack(0, "video/mp4");
+      sink.push(["append", 0, new Uint8Array([1])]);
+      sink.push(["append", 0, new Uint8Array([2])]);
+      log.push("evict");
+      sink.push(["remove", 0, 0, 10]);
+      buffer.finish();
+      buffer.finish();
+      buffer.finish();
+      sink.close();
+    } finally {
+      globalThis.MediaSource = RealMediaSource;
+    }
+    return log;
+  });
+  assert.deepEqual(log, [
+    "appendFailed 0 true QuotaExceededError: the buffer is full",
+    "evict",
+    "remove 0-10",
+    "removed 0",
+    "append 1",
+    "appended 0",
+    "append 2",
+    "appended 0",
+  ]);
+});
+
 test("no case above panicked, trapped or left an unhandled rejection", () => {
   const bad = problems.filter((p) => BAD_TEXT.test(p) || /Uncaught/.test(p));
   assert.deepEqual(bad, []);

@@ -7,6 +7,7 @@
 //! - [`UrlCache`] keeps one issued URL per (content, quality, auth scope), corrects for the
 //!   server's clock, schedules the refresh ahead of expiry (margin max(30 s, 15 % of the TTL)
 //!   plus the expected load time, jittered) and lets one refresh per key be in flight.
+//! - [`Renewal`] says when the player asks the issuer again for the URL it plays.
 //! - [`classify_answer`] tells an expired signature (S3's 403 `Request has expired`, 400
 //!   `ExpiredToken`) from a refused one in an HTTP error answer.
 //!
@@ -16,10 +17,12 @@
 mod answer;
 mod cache;
 mod expiry;
+mod renewal;
 
 pub use answer::{Answer, classify_answer};
 pub use cache::{CacheConfig, CacheKey, Issue, Lookup, StreamUrl, UrlCache};
 pub use expiry::{Expiry, Signing, parse_expiry};
+pub use renewal::{OnExpiry, OnFailure, RENEW_RETRY_MS, RENEW_SLACK_MS, Renewal};
 
 /// Why a presigned URL or an issued answer cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -1,0 +1,182 @@
+// Media Source Extensions for the Player: one MediaSource, a SourceBuffer per track, and a
+// single queue of operations run one at a time, each started when the previous one's
+// `updateend` fired. What to append, remove or evict is decided by player-core's engine; this
+// module only carries it out and reports back.
+
+/** Names of the tracks, by their number at the engine boundary (`PlayerCore`, sdk/src/player.rs). */
+const TRACK_NAMES = ["main", "audio"];
+
+/**
+ * The message of a thrown value: `name: message` for a DOMException, the message of an error,
+ * else the value as text.
+ */
+export function messageOf(e) {
+  if (typeof DOMException === "function" && e instanceof DOMException) return `${e.name}: ${e.message}`;
+  if (e !== null && typeof e === "object" && typeof e.message === "string") return e.message;
+  return String(e);
+}
+
+/**
+ * Runs `fn`, ignoring what it throws: a setter of a SourceBuffer removed or a MediaSource
+ * closed meanwhile (the element moved on; the engine hears of it otherwise).
+ */
+function quietly(fn) {
+  try {
+    fn();
+  } catch {
+    // See above.
+  }
+}
+
+/**
+ * The MediaSource attached to a media element and its SourceBuffers.
+ *
+ * `report` receives what finished: `report("appended", track)`, `report("appendFailed", track,
+ * quotaExceeded, message)`, `report("removed", track)`; `onOpen()` is called on `sourceopen`.
+ * Reports made from a browser event are followed by `settle()`, so the caller can drive the
+ * engine once for all of them.
+ */
+export class MediaSink {
+  /** The `blob:` URL to give the media element. */
+  url;
+  #source;
+  /** Per track: its SourceBuffer. */
+  #buffers = new Map();
+  #queue = [];
+  /** The operation waiting for `updateend`: `{op, track}`. */
+  #running = null;
+  /** Set by a SourceBuffer `error` event, read at the `updateend` that follows. */
+  #decodeError = false;
+  /** An append refused with QuotaExceededError, made again right after the next removal. */
+  #blocked = null;
+  #report;
+  #settle;
+
+  /**
+   * Creates the MediaSource; throws an `Error` when the browser has no MSE.
+   * @param {() => void} onOpen
+   * @param {(what: string, track: number, ...rest: any[]) => void} report
+   * @param {() => void} settle
+   */
+  constructor(onOpen, report, settle) {
+    if (typeof MediaSource !== "function") throw new Error("this browser has no Media Source Extensions");
+    this.#source = new MediaSource();
+    this.url = URL.createObjectURL(this.#source);
+    this.#report = report;
+    this.#settle = settle;
+    this.#source.onsourceopen = onOpen;
+  }
+
+  /** Creates the SourceBuffer of `track`; returns why it could not, or null. */
+  addTrack(track, mime) {
+    if (!MediaSource.isTypeSupported(mime)) return `${mime} is not supported`;
+    let sb;
+    try {
+      sb = this.#source.addSourceBuffer(mime);
+    } catch (e) {
+      return `addSourceBuffer(${mime}) failed: ${messageOf(e)}`;
+    }
+    sb.onupdateend = () => {
+      this.#updateEnd();
+      this.#settle();
+    };
+    sb.onerror = () => {
+      this.#decodeError = true;
+    };
+    this.#buffers.set(track, sb);
+    return null;
+  }
+
+  /**
+   * Queues an operation: `["append", track, bytes]`, `["remove", track, start, end]`,
+   * `["offset", track, seconds]`, `["duration", seconds]` or `["eos"]`. While an append waits
+   * after a QuotaExceededError (the engine answered it with a removal), the removal goes first
+   * and the same bytes are appended right after it.
+   */
+  push(op) {
+    if (op[0] === "remove" && this.#blocked) {
+      this.#queue.unshift(op, this.#blocked);
+      this.#blocked = null;
+    } else {
+      this.#queue.push(op);
+    }
+    this.#pump();
+  }
+
+  /** Detaches every handler and revokes the URL. */
+  close() {
+    this.#source.onsourceopen = null;
+    for (const sb of this.#buffers.values()) {
+      sb.onupdateend = null;
+      sb.onerror = null;
+    }
+    this.#queue = [];
+    URL.revokeObjectURL(this.url);
+  }
+
+  /** A SourceBuffer's `updateend`: reports the running operation and starts the next ones. */
+  #updateEnd() {
+    const running = this.#running;
+    this.#running = null;
+    if (running?.op === "append") {
+      if (this.#decodeError) {
+        this.#decodeError = false;
+        this.#report("appendFailed", running.track, false, "the browser could not decode the appended media");
+      } else {
+        this.#report("appended", running.track);
+      }
+    } else if (running?.op === "remove") {
+      this.#report("removed", running.track);
+    }
+    this.#pump();
+  }
+
+  /** Whether an operation runs (ours, or one the browser has not finished). */
+  #updating() {
+    if (this.#running) return true;
+    for (const sb of this.#buffers.values()) if (sb.updating) return true;
+    return false;
+  }
+
+  /** Starts queued operations until one has to wait for `updateend`. */
+  #pump() {
+    while (!this.#updating() && !this.#blocked && this.#queue.length > 0) {
+      const op = this.#queue.shift();
+      const [what, track] = op;
+      const sb = this.#buffers.get(track);
+      const open = this.#source.readyState === "open";
+      switch (what) {
+        case "append":
+          if (!sb) {
+            this.#report("appendFailed", track, false, `no SourceBuffer for the ${TRACK_NAMES[track]} track`);
+            break;
+          }
+          try {
+            sb.appendBuffer(op[2]);
+            this.#running = { op: what, track };
+          } catch (e) {
+            const quota = e?.name === "QuotaExceededError";
+            if (quota) this.#blocked = op;
+            this.#report("appendFailed", track, quota, messageOf(e));
+          }
+          break;
+        case "remove":
+          try {
+            sb.remove(op[2], op[3]);
+            this.#running = { op: what, track };
+          } catch {
+            this.#report("removed", track);
+          }
+          break;
+        case "offset":
+          if (sb) quietly(() => (sb.timestampOffset = op[2]));
+          break;
+        case "duration":
+          if (open) quietly(() => (this.#source.duration = op[1]));
+          break;
+        default:
+          if (open) quietly(() => this.#source.endOfStream());
+      }
+    }
+  }
+}
