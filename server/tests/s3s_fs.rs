@@ -10,6 +10,7 @@ mod presign_media;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use common::TestServer;
@@ -52,11 +53,7 @@ fn installed() -> bool {
 fn start_s3s_fs() -> S3sFs {
     let root = tempfile::tempdir().unwrap();
     presign_media::write_title(root.path());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = fresh_port();
     let credentials = PresignConfig::dev().credentials;
     let child = Command::new("s3s-fs")
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
@@ -74,13 +71,36 @@ fn start_s3s_fs() -> S3sFs {
         _root: root,
     };
     // Bounded wait for the listening socket (s3s-fs prints nothing we rely on).
+    let mut server = server;
     for _ in 0..200 {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("s3s-fs on {addr} exited at start: {status}");
+        }
         if TcpStream::connect(addr).is_ok() {
             return server;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("s3s-fs did not listen on {addr} within 10 s");
+}
+
+/// A free port no other test of this binary was given: the tests run in parallel, and the
+/// kernel may hand a port just released by one test's probe to another's, so two s3s-fs would
+/// race for it and one test would talk to the other's store.
+fn fresh_port() -> u16 {
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap();
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 fn presigned(addr: SocketAddr, key: &str, signed_at: i64, expires_s: u64) -> Url {
