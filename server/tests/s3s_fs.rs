@@ -10,7 +10,6 @@ mod presign_media;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use common::TestServer;
@@ -25,6 +24,11 @@ use url::Url;
 
 /// The bucket: `<root>/media` holds `vod/...` as `presign_media` writes it.
 const BUCKET: &str = "media";
+
+/// Held by each test for its whole run. Each picks a free port for s3s-fs by binding and
+/// releasing it; run in parallel, another test's server could take that port first, and this
+/// test would then talk to it instead of its own store.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A running s3s-fs, killed on drop.
 struct S3sFs {
@@ -53,7 +57,11 @@ fn installed() -> bool {
 fn start_s3s_fs() -> S3sFs {
     let root = tempfile::tempdir().unwrap();
     presign_media::write_title(root.path());
-    let port = fresh_port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let credentials = PresignConfig::dev().credentials;
     let child = Command::new("s3s-fs")
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
@@ -84,25 +92,6 @@ fn start_s3s_fs() -> S3sFs {
     panic!("s3s-fs did not listen on {addr} within 10 s");
 }
 
-/// A free port no other test of this binary was given: the tests run in parallel, and the
-/// kernel may hand a port just released by one test's probe to another's, so two s3s-fs would
-/// race for it and one test would talk to the other's store.
-fn fresh_port() -> u16 {
-    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
-    let mut given = GIVEN.lock().unwrap();
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
-
 fn presigned(addr: SocketAddr, key: &str, signed_at: i64, expires_s: u64) -> Url {
     let url = Url::parse(&format!("http://{addr}/{BUCKET}/{key}")).unwrap();
     sigv4::presign(
@@ -124,6 +113,7 @@ async fn get(url: &str) -> (StatusCode, Vec<u8>) {
 
 #[tokio::test]
 async fn s3s_fs_accepts_our_sigv4_urls_and_refuses_tampered_and_expired_ones() {
+    let _serial = SERIAL.lock().await;
     if !installed() {
         eprintln!("skipped: s3s-fs is not installed (bash scripts/setup.sh installs it)");
         return;
@@ -199,6 +189,7 @@ async fn start_server(s3: &S3sFs, mode: SigningMode) -> TestServer {
 
 #[tokio::test]
 async fn server_with_an_s3_store_plays_through_s3s_fs() {
+    let _serial = SERIAL.lock().await;
     if !installed() {
         eprintln!("skipped: s3s-fs is not installed (bash scripts/setup.sh installs it)");
         return;
@@ -239,6 +230,7 @@ async fn server_with_an_s3_store_plays_through_s3s_fs() {
 
 #[tokio::test]
 async fn cloudfront_mode_proxies_the_s3_store() {
+    let _serial = SERIAL.lock().await;
     if !installed() {
         eprintln!("skipped: s3s-fs is not installed (bash scripts/setup.sh installs it)");
         return;
