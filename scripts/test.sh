@@ -18,6 +18,9 @@ target/debug/flodrama-server prepare-media --data-dir data
 step "native tests"
 FLODRAMA_TEST_DATA_DIR="$ROOT/data" cargo test --workspace --exclude flodrama-sdk --exclude flodrama-demo
 
+step "player-core as the wasm builds it (without playlist-metadata)"
+cargo test -p flodrama-player-core --no-default-features --lib --test hls_slim
+
 step "sdk wasm tests in headless Chromium"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER="$(command -v chromedriver)" \

@@ -14,6 +14,12 @@ use super::model::*;
 use super::resolve::Resolver;
 use super::text;
 
+#[cfg(feature = "playlist-metadata")]
+#[path = "parse_metadata.rs"]
+mod metadata;
+#[cfg(feature = "playlist-metadata")]
+use metadata::*;
+
 /// Largest playlist accepted, in bytes.
 pub const MAX_PLAYLIST_BYTES: usize = 16 * 1024 * 1024;
 
@@ -118,14 +124,18 @@ enum Tag {
     ByteRange,
     StreamInf,
     Media,
+    #[cfg(feature = "playlist-metadata")]
     Part,
     Key,
     Map,
     Discontinuity,
     Gap,
     Bitrate,
+    #[cfg(feature = "playlist-metadata")]
     DateRange,
+    #[cfg(feature = "playlist-metadata")]
     PreloadHint,
+    #[cfg(feature = "playlist-metadata")]
     RenditionReport,
     TargetDuration,
     MediaSequence,
@@ -137,12 +147,17 @@ enum Tag {
     Start,
     Version,
     Define,
+    #[cfg(feature = "playlist-metadata")]
     ServerControl,
+    #[cfg(feature = "playlist-metadata")]
     PartInf,
+    #[cfg(feature = "playlist-metadata")]
     Skip,
     IFrameStreamInf,
+    #[cfg(feature = "playlist-metadata")]
     SessionData,
     SessionKey,
+    #[cfg(feature = "playlist-metadata")]
     ContentSteering,
     Extm3u,
 }
@@ -150,21 +165,17 @@ enum Tag {
 /// Tag names, the ones every segment or variant carries first. One table searched by one
 /// loop: a `match` on the names compiled to inline comparisons of every name (kilobytes of
 /// wasm), and a line's name rarely has the length of more than a few entries.
-const TAGS: [(&str, Tag); 32] = [
+const TAGS: [(&str, Tag); 23] = [
     ("EXTINF", Tag::Extinf),
     ("EXT-X-PROGRAM-DATE-TIME", Tag::ProgramDateTime),
     ("EXT-X-BYTERANGE", Tag::ByteRange),
     ("EXT-X-STREAM-INF", Tag::StreamInf),
     ("EXT-X-MEDIA", Tag::Media),
-    ("EXT-X-PART", Tag::Part),
     ("EXT-X-KEY", Tag::Key),
     ("EXT-X-MAP", Tag::Map),
     ("EXT-X-DISCONTINUITY", Tag::Discontinuity),
     ("EXT-X-GAP", Tag::Gap),
     ("EXT-X-BITRATE", Tag::Bitrate),
-    ("EXT-X-DATERANGE", Tag::DateRange),
-    ("EXT-X-PRELOAD-HINT", Tag::PreloadHint),
-    ("EXT-X-RENDITION-REPORT", Tag::RenditionReport),
     ("EXT-X-TARGETDURATION", Tag::TargetDuration),
     ("EXT-X-MEDIA-SEQUENCE", Tag::MediaSequence),
     ("EXT-X-DISCONTINUITY-SEQUENCE", Tag::DiscontinuitySequence),
@@ -175,14 +186,23 @@ const TAGS: [(&str, Tag); 32] = [
     ("EXT-X-START", Tag::Start),
     ("EXT-X-VERSION", Tag::Version),
     ("EXT-X-DEFINE", Tag::Define),
+    ("EXT-X-I-FRAME-STREAM-INF", Tag::IFrameStreamInf),
+    ("EXT-X-SESSION-KEY", Tag::SessionKey),
+    ("EXTM3U", Tag::Extm3u),
+];
+
+/// Tags only the `playlist-metadata` feature reads (see `parse_metadata`).
+#[cfg(feature = "playlist-metadata")]
+const METADATA_TAGS: [(&str, Tag); 9] = [
+    ("EXT-X-PART", Tag::Part),
+    ("EXT-X-DATERANGE", Tag::DateRange),
+    ("EXT-X-PRELOAD-HINT", Tag::PreloadHint),
+    ("EXT-X-RENDITION-REPORT", Tag::RenditionReport),
     ("EXT-X-SERVER-CONTROL", Tag::ServerControl),
     ("EXT-X-PART-INF", Tag::PartInf),
     ("EXT-X-SKIP", Tag::Skip),
-    ("EXT-X-I-FRAME-STREAM-INF", Tag::IFrameStreamInf),
     ("EXT-X-SESSION-DATA", Tag::SessionData),
-    ("EXT-X-SESSION-KEY", Tag::SessionKey),
     ("EXT-X-CONTENT-STEERING", Tag::ContentSteering),
-    ("EXTM3U", Tag::Extm3u),
 ];
 
 /// The value `table` pairs with `name`.
@@ -194,6 +214,8 @@ fn pick<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
 }
 
 /// Attribute names the parser reads; each tag's reader lists the ones it takes.
+// Without `playlist-metadata` the attributes of the tags it gates are not read.
+#[cfg_attr(not(feature = "playlist-metadata"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     AllowedCpc,
@@ -638,6 +660,14 @@ impl Ctx<'_> {
     }
 }
 
+/// The tag named `name`, if the parser reads it.
+fn tag(name: &str) -> Option<Tag> {
+    let found = pick(&TAGS, name);
+    #[cfg(feature = "playlist-metadata")]
+    let found = found.or_else(|| pick(&METADATA_TAGS, name));
+    found
+}
+
 /// Splits a tag line (after `#`) into its name and its value; `None` for a comment.
 fn split_tag(tag_line: &str) -> Option<(&str, &str)> {
     if !tag_line.starts_with("EXT") {
@@ -675,7 +705,7 @@ fn parse_multivariant<'t>(
         let Some((name, value)) = split_tag(tag_line) else {
             continue;
         };
-        match pick(&TAGS, name) {
+        match tag(name) {
             Some(Tag::StreamInf) => pending = Some(variant(ctx, false, value)?),
             Some(Tag::IFrameStreamInf) => {
                 let v = variant(ctx, true, value)?;
@@ -685,12 +715,14 @@ fn parse_multivariant<'t>(
                 out.i_frame_variants.push(v);
             }
             Some(Tag::Media) => out.renditions.push(rendition(ctx, value)?),
+            #[cfg(feature = "playlist-metadata")]
             Some(Tag::SessionData) => out.session_data.push(session_data(ctx, value)?),
             Some(Tag::SessionKey) => {
                 if let Some(key) = ctx.key("EXT-X-SESSION-KEY", value)? {
                     out.session_keys.push(key);
                 }
             }
+            #[cfg(feature = "playlist-metadata")]
             Some(Tag::ContentSteering) => {
                 out.content_steering = Some(content_steering(ctx, value)?)
             }
@@ -878,63 +910,6 @@ fn rendition(ctx: &Ctx<'_>, list: &str) -> Result<Rendition, ParseError> {
     Ok(r)
 }
 
-fn session_data(ctx: &Ctx<'_>, list: &str) -> Result<SessionData, ParseError> {
-    let tag = "EXT-X-SESSION-DATA";
-    let mut data_id = None;
-    let mut d = SessionData {
-        data_id: String::new(),
-        value: None,
-        uri: None,
-        url: None,
-        format: None,
-        language: None,
-    };
-    let names = [
-        Field::DataId,
-        Field::Value,
-        Field::Uri,
-        Field::Format,
-        Field::Language,
-    ];
-    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
-        match name {
-            Some(Field::DataId) => set(&mut data_id, value),
-            Some(Field::Value) => set(&mut d.value, value),
-            Some(Field::Uri) => {
-                d.url = Some(ctx.resolve(tag, value)?);
-                set(&mut d.uri, value);
-            }
-            Some(Field::Format) => set(&mut d.format, value),
-            Some(Field::Language) => set(&mut d.language, value),
-            _ => {}
-        }
-        Ok(())
-    })?;
-    d.data_id = data_id.ok_or_else(|| ctx.err(tag, "DATA-ID is missing"))?;
-    Ok(d)
-}
-
-fn content_steering(ctx: &Ctx<'_>, list: &str) -> Result<ContentSteering, ParseError> {
-    let tag = "EXT-X-CONTENT-STEERING";
-    let mut server = None;
-    let mut pathway_id = None;
-    let names = [Field::ServerUri, Field::PathwayId];
-    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
-        match name {
-            Some(Field::ServerUri) => set(&mut server, value),
-            Some(Field::PathwayId) => set(&mut pathway_id, value),
-            _ => {}
-        }
-        Ok(())
-    })?;
-    let server_uri = server.ok_or_else(|| ctx.err(tag, "SERVER-URI is missing"))?;
-    Ok(ContentSteering {
-        server_url: ctx.resolve(tag, &server_uri)?,
-        server_uri,
-        pathway_id,
-    })
-}
-
 /// Where the previous byte range of a resource ended, for implicit offsets.
 struct RangeEnd {
     uri: String,
@@ -1027,6 +1002,7 @@ fn parse_media<'t>(
     let mut bitrate = None;
     let mut pending_range: Option<(u64, Option<u64>)> = None;
     let mut segment_range: Option<RangeEnd> = None;
+    #[cfg(feature = "playlist-metadata")]
     let mut part_range: Option<RangeEnd> = None;
     for (line_no, line) in lines {
         ctx.line = line_no;
@@ -1065,7 +1041,7 @@ fn parse_media<'t>(
         let Some((name, value)) = split_tag(tag_line) else {
             continue;
         };
-        match pick(&TAGS, name) {
+        match tag(name) {
             Some(Tag::Extinf) => {
                 let (dur, title) = match text::find_byte(value, b',') {
                     Some(i) => (
@@ -1100,6 +1076,7 @@ fn parse_media<'t>(
             }
             Some(Tag::Map) => map = Some(Arc::new(parse_map(ctx, value)?)),
             Some(Tag::Bitrate) => bitrate = Some(ctx.uint("EXT-X-BITRATE", value)?),
+            #[cfg(feature = "playlist-metadata")]
             Some(Tag::Part) => {
                 let part = parse_part(ctx, value, &mut part_range)?;
                 next.parts.push(part);
@@ -1126,16 +1103,22 @@ fn parse_media<'t>(
             Some(Tag::Start) => out.start = Some(ctx.start(value)?),
             Some(Tag::Version) => out.version = Some(ctx.uint("EXT-X-VERSION", value)?),
             Some(Tag::Define) => ctx.define(value, &mut out.defines)?,
+            #[cfg(feature = "playlist-metadata")]
             Some(Tag::DateRange) => out.date_ranges.push(date_range(ctx, value)?),
+            #[cfg(feature = "playlist-metadata")]
             Some(Tag::ServerControl) => out.server_control = Some(server_control(ctx, value)?),
+            #[cfg(feature = "playlist-metadata")]
             Some(Tag::PartInf) => out.part_target = Some(part_inf(ctx, value)?),
+            #[cfg(feature = "playlist-metadata")]
             Some(Tag::Skip) => {
                 if !out.segments.is_empty() {
                     return Err(ctx.err("EXT-X-SKIP", "must come before the first segment"));
                 }
                 out.skip = Some(skip(ctx, value)?);
             }
+            #[cfg(feature = "playlist-metadata")]
             Some(Tag::PreloadHint) => out.preload_hints.push(preload_hint(ctx, value)?),
+            #[cfg(feature = "playlist-metadata")]
             Some(Tag::RenditionReport) => {
                 out.rendition_reports.push(rendition_report(ctx, value)?);
             }
@@ -1183,238 +1166,5 @@ fn parse_map(ctx: &Ctx<'_>, list: &str) -> Result<Map, ParseError> {
         url: ctx.resolve(tag, &uri)?,
         uri,
         byte_range,
-    })
-}
-
-fn parse_part(
-    ctx: &Ctx<'_>,
-    list: &str,
-    previous: &mut Option<RangeEnd>,
-) -> Result<Part, ParseError> {
-    let tag = "EXT-X-PART";
-    let mut uri = None;
-    let mut duration = None;
-    let mut independent = false;
-    let mut gap = false;
-    let mut range = None;
-    let names = [
-        Field::Duration,
-        Field::Uri,
-        Field::Independent,
-        Field::ByteRange,
-        Field::Gap,
-    ];
-    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
-        match name {
-            Some(Field::Uri) => set(&mut uri, value),
-            Some(Field::Duration) => duration = Some(ctx.float(tag, value)?),
-            Some(Field::Independent) => independent = value == "YES",
-            Some(Field::Gap) => gap = value == "YES",
-            Some(Field::ByteRange) => range = Some(ctx.byte_range_spec(tag, value)?),
-            _ => {}
-        }
-        Ok(())
-    })?;
-    let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
-    let byte_range = match range {
-        Some(spec) => Some(byte_range(ctx, tag, spec, &uri, previous)?),
-        None => None,
-    };
-    Ok(Part {
-        url: ctx.resolve(tag, &uri)?,
-        uri,
-        duration: duration.ok_or_else(|| ctx.err(tag, "DURATION is missing"))?,
-        independent,
-        byte_range,
-        gap,
-    })
-}
-
-fn date_range(ctx: &Ctx<'_>, list: &str) -> Result<DateRange, ParseError> {
-    const NAMES: [Field; 11] = [
-        Field::Id,
-        Field::Class,
-        Field::StartDate,
-        Field::Cue,
-        Field::EndDate,
-        Field::Duration,
-        Field::PlannedDuration,
-        Field::Scte35Cmd,
-        Field::Scte35Out,
-        Field::Scte35In,
-        Field::EndOnNext,
-    ];
-    let tag = "EXT-X-DATERANGE";
-    let mut id = None;
-    let mut d = DateRange {
-        id: String::new(),
-        class: None,
-        start_date: None,
-        cue: None,
-        end_date: None,
-        duration: None,
-        planned_duration: None,
-        scte35_cmd: None,
-        scte35_out: None,
-        scte35_in: None,
-        end_on_next: false,
-        client_attributes: Vec::new(),
-    };
-    ctx.attrs(tag, list, &NAMES, &mut |name, raw, value, quoted| {
-        match name {
-            Some(Field::Id) => set(&mut id, value),
-            Some(Field::Class) => set(&mut d.class, value),
-            Some(Field::StartDate) => set(&mut d.start_date, value),
-            Some(Field::Cue) => set(&mut d.cue, value),
-            Some(Field::EndDate) => set(&mut d.end_date, value),
-            Some(Field::Duration) => d.duration = Some(ctx.float(tag, value)?),
-            Some(Field::PlannedDuration) => d.planned_duration = Some(ctx.float(tag, value)?),
-            Some(Field::Scte35Cmd) => set(&mut d.scte35_cmd, value),
-            Some(Field::Scte35Out) => set(&mut d.scte35_out, value),
-            Some(Field::Scte35In) => set(&mut d.scte35_in, value),
-            Some(Field::EndOnNext) => d.end_on_next = value == "YES",
-            None if raw.starts_with("X-") => {
-                let v = if quoted {
-                    AttributeValue::String(value.to_owned())
-                } else if value.starts_with("0x") || value.starts_with("0X") {
-                    AttributeValue::Hex(value.to_owned())
-                } else {
-                    ctx.float(tag, value)?;
-                    AttributeValue::Number(value.to_owned())
-                };
-                d.client_attributes.push((raw.to_owned(), v));
-            }
-            _ => {}
-        }
-        Ok(())
-    })?;
-    d.id = id.ok_or_else(|| ctx.err(tag, "ID is missing"))?;
-    Ok(d)
-}
-
-fn server_control(ctx: &Ctx<'_>, list: &str) -> Result<ServerControl, ParseError> {
-    let tag = "EXT-X-SERVER-CONTROL";
-    let mut s = ServerControl::default();
-    let names = [
-        Field::CanSkipUntil,
-        Field::CanSkipDateRanges,
-        Field::HoldBack,
-        Field::PartHoldBack,
-        Field::CanBlockReload,
-    ];
-    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
-        match name {
-            Some(Field::CanSkipUntil) => s.can_skip_until = Some(ctx.float(tag, value)?),
-            Some(Field::CanSkipDateRanges) => s.can_skip_dateranges = value == "YES",
-            Some(Field::HoldBack) => s.hold_back = Some(ctx.float(tag, value)?),
-            Some(Field::PartHoldBack) => s.part_hold_back = Some(ctx.float(tag, value)?),
-            Some(Field::CanBlockReload) => s.can_block_reload = value == "YES",
-            _ => {}
-        }
-        Ok(())
-    })?;
-    Ok(s)
-}
-
-fn part_inf(ctx: &Ctx<'_>, list: &str) -> Result<f64, ParseError> {
-    let tag = "EXT-X-PART-INF";
-    let mut target = None;
-    ctx.attrs(tag, list, &[Field::PartTarget], &mut |name, _, value, _| {
-        // The first PART-TARGET counts.
-        if name.is_some() && target.is_none() {
-            target = Some(ctx.float(tag, value)?);
-        }
-        Ok(())
-    })?;
-    target.ok_or_else(|| ctx.err(tag, "PART-TARGET is missing"))
-}
-
-fn skip(ctx: &Ctx<'_>, list: &str) -> Result<Skip, ParseError> {
-    let tag = "EXT-X-SKIP";
-    let mut count = None;
-    let mut removed = Vec::new();
-    let names = [Field::SkippedSegments, Field::RecentlyRemovedDateRanges];
-    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
-        match name {
-            Some(Field::SkippedSegments) => count = Some(ctx.uint(tag, value)?),
-            Some(Field::RecentlyRemovedDateRanges) => {
-                removed = value
-                    .split('\t')
-                    .filter(|id| !id.is_empty())
-                    .map(str::to_owned)
-                    .collect();
-            }
-            _ => {}
-        }
-        Ok(())
-    })?;
-    Ok(Skip {
-        skipped_segments: count.ok_or_else(|| ctx.err(tag, "SKIPPED-SEGMENTS is missing"))?,
-        recently_removed_dateranges: removed,
-    })
-}
-
-fn preload_hint(ctx: &Ctx<'_>, list: &str) -> Result<PreloadHint, ParseError> {
-    const TYPES: [(&str, PreloadHintType); 2] = [
-        ("PART", PreloadHintType::Part),
-        ("MAP", PreloadHintType::Map),
-    ];
-    let tag = "EXT-X-PRELOAD-HINT";
-    let mut hint_type = None;
-    let mut uri = None;
-    let mut byterange_start = None;
-    let mut byterange_length = None;
-    let names = [
-        Field::Type,
-        Field::Uri,
-        Field::ByteRangeStart,
-        Field::ByteRangeLength,
-    ];
-    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
-        match name {
-            Some(Field::Type) => {
-                hint_type = Some(
-                    pick(&TYPES, value)
-                        .ok_or_else(|| ctx.err_quoted(tag, "unknown TYPE ", value, ""))?,
-                );
-            }
-            Some(Field::Uri) => set(&mut uri, value),
-            Some(Field::ByteRangeStart) => byterange_start = Some(ctx.uint(tag, value)?),
-            Some(Field::ByteRangeLength) => byterange_length = Some(ctx.uint(tag, value)?),
-            _ => {}
-        }
-        Ok(())
-    })?;
-    let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
-    Ok(PreloadHint {
-        hint_type: hint_type.ok_or_else(|| ctx.err(tag, "TYPE is missing"))?,
-        url: ctx.resolve(tag, &uri)?,
-        uri,
-        byterange_start,
-        byterange_length,
-    })
-}
-
-fn rendition_report(ctx: &Ctx<'_>, list: &str) -> Result<RenditionReport, ParseError> {
-    let tag = "EXT-X-RENDITION-REPORT";
-    let mut uri = None;
-    let mut last_msn = None;
-    let mut last_part = None;
-    let names = [Field::Uri, Field::LastMsn, Field::LastPart];
-    ctx.attrs(tag, list, &names, &mut |name, _, value, _| {
-        match name {
-            Some(Field::Uri) => set(&mut uri, value),
-            Some(Field::LastMsn) => last_msn = Some(ctx.uint(tag, value)?),
-            Some(Field::LastPart) => last_part = Some(ctx.uint(tag, value)?),
-            _ => {}
-        }
-        Ok(())
-    })?;
-    let uri = uri.ok_or_else(|| ctx.err(tag, "URI is missing"))?;
-    Ok(RenditionReport {
-        url: ctx.resolve(tag, &uri)?,
-        uri,
-        last_msn,
-        last_part,
     })
 }
