@@ -2,19 +2,10 @@
 // single queue of operations run one at a time, each started when the previous one's
 // `updateend` fired. What to append, remove or evict is decided by player-core's engine; this
 // module only carries it out and reports back.
+import { messageOf } from "./util.js";
 
 /** Names of the tracks, by their number at the engine boundary (`PlayerCore`, sdk/src/player.rs). */
 const TRACK_NAMES = ["main", "audio"];
-
-/**
- * The message of a thrown value: `name: message` for a DOMException, the message of an error,
- * else the value as text.
- */
-export function messageOf(e) {
-  if (typeof DOMException === "function" && e instanceof DOMException) return `${e.name}: ${e.message}`;
-  if (e !== null && typeof e === "object" && typeof e.message === "string") return e.message;
-  return String(e);
-}
 
 /**
  * Runs `fn`, ignoring what it throws: a setter of a SourceBuffer removed or a MediaSource

@@ -17,6 +17,7 @@ import {
   checkBoolean,
   mediaOf,
   Listeners,
+  Deadline,
 } from "./util.js";
 
 /** The events of a `WatchParty`. */
@@ -63,8 +64,6 @@ const SAMPLE_MS = 250;
 /** The element's events that are observations for the member. */
 const VIDEO_EVENTS = ["play", "pause", "seeking", "seeked", "timeupdate", "waiting", "playing", "canplay"];
 const SOCKET_EVENTS = ["open", "message", "close"];
-/** The longest delay `setTimeout` takes before it fires at once instead, ms. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /** Lets `WatchParty.join` call the constructor and nobody else. */
 const INTERNAL = Symbol("internal");
@@ -120,9 +119,8 @@ export class WatchParty {
   #listeners = new Listeners(PARTY_EVENTS);
   /** Messages produced before the socket opened. */
   #unsent = [];
-  /** The pending `setTimeout` and the local time it was armed for. */
-  #timer;
-  #timerAt;
+  /** The member's next timeout. */
+  #deadline = new Deadline(() => this.#input(IN_TIMEOUT));
   #sampler;
   /** `waiting` fired and `playing` has not since. */
   #waiting = false;
@@ -351,7 +349,7 @@ export class WatchParty {
           events.push(out);
       }
     }
-    this.#armTimer();
+    this.#deadline.set(this.#closed ? undefined : this.#member.get(GET_TIMEOUT, 0));
     for (const { name, data } of events) this.#emit(name, data);
   }
 
@@ -364,20 +362,6 @@ export class WatchParty {
         console.error("watch party listener threw", e);
       }
     }
-  }
-
-  /** One `setTimeout` for the member's next timeout, kept when that has not changed. */
-  #armTimer() {
-    const at = this.#closed ? undefined : this.#member.get(GET_TIMEOUT, 0);
-    if (at === this.#timerAt) return;
-    clearTimeout(this.#timer);
-    this.#timerAt = at;
-    if (at === undefined) return;
-    const delay = Math.min(Math.max(Math.ceil(at - performance.now()), 0), MAX_DELAY_MS);
-    this.#timer = setTimeout(() => {
-      this.#timerAt = undefined;
-      this.#input(IN_TIMEOUT);
-    }, delay);
   }
 
   /** Tells the member the element's state. */
@@ -433,7 +417,7 @@ export class WatchParty {
     this.#closed = true;
     this.#join?.reject(fail("WatchParty.join", reason));
     this.#join = null;
-    clearTimeout(this.#timer);
+    this.#deadline.cancel();
     clearInterval(this.#sampler);
     for (const event of VIDEO_EVENTS) this.#video.removeEventListener(event, this.#onVideo);
     for (const event of SOCKET_EVENTS) this.#socket.removeEventListener(event, this.#onSocket);

@@ -7,7 +7,7 @@
 import { PlayerCore } from "./flodrama_player.js";
 import { ResumeClient } from "./resume.js";
 import { VideoProxyClient, checkProxyOptions } from "./proxy.js";
-import { MediaSink, messageOf } from "./mse.js";
+import { MediaSink } from "./mse.js";
 import {
   requireInit,
   describe,
@@ -20,6 +20,8 @@ import {
   checkBoolean,
   registerPlayer,
   Listeners,
+  Deadline,
+  messageOf,
 } from "./util.js";
 
 /** Event names, as in hls.js's `Hls.Events` (values are the names `on` takes). */
@@ -101,9 +103,6 @@ const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 /** The failure of a load whose body is larger than `MAX_BODY_BYTES`. */
 const TOO_LARGE = `the body is larger than ${MAX_BODY_BYTES} bytes`;
-
-/** Longest delay `setTimeout` takes, milliseconds. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /** The monotonic clock the engine is driven with, milliseconds. */
 const now = () => performance.now();
@@ -191,8 +190,11 @@ export class Player {
   #mse = null;
   /** Loads in flight: request id → AbortController. */
   #fetches = new Map();
-  #timer = null;
-  #timerAt = NaN;
+  /** When the engine wants time to pass. */
+  #deadline = new Deadline(() => {
+    this.#input(IN_TIMER, []);
+    this.#drive();
+  });
   #sampler;
   /** `[event name, handler]` added to the video element. */
   #videoHandlers = [];
@@ -437,7 +439,7 @@ export class Player {
     for (const controller of this.#fetches.values()) controller.abort();
     this.#fetches.clear();
     this.#resume.destroy();
-    clearTimeout(this.#timer);
+    this.#deadline.cancel();
     clearInterval(this.#sampler);
     for (const [name, handler] of this.#videoHandlers) this.#video.removeEventListener(name, handler);
     this.#videoHandlers = [];
@@ -493,7 +495,7 @@ export class Player {
     this.#driving = true;
     try {
       for (let out = this.#core.poll(); out !== undefined; out = this.#core?.poll()) this.#perform(out);
-      this.#armTimer();
+      this.#deadline.set(this.#core.get(KEY_TIMER, now()));
     } finally {
       this.#driving = false;
     }
@@ -561,23 +563,6 @@ export class Player {
         this.#renew(out.expired);
         break;
     }
-  }
-
-  /** Arms one `setTimeout` for when the engine wants time to pass. */
-  #armTimer() {
-    const at = this.#core.get(KEY_TIMER, now());
-    if (at === this.#timerAt) return;
-    clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#timerAt = at;
-    if (Number.isNaN(at)) return;
-    const delay = Math.min(Math.max(at - now(), 0), MAX_DELAY_MS);
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#timerAt = NaN;
-      this.#input(IN_TIMER, []);
-      this.#drive();
-    }, delay);
   }
 
   // ---- the video element -------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // (sdk/src/proxy.rs, which documents the kinds numbered below) decides: it reads each URL's
 // expiry, corrects for the server's clock, says when to renew and whether to ask at all.
 import { PresignCore } from "./flodrama_player.js";
-import { checkString, describe, fail, isObject, requireInit, rethrown } from "./util.js";
+import { checkString, describe, fail, isObject, messageOf, requireInit, rethrown } from "./util.js";
 
 // PresignCore.input kinds, and the lookup's answers that are not a URL.
 const LOOKUP = 0;
@@ -29,12 +29,6 @@ export function checkProxyOptions(where, name, options) {
 function randomSessionId() {
   const half = () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, "0");
   return `s-${half()}${half()}`;
-}
-
-/** What a failed fetch says: `name: message` for a DOMException, else its message. */
-function messageOf(e) {
-  if (typeof DOMException === "function" && e instanceof DOMException) return `${e.name}: ${e.message}`;
-  return typeof e?.message === "string" ? e.message : describe(e);
 }
 
 /** A time on the `performance.now()` clock as Unix milliseconds. */

@@ -191,3 +191,49 @@ export class Listeners {
     }
   }
 }
+
+/**
+ * The message of a thrown value: `name: message` for a DOMException, the message of an error
+ * (any object with a string `message`), else a description of the value.
+ */
+export function messageOf(e) {
+  if (typeof DOMException === "function" && e instanceof DOMException) return `${e.name}: ${e.message}`;
+  return typeof e?.message === "string" ? e.message : describe(e);
+}
+
+/** The longest delay `setTimeout` takes before it fires at once instead, ms. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * One `setTimeout` for a state machine's next deadline (a `performance.now()` time): re-armed
+ * only when the deadline changes, never fired before it; `fire` runs when it is reached.
+ */
+export class Deadline {
+  #fire;
+  #timer;
+  #at;
+
+  constructor(fire) {
+    this.#fire = fire;
+  }
+
+  /** Waits for `at`; for nothing when `at` is `undefined` or NaN. */
+  set(at) {
+    const next = Number.isNaN(at) ? undefined : at;
+    if (next === this.#at) return;
+    this.cancel();
+    this.#at = next;
+    if (next === undefined) return;
+    const delay = Math.min(Math.max(Math.ceil(next - performance.now()), 0), MAX_DELAY_MS);
+    this.#timer = setTimeout(() => {
+      this.#at = undefined;
+      this.#fire();
+    }, delay);
+  }
+
+  /** Forgets the deadline. */
+  cancel() {
+    clearTimeout(this.#timer);
+    this.#at = undefined;
+  }
+}
