@@ -9,8 +9,15 @@ WASM_DIR="target/wasm32-unknown-unknown/wasm-release"
 WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
 [[ -x "$WASM_OPT" ]] || die "node_modules/.bin/wasm-opt is missing: run scripts/setup.sh (npm's binaryen)"
 
+# Release wasm rebuilds std from the toolchain's rust-src (scripts/setup.sh adds it) so that
+# panics abort at once and std carries no panic messages, locations or Debug formatting:
+# 11.7 KB gzipped less for the sdk. `-Z build-std` is unstable: RUSTC_BOOTSTRAP=1 lets the
+# stable toolchain accept it and these flags.
+STD_FLAGS='target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none", "-Zfmt-debug=none"]'
+
 build_wasm() { # package, wasm file name, out dir
-    cargo build --quiet --profile wasm-release --target wasm32-unknown-unknown -p "$1"
+    RUSTC_BOOTSTRAP=1 cargo build --quiet --profile wasm-release --target wasm32-unknown-unknown \
+        -Z build-std=std,panic_abort --config "$STD_FLAGS" -p "$1"
     wasm-bindgen --target web --out-dir "$3" --out-name "${2%.wasm}" "$WASM_DIR/$2"
     "$WASM_OPT" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
         --enable-mutable-globals --enable-reference-types --enable-multivalue \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs and is missing: Debian's chromium, chromium-driver and
-# ffmpeg, the wasm32 target, wasm-bindgen-cli at the version pinned in Cargo.lock, with the
-# argument `test` s3s-fs (the local S3 of the server's tests), and the npm dependencies.
+# ffmpeg, the wasm32 target and rust-src, wasm-bindgen-cli at the version pinned in Cargo.lock,
+# with the argument `test` s3s-fs (the local S3 of the server's tests), and the npm
+# dependencies.
 # Idempotent; quick when everything is there.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -25,6 +26,13 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
     command -v rustup >/dev/null || die "the wasm32-unknown-unknown target is missing and rustup is not installed: install Rust with rustup."
     step "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
+fi
+
+# The release wasm rebuilds std from its sources (scripts/build.sh says why).
+if ! rustup component list --installed 2>/dev/null | grep -qx rust-src; then
+    command -v rustup >/dev/null || die "the rust-src component is missing and rustup is not installed: install Rust with rustup."
+    step "adding the rust-src component"
+    rustup component add rust-src
 fi
 
 want="$(wasm_bindgen_version)"
