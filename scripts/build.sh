@@ -11,7 +11,7 @@ WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
 
 # Release wasm rebuilds std from the toolchain's rust-src (scripts/setup.sh adds it) so that
 # panics abort at once and std carries no panic messages, locations or Debug formatting:
-# 11.7 KB gzipped less for the sdk. `-Z build-std` is unstable: RUSTC_BOOTSTRAP=1 lets the
+# 11.5 KB gzipped less for the sdk. `-Z build-std` is unstable: RUSTC_BOOTSTRAP=1 lets the
 # stable toolchain accept it and these flags.
 STD_FLAGS='target.wasm32-unknown-unknown.rustflags=["-Zunstable-options", "-Cpanic=immediate-abort", "-Zlocation-detail=none", "-Zfmt-debug=none"]'
 
@@ -20,7 +20,7 @@ build_wasm() { # package, wasm file name, out dir
         -Z build-std=std,panic_abort --config "$STD_FLAGS" -p "$1"
     wasm-bindgen --target web --out-dir "$3" --out-name "${2%.wasm}" "$WASM_DIR/$2"
     "$WASM_OPT" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-producers --strip-target-features \
         "$3/${2%.wasm}_bg.wasm" -o "$3/${2%.wasm}_bg.wasm"
 }
 
