@@ -275,11 +275,14 @@ fn authority(scheme: &str, s: &str, out: &mut String) -> Result<usize, ResolveEr
     }
     out.push_str(&host.to_ascii_lowercase());
     if let Some(p) = port.filter(|p| !p.is_empty()) {
-        let n: u16 = p
+        // Digits only (no sign, unlike `str::parse`), at most 65535; folded by hand rather
+        // than with `parse::<u16>`, which inlined its generic parser here.
+        let n = p
             .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| p.parse().ok())
-            .flatten()
+            .try_fold(0u16, |n, b| {
+                let digit = b.is_ascii_digit().then(|| u16::from(b - b'0'))?;
+                n.checked_mul(10)?.checked_add(digit)
+            })
             .ok_or(ResolveError::BadPort)?;
         if Some(n) != default_port {
             out.push(':');
@@ -595,6 +598,8 @@ mod tests {
             "a/b",
             "http://",
             "http://h:99999/",
+            "http://h:65536/",
+            "http://h:+80/",
             "http://h:x/",
         ] {
             assert!(Resolver::new(base).is_err(), "{base}");
@@ -603,6 +608,7 @@ mod tests {
         assert_eq!(r.resolve("https://ex ample/x"), Err(ResolveError::BadHost));
         assert_eq!(r.resolve("https://é.example/x"), Err(ResolveError::BadHost));
         assert_eq!(r.resolve("//h:70000/x"), Err(ResolveError::BadPort));
+        assert_eq!(r.resolve("//h:065535/x").unwrap(), "https://h:65535/x");
     }
 
     #[test]
