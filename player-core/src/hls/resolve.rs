@@ -82,7 +82,7 @@ impl Resolver {
         } else {
             path.to_owned()
         };
-        push_path(&mut normalised, &remove_dot_segments(&path), is_special);
+        push_path(&mut normalised, &path, is_special);
         let path_end = normalised.len();
         normalised.push_str(tail);
         let dir = normalised[..normalised[..path_end]
@@ -183,22 +183,23 @@ impl Resolver {
         } else {
             rest.to_owned()
         };
+        let joined;
         let path = if network || rest.starts_with("//") {
             out.push_str(&scheme);
             out.push_str("://");
             let host = after_slashes(&scheme, &rest).ok_or(ResolveError::BadBase)?;
             let path_start = authority(&scheme, host, &mut out)?;
-            remove_dot_segments(&host[path_start..])
+            &host[path_start..]
         } else {
             out.push_str(&self.base[..self.authority_end]);
             if rest.starts_with('/') {
-                remove_dot_segments(&rest)
+                &rest
             } else {
-                let base_dir = &self.dir[self.authority_end..];
-                remove_dot_segments(&concat(&[base_dir, &rest]))
+                joined = concat(&[&self.dir[self.authority_end..], &rest]);
+                &joined
             }
         };
-        push_path(&mut out, &path, is_special);
+        push_path(&mut out, path, is_special);
         out.push_str(tail);
         Ok(out)
     }
@@ -292,28 +293,24 @@ fn authority(scheme: &str, s: &str, out: &mut String) -> Result<usize, ResolveEr
     Ok(end)
 }
 
-/// Appends `path` percent-encoded as the URL Standard's path state does (`/` for an empty
-/// path of a special URL).
-fn push_path(out: &mut String, path: &str, special: bool) {
-    if path.is_empty() && special {
-        out.push('/');
-    }
+/// Appends `segment` percent-encoded as the URL Standard's path state does.
+fn push_encoded(out: &mut String, segment: &str) {
     // Runs of bytes kept as they are go in with one copy; each other byte (every byte of a
     // non-ASCII char) as `%XX`.
     let mut run = 0;
-    for (i, b) in path.bytes().enumerate() {
+    for (i, b) in segment.bytes().enumerate() {
         if b.is_ascii_graphic()
             && !matches!(b, b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}')
         {
             continue;
         }
-        out.push_str(path.get(run..i).unwrap_or_default());
+        out.push_str(segment.get(run..i).unwrap_or_default());
         out.push('%');
         out.push(char::from(HEX[usize::from(b >> 4)]));
         out.push(char::from(HEX[usize::from(b & 15)]));
         run = i + 1;
     }
-    out.push_str(path.get(run..).unwrap_or_default());
+    out.push_str(segment.get(run..).unwrap_or_default());
 }
 
 /// A `.` segment, also spelled `%2e` (as the URL Standard reads it).
@@ -329,8 +326,17 @@ fn is_dot_dot(segment: &str) -> bool {
     )
 }
 
-/// RFC 3986 §5.2.4 on an absolute path: drops `.` segments and `..` with the segment before.
-fn remove_dot_segments(path: &str) -> String {
+/// Appends the absolute `path` (empty or from its first `/`) without its dot segments (RFC 3986
+/// §5.2.4: `.` goes, `..` goes with the segment before), percent-encoded; `/` for an empty
+/// path of a special URL. Segment by segment into `out`: an intermediate normalised string
+/// cost more wasm.
+fn push_path(out: &mut String, path: &str, special: bool) {
+    if path.is_empty() {
+        if special {
+            out.push('/');
+        }
+        return;
+    }
     let mut segments: Vec<&str> = Vec::new();
     let mut parts = path.strip_prefix('/').unwrap_or(path).split('/').peekable();
     while let Some(segment) = parts.next() {
@@ -348,18 +354,13 @@ fn remove_dot_segments(path: &str) -> String {
             segments.push(segment);
         }
     }
-    let mut out = String::with_capacity(path.len() + 1);
-    if path.is_empty() {
-        return out;
+    if segments.is_empty() {
+        out.push('/');
     }
     for segment in segments {
         out.push('/');
-        out.push_str(segment);
+        push_encoded(out, segment);
     }
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
 }
 
 /// The parts one after the other (what `format!` would make, without `core::fmt`: smaller
