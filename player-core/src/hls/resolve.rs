@@ -133,9 +133,9 @@ impl Resolver {
     /// The value of the first `name` parameter of the base URL's query, decoded as
     /// `application/x-www-form-urlencoded` (`+` is a space).
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query_pairs()
-            .into_iter()
-            .find_map(|(k, v)| (k == name).then_some(v))
+        let mut pairs = self.query_pairs();
+        let i = pairs.iter().position(|(k, _)| k == name)?;
+        Some(pairs.swap_remove(i).1)
     }
 
     /// Resolves `uri`; the result's query and fragment are the URI's, byte for byte.
@@ -163,39 +163,42 @@ impl Resolver {
             return Ok(concat(&[&self.dir, uri]));
         }
         let mut out = String::with_capacity(self.base.len() + uri.len());
-        let mut scheme = self.scheme.clone();
+        let lowered;
+        let mut scheme = self.scheme.as_str();
         let mut rest = path;
         let mut network = false;
         if let Some((s, r)) = split_scheme(path) {
-            let s = s.to_ascii_lowercase();
-            if special(&s).is_none() {
+            lowered = s.to_ascii_lowercase();
+            if special(&lowered).is_none() {
                 // Another kind of URL (data:, skd:…): as it is.
-                return Ok(concat(&[&s, ":", r, tail]));
+                return Ok(concat(&[&lowered, ":", r, tail]));
             }
             // `http:g` against an `http` base is relative (URL Standard).
-            network = s != self.scheme || r.starts_with(['/', '\\']);
-            scheme = s;
+            network = lowered != self.scheme || r.starts_with(['/', '\\']);
+            scheme = &lowered;
             rest = r;
         }
-        let is_special = special(&scheme).is_some();
-        let rest = if is_special {
-            rest.replace('\\', "/")
+        let is_special = special(scheme).is_some();
+        let replaced;
+        let rest = if is_special && rest.contains('\\') {
+            replaced = rest.replace('\\', "/");
+            &replaced
         } else {
-            rest.to_owned()
+            rest
         };
         let joined;
         let path = if network || rest.starts_with("//") {
-            out.push_str(&scheme);
+            out.push_str(scheme);
             out.push_str("://");
-            let host = after_slashes(&scheme, &rest).ok_or(ResolveError::BadBase)?;
-            let path_start = authority(&scheme, host, &mut out)?;
+            let host = after_slashes(scheme, rest).ok_or(ResolveError::BadBase)?;
+            let path_start = authority(scheme, host, &mut out)?;
             &host[path_start..]
         } else {
             out.push_str(&self.base[..self.authority_end]);
             if rest.starts_with('/') {
-                &rest
+                rest
             } else {
-                joined = concat(&[&self.dir[self.authority_end..], &rest]);
+                joined = concat(&[&self.dir[self.authority_end..], rest]);
                 &joined
             }
         };
