@@ -5,7 +5,7 @@
 
 use super::*;
 
-pub(super) fn session_data(ctx: &Ctx<'_>, list: &str) -> Result<SessionData, ParseError> {
+pub(super) fn session_data(ctx: &Ctx<'_>, list: &str) -> Res<SessionData> {
     let tag = "EXT-X-SESSION-DATA";
     let mut data_id = None;
     let mut d = SessionData {
@@ -41,7 +41,7 @@ pub(super) fn session_data(ctx: &Ctx<'_>, list: &str) -> Result<SessionData, Par
     Ok(d)
 }
 
-pub(super) fn content_steering(ctx: &Ctx<'_>, list: &str) -> Result<ContentSteering, ParseError> {
+pub(super) fn content_steering(ctx: &Ctx<'_>, list: &str) -> Res<ContentSteering> {
     let tag = "EXT-X-CONTENT-STEERING";
     let mut server = None;
     let mut pathway_id = None;
@@ -62,11 +62,7 @@ pub(super) fn content_steering(ctx: &Ctx<'_>, list: &str) -> Result<ContentSteer
     })
 }
 
-pub(super) fn parse_part(
-    ctx: &Ctx<'_>,
-    list: &str,
-    previous: &mut Option<RangeEnd>,
-) -> Result<Part, ParseError> {
+pub(super) fn parse_part(ctx: &Ctx<'_>, list: &str, previous: &mut Option<RangeEnd>) -> Res<Part> {
     let tag = "EXT-X-PART";
     let mut uri = None;
     let mut duration = None;
@@ -106,7 +102,7 @@ pub(super) fn parse_part(
     })
 }
 
-pub(super) fn date_range(ctx: &Ctx<'_>, list: &str) -> Result<DateRange, ParseError> {
+pub(super) fn date_range(ctx: &Ctx<'_>, list: &str) -> Res<DateRange> {
     const NAMES: [Field; 11] = [
         Field::Id,
         Field::Class,
@@ -168,7 +164,7 @@ pub(super) fn date_range(ctx: &Ctx<'_>, list: &str) -> Result<DateRange, ParseEr
     Ok(d)
 }
 
-pub(super) fn server_control(ctx: &Ctx<'_>, list: &str) -> Result<ServerControl, ParseError> {
+pub(super) fn server_control(ctx: &Ctx<'_>, list: &str) -> Res<ServerControl> {
     let tag = "EXT-X-SERVER-CONTROL";
     let mut s = ServerControl::default();
     let names = [
@@ -192,7 +188,7 @@ pub(super) fn server_control(ctx: &Ctx<'_>, list: &str) -> Result<ServerControl,
     Ok(s)
 }
 
-pub(super) fn part_inf(ctx: &Ctx<'_>, list: &str) -> Result<f64, ParseError> {
+pub(super) fn part_inf(ctx: &Ctx<'_>, list: &str) -> Res<f64> {
     let tag = "EXT-X-PART-INF";
     let mut target = None;
     ctx.attrs(tag, list, &[Field::PartTarget], &mut |name, _, value, _| {
@@ -205,7 +201,7 @@ pub(super) fn part_inf(ctx: &Ctx<'_>, list: &str) -> Result<f64, ParseError> {
     target.ok_or_else(|| ctx.err(tag, "PART-TARGET is missing"))
 }
 
-pub(super) fn skip(ctx: &Ctx<'_>, list: &str) -> Result<Skip, ParseError> {
+pub(super) fn skip(ctx: &Ctx<'_>, list: &str) -> Res<Skip> {
     let tag = "EXT-X-SKIP";
     let mut count = None;
     let mut removed = Vec::new();
@@ -230,7 +226,7 @@ pub(super) fn skip(ctx: &Ctx<'_>, list: &str) -> Result<Skip, ParseError> {
     })
 }
 
-pub(super) fn preload_hint(ctx: &Ctx<'_>, list: &str) -> Result<PreloadHint, ParseError> {
+pub(super) fn preload_hint(ctx: &Ctx<'_>, list: &str) -> Res<PreloadHint> {
     const TYPES: [(&str, PreloadHintType); 2] = [
         ("PART", PreloadHintType::Part),
         ("MAP", PreloadHintType::Map),
@@ -271,7 +267,7 @@ pub(super) fn preload_hint(ctx: &Ctx<'_>, list: &str) -> Result<PreloadHint, Par
     })
 }
 
-pub(super) fn rendition_report(ctx: &Ctx<'_>, list: &str) -> Result<RenditionReport, ParseError> {
+pub(super) fn rendition_report(ctx: &Ctx<'_>, list: &str) -> Res<RenditionReport> {
     let tag = "EXT-X-RENDITION-REPORT";
     let mut uri = None;
     let mut last_msn = None;

@@ -82,7 +82,7 @@ impl Resolver {
         } else {
             path.to_owned()
         };
-        push_path(&mut normalised, &remove_dot_segments(&path), is_special);
+        push_path(&mut normalised, &path, is_special);
         let path_end = normalised.len();
         normalised.push_str(tail);
         let dir = normalised[..normalised[..path_end]
@@ -133,9 +133,9 @@ impl Resolver {
     /// The value of the first `name` parameter of the base URL's query, decoded as
     /// `application/x-www-form-urlencoded` (`+` is a space).
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query_pairs()
-            .into_iter()
-            .find_map(|(k, v)| (k == name).then_some(v))
+        let mut pairs = self.query_pairs();
+        let i = pairs.iter().position(|(k, _)| k == name)?;
+        Some(pairs.swap_remove(i).1)
     }
 
     /// Resolves `uri`; the result's query and fragment are the URI's, byte for byte.
@@ -163,42 +163,46 @@ impl Resolver {
             return Ok(concat(&[&self.dir, uri]));
         }
         let mut out = String::with_capacity(self.base.len() + uri.len());
-        let mut scheme = self.scheme.clone();
+        let lowered;
+        let mut scheme = self.scheme.as_str();
         let mut rest = path;
         let mut network = false;
         if let Some((s, r)) = split_scheme(path) {
-            let s = s.to_ascii_lowercase();
-            if special(&s).is_none() {
+            lowered = s.to_ascii_lowercase();
+            if special(&lowered).is_none() {
                 // Another kind of URL (data:, skd:…): as it is.
-                return Ok(concat(&[&s, ":", r, tail]));
+                return Ok(concat(&[&lowered, ":", r, tail]));
             }
             // `http:g` against an `http` base is relative (URL Standard).
-            network = s != self.scheme || r.starts_with(['/', '\\']);
-            scheme = s;
+            network = lowered != self.scheme || r.starts_with(['/', '\\']);
+            scheme = &lowered;
             rest = r;
         }
-        let is_special = special(&scheme).is_some();
-        let rest = if is_special {
-            rest.replace('\\', "/")
+        let is_special = special(scheme).is_some();
+        let replaced;
+        let rest = if is_special && rest.contains('\\') {
+            replaced = rest.replace('\\', "/");
+            &replaced
         } else {
-            rest.to_owned()
+            rest
         };
+        let joined;
         let path = if network || rest.starts_with("//") {
-            out.push_str(&scheme);
+            out.push_str(scheme);
             out.push_str("://");
-            let host = after_slashes(&scheme, &rest).ok_or(ResolveError::BadBase)?;
-            let path_start = authority(&scheme, host, &mut out)?;
-            remove_dot_segments(&host[path_start..])
+            let host = after_slashes(scheme, rest).ok_or(ResolveError::BadBase)?;
+            let path_start = authority(scheme, host, &mut out)?;
+            &host[path_start..]
         } else {
             out.push_str(&self.base[..self.authority_end]);
             if rest.starts_with('/') {
-                remove_dot_segments(&rest)
+                rest
             } else {
-                let base_dir = &self.dir[self.authority_end..];
-                remove_dot_segments(&concat(&[base_dir, &rest]))
+                joined = concat(&[&self.dir[self.authority_end..], rest]);
+                &joined
             }
         };
-        push_path(&mut out, &path, is_special);
+        push_path(&mut out, path, is_special);
         out.push_str(tail);
         Ok(out)
     }
@@ -275,11 +279,14 @@ fn authority(scheme: &str, s: &str, out: &mut String) -> Result<usize, ResolveEr
     }
     out.push_str(&host.to_ascii_lowercase());
     if let Some(p) = port.filter(|p| !p.is_empty()) {
-        let n: u16 = p
+        // Digits only (no sign, unlike `str::parse`), at most 65535; folded by hand rather
+        // than with `parse::<u16>`, which inlined its generic parser here.
+        let n = p
             .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| p.parse().ok())
-            .flatten()
+            .try_fold(0u16, |n, b| {
+                let digit = b.is_ascii_digit().then(|| u16::from(b - b'0'))?;
+                n.checked_mul(10)?.checked_add(digit)
+            })
             .ok_or(ResolveError::BadPort)?;
         if Some(n) != default_port {
             out.push(':');
@@ -289,28 +296,24 @@ fn authority(scheme: &str, s: &str, out: &mut String) -> Result<usize, ResolveEr
     Ok(end)
 }
 
-/// Appends `path` percent-encoded as the URL Standard's path state does (`/` for an empty
-/// path of a special URL).
-fn push_path(out: &mut String, path: &str, special: bool) {
-    if path.is_empty() && special {
-        out.push('/');
-    }
+/// Appends `segment` percent-encoded as the URL Standard's path state does.
+fn push_encoded(out: &mut String, segment: &str) {
     // Runs of bytes kept as they are go in with one copy; each other byte (every byte of a
     // non-ASCII char) as `%XX`.
     let mut run = 0;
-    for (i, b) in path.bytes().enumerate() {
+    for (i, b) in segment.bytes().enumerate() {
         if b.is_ascii_graphic()
             && !matches!(b, b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}')
         {
             continue;
         }
-        out.push_str(path.get(run..i).unwrap_or_default());
+        out.push_str(segment.get(run..i).unwrap_or_default());
         out.push('%');
         out.push(char::from(HEX[usize::from(b >> 4)]));
         out.push(char::from(HEX[usize::from(b & 15)]));
         run = i + 1;
     }
-    out.push_str(path.get(run..).unwrap_or_default());
+    out.push_str(segment.get(run..).unwrap_or_default());
 }
 
 /// A `.` segment, also spelled `%2e` (as the URL Standard reads it).
@@ -326,8 +329,17 @@ fn is_dot_dot(segment: &str) -> bool {
     )
 }
 
-/// RFC 3986 §5.2.4 on an absolute path: drops `.` segments and `..` with the segment before.
-fn remove_dot_segments(path: &str) -> String {
+/// Appends the absolute `path` (empty or from its first `/`) without its dot segments (RFC 3986
+/// §5.2.4: `.` goes, `..` goes with the segment before), percent-encoded; `/` for an empty
+/// path of a special URL. Segment by segment into `out`: an intermediate normalised string
+/// cost more wasm.
+fn push_path(out: &mut String, path: &str, special: bool) {
+    if path.is_empty() {
+        if special {
+            out.push('/');
+        }
+        return;
+    }
     let mut segments: Vec<&str> = Vec::new();
     let mut parts = path.strip_prefix('/').unwrap_or(path).split('/').peekable();
     while let Some(segment) = parts.next() {
@@ -345,18 +357,13 @@ fn remove_dot_segments(path: &str) -> String {
             segments.push(segment);
         }
     }
-    let mut out = String::with_capacity(path.len() + 1);
-    if path.is_empty() {
-        return out;
+    if segments.is_empty() {
+        out.push('/');
     }
     for segment in segments {
         out.push('/');
-        out.push_str(segment);
+        push_encoded(out, segment);
     }
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
 }
 
 /// The parts one after the other (what `format!` would make, without `core::fmt`: smaller
@@ -595,6 +602,8 @@ mod tests {
             "a/b",
             "http://",
             "http://h:99999/",
+            "http://h:65536/",
+            "http://h:+80/",
             "http://h:x/",
         ] {
             assert!(Resolver::new(base).is_err(), "{base}");
@@ -603,6 +612,7 @@ mod tests {
         assert_eq!(r.resolve("https://ex ample/x"), Err(ResolveError::BadHost));
         assert_eq!(r.resolve("https://é.example/x"), Err(ResolveError::BadHost));
         assert_eq!(r.resolve("//h:70000/x"), Err(ResolveError::BadPort));
+        assert_eq!(r.resolve("//h:065535/x").unwrap(), "https://h:65535/x");
     }
 
     #[test]
