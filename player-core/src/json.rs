@@ -168,7 +168,7 @@ impl Map for Nested<'_> {
 
 /// `x` as `format!("{x}")` writes it when it is 0 or `1e-5 <= |x| < 1e16` (beyond, in exponent
 /// notation; and where two shortest forms read back as `x`, the last digit may differ), through
-/// miniserde's float writer: core's float formatting would add ~20 KB to the wasm for the few
+/// zmij's float writer: core's float formatting would add ~20 KB to the wasm for the few
 /// messages that show a number.
 pub(crate) fn f64_text(x: f64) -> String {
     if x.is_nan() {
@@ -177,11 +177,62 @@ pub(crate) fn f64_text(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "inf" } else { "-inf" }.to_owned();
     }
-    let mut text = json::to_string(&x);
+    let mut text = number(x);
     if text.ends_with(".0") {
         text.truncate(text.len() - 2);
     }
     text
+}
+
+/// `x` as a JSON number: its shortest form that reads back as `x` (zmij, as miniserde writes
+/// it), `null` when not finite (JSON has no such numbers).
+pub(crate) fn number(x: f64) -> String {
+    let mut out = String::new();
+    push_number(&mut out, x);
+    out
+}
+
+fn push_number(out: &mut String, x: f64) {
+    let mut buffer = zmij::Buffer::new();
+    out.push_str(if x.is_finite() {
+        buffer.format_finite(x)
+    } else {
+        "null"
+    });
+}
+
+/// `s` as a JSON string.
+pub(crate) fn string(s: &str) -> String {
+    let mut out = String::new();
+    push_string(&mut out, s);
+    out
+}
+
+/// Appends `s` quoted, with `"`, `\` and the control characters escaped byte for byte as
+/// miniserde escapes them (`\n`, `\t`..., else `\u00XX`).
+///
+/// These writers replace `miniserde::json::to_string`, whose serializer (any nesting of
+/// sequences and maps behind `dyn` traits) was ~3 KB of the wasm for strings and numbers.
+fn push_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\0'..='\u{1f}' => {
+                out.push_str(if c < '\u{10}' { "\\u000" } else { "\\u001" });
+                out.push(char::from(HEX[c as usize & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// Why a JSON text is not the expected object.
@@ -441,20 +492,26 @@ impl ObjectWriter {
         Self(String::from("{"))
     }
 
-    /// A field whose value is already JSON text.
-    pub fn raw(mut self, key: &str, value: &str) -> Self {
+    /// Writes `key` and the separators before it; the value goes in next.
+    fn key(&mut self, key: &str) -> &mut String {
         if self.0.len() > 1 {
             self.0.push(',');
         }
-        self.0.push_str(&json::to_string(key));
+        push_string(&mut self.0, key);
         self.0.push(':');
-        self.0.push_str(value);
+        &mut self.0
+    }
+
+    /// A field whose value is already JSON text.
+    pub fn raw(mut self, key: &str, value: &str) -> Self {
+        self.key(key).push_str(value);
         self
     }
 
     /// A number field (non-finite numbers are written as `null`, as JSON has no others).
-    pub fn f64(self, key: &str, value: f64) -> Self {
-        self.raw(key, &json::to_string(&value))
+    pub fn f64(mut self, key: &str, value: f64) -> Self {
+        push_number(self.key(key), value);
+        self
     }
 
     /// A number field, left out when `None`.
@@ -465,9 +522,16 @@ impl ObjectWriter {
         }
     }
 
+    /// A number field, `null` when `None`.
+    pub fn f64_or_null(self, key: &str, value: Option<f64>) -> Self {
+        // A non-finite number is written as `null`.
+        self.f64(key, value.unwrap_or(f64::NAN))
+    }
+
     /// A whole number field.
-    pub fn u64(self, key: &str, value: u64) -> Self {
-        self.raw(key, &json::to_string(&value))
+    pub fn u64(mut self, key: &str, value: u64) -> Self {
+        self.key(key).push_str(itoa::Buffer::new().format(value));
+        self
     }
 
     /// A boolean field.
@@ -476,8 +540,9 @@ impl ObjectWriter {
     }
 
     /// A string field.
-    pub fn str(self, key: &str, value: &str) -> Self {
-        self.raw(key, &json::to_string(value))
+    pub fn str(mut self, key: &str, value: &str) -> Self {
+        push_string(self.key(key), value);
+        self
     }
 
     /// A string field, left out when `None`.
@@ -627,6 +692,43 @@ mod tests {
     }
 
     #[test]
+    fn strings_and_numbers_are_written_as_miniserde_writes_them() {
+        let every_ascii: String = (0..128u8).map(char::from).collect();
+        for text in [
+            "",
+            "plain",
+            every_ascii.as_str(),
+            "é\u{7f}\u{80}\u{2028}😀\"\\/",
+        ] {
+            assert_eq!(string(text), json::to_string(text), "{text:?}");
+        }
+        let mut rng = crate::rng::XorShift::new(7);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1e300,
+            5e-324,
+            f64::MAX,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        for _ in 0..2000 {
+            values.push(f64::from_bits(
+                (rng.next_f64() * 2f64.powi(52)) as u64 ^ ((rng.next_f64() * 4096.0) as u64) << 52,
+            ));
+        }
+        for x in values {
+            assert_eq!(number(x), json::to_string(&x), "{x:e}");
+        }
+        for n in [0, 7, 10, 1_234_567_890, u64::MAX] {
+            let text = ObjectWriter::new().u64("n", n).finish();
+            assert_eq!(text, format!("{{\"n\":{}}}", json::to_string(&n)));
+        }
+    }
+
+    #[test]
     fn writes_fields_in_order_and_escapes() {
         let text = ObjectWriter::new()
             .u64("v", 1)
@@ -634,12 +736,14 @@ mod tests {
             .f64("at", 10.0)
             .opt_f64("gone", None)
             .f64("nan", f64::NAN)
+            .f64_or_null("none", None)
+            .f64_or_null("some", Some(0.5))
             .bool("ok", true)
             .raw("o", &ObjectWriter::new().finish())
             .finish();
         assert_eq!(
             text,
-            r#"{"v":1,"type":"chat \"x\"\n","at":10.0,"nan":null,"ok":true,"o":{}}"#
+            r#"{"v":1,"type":"chat \"x\"\n","at":10.0,"nan":null,"none":null,"some":0.5,"ok":true,"o":{}}"#
         );
     }
 
