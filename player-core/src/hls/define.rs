@@ -40,12 +40,12 @@ impl Variables {
     /// A reference to an undefined variable is an error even when nothing is defined, as
     /// RFC 8216bis requires and hls.js does.
     pub fn substitute<'a>(&self, text: &'a str) -> Result<Cow<'a, str>, SubstitutionError> {
-        if !text.contains("{$") {
+        if !crate::search::contains(text, "{$") {
             return Ok(Cow::Borrowed(text));
         }
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
-        while let Some(start) = rest.find("{$") {
+        while let Some(start) = crate::search::find(rest, "{$") {
             let after = &rest[start + 2..];
             let Some(end) = after.find('}').filter(|&e| is_name(&after[..e])) else {
                 out.push_str(&rest[..start + 2]);
