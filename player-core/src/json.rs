@@ -10,6 +10,7 @@
 //! this one.
 
 use std::cell::Cell;
+use std::fmt::Write;
 
 /// Arrays and objects nested deeper than this are skipped while parsing (as if absent): no
 /// message of ours nests past 4, and it bounds the recursion of dropping the tree.
@@ -156,26 +157,24 @@ impl<'a> Parser<'a> {
 
     /// `null`, `true`, `false`, a number or a string.
     fn scalar(&mut self) -> Result<Value, Invalid> {
-        let rest = self.text.get(self.pos..).unwrap_or("");
-        for (word, value) in [
-            ("null", Value::Null),
-            ("true", Value::Bool(true)),
-            ("false", Value::Bool(false)),
-        ] {
-            if rest.starts_with(word) {
-                self.pos += word.len();
-                return Ok(value);
-            }
-        }
-        match self.next() {
-            Some(b'"') => self.string().map(Value::Str),
-            Some(b'-') => self.number(true),
+        let (word, value) = match self.next() {
+            Some(b'"') => return self.string().map(Value::Str),
+            Some(b'-') => return self.number(true),
             Some(b'0'..=b'9') => {
                 self.pos -= 1;
-                self.number(false)
+                return self.number(false);
             }
-            _ => Err(Invalid),
+            Some(b'n') => ("ull", Value::Null),
+            Some(b't') => ("rue", Value::Bool(true)),
+            Some(b'f') => ("alse", Value::Bool(false)),
+            _ => return Err(Invalid),
+        };
+        let rest = self.text.get(self.pos..).unwrap_or("");
+        if !rest.starts_with(word) {
+            return Err(Invalid);
         }
+        self.pos += word.len();
+        Ok(value)
     }
 
     /// The rest of a string whose opening quote is consumed.
@@ -246,87 +245,74 @@ impl<'a> Parser<'a> {
         Ok(unit)
     }
 
-    /// Decimal digits at `pos`, each given to `each`; how many there were.
-    fn digits(&mut self, mut each: impl FnMut(u64)) -> usize {
-        let mut count = 0;
-        while let Some(&b @ b'0'..=b'9') = self.text.as_bytes().get(self.pos) {
-            each(u64::from(b - b'0'));
+    /// Skips decimal digits; how many there were.
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.text.as_bytes().get(self.pos) {
             self.pos += 1;
-            count += 1;
         }
-        count
+        self.pos - start
     }
 
     /// A number (after its minus sign, if any), valued as miniserde values it: a whole number
     /// that fits is exact; otherwise up to 19-20 significant digits times a power of ten.
     fn number(&mut self, negative: bool) -> Result<Value, Invalid> {
-        let mut significand = 0u64;
-        let mut exponent = 0i32;
-        let mut add = |digit: u64| match significand
-            .checked_mul(10)
-            .and_then(|s| s.checked_add(digit))
-        {
-            Some(s) => {
-                significand = s;
-                true
-            }
-            None => false,
-        };
-        let leading_zero = self.text.as_bytes().get(self.pos) == Some(&b'0');
-        // Integer digits past what `significand` holds count in the exponent; fraction
-        // digits past it are dropped.
-        let mut long = false;
-        let whole = self.digits(|d| {
-            long = long || !add(d);
-            if long {
-                exponent += 1;
-            }
-        });
-        if whole == 0 || leading_zero && whole > 1 {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let whole = self.digits();
+        if whole == 0 || whole > 1 && bytes.get(start) == Some(&b'0') {
             return Err(Invalid);
         }
-        let mut float = exponent > 0;
-        if self.text.as_bytes().get(self.pos) == Some(&b'.') {
-            self.pos += 1;
-            float = true;
-            let mut dropped = false;
-            let fraction = self.digits(|d| {
-                dropped = dropped || !add(d);
-                if !dropped {
-                    exponent -= 1;
-                }
-            });
-            if fraction == 0 {
-                return Err(Invalid);
+        // Integer digits past what `significand` holds count in the exponent.
+        let mut significand = 0u64;
+        let mut exponent = 0i32;
+        for &b in bytes.get(start..self.pos).unwrap_or_default() {
+            if exponent > 0 || !push_digit(&mut significand, b) {
+                exponent += 1;
             }
         }
-        if let Some(b'e' | b'E') = self.text.as_bytes().get(self.pos) {
+        let mut float = exponent > 0;
+        if bytes.get(self.pos) == Some(&b'.') {
             self.pos += 1;
             float = true;
-            let minus = match self.text.as_bytes().get(self.pos) {
-                Some(b'+') => {
-                    self.pos += 1;
-                    false
-                }
-                Some(b'-') => {
-                    self.pos += 1;
-                    true
-                }
-                _ => false,
-            };
-            let mut e: Option<i32> = Some(0);
-            let written = self.digits(|d| {
-                e = e.and_then(|e| e.checked_mul(10)?.checked_add(d as i32));
-            });
-            if written == 0 {
+            let start = self.pos;
+            if self.digits() == 0 {
                 return Err(Invalid);
             }
-            exponent = match e {
-                Some(e) if minus => exponent.saturating_sub(e),
-                Some(e) => exponent.saturating_add(e),
-                // Past i32: an error when that would be infinite, else zero.
-                None if significand != 0 && !minus => return Err(Invalid),
-                None => return Ok(Value::Number(if negative { -0.0 } else { 0.0 })),
+            // Fraction digits past what `significand` holds are dropped.
+            for &b in bytes.get(start..self.pos).unwrap_or_default() {
+                if !push_digit(&mut significand, b) {
+                    break;
+                }
+                exponent -= 1;
+            }
+        }
+        if let Some(b'e' | b'E') = bytes.get(self.pos) {
+            self.pos += 1;
+            float = true;
+            let minus = bytes.get(self.pos) == Some(&b'-');
+            if minus || bytes.get(self.pos) == Some(&b'+') {
+                self.pos += 1;
+            }
+            let start = self.pos;
+            if self.digits() == 0 {
+                return Err(Invalid);
+            }
+            let mut e = 0u64;
+            for &b in bytes.get(start..self.pos).unwrap_or_default() {
+                if !push_digit(&mut e, b) || e > i32::MAX as u64 {
+                    // Past i32: an error when that would be infinite, else zero.
+                    if significand != 0 && !minus {
+                        return Err(Invalid);
+                    }
+                    return Ok(Value::Number(if negative { -0.0 } else { 0.0 }));
+                }
+            }
+            let e = e as i32;
+            exponent = if minus {
+                exponent.saturating_sub(e)
+            } else {
+                exponent.saturating_add(e)
             };
         }
         if !float {
@@ -339,6 +325,20 @@ impl<'a> Parser<'a> {
         }
         let magnitude = scale(significand, exponent).ok_or(Invalid)?;
         Ok(Value::Number(if negative { -magnitude } else { magnitude }))
+    }
+}
+
+/// Appends the decimal digit `b` to `n`; `false` (and `n` unchanged) if that overflows.
+fn push_digit(n: &mut u64, b: u8) -> bool {
+    match n
+        .checked_mul(10)
+        .and_then(|n| n.checked_add(u64::from(b - b'0')))
+    {
+        Some(next) => {
+            *n = next;
+            true
+        }
+        None => false,
     }
 }
 
@@ -734,7 +734,8 @@ impl ObjectWriter {
 
     /// A whole number field.
     pub fn u64(mut self, key: &str, value: u64) -> Self {
-        self.key(key).push_str(itoa::Buffer::new().format(value));
+        // core's integer formatting is in the wasm anyway (itoa's was 300 bytes more).
+        let _ = write!(self.key(key), "{value}");
         self
     }
 
