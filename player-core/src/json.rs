@@ -1,24 +1,26 @@
-//! JSON for the wire and storage formats (party protocol, resume records, QoE reports), on
-//! `miniserde` rather than serde + serde_json: its parser and its number and string encoders
-//! are all this needs, and serde's generated code for the same messages was about 100 KB of
-//! the wasm. Parsing builds a [`Value`] tree (the parser keeps its own stack, so deep nesting
-//! cannot overflow ours); [`Fields`] reads it with typed errors; [`ObjectWriter`] writes objects
-//! with their keys in a fixed order and absent optional fields left out.
+//! JSON for the wire and storage formats (party protocol, resume records, QoE reports).
+//! Parsing builds a [`Value`] tree (with its own stack, so deep nesting cannot overflow ours);
+//! [`Fields`] reads it with typed errors; [`ObjectWriter`] writes objects with their keys in a
+//! fixed order and absent optional fields left out.
+//!
+//! Hand-written for size, reading and writing JSON as miniserde does (the tests check ours
+//! against it, numbers past 10^±22 to two units in the last place): serde + serde_json's
+//! generated code for these messages was about 100 KB of the wasm, and miniserde's parser
+//! (behind `dyn` visitors, with a 2.5 KB table of powers of ten) 3.8 KB gzipped more than
+//! this one.
 
-use miniserde::de::{Deserialize, Map, Seq, Visitor};
-use miniserde::json;
 use std::cell::Cell;
+use std::fmt::Write;
 
 /// Arrays and objects nested deeper than this are skipped while parsing (as if absent): no
 /// message of ours nests past 4, and it bounds the recursion of dropping the tree.
-const MAX_DEPTH: u32 = 64;
+const MAX_DEPTH: usize = 64;
 
 /// A parsed JSON value.
 ///
-/// Our own tree rather than `miniserde::json::Value`, whose objects are a `BTreeMap`: that
-/// map's code was ~6 KB of the wasm for a handful of small objects. Objects are their fields
-/// in text order; arrays use the same list with empty names, so one builder and one vector
-/// type serve both.
+/// Objects are their fields in text order (a `BTreeMap`'s code was ~6 KB of the wasm for a
+/// handful of small objects); arrays use the same list with empty names, so one builder and
+/// one vector type serve both.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
     /// `null`.
@@ -40,135 +42,335 @@ pub(crate) enum Value {
 /// An object's fields in text order (a repeated name's last value is the one read).
 pub(crate) type Object = Vec<(String, Value)>;
 
-/// Where the parser puts one value; `depth` counts the arrays and objects around it.
-struct Slot {
-    value: Option<Value>,
-    depth: u32,
-}
-
-impl Slot {
-    fn set(&mut self, value: Value) -> miniserde::Result<()> {
-        self.value = Some(value);
-        Ok(())
-    }
-
-    fn nested(&mut self, object: bool) -> Nested<'_> {
-        Nested {
-            next: Slot {
-                value: None,
-                depth: self.depth + 1,
-            },
-            out: &mut self.value,
-            fields: Vec::new(),
-            key: String::new(),
-            object,
-        }
-    }
-}
-
-impl Deserialize for Slot {
-    fn begin(out: &mut Option<Self>) -> &mut dyn Visitor {
-        out.insert(Slot {
-            value: None,
-            depth: 0,
-        })
-    }
-}
-
-impl Visitor for Slot {
-    fn null(&mut self) -> miniserde::Result<()> {
-        self.set(Value::Null)
-    }
-
-    fn boolean(&mut self, b: bool) -> miniserde::Result<()> {
-        self.set(Value::Bool(b))
-    }
-
-    fn string(&mut self, s: &str) -> miniserde::Result<()> {
-        self.set(Value::Str(s.to_owned()))
-    }
-
-    fn negative(&mut self, n: i64) -> miniserde::Result<()> {
-        self.set(Value::Number(n as f64))
-    }
-
-    fn nonnegative(&mut self, n: u64) -> miniserde::Result<()> {
-        self.set(Value::Whole(n))
-    }
-
-    fn float(&mut self, n: f64) -> miniserde::Result<()> {
-        self.set(Value::Number(n))
-    }
-
-    fn seq(&mut self) -> miniserde::Result<Box<dyn Seq + '_>> {
-        if self.depth >= MAX_DEPTH {
-            return <dyn Visitor>::ignore().seq();
-        }
-        Ok(Box::new(self.nested(false)))
-    }
-
-    fn map(&mut self) -> miniserde::Result<Box<dyn Map + '_>> {
-        if self.depth >= MAX_DEPTH {
-            return <dyn Visitor>::ignore().map();
-        }
-        Ok(Box::new(self.nested(true)))
-    }
-}
-
 /// An array or object being parsed.
-struct Nested<'a> {
-    out: &'a mut Option<Value>,
-    fields: Object,
-    /// Name of the value in `next` (empty in arrays).
+struct Open {
+    /// Its items so far; not kept past [`MAX_DEPTH`].
+    fields: Option<Object>,
+    /// Name of the value being parsed (empty in arrays).
     key: String,
-    next: Slot,
     object: bool,
 }
 
-impl Nested<'_> {
-    /// Moves the value just parsed into `fields` and readies `next` for the one named `key`.
-    fn next(&mut self, key: &str) -> &mut dyn Visitor {
-        if let Some(value) = self.next.value.take() {
-            self.fields.push((std::mem::take(&mut self.key), value));
+/// A JSON text being parsed: RFC 8259's grammar, as miniserde reads it.
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+/// A parse failure; [`JsonError::Syntax`] to the caller.
+struct Invalid;
+
+impl<'a> Parser<'a> {
+    /// The next byte after whitespace, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.text.as_bytes().get(self.pos) {
+            self.pos += 1;
         }
-        key.clone_into(&mut self.key);
-        &mut self.next
+        self.text.as_bytes().get(self.pos).copied()
     }
 
-    fn finish(&mut self) -> miniserde::Result<()> {
-        self.next("");
-        let fields = std::mem::take(&mut self.fields);
-        *self.out = Some(match self.object {
-            true => Value::Object(fields),
-            false => Value::Array(fields),
-        });
+    /// The next byte, consumed (no whitespace skipped).
+    fn next(&mut self) -> Option<u8> {
+        let b = self.text.as_bytes().get(self.pos).copied();
+        self.pos += 1;
+        b
+    }
+
+    /// Consumes `byte` after whitespace.
+    fn expect(&mut self, byte: u8) -> Result<(), Invalid> {
+        match self.peek() {
+            Some(b) if b == byte => {
+                self.pos += 1;
+                Ok(())
+            }
+            _ => Err(Invalid),
+        }
+    }
+
+    /// The whole text as one value.
+    fn document(&mut self) -> Result<Option<Value>, Invalid> {
+        let mut open: Vec<Open> = Vec::new();
+        loop {
+            // A value starts here.
+            let mut value = match self.peek().ok_or(Invalid)? {
+                b @ (b'[' | b'{') => {
+                    self.pos += 1;
+                    let object = b == b'{';
+                    let fields = (open.len() < MAX_DEPTH).then(Vec::new);
+                    open.push(Open {
+                        fields,
+                        key: String::new(),
+                        object,
+                    });
+                    if self.peek() != Some(if object { b'}' } else { b']' }) {
+                        if object {
+                            self.key(&mut open)?;
+                        }
+                        continue;
+                    }
+                    None
+                }
+                _ => Some(self.scalar()?),
+            };
+            // The value is complete: it goes into its container, which may close in turn.
+            loop {
+                let Some(top) = open.last_mut() else {
+                    return Ok(value);
+                };
+                if let (Some(fields), Some(v)) = (&mut top.fields, value.take()) {
+                    fields.push((std::mem::take(&mut top.key), v));
+                }
+                match (self.peek(), top.object) {
+                    (Some(b','), _) => {
+                        self.pos += 1;
+                        if top.object {
+                            self.key(&mut open)?;
+                        }
+                        break;
+                    }
+                    (Some(b']'), false) | (Some(b'}'), true) => {
+                        self.pos += 1;
+                        let Some(done) = open.pop() else {
+                            return Err(Invalid);
+                        };
+                        value = done.fields.map(|fields| match done.object {
+                            true => Value::Object(fields),
+                            false => Value::Array(fields),
+                        });
+                    }
+                    _ => return Err(Invalid),
+                }
+            }
+        }
+    }
+
+    /// An object's next key and its colon, kept in the innermost open object.
+    fn key(&mut self, open: &mut [Open]) -> Result<(), Invalid> {
+        self.expect(b'"')?;
+        let key = self.string()?;
+        self.expect(b':')?;
+        if let Some(top) = open.last_mut() {
+            top.key = key;
+        }
         Ok(())
     }
+
+    /// `null`, `true`, `false`, a number or a string.
+    fn scalar(&mut self) -> Result<Value, Invalid> {
+        let (word, value) = match self.next() {
+            Some(b'"') => return self.string().map(Value::Str),
+            Some(b'-') => return self.number(true),
+            Some(b'0'..=b'9') => {
+                self.pos -= 1;
+                return self.number(false);
+            }
+            Some(b'n') => ("ull", Value::Null),
+            Some(b't') => ("rue", Value::Bool(true)),
+            Some(b'f') => ("alse", Value::Bool(false)),
+            _ => return Err(Invalid),
+        };
+        let rest = self.text.get(self.pos..).unwrap_or("");
+        if !rest.starts_with(word) {
+            return Err(Invalid);
+        }
+        self.pos += word.len();
+        Ok(value)
+    }
+
+    /// The rest of a string whose opening quote is consumed.
+    fn string(&mut self) -> Result<String, Invalid> {
+        let mut out = String::new();
+        let mut start = self.pos;
+        loop {
+            let b = self.next().ok_or(Invalid)?;
+            if b != b'"' && b != b'\\' {
+                if b < 0x20 {
+                    return Err(Invalid);
+                }
+                continue;
+            }
+            // Both are ASCII, so `start..` and `..pos - 1` fall on character boundaries.
+            out.push_str(self.text.get(start..self.pos - 1).ok_or(Invalid)?);
+            if b == b'"' {
+                return Ok(out);
+            }
+            out.push(self.escape()?);
+            start = self.pos;
+        }
+    }
+
+    /// The character of an escape whose backslash is consumed.
+    fn escape(&mut self) -> Result<char, Invalid> {
+        Ok(match self.next().ok_or(Invalid)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = self.hex4()?;
+                let code = match unit {
+                    0xD800..=0xDBFF => {
+                        // A high surrogate: a low one must follow.
+                        if self.next() != Some(b'\\') || self.next() != Some(b'u') {
+                            return Err(Invalid);
+                        }
+                        let low = self.hex4()?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return Err(Invalid);
+                        }
+                        0x1_0000 + ((unit - 0xD800) << 10 | (low - 0xDC00))
+                    }
+                    unit => unit,
+                };
+                // A lone low surrogate is no character.
+                char::from_u32(code).ok_or(Invalid)?
+            }
+            _ => return Err(Invalid),
+        })
+    }
+
+    /// Four hex digits.
+    fn hex4(&mut self) -> Result<u32, Invalid> {
+        let mut unit = 0;
+        for _ in 0..4 {
+            let digit = char::from(self.next().ok_or(Invalid)?)
+                .to_digit(16)
+                .ok_or(Invalid)?;
+            unit = unit << 4 | digit;
+        }
+        Ok(unit)
+    }
+
+    /// Skips decimal digits; how many there were.
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.text.as_bytes().get(self.pos) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// A number (after its minus sign, if any), valued as miniserde values it: a whole number
+    /// that fits is exact; otherwise up to 19-20 significant digits times a power of ten.
+    fn number(&mut self, negative: bool) -> Result<Value, Invalid> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let whole = self.digits();
+        if whole == 0 || whole > 1 && bytes.get(start) == Some(&b'0') {
+            return Err(Invalid);
+        }
+        // Integer digits past what `significand` holds count in the exponent.
+        let mut significand = 0u64;
+        let mut exponent = 0i32;
+        for &b in bytes.get(start..self.pos).unwrap_or_default() {
+            if exponent > 0 || !push_digit(&mut significand, b) {
+                exponent += 1;
+            }
+        }
+        let mut float = exponent > 0;
+        if bytes.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            float = true;
+            let start = self.pos;
+            if self.digits() == 0 {
+                return Err(Invalid);
+            }
+            // Fraction digits past what `significand` holds are dropped.
+            for &b in bytes.get(start..self.pos).unwrap_or_default() {
+                if !push_digit(&mut significand, b) {
+                    break;
+                }
+                exponent -= 1;
+            }
+        }
+        if let Some(b'e' | b'E') = bytes.get(self.pos) {
+            self.pos += 1;
+            float = true;
+            let minus = bytes.get(self.pos) == Some(&b'-');
+            if minus || bytes.get(self.pos) == Some(&b'+') {
+                self.pos += 1;
+            }
+            let start = self.pos;
+            if self.digits() == 0 {
+                return Err(Invalid);
+            }
+            let mut e = 0u64;
+            for &b in bytes.get(start..self.pos).unwrap_or_default() {
+                if !push_digit(&mut e, b) || e > i32::MAX as u64 {
+                    // Past i32: an error when that would be infinite, else zero.
+                    if significand != 0 && !minus {
+                        return Err(Invalid);
+                    }
+                    return Ok(Value::Number(if negative { -0.0 } else { 0.0 }));
+                }
+            }
+            let e = e as i32;
+            exponent = if minus {
+                exponent.saturating_sub(e)
+            } else {
+                exponent.saturating_add(e)
+            };
+        }
+        if !float {
+            return Ok(match (negative, significand) {
+                (false, n) => Value::Whole(n),
+                // miniserde reads `-0` as the integer 0.
+                (true, 0) => Value::Number(0.0),
+                (true, n) => Value::Number(-(n as f64)),
+            });
+        }
+        let magnitude = scale(significand, exponent).ok_or(Invalid)?;
+        Ok(Value::Number(if negative { -magnitude } else { magnitude }))
+    }
 }
 
-impl Seq for Nested<'_> {
-    fn element(&mut self) -> miniserde::Result<&mut dyn Visitor> {
-        Ok(self.next(""))
-    }
-
-    fn finish(&mut self) -> miniserde::Result<()> {
-        Nested::finish(self)
+/// Appends the decimal digit `b` to `n`; `false` (and `n` unchanged) if that overflows.
+fn push_digit(n: &mut u64, b: u8) -> bool {
+    match n
+        .checked_mul(10)
+        .and_then(|n| n.checked_add(u64::from(b - b'0')))
+    {
+        Some(next) => {
+            *n = next;
+            true
+        }
+        None => false,
     }
 }
 
-impl Map for Nested<'_> {
-    fn key(&mut self, k: &str) -> miniserde::Result<&mut dyn Visitor> {
-        Ok(self.next(k))
-    }
-
-    fn finish(&mut self) -> miniserde::Result<()> {
-        Nested::finish(self)
+/// `significand × 10^exponent` as miniserde computes it: one multiplication or division by the
+/// power of ten (`None` when infinite).
+fn scale(significand: u64, mut exponent: i32) -> Option<f64> {
+    let mut f = significand as f64;
+    loop {
+        let e = exponent.unsigned_abs();
+        if e <= 308 {
+            let power = crate::num::pow10(e);
+            if exponent >= 0 {
+                f *= power;
+            } else {
+                f /= power;
+            }
+            return f.is_finite().then_some(f);
+        }
+        if f == 0.0 {
+            return Some(f);
+        }
+        if exponent >= 0 {
+            return None;
+        }
+        f /= 1e308;
+        exponent += 308;
     }
 }
 
 /// `x` as `format!("{x}")` writes it when it is 0 or `1e-5 <= |x| < 1e16` (beyond, in exponent
 /// notation; and where two shortest forms read back as `x`, the last digit may differ), through
-/// miniserde's float writer: core's float formatting would add ~20 KB to the wasm for the few
+/// zmij's float writer: core's float formatting would add ~20 KB to the wasm for the few
 /// messages that show a number.
 pub(crate) fn f64_text(x: f64) -> String {
     if x.is_nan() {
@@ -177,11 +379,62 @@ pub(crate) fn f64_text(x: f64) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "inf" } else { "-inf" }.to_owned();
     }
-    let mut text = json::to_string(&x);
+    let mut text = number(x);
     if text.ends_with(".0") {
         text.truncate(text.len() - 2);
     }
     text
+}
+
+/// `x` as a JSON number: its shortest form that reads back as `x` (zmij, as miniserde writes
+/// it), `null` when not finite (JSON has no such numbers).
+pub(crate) fn number(x: f64) -> String {
+    let mut out = String::new();
+    push_number(&mut out, x);
+    out
+}
+
+fn push_number(out: &mut String, x: f64) {
+    let mut buffer = zmij::Buffer::new();
+    out.push_str(if x.is_finite() {
+        buffer.format_finite(x)
+    } else {
+        "null"
+    });
+}
+
+/// `s` as a JSON string.
+pub(crate) fn string(s: &str) -> String {
+    let mut out = String::new();
+    push_string(&mut out, s);
+    out
+}
+
+/// Appends `s` quoted, with `"`, `\` and the control characters escaped byte for byte as
+/// miniserde escapes them (`\n`, `\t`..., else `\u00XX`).
+///
+/// These writers replace `miniserde::json::to_string`, whose serializer (any nesting of
+/// sequences and maps behind `dyn` traits) was ~3 KB of the wasm for strings and numbers.
+fn push_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\0'..='\u{1f}' => {
+                out.push_str(if c < '\u{10}' { "\\u000" } else { "\\u001" });
+                out.push(char::from(HEX[c as usize & 15]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// Why a JSON text is not the expected object.
@@ -208,10 +461,12 @@ pub enum JsonError {
 
 /// Parses `text` as a JSON object.
 pub(crate) fn parse_object(text: &str) -> Result<Object, JsonError> {
-    match json::from_str::<Slot>(text)
-        .map_err(|_| JsonError::Syntax)?
-        .value
-    {
+    let mut parser = Parser { text, pos: 0 };
+    let value = parser.document().map_err(|_| JsonError::Syntax)?;
+    if parser.peek().is_some() {
+        return Err(JsonError::Syntax);
+    }
+    match value {
         Some(Value::Object(o)) => Ok(o),
         Some(_) => Err(JsonError::NotObject("the message")),
         None => Err(JsonError::Syntax),
@@ -441,20 +696,26 @@ impl ObjectWriter {
         Self(String::from("{"))
     }
 
-    /// A field whose value is already JSON text.
-    pub fn raw(mut self, key: &str, value: &str) -> Self {
+    /// Writes `key` and the separators before it; the value goes in next.
+    fn key(&mut self, key: &str) -> &mut String {
         if self.0.len() > 1 {
             self.0.push(',');
         }
-        self.0.push_str(&json::to_string(key));
+        push_string(&mut self.0, key);
         self.0.push(':');
-        self.0.push_str(value);
+        &mut self.0
+    }
+
+    /// A field whose value is already JSON text.
+    pub fn raw(mut self, key: &str, value: &str) -> Self {
+        self.key(key).push_str(value);
         self
     }
 
     /// A number field (non-finite numbers are written as `null`, as JSON has no others).
-    pub fn f64(self, key: &str, value: f64) -> Self {
-        self.raw(key, &json::to_string(&value))
+    pub fn f64(mut self, key: &str, value: f64) -> Self {
+        push_number(self.key(key), value);
+        self
     }
 
     /// A number field, left out when `None`.
@@ -465,9 +726,17 @@ impl ObjectWriter {
         }
     }
 
+    /// A number field, `null` when `None`.
+    pub fn f64_or_null(self, key: &str, value: Option<f64>) -> Self {
+        // A non-finite number is written as `null`.
+        self.f64(key, value.unwrap_or(f64::NAN))
+    }
+
     /// A whole number field.
-    pub fn u64(self, key: &str, value: u64) -> Self {
-        self.raw(key, &json::to_string(&value))
+    pub fn u64(mut self, key: &str, value: u64) -> Self {
+        // core's integer formatting is in the wasm anyway (itoa's was 300 bytes more).
+        let _ = write!(self.key(key), "{value}");
+        self
     }
 
     /// A boolean field.
@@ -476,8 +745,9 @@ impl ObjectWriter {
     }
 
     /// A string field.
-    pub fn str(self, key: &str, value: &str) -> Self {
-        self.raw(key, &json::to_string(value))
+    pub fn str(mut self, key: &str, value: &str) -> Self {
+        push_string(self.key(key), value);
+        self
     }
 
     /// A string field, left out when `None`.
@@ -498,6 +768,7 @@ impl ObjectWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use miniserde::json;
 
     /// miniserde's own tree, in ours: objects sorted by name, as its `BTreeMap` keeps them.
     fn from_miniserde(v: &json::Value) -> Value {
@@ -570,6 +841,187 @@ mod tests {
         }
     }
 
+    /// Whether `a` and `b` are the same tree, numbers equal or two units in the last place
+    /// apart (ours may differ there from miniserde past 10^±22, see `num::pow10`).
+    fn same_tree(a: &Value, b: &Value) -> bool {
+        let same_list = |a: &Object, b: &Object| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_tree(va, vb))
+        };
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                x == y || x.to_bits().abs_diff(y.to_bits()) <= 2
+            }
+            (Value::Array(x), Value::Array(y)) | (Value::Object(x), Value::Object(y)) => {
+                same_list(x, y)
+            }
+            _ => a == b,
+        }
+    }
+
+    /// A random JSON text (mostly valid) of up to `depth` levels.
+    fn pick(rng: &mut crate::rng::XorShift, n: usize) -> usize {
+        (rng.next_f64() * n as f64) as usize
+    }
+
+    fn random_json(rng: &mut crate::rng::XorShift, depth: u32, out: &mut String) {
+        const WS: [&str; 5] = ["", "", " ", "\n\t", "\r "];
+        const NUMBERS: [&str; 24] = [
+            "0",
+            "-0",
+            "7",
+            "-12",
+            "0.5",
+            "-0.0",
+            "1e3",
+            "2E-7",
+            "1.5e+300",
+            "-1e-320",
+            "18446744073709551615",
+            "18446744073709551616",
+            "18446744073709551616.5",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "-18446744073709551616",
+            "123456789012345678901234567890",
+            "0.30000000000000004",
+            "12.345678901234567",
+            "1700000000123.25",
+            "1e400",
+            "0e99999999999",
+            "1e-99999999999",
+            "4.9e-324",
+        ];
+        const STRINGS: [&str; 9] = [
+            "",
+            "a",
+            "é",
+            "\\\"\\\\\\/\\b\\f\\n\\r\\t",
+            "\\u00e9\\u0041",
+            "\\ud83d\\ude00",
+            "\\ud800",
+            "\\udc00x",
+            "\\u12G4",
+        ];
+        out.push_str(WS[pick(rng, WS.len())]);
+        match pick(rng, if depth == 0 { 4 } else { 6 }) {
+            0 => out.push_str(["null", "true", "false"][pick(rng, 3)]),
+            1 => out.push_str(NUMBERS[pick(rng, NUMBERS.len())]),
+            2 => {
+                let digits: String = (0..1 + pick(rng, 25))
+                    .map(|_| char::from(b'0' + pick(rng, 10) as u8))
+                    .collect();
+                let digits = digits.trim_start_matches('0');
+                out.push_str(if digits.is_empty() { "0" } else { digits });
+                if pick(rng, 2) == 0 {
+                    out.push('.');
+                    out.extend(
+                        (0..1 + pick(rng, 20)).map(|_| char::from(b'0' + pick(rng, 10) as u8)),
+                    );
+                }
+                if pick(rng, 2) == 0 {
+                    out.push_str(["e", "E-", "e+"][pick(rng, 3)]);
+                    out.push_str(&pick(rng, 400).to_string());
+                }
+            }
+            3 => {
+                out.push('"');
+                out.push_str(STRINGS[pick(rng, STRINGS.len())]);
+                out.push('"');
+            }
+            kind => {
+                let object = kind == 5;
+                out.push(if object { '{' } else { '[' });
+                for i in 0..pick(rng, 4) {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if object {
+                        out.push_str(WS[pick(rng, WS.len())]);
+                        out.push_str(["\"k\"", "\"j\"", "\"\\u006b\""][pick(rng, 3)]);
+                        out.push_str(WS[pick(rng, WS.len())]);
+                        out.push(':');
+                    }
+                    random_json(rng, depth - 1, out);
+                }
+                out.push_str(WS[pick(rng, WS.len())]);
+                out.push(if object { '}' } else { ']' });
+            }
+        }
+        out.push_str(WS[pick(rng, WS.len())]);
+    }
+
+    #[test]
+    fn parses_random_texts_as_miniserde_does() {
+        let mut rng = crate::rng::XorShift::new(11);
+        let mut valid = 0;
+        for _ in 0..20_000 {
+            let mut text = String::from("{\"m\":");
+            random_json(&mut rng, 3, &mut text);
+            text.push('}');
+            // Half of them broken: a character removed, doubled or replaced.
+            if rng.next_f64() < 0.5 {
+                let mut chars: Vec<char> = text.chars().collect();
+                let at = (rng.next_f64() * chars.len() as f64) as usize;
+                match (rng.next_f64() * 3.0) as u32 {
+                    0 => drop(chars.remove(at)),
+                    1 => chars.insert(at, chars[at]),
+                    _ => chars[at] = ['"', ',', ':', '\u{1}', '\\', '-', '.', 'e', '}'][at % 9],
+                }
+                text = chars.into_iter().collect();
+            }
+            let ours = parse_object(&text);
+            match json::from_str::<json::Value>(&text) {
+                Ok(json::Value::Object(theirs)) => {
+                    let theirs = from_miniserde(&json::Value::Object(theirs));
+                    let ours = as_map(Value::Object(ours.expect(&text)));
+                    assert!(same_tree(&ours, &theirs), "{text}\n{ours:?}\n{theirs:?}");
+                    valid += 1;
+                }
+                Ok(_) => assert_eq!(ours, Err(JsonError::NotObject("the message")), "{text}"),
+                Err(_) => assert_eq!(ours, Err(JsonError::Syntax), "{text}"),
+            }
+        }
+        assert!(valid > 8_000, "{valid}");
+    }
+
+    #[test]
+    fn numbers_read_exactly_as_miniserde_reads_them() {
+        for text in [
+            "0.30000000000000004",
+            "12.345678901234567",
+            "1700000000123.25",
+            "-0.0",
+            "-0",
+            "1e22",
+            "1e-22",
+            "9007199254740993",
+            "123456789012345678901234567890",
+            "18446744073709551616.5",
+            "-9223372036854775809",
+            "0.1",
+            "2.5e-5",
+            "99.99",
+        ] {
+            let text = format!("{{\"n\":{text}}}");
+            let ours = parse_object(&text).unwrap();
+            let theirs = json::from_str::<json::Value>(&text).unwrap();
+            let (Value::Object(theirs), Value::Object(ours)) =
+                (from_miniserde(&theirs), Value::Object(ours))
+            else {
+                unreachable!()
+            };
+            let bits = |o: &Object| match o[0].1 {
+                Value::Number(x) => Some(x.to_bits()),
+                _ => None,
+            };
+            assert_eq!(ours[0].1, theirs[0].1, "{text}");
+            assert_eq!(bits(&ours), bits(&theirs), "{text}");
+        }
+    }
+
     #[test]
     fn deep_nesting_is_skipped_not_kept() {
         let depth = 100_000;
@@ -627,6 +1079,43 @@ mod tests {
     }
 
     #[test]
+    fn strings_and_numbers_are_written_as_miniserde_writes_them() {
+        let every_ascii: String = (0..128u8).map(char::from).collect();
+        for text in [
+            "",
+            "plain",
+            every_ascii.as_str(),
+            "é\u{7f}\u{80}\u{2028}😀\"\\/",
+        ] {
+            assert_eq!(string(text), json::to_string(text), "{text:?}");
+        }
+        let mut rng = crate::rng::XorShift::new(7);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1e300,
+            5e-324,
+            f64::MAX,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        for _ in 0..2000 {
+            values.push(f64::from_bits(
+                (rng.next_f64() * 2f64.powi(52)) as u64 ^ ((rng.next_f64() * 4096.0) as u64) << 52,
+            ));
+        }
+        for x in values {
+            assert_eq!(number(x), json::to_string(&x), "{x:e}");
+        }
+        for n in [0, 7, 10, 1_234_567_890, u64::MAX] {
+            let text = ObjectWriter::new().u64("n", n).finish();
+            assert_eq!(text, format!("{{\"n\":{}}}", json::to_string(&n)));
+        }
+    }
+
+    #[test]
     fn writes_fields_in_order_and_escapes() {
         let text = ObjectWriter::new()
             .u64("v", 1)
@@ -634,12 +1123,14 @@ mod tests {
             .f64("at", 10.0)
             .opt_f64("gone", None)
             .f64("nan", f64::NAN)
+            .f64_or_null("none", None)
+            .f64_or_null("some", Some(0.5))
             .bool("ok", true)
             .raw("o", &ObjectWriter::new().finish())
             .finish();
         assert_eq!(
             text,
-            r#"{"v":1,"type":"chat \"x\"\n","at":10.0,"nan":null,"ok":true,"o":{}}"#
+            r#"{"v":1,"type":"chat \"x\"\n","at":10.0,"nan":null,"none":null,"some":0.5,"ok":true,"o":{}}"#
         );
     }
 

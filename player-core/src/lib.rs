@@ -14,3 +14,4 @@ pub mod party;
 pub mod presign;
 pub mod resume;
 pub mod rng;
+mod search;

@@ -103,6 +103,11 @@ fn decimal(bytes: &[u8]) -> Option<f64> {
     Some(scale(significand, exponent))
 }
 
+/// `10^k`: exact up to `10^22`, within a unit in the last place beyond.
+pub(crate) fn pow10(k: u32) -> f64 {
+    scale(1, i64::from(k))
+}
+
 /// `significand × 10^exponent`, correctly rounded on the fast path.
 fn scale(significand: u64, exponent: i64) -> f64 {
     if significand == 0 {

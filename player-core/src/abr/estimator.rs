@@ -7,10 +7,13 @@ use super::LoadSample;
 ///
 /// The average starts from zero and is divided by the weight gathered so far, which removes
 /// the bias towards zero of the first samples.
+///
+/// The fraction kept is `exp(-rate * weight)` rather than `0.5.powf(weight / half_life)`:
+/// `exp` is in the wasm anyway, `powf` added 2 KB of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ewma {
-    /// Fraction of the old average kept per unit of weight: `0.5^(1 / half_life)`.
-    decay: f64,
+    /// Influence the old average loses per unit of weight: `ln 2 / half_life`.
+    rate: f64,
     sum: f64,
     total_weight: f64,
 }
@@ -18,13 +21,13 @@ pub struct Ewma {
 impl Ewma {
     /// An average whose old samples lose half their influence after `half_life` units of weight.
     pub fn new(half_life: f64) -> Self {
-        let decay = if half_life > 0.0 {
-            0.5f64.powf(1.0 / half_life)
+        let rate = if half_life > 0.0 {
+            std::f64::consts::LN_2 / half_life
         } else {
-            0.0
+            f64::INFINITY
         };
         Self {
-            decay,
+            rate,
             sum: 0.0,
             total_weight: 0.0,
         }
@@ -35,7 +38,7 @@ impl Ewma {
         if !(weight.is_finite() && weight > 0.0 && value.is_finite()) {
             return;
         }
-        let keep = self.decay.powf(weight);
+        let keep = self.kept(weight);
         self.sum = value * (1.0 - keep) + keep * self.sum;
         self.total_weight += weight;
     }
@@ -45,12 +48,17 @@ impl Ewma {
         if self.total_weight <= 0.0 {
             return None;
         }
-        let filled = 1.0 - self.decay.powf(self.total_weight);
+        let filled = 1.0 - self.kept(self.total_weight);
         if filled > 0.0 {
             Some(self.sum / filled)
         } else {
             Some(self.sum)
         }
+    }
+
+    /// The fraction of the old average kept when samples of `weight` come in.
+    fn kept(&self, weight: f64) -> f64 {
+        (-self.rate * weight).exp()
     }
 
     /// Sum of the weights seen.

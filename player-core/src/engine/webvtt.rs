@@ -99,7 +99,7 @@ pub fn parse(data: &[u8]) -> Result<VttFile, VttError> {
             piece
         });
     }
-    let mut blocks = normalized.split("\n\n");
+    let mut blocks = crate::search::split(&normalized, "\n\n");
     let mut file = VttFile::default();
     // The header block: the signature line's remainder and header lines.
     for line in blocks.next().unwrap_or_default().split('\n') {
@@ -116,11 +116,11 @@ pub fn parse(data: &[u8]) -> Result<VttFile, VttError> {
         let Some(first) = lines.next() else {
             continue;
         };
-        let (id, timing) = if first.contains("-->") {
+        let (id, timing) = if crate::search::contains(first, "-->") {
             ("", first)
         } else {
             match lines.next() {
-                Some(second) if second.contains("-->") => (first, second),
+                Some(second) if crate::search::contains(second, "-->") => (first, second),
                 // NOTE, STYLE and REGION blocks, and anything else.
                 _ => continue,
             }
@@ -165,7 +165,7 @@ fn timestamp_map(value: &str) -> Option<TimestampMap> {
 
 /// `00:01.000 --> 00:02.500 line:0` → (1.0, 2.5).
 fn cue_timing(line: &str) -> Option<(f64, f64)> {
-    let (start, rest) = line.split_once("-->")?;
+    let (start, rest) = crate::search::split_once(line, "-->")?;
     let end = rest.split_whitespace().next()?;
     let (start, end) = (timestamp(start.trim())?, timestamp(end)?);
     (end >= start).then_some((start, end))

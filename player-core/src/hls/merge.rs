@@ -1,8 +1,6 @@
 //! Live refresh: merging a reloaded media playlist (full or EXT-X-SKIP delta) into the
 //! previous one by media sequence number, so the engine's segment numbering stays stable.
 
-use std::collections::HashSet;
-
 use super::model::{MediaPlaylist, Segment};
 
 /// What a merge changed, for the engine's bookkeeping.
@@ -47,7 +45,8 @@ impl MediaPlaylist {
     ///
     /// Segments skipped by EXT-X-SKIP are restored from `self`; discontinuity sequence
     /// numbers are recomputed across the restored part; an EXT-X-MAP missing from a delta
-    /// is inherited; date ranges accumulate by ID (minus RECENTLY-REMOVED-DATERANGES).
+    /// is inherited; date ranges accumulate by ID (minus RECENTLY-REMOVED-DATERANGES) with
+    /// the feature `playlist-metadata`, which reads them.
     /// Afterwards `self.skip` is `None` and `segments[i]` has sequence number
     /// `media_sequence + i`.
     pub fn merge_update(&mut self, mut newer: MediaPlaylist) -> Result<MergeReport, MergeError> {
@@ -113,25 +112,36 @@ impl MediaPlaylist {
             newer.segments = segments;
         }
 
-        let mut date_ranges: Vec<_> = {
-            let removed_ids: HashSet<&str> = skip
-                .iter()
-                .flat_map(|s| s.recently_removed_dateranges.iter().map(String::as_str))
-                .collect();
-            let newer_ids: HashSet<&str> =
-                newer.date_ranges.iter().map(|d| d.id.as_str()).collect();
-            std::mem::take(&mut self.date_ranges)
-                .into_iter()
-                .filter(|d| {
-                    !newer_ids.contains(d.id.as_str()) && !removed_ids.contains(d.id.as_str())
-                })
-                .collect()
-        };
-        date_ranges.append(&mut newer.date_ranges);
-        newer.date_ranges = date_ranges;
+        #[cfg(feature = "playlist-metadata")]
+        merge_date_ranges(&mut self.date_ranges, &mut newer, skip.as_ref());
         *self = newer;
         Ok(report)
     }
+}
+
+/// Puts the date ranges of `previous` that `newer` neither repeats (by ID) nor lists as
+/// recently removed before those of `newer`.
+///
+/// Only with `playlist-metadata`, which reads date ranges (without it a parsed playlist has
+/// none, and a refresh keeps its own): its hash sets were 900 bytes of the wasm.
+#[cfg(feature = "playlist-metadata")]
+fn merge_date_ranges(
+    previous: &mut Vec<super::model::DateRange>,
+    newer: &mut MediaPlaylist,
+    skip: Option<&super::model::Skip>,
+) {
+    use std::collections::HashSet;
+    let removed_ids: HashSet<&str> = skip
+        .iter()
+        .flat_map(|s| s.recently_removed_dateranges.iter().map(String::as_str))
+        .collect();
+    let newer_ids: HashSet<&str> = newer.date_ranges.iter().map(|d| d.id.as_str()).collect();
+    let mut date_ranges: Vec<_> = std::mem::take(previous)
+        .into_iter()
+        .filter(|d| !newer_ids.contains(d.id.as_str()) && !removed_ids.contains(d.id.as_str()))
+        .collect();
+    date_ranges.append(&mut newer.date_ranges);
+    newer.date_ranges = date_ranges;
 }
 
 /// Index of `sequence` in a segment list starting at `first`.

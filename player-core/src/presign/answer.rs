@@ -1,5 +1,7 @@
 //! What an HTTP error answer from a signed origin means.
 
+use crate::search::{contains, find};
+
 /// Bytes of an error body looked at; S3's XML errors are a few hundred bytes.
 const MAX_ERROR_BODY: usize = 4096;
 
@@ -33,7 +35,7 @@ pub fn classify_answer(status: u16, body: &[u8]) -> Answer {
     let head = body.get(..MAX_ERROR_BODY).unwrap_or(body);
     let text = String::from_utf8_lossy(head);
     let code = element(&text, "Code").unwrap_or_default();
-    if text.contains("Request has expired") || code == "ExpiredToken" || code == "TokenExpired" {
+    if contains(&text, "Request has expired") || code == "ExpiredToken" || code == "TokenExpired" {
         return Answer::Expired;
     }
     if status == 400 {
@@ -54,9 +56,9 @@ pub fn classify_answer(status: u16, body: &[u8]) -> Answer {
 fn element<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     let open = format!("<{name}>");
     let close = format!("</{name}>");
-    let start = text.find(&open)? + open.len();
+    let start = find(text, &open)? + open.len();
     let rest = text.get(start..)?;
-    let end = rest.find(&close)?;
+    let end = find(rest, &close)?;
     rest.get(..end).map(str::trim)
 }
 

@@ -1,6 +1,7 @@
 //! When a presigned URL expires, read from its query.
 
 use super::PresignError;
+use crate::search::find;
 
 /// Longest URL read, bytes (S3 and CloudFront URLs are far shorter).
 pub const MAX_URL_BYTES: usize = 16 * 1024;
@@ -220,9 +221,9 @@ fn policy_expiry(policy: &str) -> Result<u64, PresignError> {
     let json = std::str::from_utf8(&json).map_err(|_| PresignError::BadPolicy("is not UTF-8"))?;
     let mut earliest: Option<u64> = None;
     let mut rest = json;
-    while let Some(at) = rest.find("\"DateLessThan\"") {
+    while let Some(at) = find(rest, "\"DateLessThan\"") {
         rest = &rest[at + "\"DateLessThan\"".len()..];
-        let Some(epoch_at) = rest.find("\"AWS:EpochTime\"") else {
+        let Some(epoch_at) = find(rest, "\"AWS:EpochTime\"") else {
             break;
         };
         let after = rest[epoch_at + "\"AWS:EpochTime\"".len()..].trim_start();

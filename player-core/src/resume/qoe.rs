@@ -39,17 +39,14 @@ impl QoeReport {
                 w.f64(bitrate, *seconds)
             })
             .finish();
-        let errors = crate::json::array(&mut self.errors.iter().map(miniserde::json::to_string));
-        let optional = |v: Option<f64>| {
-            v.map_or_else(|| "null".to_owned(), |v| miniserde::json::to_string(&v))
-        };
+        let errors = crate::json::array(&mut self.errors.iter().map(|e| crate::json::string(e)));
         ObjectWriter::new()
             .f64("watchTimeS", self.watch_time_s)
-            .raw("startupMs", &optional(self.startup_ms))
+            .f64_or_null("startupMs", self.startup_ms)
             .u64("rebufferCount", u64::from(self.rebuffer_count))
             .f64("rebufferS", self.rebuffer_s)
             .raw("bitrateHistogram", &histogram)
-            .raw("meanBitrate", &optional(self.mean_bitrate))
+            .f64_or_null("meanBitrate", self.mean_bitrate)
             .raw("errors", &errors)
             .finish()
     }

@@ -33,12 +33,9 @@ impl ResumeRecord {
 
     /// The API's JSON object (`duration` is `null` when unknown).
     pub fn to_json(&self) -> String {
-        let duration = self
-            .duration
-            .map_or_else(|| "null".to_owned(), |d| miniserde::json::to_string(&d));
         ObjectWriter::new()
             .f64("position", self.position)
-            .raw("duration", &duration)
+            .f64_or_null("duration", self.duration)
             .bool("completed", self.completed)
             .f64("updatedAt", self.updated_at)
             .finish()

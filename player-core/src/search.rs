@@ -1,0 +1,75 @@
+//! Substring search without core's `&str` pattern searcher.
+//!
+//! `str::find(&str)`, `contains(&str)`, `split(&str)` and `split_once(&str)` link core's
+//! two-way searcher (about 2 KB of the wasm). Our needles are short literals and our
+//! haystacks bounded (a playlist line, an error body, a policy, a WebVTT file), where
+//! comparing at every position is fast enough.
+
+/// The byte position of the first `needle` in `haystack`, as `haystack.find(needle)`.
+pub(crate) fn find(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window == needle.as_bytes())
+}
+
+/// Whether `needle` occurs in `haystack`, as `haystack.contains(needle)`.
+pub(crate) fn contains(haystack: &str, needle: &str) -> bool {
+    find(haystack, needle).is_some()
+}
+
+/// `text` before and after the first `needle`, as `text.split_once(needle)`.
+pub(crate) fn split_once<'a>(text: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = find(text, needle)?;
+    // A match of a whole UTF-8 needle starts and ends on character boundaries.
+    Some((text.get(..at)?, text.get(at + needle.len()..)?))
+}
+
+/// The pieces of `text` between `separator`s, as `text.split(separator)` for a non-empty
+/// separator (an empty one gives `text` whole).
+pub(crate) fn split<'a>(text: &'a str, separator: &'a str) -> impl Iterator<Item = &'a str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let found = split_once(current, separator).filter(|_| !separator.is_empty());
+        let (piece, after) = found.map_or((current, None), |(piece, after)| (piece, Some(after)));
+        rest = after;
+        Some(piece)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_as_str_find_does() {
+        let haystacks = [
+            "",
+            "a",
+            "{$",
+            "x{$y{$",
+            "ab{",
+            "é{$é",
+            "<Code>é</Code>",
+            "\n\n\n",
+            "a\n\nb\n\n",
+            "1 --> 2",
+        ];
+        let needles = ["", "{$", "$", "é", "</Code>", "x{$y{$z", "\n\n", "-->"];
+        for h in haystacks {
+            for n in needles {
+                assert_eq!(find(h, n), h.find(n), "{h:?} {n:?}");
+                assert_eq!(contains(h, n), h.contains(n), "{h:?} {n:?}");
+                assert_eq!(split_once(h, n), h.split_once(n), "{h:?} {n:?}");
+                if !n.is_empty() {
+                    let ours: Vec<_> = split(h, n).collect();
+                    assert_eq!(ours, h.split(n).collect::<Vec<_>>(), "{h:?} {n:?}");
+                }
+            }
+        }
+    }
+}
