@@ -85,38 +85,13 @@ function socketUrl(where, url) {
   return parsed.href;
 }
 
-/**
- * The callbacks given to `on`, in the order added; `listen(add, name, fn)` is what the
- * `Listeners` helper of util.js registers through.
- */
-class Callbacks {
-  #all = [];
-
-  /** Adds `fn` for `name`, or removes every registration of it when `add` is false. */
-  listen(add, name, fn) {
-    if (add) this.#all.push([name, fn]);
-    else this.#all = this.#all.filter(([n, f]) => n !== name || f !== fn);
-  }
-
-  /** The callbacks of `name`, copied so they may add or remove callbacks while called. */
-  of(name) {
-    return this.#all.filter(([n]) => n === name).map(([, fn]) => fn);
-  }
-
-  /** Forgets every callback. */
-  clear() {
-    this.#all = [];
-  }
-}
-
 /** A member of a watch-party room, attached to a video element. */
 export class WatchParty {
   /** player-core's member behind the wasm boundary; freed by `leave()`. */
   #member;
   #socket;
   #video;
-  #callbacks = new Callbacks();
-  #listeners = new Listeners(PARTY_EVENTS);
+  #listeners = new Listeners(PARTY_EVENTS, "watch party listener threw");
   /** Messages produced before the socket opened. */
   #unsent = [];
   /** The member's next timeout. */
@@ -256,17 +231,20 @@ export class WatchParty {
 
   /** Calls `listener(payload)` on every `event`. */
   on(event, listener) {
-    this.#listeners.on("WatchParty.on", this.#open("on"), event, listener);
+    this.#open("on");
+    this.#listeners.on("WatchParty.on", event, listener);
   }
 
   /** Calls `listener(payload)` on the next `event` only. */
   once(event, listener) {
-    this.#listeners.once("WatchParty.once", this.#open("once"), event, listener);
+    this.#open("once");
+    this.#listeners.once("WatchParty.once", event, listener);
   }
 
   /** Removes `listener` added with `on` or `once`. */
   off(event, listener) {
-    this.#listeners.off("WatchParty.off", this.#open("off"), event, listener);
+    this.#open("off");
+    this.#listeners.off("WatchParty.off", event, listener);
   }
 
   /**
@@ -277,7 +255,6 @@ export class WatchParty {
     if (this.#left) return;
     this.#left = true;
     this.#listeners.clear();
-    this.#callbacks.clear();
     this.#socket.close(1000, "left");
     this.#teardown("left");
     this.#member.free();
@@ -288,11 +265,10 @@ export class WatchParty {
     if (this.#left) throw fail(`WatchParty.${member}`, "called after leave()");
   }
 
-  /** The callbacks, for calls that need a live connection; throws after leave or close. */
+  /** Throws after leave or close: for calls that need a live connection. */
   #open(member) {
     this.#live(member);
     if (this.#closed) throw fail(`WatchParty.${member}`, "this WatchParty has left its room; join again");
-    return this.#callbacks;
   }
 
   /** The member's state `key` at local time `now`. */
@@ -350,18 +326,7 @@ export class WatchParty {
       }
     }
     this.#deadline.set(this.#closed ? undefined : this.#member.get(GET_TIMEOUT, 0));
-    for (const { name, data } of events) this.#emit(name, data);
-  }
-
-  /** Calls the listeners of `name` with `data`; one that throws does not stop the others. */
-  #emit(name, data) {
-    for (const listener of this.#callbacks.of(name)) {
-      try {
-        listener(data);
-      } catch (e) {
-        console.error("watch party listener threw", e);
-      }
-    }
+    for (const { name, data } of events) this.#listeners.emit(name, data);
   }
 
   /** Tells the member the element's state. */
@@ -407,7 +372,7 @@ export class WatchParty {
       const code = typeof event.code === "number" ? event.code : 1006;
       const reason = typeof event.reason === "string" ? event.reason : "";
       this.#teardown(reason || `connection closed (${code})`);
-      this.#emit("close", { code, reason });
+      this.#listeners.emit("close", { code, reason });
     }
   };
 

@@ -174,15 +174,7 @@ export class Player {
   /** The engine boundary; null once destroyed. */
   #core;
   #video;
-  #listeners = new Listeners(PLAYER_EVENTS);
-  /** `[name, listener]` in the order added; what `Listeners` registers through `listen`. */
-  #handlers = [];
-  #registry = {
-    listen: (add, name, listener) => {
-      if (add) this.#handlers.push([name, listener]);
-      else this.#handlers = this.#handlers.filter(([n, l]) => n !== name || l !== listener);
-    },
-  };
+  #listeners = new Listeners(PLAYER_EVENTS, "FloDrama listener threw");
   /** Events waiting to be dispatched once the engine's commands are carried out. */
   #outbox = [];
   #driving = false;
@@ -415,19 +407,19 @@ export class Player {
   /** Calls `listener` on every `event`. */
   on(event, listener) {
     this.#live("on");
-    this.#listeners.on("Player.on", this.#registry, event, listener);
+    this.#listeners.on("Player.on", event, listener);
   }
 
   /** Calls `listener` on the next `event` only. */
   once(event, listener) {
     this.#live("once");
-    this.#listeners.once("Player.once", this.#registry, event, listener);
+    this.#listeners.once("Player.once", event, listener);
   }
 
   /** Removes `listener` added with `on` or `once`. */
   off(event, listener) {
     this.#live("off");
-    this.#listeners.off("Player.off", this.#registry, event, listener);
+    this.#listeners.off("Player.off", event, listener);
   }
 
   /** Stops loading, detaches from the element and frees the engine; later calls throw. */
@@ -449,7 +441,6 @@ export class Player {
       this.#video.removeAttribute("src");
       this.#video.load();
     }
-    this.#handlers = [];
     this.#outbox = [];
     this.#listeners.clear();
     core.free();
@@ -501,19 +492,7 @@ export class Player {
     }
     const events = this.#outbox;
     this.#outbox = [];
-    for (const [name, data] of events) this.#emit(name, data);
-  }
-
-  /** Calls the listeners of `name` in the order added; one that throws is logged. */
-  #emit(name, data) {
-    for (const [n, listener] of this.#handlers.slice()) {
-      if (n !== name) continue;
-      try {
-        listener(data);
-      } catch (e) {
-        console.error("FloDrama listener threw", e);
-      }
-    }
+    for (const [name, data] of events) this.#listeners.emit(name, data);
   }
 
   /** Carries out one command of `PlayerCore.poll` (numbered as there). */
@@ -782,7 +761,7 @@ export class Player {
     if (issued) this.#issued(issued);
     if (resolved !== undefined) {
       const source = typeof resolved?.source === "string" ? resolved.source : "none";
-      this.#emit("resumeApplied", { position, source });
+      this.#listeners.emit("resumeApplied", { position, source });
       try {
         this.#resume.track(contentId, this.#video);
       } catch (e) {

@@ -1,5 +1,5 @@
 // Shared by the modules of @flodrama/player: the init state, argument checks that turn bad
-// input into an `Error` naming the call, and `on`/`once`/`off` bookkeeping.
+// input into an `Error` naming the call, and the listeners of events.
 
 let ready = false;
 
@@ -97,19 +97,6 @@ export function checkBoolean(where, name, value, { optional = false } = {}) {
   return value;
 }
 
-/** Throws unless `event` is one of `events`. */
-export function checkEvent(where, events, event) {
-  if (!events.has(event)) {
-    const got = typeof event === "string" ? JSON.stringify(event) : describe(event);
-    throw fail(where, `unknown event ${got}; known: ${[...events].join(", ")}`);
-  }
-}
-
-/** Throws unless `listener` is a function. */
-export function checkListener(where, listener) {
-  if (typeof listener !== "function") throw fail(where, `listener must be a function, got ${describe(listener)}`);
-}
-
 /** The media element of `value`: an `HTMLMediaElement` itself or a `Player`'s `media`. */
 export function mediaOf(where, name, value, { video = false } = {}) {
   const type = video ? "HTMLVideoElement" : "HTMLMediaElement";
@@ -131,64 +118,77 @@ export function registerPlayer(cls) {
 
 const isPlayer = (value) => playerClass !== null && value instanceof playerClass;
 /**
- * `on`/`once`/`off` over a glue object's `on(name, fn)`/`off(name, fn)`: checks the event name
- * and the listener, and remembers the wrappers `once` registers so `off` can remove them.
+ * The listeners of an object's events: `on`/`once`/`off` check the event name and the
+ * listener; `emit` calls them in the order added. Shared by `Player` and `WatchParty`.
  */
 export class Listeners {
   #events;
-  /** Per event: the listener given to `once` → the wrapper registered for it. */
-  #once = new Map();
+  /** What `console.error` says when a listener throws. */
+  #label;
+  /** `[event, listener, once]` in the order added. */
+  #all = [];
 
-  constructor(events) {
+  constructor(events, label) {
     this.#events = events;
+    this.#label = label;
   }
 
-  on(where, wasm, event, listener) {
-    checkEvent(where, this.#events, event);
-    checkListener(where, listener);
-    wasm.listen(true, event, listener);
+  /** Calls `listener` on every `event`. */
+  on(where, event, listener) {
+    this.#check(where, event, listener);
+    this.#all.push([event, listener, false]);
   }
 
-  once(where, wasm, event, listener) {
-    checkEvent(where, this.#events, event);
-    checkListener(where, listener);
-    this.#forget(wasm, event, listener);
-    let byListener = this.#once.get(event);
-    if (!byListener) {
-      byListener = new Map();
-      this.#once.set(event, byListener);
-    }
-    const wrapper = (payload) => {
-      if (byListener.get(listener) !== wrapper) return;
-      byListener.delete(listener);
-      try {
-        wasm.listen(false, event, wrapper);
-      } catch {
-        // Destroyed by an earlier listener: its listeners are gone already.
+  /** Calls `listener` on the next `event` only (replacing an earlier `once` of it). */
+  once(where, event, listener) {
+    this.#check(where, event, listener);
+    this.#remove(event, listener, true);
+    this.#all.push([event, listener, true]);
+  }
+
+  /** Removes `listener` added with `on` or `once`. */
+  off(where, event, listener) {
+    this.#check(where, event, listener);
+    this.#remove(event, listener, false);
+  }
+
+  /**
+   * Calls the listeners of `event` with `payload`, as registered when it starts (a `once`
+   * listener removed meanwhile is skipped); one that throws is logged and does not stop the
+   * others.
+   */
+  emit(event, payload) {
+    for (const entry of this.#all.slice()) {
+      const [name, listener, once] = entry;
+      if (name !== event) continue;
+      if (once) {
+        if (!this.#all.includes(entry)) continue;
+        this.#all = this.#all.filter((e) => e !== entry);
       }
-      listener(payload);
-    };
-    byListener.set(listener, wrapper);
-    wasm.listen(true, event, wrapper);
-  }
-
-  off(where, wasm, event, listener) {
-    checkEvent(where, this.#events, event);
-    checkListener(where, listener);
-    this.#forget(wasm, event, listener);
-    wasm.listen(false, event, listener);
-  }
-
-  clear() {
-    this.#once.clear();
-  }
-
-  #forget(wasm, event, listener) {
-    const wrapper = this.#once.get(event)?.get(listener);
-    if (wrapper) {
-      this.#once.get(event).delete(listener);
-      wasm.listen(false, event, wrapper);
+      try {
+        listener(payload);
+      } catch (e) {
+        console.error(this.#label, e);
+      }
     }
+  }
+
+  /** Forgets every listener. */
+  clear() {
+    this.#all = [];
+  }
+
+  #check(where, event, listener) {
+    if (!this.#events.has(event)) {
+      const got = typeof event === "string" ? JSON.stringify(event) : describe(event);
+      throw fail(where, `unknown event ${got}; known: ${[...this.#events].join(", ")}`);
+    }
+    if (typeof listener !== "function") throw fail(where, `listener must be a function, got ${describe(listener)}`);
+  }
+
+  /** Removes the registrations of `listener` for `event` (only its `once` one when `onlyOnce`). */
+  #remove(event, listener, onlyOnce) {
+    this.#all = this.#all.filter(([n, l, once]) => n !== event || l !== listener || (onlyOnce && !once));
   }
 }
 
