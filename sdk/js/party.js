@@ -141,65 +141,58 @@ export class WatchParty {
 
   /** Asks the room to play. */
   play() {
-    this.#act("play", IN_PLAY);
+    this.#open("play");
+    this.#input(IN_PLAY);
   }
 
   /** Asks the room to pause. */
   pause() {
-    this.#act("pause", IN_PAUSE);
+    this.#open("pause");
+    this.#input(IN_PAUSE);
   }
 
   /** Asks the room to move to `position` seconds. */
   seek(position) {
-    this.#open("seek");
-    checkNumber("WatchParty.seek", "position", position, { min: 0 });
-    this.#act("seek", IN_SEEK, position);
+    const where = this.#open("seek");
+    this.#input(IN_SEEK, checkNumber(where, "position", position, { min: 0 }));
   }
 
   /** Sends a chat line. */
   send(text) {
-    this.#open("send");
-    checkString("WatchParty.send", "text", text, { nonEmpty: true });
-    this.#act("send", IN_CHAT, NaN, NaN, text);
+    const where = this.#open("send");
+    this.#input(IN_CHAT, NaN, NaN, NaN, checkString(where, "text", text, { nonEmpty: true }));
   }
 
   /** Host: mutes `member`'s chat for `durationS` seconds (until unmuted when absent). */
   mute(member, durationS, reason) {
-    const where = "WatchParty.mute";
-    this.#open("mute");
+    const where = this.#open("mute");
     checkNumber(where, "member", member, { min: 0, integer: true });
     checkNumber(where, "durationS", durationS, { min: 0, optional: true });
     checkString(where, "reason", reason, { optional: true });
-    this.#act("mute", IN_MUTE, member, durationS ?? NaN, reason ?? undefined);
+    this.#input(IN_MUTE, member, durationS ?? NaN, NaN, reason ?? undefined);
   }
 
   /** Host: lifts `member`'s mute. */
   unmute(member) {
-    this.#open("unmute");
-    checkNumber("WatchParty.unmute", "member", member, { min: 0, integer: true });
-    this.#act("unmute", IN_UNMUTE, member);
+    this.#input(IN_UNMUTE, this.#memberId("unmute", member));
   }
 
   /** Host: removes `member` and keeps it out of the room. */
   ban(member, reason) {
-    this.#open("ban");
-    checkNumber("WatchParty.ban", "member", member, { min: 0, integer: true });
+    this.#memberId("ban", member);
     checkString("WatchParty.ban", "reason", reason, { optional: true });
-    this.#act("ban", IN_BAN, member, NaN, reason ?? undefined);
+    this.#input(IN_BAN, member, NaN, NaN, reason ?? undefined);
   }
 
   /** Host: hands the host role to `member`. */
   makeHost(member) {
-    this.#open("makeHost");
-    checkNumber("WatchParty.makeHost", "member", member, { min: 0, integer: true });
-    this.#act("makeHost", IN_MAKE_HOST, member);
+    this.#input(IN_MAKE_HOST, this.#memberId("makeHost", member));
   }
 
   /** Host: whether only the host may play, pause and seek. */
   setHostOnlyControl(enabled) {
-    this.#open("setHostOnlyControl");
-    checkBoolean("WatchParty.setHostOnlyControl", "enabled", enabled);
-    this.#act("setHostOnlyControl", IN_HOST_ONLY, enabled ? 1 : 0);
+    const where = this.#open("setHostOnlyControl");
+    this.#input(IN_HOST_ONLY, checkBoolean(where, "enabled", enabled) ? 1 : 0);
   }
 
   /** Own member id, null before the welcome. */
@@ -265,22 +258,26 @@ export class WatchParty {
     if (this.#left) throw fail(`WatchParty.${member}`, "called after leave()");
   }
 
-  /** Throws after leave or close: for calls that need a live connection. */
+  /**
+   * For calls that need a live connection: throws after leave or close; returns
+   * `WatchParty.<member>` for the messages of the argument checks.
+   */
   #open(member) {
     this.#live(member);
-    if (this.#closed) throw fail(`WatchParty.${member}`, "this WatchParty has left its room; join again");
+    const where = `WatchParty.${member}`;
+    if (this.#closed) throw fail(where, "this WatchParty has left its room; join again");
+    return where;
+  }
+
+  /** The `member` argument of the host's call `name` (a member id), checked. */
+  #memberId(name, member) {
+    return checkNumber(this.#open(name), "member", member, { min: 0, integer: true });
   }
 
   /** The member's state `key` at local time `now`. */
   #get(member, key, now = performance.now()) {
     this.#live(member);
     return this.#member.get(key, now);
-  }
-
-  /** A call of the viewer's (`member` for the error messages) as input `kind`. */
-  #act(member, kind, a = NaN, b = NaN, text = undefined) {
-    this.#open(member);
-    this.#input(kind, a, b, NaN, text);
   }
 
   /** Gives the member one input at the current time, then carries out its outputs. */
