@@ -16,6 +16,7 @@ import {
   checkNumber,
   checkBoolean,
   mediaOf,
+  listen,
   Listeners,
   Deadline,
 } from "./util.js";
@@ -97,6 +98,8 @@ export class WatchParty {
   /** The member's next timeout. */
   #deadline = new Deadline(() => this.#input(IN_TIMEOUT));
   #sampler;
+  /** Remove the handlers added to the socket and the element. */
+  #unlisten;
   /** `waiting` fired and `playing` has not since. */
   #waiting = false;
   /** `resolve` and `reject` of the promise `join` returned, until welcomed or closed. */
@@ -132,8 +135,7 @@ export class WatchParty {
     this.#video = video;
     this.#member = new PartyMember(name, token);
     this.#join = { resolve, reject };
-    for (const event of SOCKET_EVENTS) this.#socket.addEventListener(event, this.#onSocket);
-    for (const event of VIDEO_EVENTS) video.addEventListener(event, this.#onVideo);
+    this.#unlisten = [listen(this.#socket, SOCKET_EVENTS, this.#onSocket), listen(video, VIDEO_EVENTS, this.#onVideo)];
     this.#sampler = setInterval(() => this.#observe(), SAMPLE_MS);
     this.#requestFrame();
     this.#drive();
@@ -381,8 +383,7 @@ export class WatchParty {
     this.#join = null;
     this.#deadline.cancel();
     clearInterval(this.#sampler);
-    for (const event of VIDEO_EVENTS) this.#video.removeEventListener(event, this.#onVideo);
-    for (const event of SOCKET_EVENTS) this.#socket.removeEventListener(event, this.#onSocket);
+    for (const unlisten of this.#unlisten) unlisten();
     this.#video.playbackRate = 1;
   }
 }

@@ -22,6 +22,7 @@ import {
   Listeners,
   Deadline,
   messageOf,
+  listen,
 } from "./util.js";
 
 /** The names `on` takes, in the order of `Events`. */
@@ -181,8 +182,8 @@ export class Player {
     this.#drive();
   });
   #sampler;
-  /** `[event name, handler]` added to the video element. */
-  #videoHandlers = [];
+  /** Removes the handlers added to the video element. */
+  #unlisten;
   /** The subtitle renditions as the element's TextTracks, by index. */
   #textTracks = [];
   #resume;
@@ -215,11 +216,8 @@ export class Player {
     const proxy = c.proxy ?? null;
     this.#proxy = proxy === null || typeof proxy.getStreamUrl === "function" ? proxy : call(where, () => new VideoProxyClient(proxy));
     this.#core = call(where, () => new PlayerCore(config));
-    for (const name of ["timeupdate", "seeking", "playing", "waiting", "pause", "ended"]) {
-      const handler = () => this.#onMediaEvent(name);
-      video.addEventListener(name, handler);
-      this.#videoHandlers.push([name, handler]);
-    }
+    const events = ["timeupdate", "seeking", "playing", "waiting", "pause", "ended"];
+    this.#unlisten = listen(video, events, (event) => this.#onMediaEvent(event.type));
     this.#sampler = setInterval(() => this.#sample(), PLAYHEAD_SAMPLE_MS);
   }
 
@@ -426,8 +424,7 @@ export class Player {
     this.#resume.destroy();
     this.#deadline.cancel();
     clearInterval(this.#sampler);
-    for (const [name, handler] of this.#videoHandlers) this.#video.removeEventListener(name, handler);
-    this.#videoHandlers = [];
+    this.#unlisten();
     if (this.#mse) {
       this.#mse.close();
       this.#mse = null;

@@ -7,7 +7,7 @@
 // Storage keys: `flodrama.resume.<user>.<contentId>` (the record) and
 // `flodrama.resume-queue.<user>` (`{contentId: record}` not yet acknowledged by the server).
 import { QoeCore, ResumeCore } from "./flodrama_player.js";
-import { checkOptions, checkNumber, checkString, describe, fail, isObject, mediaOf, requireInit } from "./util.js";
+import { checkOptions, checkNumber, checkString, describe, fail, isObject, listen, mediaOf, requireInit } from "./util.js";
 
 // ResumeCore.input kinds.
 const TRACK = 0;
@@ -112,12 +112,13 @@ export class ResumeClient {
   #apiBase;
   #token;
   #user;
-  /** The title tracked: `{contentId, detach}`, or null. */
+  /** The title tracked: `{contentId, unlisten}`, or null. */
   #tracked = null;
   #flushing = false;
   /** The replay interval while records are queued. */
   #replay = null;
-  #onOnline;
+  /** Removes the `online` handler. */
+  #unlisten;
   #destroyed = false;
 
   constructor(options) {
@@ -130,8 +131,7 @@ export class ResumeClient {
     this.#user = opts.user || "anonymous";
     // Held weakly, so a client dropped without destroy() can still be collected.
     const client = new WeakRef(this);
-    this.#onOnline = () => client.deref()?.#flushSoon();
-    globalThis.addEventListener?.("online", this.#onOnline);
+    this.#unlisten = listen(globalThis, ["online"], () => client.deref()?.#flushSoon());
   }
 
   #live(member) {
@@ -205,15 +205,12 @@ export class ResumeClient {
       core.input(now(), event.type === "pagehide" ? PAGEHIDE : HIDDEN);
       this.#persist(true);
     };
-    for (const type of Object.keys(TRACKED_EVENTS)) video.addEventListener(type, onMedia);
-    globalThis.document?.addEventListener("visibilitychange", onPage);
-    globalThis.addEventListener?.("pagehide", onPage);
-    const detach = () => {
-      for (const type of Object.keys(TRACKED_EVENTS)) video.removeEventListener(type, onMedia);
-      globalThis.document?.removeEventListener("visibilitychange", onPage);
-      globalThis.removeEventListener?.("pagehide", onPage);
-    };
-    this.#tracked = { contentId, detach };
+    const unlisten = [
+      listen(video, Object.keys(TRACKED_EVENTS), onMedia),
+      listen(globalThis.document, ["visibilitychange"], onPage),
+      listen(globalThis, ["pagehide"], onPage),
+    ];
+    this.#tracked = { contentId, unlisten };
   }
 
   /** Stops saving the playhead. */
@@ -223,7 +220,7 @@ export class ResumeClient {
   }
 
   #untrack() {
-    this.#tracked?.detach();
+    for (const remove of this.#tracked?.unlisten ?? []) remove();
     this.#tracked = null;
     this.#core.input(now(), UNTRACK);
   }
@@ -248,7 +245,7 @@ export class ResumeClient {
     this.#untrack();
     clearInterval(this.#replay);
     this.#replay = null;
-    globalThis.removeEventListener?.("online", this.#onOnline);
+    this.#unlisten();
   }
 
   #url(contentId) {
@@ -349,7 +346,8 @@ export class SessionReporter {
   #finished = false;
   /** Set once `end` was sent (`finish()` or `pagehide`). */
   #ended = false;
-  #detach;
+  /** Remove the handlers added to the element and the page. */
+  #unlisten;
   #heartbeat;
 
   /** Starts a session for `contentId` played by `media`; `options.token` is required. */
@@ -370,12 +368,7 @@ export class SessionReporter {
     this.#core = core;
     const onMedia = (event) => core.input(now(), QOE_EVENTS[event.type]);
     const onPagehide = () => this.#end(true);
-    for (const type of Object.keys(QOE_EVENTS)) video.addEventListener(type, onMedia);
-    globalThis.addEventListener?.("pagehide", onPagehide);
-    this.#detach = () => {
-      for (const type of Object.keys(QOE_EVENTS)) video.removeEventListener(type, onMedia);
-      globalThis.removeEventListener?.("pagehide", onPagehide);
-    };
+    this.#unlisten = [listen(video, Object.keys(QOE_EVENTS), onMedia), listen(globalThis, ["pagehide"], onPagehide)];
     this.#heartbeat = setInterval(() => {
       if (this.#sessionId === null) return;
       const report = core.poll(now());
@@ -428,7 +421,7 @@ export class SessionReporter {
     if (this.#ended) return;
     this.#ended = true;
     clearInterval(this.#heartbeat);
-    this.#detach();
+    for (const remove of this.#unlisten) remove();
     this.#send("end", this.#core.get(now()), unloading);
   }
 

@@ -201,6 +201,17 @@ export function messageOf(e) {
   return typeof e?.message === "string" ? e.message : describe(e);
 }
 
+/**
+ * Adds `handler` for each event of `types` on `target` (nothing where `target` or its
+ * `addEventListener` is missing, e.g. `document` in a worker); returns what removes them.
+ */
+export function listen(target, types, handler) {
+  for (const type of types) target?.addEventListener?.(type, handler);
+  return () => {
+    for (const type of types) target?.removeEventListener?.(type, handler);
+  };
+}
+
 /** The longest delay `setTimeout` takes before it fires at once instead, ms. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
