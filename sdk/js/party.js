@@ -17,6 +17,7 @@ import {
   checkBoolean,
   mediaOf,
   listen,
+  now,
   Listeners,
   Deadline,
 } from "./util.js";
@@ -219,9 +220,9 @@ export class WatchParty {
 
   /** The server clock now (ms), from the local clock and the sync offset; null before any sample. */
   serverTime() {
-    const now = performance.now();
-    const sync = this.#get("serverTime", GET_SYNC, now);
-    return sync ? now + sync.offset : null;
+    const time = now();
+    const sync = this.#get("serverTime", GET_SYNC, time);
+    return sync ? time + sync.offset : null;
   }
 
   /** Calls `listener(payload)` on every `event`. */
@@ -276,15 +277,15 @@ export class WatchParty {
     return checkNumber(this.#open(name), "member", member, { min: 0, integer: true });
   }
 
-  /** The member's state `key` at local time `now`. */
-  #get(member, key, now = performance.now()) {
+  /** The member's state `key` at local time `time`. */
+  #get(member, key, time = now()) {
     this.#live(member);
-    return this.#member.get(key, now);
+    return this.#member.get(key, time);
   }
 
   /** Gives the member one input at the current time, then carries out its outputs. */
   #input(kind, a = NaN, b = NaN, c = NaN, text = undefined) {
-    this.#member.input(performance.now(), kind, a, b, c, text);
+    this.#member.input(now(), kind, a, b, c, text);
     this.#drive();
   }
 
@@ -295,7 +296,7 @@ export class WatchParty {
    */
   #drive() {
     const events = [];
-    for (let out; !this.#closed && (out = this.#member.poll(performance.now())) !== undefined; ) {
+    for (let out; !this.#closed && (out = this.#member.poll(now())) !== undefined; ) {
       const video = this.#video;
       switch (out.kind) {
         case OUT_SEND:
@@ -341,12 +342,12 @@ export class WatchParty {
   }
 
   /** A presented frame: its media time and when it was shown. */
-  #onFrame = (now, metadata) => {
+  #onFrame = (callbackTime, metadata) => {
     if (this.#closed) return;
     const field = (key) => (Number.isFinite(metadata?.[key]) ? metadata[key] : undefined);
     const mediaTime = field("mediaTime");
     if (mediaTime !== undefined) {
-      this.#input(IN_FRAME, mediaTime, field("presentationTime") ?? field("expectedDisplayTime") ?? now);
+      this.#input(IN_FRAME, mediaTime, field("presentationTime") ?? field("expectedDisplayTime") ?? callbackTime);
     }
     this.#requestFrame();
   };
@@ -364,7 +365,7 @@ export class WatchParty {
       for (const text of this.#unsent.splice(0)) this.#socket.send(text);
     } else if (event.type === "message") {
       if (typeof event.data !== "string") return;
-      const refused = this.#member.input(performance.now(), IN_SERVER_TEXT, NaN, NaN, NaN, event.data);
+      const refused = this.#member.input(now(), IN_SERVER_TEXT, NaN, NaN, NaN, event.data);
       if (refused) console.warn("watch party: frame dropped:", refused.message);
       this.#drive();
     } else {

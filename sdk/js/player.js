@@ -23,6 +23,7 @@ import {
   Deadline,
   messageOf,
   listen,
+  now,
 } from "./util.js";
 
 /** The names `on` takes, in the order of `Events`. */
@@ -97,9 +98,6 @@ const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 /** The failure of a load whose body is larger than `MAX_BODY_BYTES`. */
 const TOO_LARGE = `the body is larger than ${MAX_BODY_BYTES} bytes`;
-
-/** The monotonic clock the engine is driven with, milliseconds. */
-const now = () => performance.now();
 
 /**
  * The bounds of each numeric config field (the engine would clamp silently; here a value out

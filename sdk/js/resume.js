@@ -7,7 +7,7 @@
 // Storage keys: `flodrama.resume.<user>.<contentId>` (the record) and
 // `flodrama.resume-queue.<user>` (`{contentId: record}` not yet acknowledged by the server).
 import { QoeCore, ResumeCore } from "./flodrama_player.js";
-import { checkOptions, checkNumber, checkString, describe, fail, isObject, listen, mediaOf, requireInit } from "./util.js";
+import { checkOptions, checkNumber, checkString, describe, fail, isObject, listen, mediaOf, now, requireInit } from "./util.js";
 
 // ResumeCore.input kinds.
 const TRACK = 0;
@@ -46,8 +46,6 @@ const REPLAY_MS = 5_000;
 
 /** How often a session checks whether a heartbeat is due, milliseconds. */
 const HEARTBEAT_CHECK_MS = 1_000;
-
-const now = () => performance.now();
 
 /** `options` of `new ResumeClient` or `SessionReporter.begin` (with its required token). */
 function checkApiOptions(where, options, { token = false } = {}) {

@@ -212,6 +212,9 @@ export function listen(target, types, handler) {
   };
 }
 
+/** The monotonic clock the state machines are driven with, milliseconds. */
+export const now = () => performance.now();
+
 /** The longest delay `setTimeout` takes before it fires at once instead, ms. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
@@ -235,7 +238,7 @@ export class Deadline {
     this.cancel();
     this.#at = next;
     if (next === undefined) return;
-    const delay = Math.min(Math.max(Math.ceil(next - performance.now()), 0), MAX_DELAY_MS);
+    const delay = Math.min(Math.max(Math.ceil(next - now()), 0), MAX_DELAY_MS);
     this.#timer = setTimeout(() => {
       this.#at = undefined;
       this.#fire();
