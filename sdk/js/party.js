@@ -8,10 +8,9 @@
 import { PartyMember } from "./flodrama_player.js";
 import {
   requireInit,
-  describe,
   fail,
   call,
-  isObject,
+  checkObject,
   checkString,
   checkNumber,
   checkBoolean,
@@ -116,7 +115,7 @@ export class WatchParty {
     try {
       requireInit(where);
       checkString(where, "url", url, { nonEmpty: true });
-      if (!isObject(options)) throw fail(where, `options must be an object, got ${describe(options)}`);
+      checkObject(where, "options", options);
       const video = mediaOf(where, "options.player", options.player, { video: true });
       const name = checkString(where, "options.name", options.name, { nonEmpty: true });
       const token = checkString(where, "options.token", options.token, { optional: true });

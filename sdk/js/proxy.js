@@ -3,7 +3,7 @@
 // (sdk/src/proxy.rs, which documents the kinds numbered below) decides: it reads each URL's
 // expiry, corrects for the server's clock, says when to renew and whether to ask at all.
 import { PresignCore } from "./flodrama_player.js";
-import { checkString, describe, fail, isObject, messageOf, now, requireInit, rethrown } from "./util.js";
+import { checkObject, checkString, describe, fail, messageOf, now, requireInit, rethrown } from "./util.js";
 
 // PresignCore.input kinds, and the lookup's answers that are not a URL.
 const LOOKUP = 0;
@@ -14,7 +14,7 @@ const WAIT = 1;
 
 /** Throws unless `options` (named `name` in messages) are the options of a `VideoProxyClient`. */
 export function checkProxyOptions(where, name, options) {
-  if (!isObject(options)) throw fail(where, `${name} must be an object, got ${describe(options)}`);
+  checkObject(where, name, options);
   checkString(where, `${name}.apiBase`, options.apiBase, { optional: true });
   if (typeof options.tokenProvider !== "function") {
     throw fail(where, `${name}.tokenProvider must be a function giving the bearer token, got ${describe(options.tokenProvider)}`);

@@ -7,7 +7,7 @@
 // Storage keys: `flodrama.resume.<user>.<contentId>` (the record) and
 // `flodrama.resume-queue.<user>` (`{contentId: record}` not yet acknowledged by the server).
 import { QoeCore, ResumeCore } from "./flodrama_player.js";
-import { checkOptions, checkNumber, checkString, describe, fail, isObject, listen, mediaOf, now, requireInit } from "./util.js";
+import { checkObject, checkOptions, checkNumber, checkString, fail, listen, mediaOf, now, requireInit } from "./util.js";
 
 // ResumeCore.input kinds.
 const TRACK = 0;
@@ -49,8 +49,7 @@ const HEARTBEAT_CHECK_MS = 1_000;
 
 /** `options` of `new ResumeClient` or `SessionReporter.begin` (with its required token). */
 function checkApiOptions(where, options, { token = false } = {}) {
-  const opts = token ? options : checkOptions(where, "options", options);
-  if (token && !isObject(opts)) throw fail(where, `options must be an object, got ${describe(opts)}`);
+  const opts = (token ? checkObject : checkOptions)(where, "options", options);
   checkString(where, "options.apiBase", opts.apiBase, { optional: true });
   checkString(where, "options.token", opts.token, { optional: !token, nonEmpty: token });
   checkString(where, "options.user", opts.user, { optional: true });

@@ -61,12 +61,15 @@ export function rethrown(where, e) {
 /** Whether `value` is a non-array object. */
 export const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 
+/** `value` when it is a non-array object; throws otherwise. */
+export function checkObject(where, name, value) {
+  if (!isObject(value)) throw fail(where, `${name} must be an object, got ${describe(value)}`);
+  return value;
+}
+
 /** `value` when it is an options object, `{}` when absent; throws otherwise. */
 export function checkOptions(where, name, value) {
-  if (value !== undefined && value !== null && !isObject(value)) {
-    throw fail(where, `${name} must be an object, got ${describe(value)}`);
-  }
-  return value ?? {};
+  return value === undefined || value === null ? {} : checkObject(where, name, value);
 }
 
 /** `value` when it is a string (non-empty if asked); throws otherwise. */
