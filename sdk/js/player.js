@@ -7,10 +7,11 @@
 import { PlayerCore } from "./flodrama_player.js";
 import { ResumeClient } from "./resume.js";
 import { VideoProxyClient, checkProxyOptions } from "./proxy.js";
-import { MediaSink } from "./mse.js";
+import { MediaSink, APPEND, REMOVE, DURATION, OFFSET, EOS } from "./mse.js";
 import {
   requireInit,
   describe,
+  ensure,
   fail,
   call,
   isObject,
@@ -52,9 +53,7 @@ const IN_LOAD_COMPLETE = 1;
 const IN_LOAD_PROGRESS = 2;
 const IN_LOAD_FAILED = 3;
 const IN_ADD_TRACK_FAILED = 4;
-const IN_APPENDED = 5;
-const IN_APPEND_FAILED = 6;
-const IN_REMOVED = 7;
+// 5 to 7 (what a SourceBuffer finished) are mse.js's.
 const IN_PLAYHEAD = 8;
 const IN_SAMPLE = 9;
 const IN_SEEKING = 10;
@@ -119,16 +118,14 @@ function checkConfig(where, config) {
     checkNumber(where, `config.${field}`, c[field], { ...bounds, optional: true });
   }
   if (c.resume !== undefined && c.resume !== false) {
-    if (!isObject(c.resume)) throw fail(where, `config.resume must be an object or false, got ${describe(c.resume)}`);
+    ensure(where, "config.resume", c.resume, isObject(c.resume), "an object or false");
     for (const field of ["apiBase", "token", "user"]) {
       checkString(where, `config.resume.${field}`, c.resume[field], { optional: true });
     }
   }
   const proxy = c.proxy;
   if (proxy !== undefined && proxy !== null) {
-    if (!isObject(proxy)) {
-      throw fail(where, `config.proxy must be a VideoProxyClient or {apiBase, tokenProvider}, got ${describe(proxy)}`);
-    }
+    ensure(where, "config.proxy", proxy, isObject(proxy), "a VideoProxyClient or {apiBase, tokenProvider}");
     if (typeof proxy.getStreamUrl !== "function") checkProxyOptions(where, "config.proxy", proxy);
   }
   return c;
@@ -137,9 +134,9 @@ function checkConfig(where, config) {
 /** Throws unless `options` are valid `LoadOptions` (or `source` a valid `ContentSource`). */
 function checkLoadOptions(where, name, options) {
   const o = checkOptions(where, name, options);
-  checkString(where, `${name}.contentId`, o.contentId, { optional: true, nonEmpty: true });
-  checkString(where, `${name}.quality`, o.quality, { optional: true, nonEmpty: true });
-  checkString(where, `${name}.sessionId`, o.sessionId, { optional: true, nonEmpty: true });
+  for (const field of ["contentId", "quality", "sessionId"]) {
+    checkString(where, `${name}.${field}`, o[field], { optional: true, nonEmpty: true });
+  }
   checkNumber(where, `${name}.startPosition`, o.startPosition, { optional: true, min: 0 });
   return o;
 }
@@ -204,9 +201,8 @@ export class Player {
   constructor(video, config) {
     const where = "new Player";
     requireInit(where);
-    if (typeof HTMLVideoElement !== "function" || !(video instanceof HTMLVideoElement)) {
-      throw fail(where, `video must be an HTMLVideoElement, got ${describe(video)}`);
-    }
+    const isVideo = typeof HTMLVideoElement === "function" && video instanceof HTMLVideoElement;
+    ensure(where, "video", video, isVideo, "an HTMLVideoElement");
     const c = checkConfig(where, config);
     this.#video = video;
     this.#resumeEnabled = c.resume !== false;
@@ -501,20 +497,12 @@ export class Player {
         if (why) this.#input(IN_ADD_TRACK_FAILED, [out.track], why);
         break;
       }
-      case 3:
-        mse?.push(["append", out.track, out.data]);
-        break;
-      case 4:
-        mse?.push(["remove", out.track, out.start, out.end]);
-        break;
-      case 5:
-        mse?.push(["duration", out.value]);
-        break;
-      case 6:
-        mse?.push(["offset", out.track, out.value]);
-        break;
-      case 7:
-        mse?.push(["eos"]);
+      case APPEND:
+      case REMOVE:
+      case DURATION:
+      case OFFSET:
+      case EOS:
+        mse?.push(out);
         break;
       case 8:
         this.#video.currentTime = out.value;
@@ -574,11 +562,7 @@ export class Player {
   #attach() {
     this.#mse?.close();
     this.#mse = null;
-    const report = (what, track, quotaExceeded, message) => {
-      if (what === "appended") this.#input(IN_APPENDED, [track]);
-      else if (what === "removed") this.#input(IN_REMOVED, [track]);
-      else this.#input(IN_APPEND_FAILED, [track, quotaExceeded ? 1 : 0], message);
-    };
+    const report = (kind, nums, text) => this.#input(kind, nums, text);
     try {
       const open = () => {
         this.#input(IN_SOURCE_OPEN, []);

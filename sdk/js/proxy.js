@@ -3,7 +3,7 @@
 // (sdk/src/proxy.rs, which documents the kinds numbered below) decides: it reads each URL's
 // expiry, corrects for the server's clock, says when to renew and whether to ask at all.
 import { PresignCore } from "./flodrama_player.js";
-import { checkObject, checkString, describe, fail, messageOf, now, requireInit, rethrown } from "./util.js";
+import { checkObject, checkString, describe, ensure, messageOf, now, requireInit, rethrown } from "./util.js";
 
 // PresignCore.input kinds, and the lookup's answers that are not a URL.
 const LOOKUP = 0;
@@ -16,13 +16,10 @@ const WAIT = 1;
 export function checkProxyOptions(where, name, options) {
   checkObject(where, name, options);
   checkString(where, `${name}.apiBase`, options.apiBase, { optional: true });
-  if (typeof options.tokenProvider !== "function") {
-    throw fail(where, `${name}.tokenProvider must be a function giving the bearer token, got ${describe(options.tokenProvider)}`);
-  }
+  const { tokenProvider, fetch: fetchFn } = options;
+  ensure(where, `${name}.tokenProvider`, tokenProvider, typeof tokenProvider === "function", "a function giving the bearer token");
   checkString(where, `${name}.customExpiryParam`, options.customExpiryParam, { optional: true, nonEmpty: true });
-  if (options.fetch !== undefined && options.fetch !== null && typeof options.fetch !== "function") {
-    throw fail(where, `${name}.fetch must be a function, got ${describe(options.fetch)}`);
-  }
+  ensure(where, `${name}.fetch`, fetchFn, fetchFn === undefined || fetchFn === null || typeof fetchFn === "function", "a function");
 }
 
 /** `s-` and 16 random lowercase hex digits: the API's form of a session id. */

@@ -15,21 +15,19 @@ export function requireInit(where) {
 
 /** A short description of a value for error messages. */
 export function describe(value) {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return "an array";
-  switch (typeof value) {
-    case "undefined":
-      return "undefined";
+  const type = typeof value;
+  switch (type) {
     case "string":
       return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
     case "number":
     case "boolean":
     case "bigint":
-      return `the ${typeof value} ${String(value)}`;
+      return `the ${type} ${String(value)}`;
     case "function":
-      return "a function";
     case "symbol":
-      return "a symbol";
+      return `a ${type}`;
     default:
       return typeof Element === "function" && value instanceof Element
         ? `a <${value.localName}> element`
@@ -61,10 +59,15 @@ export function rethrown(where, e) {
 /** Whether `value` is a non-array object. */
 export const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 
+/** `value` when `ok`; else throws "`where`: `name` must be `what`, got …" (`value` described). */
+export function ensure(where, name, value, ok, what) {
+  if (!ok) throw fail(where, `${name} must be ${what}, got ${describe(value)}`);
+  return value;
+}
+
 /** `value` when it is a non-array object; throws otherwise. */
 export function checkObject(where, name, value) {
-  if (!isObject(value)) throw fail(where, `${name} must be an object, got ${describe(value)}`);
-  return value;
+  return ensure(where, name, value, isObject(value), "an object");
 }
 
 /** `value` when it is an options object, `{}` when absent; throws otherwise. */
@@ -75,40 +78,31 @@ export function checkOptions(where, name, value) {
 /** `value` when it is a string (non-empty if asked); throws otherwise. */
 export function checkString(where, name, value, { optional = false, nonEmpty = false } = {}) {
   if (optional && (value === undefined || value === null)) return undefined;
-  if (typeof value !== "string" || (nonEmpty && value.length === 0)) {
-    throw fail(where, `${name} must be a ${nonEmpty ? "non-empty " : ""}string, got ${describe(value)}`);
-  }
-  return value;
+  const ok = typeof value === "string" && !(nonEmpty && value.length === 0);
+  return ensure(where, name, value, ok, `a ${nonEmpty ? "non-empty " : ""}string`);
 }
 
 /** `value` when it is a finite number within the bounds; throws otherwise. */
 export function checkNumber(where, name, value, { min = -Infinity, integer = false, optional = false } = {}) {
   if (optional && (value === undefined || value === null)) return undefined;
   const ok = typeof value === "number" && Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value));
-  if (!ok) {
-    const what = integer ? "an integer" : "a finite number";
-    const bound = min === -Infinity ? "" : ` (at least ${min})`;
-    throw fail(where, `${name} must be ${what}${bound}, got ${describe(value)}`);
-  }
-  return value;
+  const bound = min === -Infinity ? "" : ` (at least ${min})`;
+  return ensure(where, name, value, ok, `${integer ? "an integer" : "a finite number"}${bound}`);
 }
 
 /** `value` when it is a boolean (`false` when optional and absent); throws otherwise. */
 export function checkBoolean(where, name, value, { optional = false } = {}) {
   if (optional && value === undefined) return false;
-  if (typeof value !== "boolean") throw fail(where, `${name} must be a boolean, got ${describe(value)}`);
-  return value;
+  return ensure(where, name, value, typeof value === "boolean", "a boolean");
 }
 
 /** The media element of `value`: an `HTMLMediaElement` itself or a `Player`'s `media`. */
 export function mediaOf(where, name, value, { video = false } = {}) {
   const type = video ? "HTMLVideoElement" : "HTMLMediaElement";
   const Type = globalThis[type];
-  if (typeof Type === "function") {
-    if (value instanceof Type) return value;
-    if (isPlayer(value)) return value.media;
-  }
-  throw fail(where, `${name} must be an ${type} or a Player, got ${describe(value)}`);
+  const ok = typeof Type === "function" && (value instanceof Type || isPlayer(value));
+  ensure(where, name, value, ok, `an ${type} or a Player`);
+  return isPlayer(value) ? value.media : value;
 }
 
 /** The `Player` class, registered by index.js (this module cannot import it: a cycle). */
@@ -186,7 +180,7 @@ export class Listeners {
       const got = typeof event === "string" ? JSON.stringify(event) : describe(event);
       throw fail(where, `unknown event ${got}; known: ${[...this.#events].join(", ")}`);
     }
-    if (typeof listener !== "function") throw fail(where, `listener must be a function, got ${describe(listener)}`);
+    ensure(where, "listener", listener, typeof listener === "function", "a function");
   }
 
   /** Removes the registrations of `listener` for `event` (only its `once` one when `onlyOnce`). */
