@@ -5,7 +5,7 @@
 // `input(now, kind, nums, text, data)`, `poll()` and `get(key, now)`, numbered as in
 // sdk/src/player.rs (the tables below).
 import { PlayerCore } from "./flodrama_player.js";
-import { ResumeClient } from "./resume.js";
+import { ResumeClient, checkApiOptions } from "./resume.js";
 import { VideoProxyClient, checkProxyOptions } from "./proxy.js";
 import { MediaSink, APPEND, REMOVE, DURATION, OFFSET, EOS } from "./mse.js";
 import {
@@ -119,9 +119,7 @@ function checkConfig(where, config) {
   }
   if (c.resume !== undefined && c.resume !== false) {
     ensure(where, "config.resume", c.resume, isObject(c.resume), "an object or false");
-    for (const field of ["apiBase", "token", "user"]) {
-      checkString(where, `config.resume.${field}`, c.resume[field], { optional: true });
-    }
+    checkApiOptions(where, "config.resume", c.resume);
   }
   const proxy = c.proxy;
   if (proxy !== undefined && proxy !== null) {

@@ -3,7 +3,7 @@
 // (sdk/src/proxy.rs, which documents the kinds numbered below) decides: it reads each URL's
 // expiry, corrects for the server's clock, says when to renew and whether to ask at all.
 import { PresignCore } from "./flodrama_player.js";
-import { checkObject, checkString, describe, ensure, messageOf, now, requireInit, rethrown } from "./util.js";
+import { baseOf, checkObject, checkString, describe, ensure, messageOf, now, requireInit, rethrown } from "./util.js";
 
 // PresignCore.input kinds, and the lookup's answers that are not a URL.
 const LOOKUP = 0;
@@ -52,7 +52,7 @@ export class VideoProxyClient {
     const where = "new VideoProxyClient";
     requireInit(where);
     checkProxyOptions(where, "options", options);
-    this.#apiBase = (options.apiBase ?? "").replace(/\/+$/, "");
+    this.#apiBase = baseOf(options.apiBase);
     this.#tokenProvider = options.tokenProvider;
     this.#fetch = options.fetch ?? null;
     this.#core = new PresignCore(options.customExpiryParam ?? undefined, Math.random() * 2 ** 64);

@@ -7,7 +7,7 @@
 // Storage keys: `flodrama.resume.<user>.<contentId>` (the record) and
 // `flodrama.resume-queue.<user>` (`{contentId: record}` not yet acknowledged by the server).
 import { QoeCore, ResumeCore } from "./flodrama_player.js";
-import { checkObject, checkOptions, checkNumber, checkString, fail, listen, mediaOf, now, requireInit } from "./util.js";
+import { baseOf, checkObject, checkOptions, checkNumber, checkString, fail, listen, mediaOf, now, requireInit } from "./util.js";
 
 // ResumeCore.input kinds.
 const TRACK = 0;
@@ -47,17 +47,17 @@ const REPLAY_MS = 5_000;
 /** How often a session checks whether a heartbeat is due, milliseconds. */
 const HEARTBEAT_CHECK_MS = 1_000;
 
-/** `options` of `new ResumeClient` or `SessionReporter.begin` (with its required token). */
-function checkApiOptions(where, options, { token = false } = {}) {
-  const opts = (token ? checkObject : checkOptions)(where, "options", options);
-  checkString(where, "options.apiBase", opts.apiBase, { optional: true });
-  checkString(where, "options.token", opts.token, { optional: !token, nonEmpty: token });
-  checkString(where, "options.user", opts.user, { optional: true });
+/**
+ * `options` (named `name` in messages) of `new ResumeClient` (also the Player's
+ * `config.resume`) or `SessionReporter.begin` (with its required token).
+ */
+export function checkApiOptions(where, name, options, { token = false } = {}) {
+  const opts = (token ? checkObject : checkOptions)(where, name, options);
+  checkString(where, `${name}.apiBase`, opts.apiBase, { optional: true });
+  checkString(where, `${name}.token`, opts.token, { optional: !token, nonEmpty: token });
+  checkString(where, `${name}.user`, opts.user, { optional: true });
   return opts;
 }
-
-/** `apiBase` without its trailing slashes ("" for the page's origin). */
-const baseOf = (apiBase) => (apiBase ?? "").replace(/\/+$/, "");
 
 /** A request with the bearer `token` and, when given, a JSON `body`. */
 function send(url, method, token, body, keepalive = false) {
@@ -121,7 +121,7 @@ export class ResumeClient {
   constructor(options) {
     const where = "new ResumeClient";
     requireInit(where);
-    const opts = checkApiOptions(where, options);
+    const opts = checkApiOptions(where, "options", options);
     this.#core = new ResumeCore();
     this.#apiBase = baseOf(opts.apiBase);
     this.#token = opts.token || null;
@@ -351,7 +351,7 @@ export class SessionReporter {
   static begin(options, contentId, media) {
     const where = "SessionReporter.begin";
     requireInit(where);
-    const opts = checkApiOptions(where, options, { token: true });
+    const opts = checkApiOptions(where, "options", options, { token: true });
     checkString(where, "contentId", contentId, { nonEmpty: true });
     const video = mediaOf(where, "media", media);
     return new SessionReporter(INTERNAL, opts, contentId, video);

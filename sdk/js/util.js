@@ -56,6 +56,9 @@ export function rethrown(where, e) {
   return new Error(`${where}: ${message}`, { cause: e });
 }
 
+/** `apiBase` without its trailing slashes ("" for the page's origin). */
+export const baseOf = (apiBase) => (apiBase ?? "").replace(/\/+$/, "");
+
 /** Whether `value` is a non-array object. */
 export const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 
