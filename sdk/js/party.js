@@ -283,7 +283,7 @@ export class WatchParty {
   }
 
   /** Gives the member one input at the current time, then carries out its outputs. */
-  #input(kind, a = NaN, b = NaN, c = NaN, text = undefined) {
+  #input(kind, a = NaN, b = NaN, c = NaN, text) {
     this.#member.input(now(), kind, a, b, c, text);
     this.#drive();
   }

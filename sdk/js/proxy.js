@@ -3,7 +3,7 @@
 // (sdk/src/proxy.rs, which documents the kinds numbered below) decides: it reads each URL's
 // expiry, corrects for the server's clock, says when to renew and whether to ask at all.
 import { PresignCore } from "./flodrama_player.js";
-import { baseOf, checkObject, checkString, describe, ensure, messageOf, now, requireInit, rethrown } from "./util.js";
+import { baseOf, checkObject, checkString, describe, ensure, messageOf, now, requireInit } from "./util.js";
 
 // PresignCore.input kinds, and the lookup's answers that are not a URL.
 const LOOKUP = 0;
@@ -71,7 +71,7 @@ export class VideoProxyClient {
       checkString(where, "quality", quality, { optional: true, nonEmpty: true });
       checkString(where, "sessionId", sessionId, { optional: true, nonEmpty: true });
     } catch (e) {
-      return Promise.reject(rethrown(where, e));
+      return Promise.reject(e);
     }
     return this.#get(contentId, quality ?? undefined, sessionId ?? undefined);
   }

@@ -40,20 +40,18 @@ export function fail(where, message) {
   return new Error(`${where}: ${message}`);
 }
 
-/** Runs `fn`, turning whatever the glue throws into an `Error` whose message starts with `where`. */
+/**
+ * Runs `fn`, turning whatever the glue throws into an `Error` whose message starts with `where`
+ * (an `Error` whose message does already is thrown as it is).
+ */
 export function call(where, fn) {
   try {
     return fn();
   } catch (e) {
-    throw rethrown(where, e);
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof Error && message.startsWith(`${where}:`)) throw e;
+    throw new Error(`${where}: ${message}`, { cause: e });
   }
-}
-
-/** `e` as an `Error` whose message starts with `where` (itself when it already does). */
-export function rethrown(where, e) {
-  const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof Error && message.startsWith(`${where}:`)) return e;
-  return new Error(`${where}: ${message}`, { cause: e });
 }
 
 /** `apiBase` without its trailing slashes ("" for the page's origin). */
