@@ -14,7 +14,7 @@ import { VideoProxyClient } from "./proxy.js";
 import {
   markReady,
   requireInit,
-  describe,
+  ensure,
   fail,
   call,
   checkString,
@@ -68,7 +68,7 @@ export class Transmuxer {
     if (!this.#wasm) throw fail(where, "called after destroy()");
     let bytes = data;
     if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
-    if (!(bytes instanceof Uint8Array)) throw fail(where, `data must be a Uint8Array or an ArrayBuffer, got ${describe(data)}`);
+    ensure(where, "data", data, bytes instanceof Uint8Array, "a Uint8Array or an ArrayBuffer");
     const discontinuous = checkBoolean(where, "discontinuity", discontinuity, { optional: true });
     const wasm = this.#wasm;
     return call(where, () => wasm.pushSegment(bytes, discontinuous));

@@ -7,6 +7,27 @@ import { messageOf } from "./util.js";
 /** Names of the tracks, by their number at the engine boundary (`PlayerCore`, sdk/src/player.rs). */
 const TRACK_NAMES = ["main", "audio"];
 
+// The commands of `PlayerCore.poll` (sdk/src/player.rs) this module carries out, as they come
+// (`{k, ...}`): the engine's objects are queued as they are, with no copy in another shape.
+/** `{track, data}`: append the bytes. */
+export const APPEND = 3;
+/** `{track, start, end}`: remove the range, seconds. */
+export const REMOVE = 4;
+/** `{value}`: the MediaSource's duration, seconds. */
+export const DURATION = 5;
+/** `{track, value}`: the SourceBuffer's timestampOffset, seconds. */
+export const OFFSET = 6;
+/** `{}`: endOfStream. */
+export const EOS = 7;
+
+// The `PlayerCore.input` kinds of what finished, reported as `report(kind, nums, text)`.
+/** `[track]`: an append finished. */
+const IN_APPENDED = 5;
+/** `[track, quotaExceeded ? 1 : 0]` and the message: an append failed. */
+const IN_APPEND_FAILED = 6;
+/** `[track]`: a removal finished (or could not be made). */
+const IN_REMOVED = 7;
+
 /**
  * Runs `fn`, ignoring what it throws: a setter of a SourceBuffer removed or a MediaSource
  * closed meanwhile (the element moved on; the engine hears of it otherwise).
@@ -22,10 +43,10 @@ function quietly(fn) {
 /**
  * The MediaSource attached to a media element and its SourceBuffers.
  *
- * `report` receives what finished: `report("appended", track)`, `report("appendFailed", track,
- * quotaExceeded, message)`, `report("removed", track)`; `onOpen()` is called on `sourceopen`.
- * Reports made from a browser event are followed by `settle()`, so the caller can drive the
- * engine once for all of them.
+ * `report(kind, nums, text)` receives what finished as the engine's input (`IN_APPENDED`,
+ * `IN_APPEND_FAILED`, `IN_REMOVED`); `onOpen()` is called on `sourceopen`. Reports made from a
+ * browser event are followed by `settle()`, so the caller can drive the engine once for all of
+ * them.
  */
 export class MediaSink {
   /** The `blob:` URL to give the media element. */
@@ -34,7 +55,7 @@ export class MediaSink {
   /** Per track: its SourceBuffer. */
   #buffers = new Map();
   #queue = [];
-  /** The operation waiting for `updateend`: `{op, track}`. */
+  /** The operation waiting for `updateend` (an `APPEND` or `REMOVE` command). */
   #running = null;
   /** Set by a SourceBuffer `error` event, read at the `updateend` that follows. */
   #decodeError = false;
@@ -46,7 +67,7 @@ export class MediaSink {
   /**
    * Creates the MediaSource; throws an `Error` when the browser has no MSE.
    * @param {() => void} onOpen
-   * @param {(what: string, track: number, ...rest: any[]) => void} report
+   * @param {(kind: number, nums: number[], text?: string) => void} report
    * @param {() => void} settle
    */
   constructor(onOpen, report, settle) {
@@ -79,13 +100,12 @@ export class MediaSink {
   }
 
   /**
-   * Queues an operation: `["append", track, bytes]`, `["remove", track, start, end]`,
-   * `["offset", track, seconds]`, `["duration", seconds]` or `["eos"]`. While an append waits
-   * after a QuotaExceededError (the engine answered it with a removal), the removal goes first
-   * and the same bytes are appended right after it.
+   * Queues a command (`APPEND`, `REMOVE`, `OFFSET`, `DURATION` or `EOS`). While an append
+   * waits after a QuotaExceededError (the engine answered it with a removal), the removal goes
+   * first and the same bytes are appended right after it.
    */
   push(op) {
-    if (op[0] === "remove" && this.#blocked) {
+    if (op.k === REMOVE && this.#blocked) {
       this.#queue.unshift(op, this.#blocked);
       this.#blocked = null;
     } else {
@@ -109,15 +129,15 @@ export class MediaSink {
   #updateEnd() {
     const running = this.#running;
     this.#running = null;
-    if (running?.op === "append") {
+    if (running?.k === APPEND) {
       if (this.#decodeError) {
         this.#decodeError = false;
-        this.#report("appendFailed", running.track, false, "the browser could not decode the appended media");
+        this.#report(IN_APPEND_FAILED, [running.track, 0], "the browser could not decode the appended media");
       } else {
-        this.#report("appended", running.track);
+        this.#report(IN_APPENDED, [running.track]);
       }
-    } else if (running?.op === "remove") {
-      this.#report("removed", running.track);
+    } else if (running?.k === REMOVE) {
+      this.#report(IN_REMOVED, [running.track]);
     }
     this.#pump();
   }
@@ -133,37 +153,37 @@ export class MediaSink {
   #pump() {
     while (!this.#updating() && !this.#blocked && this.#queue.length > 0) {
       const op = this.#queue.shift();
-      const [what, track] = op;
+      const { track } = op;
       const sb = this.#buffers.get(track);
       const open = this.#source.readyState === "open";
-      switch (what) {
-        case "append":
+      switch (op.k) {
+        case APPEND:
           if (!sb) {
-            this.#report("appendFailed", track, false, `no SourceBuffer for the ${TRACK_NAMES[track]} track`);
+            this.#report(IN_APPEND_FAILED, [track, 0], `no SourceBuffer for the ${TRACK_NAMES[track]} track`);
             break;
           }
           try {
-            sb.appendBuffer(op[2]);
-            this.#running = { op: what, track };
+            sb.appendBuffer(op.data);
+            this.#running = op;
           } catch (e) {
             const quota = e?.name === "QuotaExceededError";
             if (quota) this.#blocked = op;
-            this.#report("appendFailed", track, quota, messageOf(e));
+            this.#report(IN_APPEND_FAILED, [track, quota ? 1 : 0], messageOf(e));
           }
           break;
-        case "remove":
+        case REMOVE:
           try {
-            sb.remove(op[2], op[3]);
-            this.#running = { op: what, track };
+            sb.remove(op.start, op.end);
+            this.#running = op;
           } catch {
-            this.#report("removed", track);
+            this.#report(IN_REMOVED, [track]);
           }
           break;
-        case "offset":
-          if (sb) quietly(() => (sb.timestampOffset = op[2]));
+        case OFFSET:
+          if (sb) quietly(() => (sb.timestampOffset = op.value));
           break;
-        case "duration":
-          if (open) quietly(() => (this.#source.duration = op[1]));
+        case DURATION:
+          if (open) quietly(() => (this.#source.duration = op.value));
           break;
         default:
           if (open) quietly(() => this.#source.endOfStream());

@@ -8,14 +8,15 @@
 import { PartyMember } from "./flodrama_player.js";
 import {
   requireInit,
-  describe,
   fail,
   call,
-  isObject,
+  checkObject,
   checkString,
   checkNumber,
   checkBoolean,
   mediaOf,
+  listen,
+  now,
   Listeners,
   Deadline,
 } from "./util.js";
@@ -85,43 +86,20 @@ function socketUrl(where, url) {
   return parsed.href;
 }
 
-/**
- * The callbacks given to `on`, in the order added; `listen(add, name, fn)` is what the
- * `Listeners` helper of util.js registers through.
- */
-class Callbacks {
-  #all = [];
-
-  /** Adds `fn` for `name`, or removes every registration of it when `add` is false. */
-  listen(add, name, fn) {
-    if (add) this.#all.push([name, fn]);
-    else this.#all = this.#all.filter(([n, f]) => n !== name || f !== fn);
-  }
-
-  /** The callbacks of `name`, copied so they may add or remove callbacks while called. */
-  of(name) {
-    return this.#all.filter(([n]) => n === name).map(([, fn]) => fn);
-  }
-
-  /** Forgets every callback. */
-  clear() {
-    this.#all = [];
-  }
-}
-
 /** A member of a watch-party room, attached to a video element. */
 export class WatchParty {
   /** player-core's member behind the wasm boundary; freed by `leave()`. */
   #member;
   #socket;
   #video;
-  #callbacks = new Callbacks();
-  #listeners = new Listeners(PARTY_EVENTS);
+  #listeners = new Listeners(PARTY_EVENTS, "watch party listener threw");
   /** Messages produced before the socket opened. */
   #unsent = [];
   /** The member's next timeout. */
   #deadline = new Deadline(() => this.#input(IN_TIMEOUT));
   #sampler;
+  /** Remove the handlers added to the socket and the element. */
+  #unlisten;
   /** `waiting` fired and `playing` has not since. */
   #waiting = false;
   /** `resolve` and `reject` of the promise `join` returned, until welcomed or closed. */
@@ -137,7 +115,7 @@ export class WatchParty {
     try {
       requireInit(where);
       checkString(where, "url", url, { nonEmpty: true });
-      if (!isObject(options)) throw fail(where, `options must be an object, got ${describe(options)}`);
+      checkObject(where, "options", options);
       const video = mediaOf(where, "options.player", options.player, { video: true });
       const name = checkString(where, "options.name", options.name, { nonEmpty: true });
       const token = checkString(where, "options.token", options.token, { optional: true });
@@ -157,8 +135,7 @@ export class WatchParty {
     this.#video = video;
     this.#member = new PartyMember(name, token);
     this.#join = { resolve, reject };
-    for (const event of SOCKET_EVENTS) this.#socket.addEventListener(event, this.#onSocket);
-    for (const event of VIDEO_EVENTS) video.addEventListener(event, this.#onVideo);
+    this.#unlisten = [listen(this.#socket, SOCKET_EVENTS, this.#onSocket), listen(video, VIDEO_EVENTS, this.#onVideo)];
     this.#sampler = setInterval(() => this.#observe(), SAMPLE_MS);
     this.#requestFrame();
     this.#drive();
@@ -166,65 +143,58 @@ export class WatchParty {
 
   /** Asks the room to play. */
   play() {
-    this.#act("play", IN_PLAY);
+    this.#open("play");
+    this.#input(IN_PLAY);
   }
 
   /** Asks the room to pause. */
   pause() {
-    this.#act("pause", IN_PAUSE);
+    this.#open("pause");
+    this.#input(IN_PAUSE);
   }
 
   /** Asks the room to move to `position` seconds. */
   seek(position) {
-    this.#open("seek");
-    checkNumber("WatchParty.seek", "position", position, { min: 0 });
-    this.#act("seek", IN_SEEK, position);
+    const where = this.#open("seek");
+    this.#input(IN_SEEK, checkNumber(where, "position", position, { min: 0 }));
   }
 
   /** Sends a chat line. */
   send(text) {
-    this.#open("send");
-    checkString("WatchParty.send", "text", text, { nonEmpty: true });
-    this.#act("send", IN_CHAT, NaN, NaN, text);
+    const where = this.#open("send");
+    this.#input(IN_CHAT, NaN, NaN, NaN, checkString(where, "text", text, { nonEmpty: true }));
   }
 
   /** Host: mutes `member`'s chat for `durationS` seconds (until unmuted when absent). */
   mute(member, durationS, reason) {
-    const where = "WatchParty.mute";
-    this.#open("mute");
+    const where = this.#open("mute");
     checkNumber(where, "member", member, { min: 0, integer: true });
     checkNumber(where, "durationS", durationS, { min: 0, optional: true });
     checkString(where, "reason", reason, { optional: true });
-    this.#act("mute", IN_MUTE, member, durationS ?? NaN, reason ?? undefined);
+    this.#input(IN_MUTE, member, durationS ?? NaN, NaN, reason ?? undefined);
   }
 
   /** Host: lifts `member`'s mute. */
   unmute(member) {
-    this.#open("unmute");
-    checkNumber("WatchParty.unmute", "member", member, { min: 0, integer: true });
-    this.#act("unmute", IN_UNMUTE, member);
+    this.#input(IN_UNMUTE, this.#memberId("unmute", member));
   }
 
   /** Host: removes `member` and keeps it out of the room. */
   ban(member, reason) {
-    this.#open("ban");
-    checkNumber("WatchParty.ban", "member", member, { min: 0, integer: true });
+    this.#memberId("ban", member);
     checkString("WatchParty.ban", "reason", reason, { optional: true });
-    this.#act("ban", IN_BAN, member, NaN, reason ?? undefined);
+    this.#input(IN_BAN, member, NaN, NaN, reason ?? undefined);
   }
 
   /** Host: hands the host role to `member`. */
   makeHost(member) {
-    this.#open("makeHost");
-    checkNumber("WatchParty.makeHost", "member", member, { min: 0, integer: true });
-    this.#act("makeHost", IN_MAKE_HOST, member);
+    this.#input(IN_MAKE_HOST, this.#memberId("makeHost", member));
   }
 
   /** Host: whether only the host may play, pause and seek. */
   setHostOnlyControl(enabled) {
-    this.#open("setHostOnlyControl");
-    checkBoolean("WatchParty.setHostOnlyControl", "enabled", enabled);
-    this.#act("setHostOnlyControl", IN_HOST_ONLY, enabled ? 1 : 0);
+    const where = this.#open("setHostOnlyControl");
+    this.#input(IN_HOST_ONLY, checkBoolean(where, "enabled", enabled) ? 1 : 0);
   }
 
   /** Own member id, null before the welcome. */
@@ -249,24 +219,27 @@ export class WatchParty {
 
   /** The server clock now (ms), from the local clock and the sync offset; null before any sample. */
   serverTime() {
-    const now = performance.now();
-    const sync = this.#get("serverTime", GET_SYNC, now);
-    return sync ? now + sync.offset : null;
+    const time = now();
+    const sync = this.#get("serverTime", GET_SYNC, time);
+    return sync ? time + sync.offset : null;
   }
 
   /** Calls `listener(payload)` on every `event`. */
   on(event, listener) {
-    this.#listeners.on("WatchParty.on", this.#open("on"), event, listener);
+    this.#open("on");
+    this.#listeners.on("WatchParty.on", event, listener);
   }
 
   /** Calls `listener(payload)` on the next `event` only. */
   once(event, listener) {
-    this.#listeners.once("WatchParty.once", this.#open("once"), event, listener);
+    this.#open("once");
+    this.#listeners.once("WatchParty.once", event, listener);
   }
 
   /** Removes `listener` added with `on` or `once`. */
   off(event, listener) {
-    this.#listeners.off("WatchParty.off", this.#open("off"), event, listener);
+    this.#open("off");
+    this.#listeners.off("WatchParty.off", event, listener);
   }
 
   /**
@@ -277,7 +250,6 @@ export class WatchParty {
     if (this.#left) return;
     this.#left = true;
     this.#listeners.clear();
-    this.#callbacks.clear();
     this.#socket.close(1000, "left");
     this.#teardown("left");
     this.#member.free();
@@ -288,28 +260,31 @@ export class WatchParty {
     if (this.#left) throw fail(`WatchParty.${member}`, "called after leave()");
   }
 
-  /** The callbacks, for calls that need a live connection; throws after leave or close. */
+  /**
+   * For calls that need a live connection: throws after leave or close; returns
+   * `WatchParty.<member>` for the messages of the argument checks.
+   */
   #open(member) {
     this.#live(member);
-    if (this.#closed) throw fail(`WatchParty.${member}`, "this WatchParty has left its room; join again");
-    return this.#callbacks;
+    const where = `WatchParty.${member}`;
+    if (this.#closed) throw fail(where, "this WatchParty has left its room; join again");
+    return where;
   }
 
-  /** The member's state `key` at local time `now`. */
-  #get(member, key, now = performance.now()) {
+  /** The `member` argument of the host's call `name` (a member id), checked. */
+  #memberId(name, member) {
+    return checkNumber(this.#open(name), "member", member, { min: 0, integer: true });
+  }
+
+  /** The member's state `key` at local time `time`. */
+  #get(member, key, time = now()) {
     this.#live(member);
-    return this.#member.get(key, now);
-  }
-
-  /** A call of the viewer's (`member` for the error messages) as input `kind`. */
-  #act(member, kind, a = NaN, b = NaN, text = undefined) {
-    this.#open(member);
-    this.#input(kind, a, b, NaN, text);
+    return this.#member.get(key, time);
   }
 
   /** Gives the member one input at the current time, then carries out its outputs. */
-  #input(kind, a = NaN, b = NaN, c = NaN, text = undefined) {
-    this.#member.input(performance.now(), kind, a, b, c, text);
+  #input(kind, a = NaN, b = NaN, c = NaN, text) {
+    this.#member.input(now(), kind, a, b, c, text);
     this.#drive();
   }
 
@@ -320,7 +295,7 @@ export class WatchParty {
    */
   #drive() {
     const events = [];
-    for (let out; !this.#closed && (out = this.#member.poll(performance.now())) !== undefined; ) {
+    for (let out; !this.#closed && (out = this.#member.poll(now())) !== undefined; ) {
       const video = this.#video;
       switch (out.kind) {
         case OUT_SEND:
@@ -350,18 +325,7 @@ export class WatchParty {
       }
     }
     this.#deadline.set(this.#closed ? undefined : this.#member.get(GET_TIMEOUT, 0));
-    for (const { name, data } of events) this.#emit(name, data);
-  }
-
-  /** Calls the listeners of `name` with `data`; one that throws does not stop the others. */
-  #emit(name, data) {
-    for (const listener of this.#callbacks.of(name)) {
-      try {
-        listener(data);
-      } catch (e) {
-        console.error("watch party listener threw", e);
-      }
-    }
+    for (const { name, data } of events) this.#listeners.emit(name, data);
   }
 
   /** Tells the member the element's state. */
@@ -377,12 +341,12 @@ export class WatchParty {
   }
 
   /** A presented frame: its media time and when it was shown. */
-  #onFrame = (now, metadata) => {
+  #onFrame = (callbackTime, metadata) => {
     if (this.#closed) return;
     const field = (key) => (Number.isFinite(metadata?.[key]) ? metadata[key] : undefined);
     const mediaTime = field("mediaTime");
     if (mediaTime !== undefined) {
-      this.#input(IN_FRAME, mediaTime, field("presentationTime") ?? field("expectedDisplayTime") ?? now);
+      this.#input(IN_FRAME, mediaTime, field("presentationTime") ?? field("expectedDisplayTime") ?? callbackTime);
     }
     this.#requestFrame();
   };
@@ -400,14 +364,14 @@ export class WatchParty {
       for (const text of this.#unsent.splice(0)) this.#socket.send(text);
     } else if (event.type === "message") {
       if (typeof event.data !== "string") return;
-      const refused = this.#member.input(performance.now(), IN_SERVER_TEXT, NaN, NaN, NaN, event.data);
+      const refused = this.#member.input(now(), IN_SERVER_TEXT, NaN, NaN, NaN, event.data);
       if (refused) console.warn("watch party: frame dropped:", refused.message);
       this.#drive();
     } else {
       const code = typeof event.code === "number" ? event.code : 1006;
       const reason = typeof event.reason === "string" ? event.reason : "";
       this.#teardown(reason || `connection closed (${code})`);
-      this.#emit("close", { code, reason });
+      this.#listeners.emit("close", { code, reason });
     }
   };
 
@@ -419,8 +383,7 @@ export class WatchParty {
     this.#join = null;
     this.#deadline.cancel();
     clearInterval(this.#sampler);
-    for (const event of VIDEO_EVENTS) this.#video.removeEventListener(event, this.#onVideo);
-    for (const event of SOCKET_EVENTS) this.#socket.removeEventListener(event, this.#onSocket);
+    for (const unlisten of this.#unlisten) unlisten();
     this.#video.playbackRate = 1;
   }
 }

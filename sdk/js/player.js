@@ -5,12 +5,13 @@
 // `input(now, kind, nums, text, data)`, `poll()` and `get(key, now)`, numbered as in
 // sdk/src/player.rs (the tables below).
 import { PlayerCore } from "./flodrama_player.js";
-import { ResumeClient } from "./resume.js";
+import { ResumeClient, checkApiOptions } from "./resume.js";
 import { VideoProxyClient, checkProxyOptions } from "./proxy.js";
-import { MediaSink } from "./mse.js";
+import { MediaSink, APPEND, REMOVE, DURATION, OFFSET, EOS } from "./mse.js";
 import {
   requireInit,
   describe,
+  ensure,
   fail,
   call,
   isObject,
@@ -22,34 +23,29 @@ import {
   Listeners,
   Deadline,
   messageOf,
+  listen,
+  now,
 } from "./util.js";
 
-/** Event names, as in hls.js's `Hls.Events` (values are the names `on` takes). */
-export const Events = Object.freeze({
-  MANIFEST_LOADING: "manifestLoading",
-  MANIFEST_PARSED: "manifestParsed",
-  LEVEL_LOADED: "levelLoaded",
-  LEVEL_SWITCHING: "levelSwitching",
-  RESUME_APPLIED: "resumeApplied",
-  LEVEL_SWITCHED: "levelSwitched",
-  FRAG_LOADED: "fragLoaded",
-  FRAG_LOAD_EMERGENCY_ABORTED: "fragLoadEmergencyAborted",
-  FRAG_PARSED: "fragParsed",
-  FRAG_PARSING_METADATA: "fragParsingMetadata",
-  FRAG_BUFFERED: "fragBuffered",
-  BUFFER_EOS: "bufferEos",
-  URL_EXPIRED: "urlExpired",
-  ERROR: "error",
+/** The names `on` takes, in the order of `Events`. */
+const EVENT_NAMES = [
+  "manifestLoading", "manifestParsed", "levelLoaded", "levelSwitching", "resumeApplied", "levelSwitched",
+  "fragLoaded", "fragLoadEmergencyAborted", "fragParsed", "fragParsingMetadata", "fragBuffered", "bufferEos",
+  "urlExpired", "error",
   // Alternate audio and subtitle renditions.
-  AUDIO_TRACKS_UPDATED: "audioTracksUpdated",
-  AUDIO_TRACK_SWITCHING: "audioTrackSwitching",
-  AUDIO_TRACK_SWITCHED: "audioTrackSwitched",
-  SUBTITLE_TRACKS_UPDATED: "subtitleTracksUpdated",
-  SUBTITLE_TRACK_SWITCH: "subtitleTrackSwitch",
-  SUBTITLE_FRAG_PROCESSED: "subtitleFragProcessed",
-});
+  "audioTracksUpdated", "audioTrackSwitching", "audioTrackSwitched",
+  "subtitleTracksUpdated", "subtitleTrackSwitch", "subtitleFragProcessed",
+];
 
-const PLAYER_EVENTS = new Set(Object.values(Events));
+/**
+ * Event names, as in hls.js's `Hls.Events`: each name under its UPPER_SNAKE_CASE key
+ * (`fragLoaded` as `FRAG_LOADED`). Made from the list, not spelt twice, to keep the bundle small.
+ */
+export const Events = Object.freeze(
+  Object.fromEntries(EVENT_NAMES.map((name) => [name.replace(/[A-Z]/g, "_$&").toUpperCase(), name])),
+);
+
+const PLAYER_EVENTS = new Set(EVENT_NAMES);
 
 // `PlayerCore.input` kinds (sdk/src/player.rs), one constant each so the minifier inlines them.
 const IN_SOURCE_OPEN = 0;
@@ -57,9 +53,7 @@ const IN_LOAD_COMPLETE = 1;
 const IN_LOAD_PROGRESS = 2;
 const IN_LOAD_FAILED = 3;
 const IN_ADD_TRACK_FAILED = 4;
-const IN_APPENDED = 5;
-const IN_APPEND_FAILED = 6;
-const IN_REMOVED = 7;
+// 5 to 7 (what a SourceBuffer finished) are mse.js's.
 const IN_PLAYHEAD = 8;
 const IN_SAMPLE = 9;
 const IN_SEEKING = 10;
@@ -104,9 +98,6 @@ const MAX_BODY_BYTES = 256 * 1024 * 1024;
 /** The failure of a load whose body is larger than `MAX_BODY_BYTES`. */
 const TOO_LARGE = `the body is larger than ${MAX_BODY_BYTES} bytes`;
 
-/** The monotonic clock the engine is driven with, milliseconds. */
-const now = () => performance.now();
-
 /**
  * The bounds of each numeric config field (the engine would clamp silently; here a value out
  * of range is an Error).
@@ -127,16 +118,12 @@ function checkConfig(where, config) {
     checkNumber(where, `config.${field}`, c[field], { ...bounds, optional: true });
   }
   if (c.resume !== undefined && c.resume !== false) {
-    if (!isObject(c.resume)) throw fail(where, `config.resume must be an object or false, got ${describe(c.resume)}`);
-    for (const field of ["apiBase", "token", "user"]) {
-      checkString(where, `config.resume.${field}`, c.resume[field], { optional: true });
-    }
+    ensure(where, "config.resume", c.resume, isObject(c.resume), "an object or false");
+    checkApiOptions(where, "config.resume", c.resume);
   }
   const proxy = c.proxy;
   if (proxy !== undefined && proxy !== null) {
-    if (!isObject(proxy)) {
-      throw fail(where, `config.proxy must be a VideoProxyClient or {apiBase, tokenProvider}, got ${describe(proxy)}`);
-    }
+    ensure(where, "config.proxy", proxy, isObject(proxy), "a VideoProxyClient or {apiBase, tokenProvider}");
     if (typeof proxy.getStreamUrl !== "function") checkProxyOptions(where, "config.proxy", proxy);
   }
   return c;
@@ -145,9 +132,9 @@ function checkConfig(where, config) {
 /** Throws unless `options` are valid `LoadOptions` (or `source` a valid `ContentSource`). */
 function checkLoadOptions(where, name, options) {
   const o = checkOptions(where, name, options);
-  checkString(where, `${name}.contentId`, o.contentId, { optional: true, nonEmpty: true });
-  checkString(where, `${name}.quality`, o.quality, { optional: true, nonEmpty: true });
-  checkString(where, `${name}.sessionId`, o.sessionId, { optional: true, nonEmpty: true });
+  for (const field of ["contentId", "quality", "sessionId"]) {
+    checkString(where, `${name}.${field}`, o[field], { optional: true, nonEmpty: true });
+  }
   checkNumber(where, `${name}.startPosition`, o.startPosition, { optional: true, min: 0 });
   return o;
 }
@@ -174,15 +161,7 @@ export class Player {
   /** The engine boundary; null once destroyed. */
   #core;
   #video;
-  #listeners = new Listeners(PLAYER_EVENTS);
-  /** `[name, listener]` in the order added; what `Listeners` registers through `listen`. */
-  #handlers = [];
-  #registry = {
-    listen: (add, name, listener) => {
-      if (add) this.#handlers.push([name, listener]);
-      else this.#handlers = this.#handlers.filter(([n, l]) => n !== name || l !== listener);
-    },
-  };
+  #listeners = new Listeners(PLAYER_EVENTS, "FloDrama listener threw");
   /** Events waiting to be dispatched once the engine's commands are carried out. */
   #outbox = [];
   #driving = false;
@@ -196,8 +175,8 @@ export class Player {
     this.#drive();
   });
   #sampler;
-  /** `[event name, handler]` added to the video element. */
-  #videoHandlers = [];
+  /** Removes the handlers added to the video element. */
+  #unlisten;
   /** The subtitle renditions as the element's TextTracks, by index. */
   #textTracks = [];
   #resume;
@@ -220,9 +199,8 @@ export class Player {
   constructor(video, config) {
     const where = "new Player";
     requireInit(where);
-    if (typeof HTMLVideoElement !== "function" || !(video instanceof HTMLVideoElement)) {
-      throw fail(where, `video must be an HTMLVideoElement, got ${describe(video)}`);
-    }
+    const isVideo = typeof HTMLVideoElement === "function" && video instanceof HTMLVideoElement;
+    ensure(where, "video", video, isVideo, "an HTMLVideoElement");
     const c = checkConfig(where, config);
     this.#video = video;
     this.#resumeEnabled = c.resume !== false;
@@ -230,11 +208,8 @@ export class Player {
     const proxy = c.proxy ?? null;
     this.#proxy = proxy === null || typeof proxy.getStreamUrl === "function" ? proxy : call(where, () => new VideoProxyClient(proxy));
     this.#core = call(where, () => new PlayerCore(config));
-    for (const name of ["timeupdate", "seeking", "playing", "waiting", "pause", "ended"]) {
-      const handler = () => this.#onMediaEvent(name);
-      video.addEventListener(name, handler);
-      this.#videoHandlers.push([name, handler]);
-    }
+    const events = ["timeupdate", "seeking", "playing", "waiting", "pause", "ended"];
+    this.#unlisten = listen(video, events, (event) => this.#onMediaEvent(event.type));
     this.#sampler = setInterval(() => this.#sample(), PLAYHEAD_SAMPLE_MS);
   }
 
@@ -415,19 +390,19 @@ export class Player {
   /** Calls `listener` on every `event`. */
   on(event, listener) {
     this.#live("on");
-    this.#listeners.on("Player.on", this.#registry, event, listener);
+    this.#listeners.on("Player.on", event, listener);
   }
 
   /** Calls `listener` on the next `event` only. */
   once(event, listener) {
     this.#live("once");
-    this.#listeners.once("Player.once", this.#registry, event, listener);
+    this.#listeners.once("Player.once", event, listener);
   }
 
   /** Removes `listener` added with `on` or `once`. */
   off(event, listener) {
     this.#live("off");
-    this.#listeners.off("Player.off", this.#registry, event, listener);
+    this.#listeners.off("Player.off", event, listener);
   }
 
   /** Stops loading, detaches from the element and frees the engine; later calls throw. */
@@ -441,15 +416,13 @@ export class Player {
     this.#resume.destroy();
     this.#deadline.cancel();
     clearInterval(this.#sampler);
-    for (const [name, handler] of this.#videoHandlers) this.#video.removeEventListener(name, handler);
-    this.#videoHandlers = [];
+    this.#unlisten();
     if (this.#mse) {
       this.#mse.close();
       this.#mse = null;
       this.#video.removeAttribute("src");
       this.#video.load();
     }
-    this.#handlers = [];
     this.#outbox = [];
     this.#listeners.clear();
     core.free();
@@ -501,19 +474,7 @@ export class Player {
     }
     const events = this.#outbox;
     this.#outbox = [];
-    for (const [name, data] of events) this.#emit(name, data);
-  }
-
-  /** Calls the listeners of `name` in the order added; one that throws is logged. */
-  #emit(name, data) {
-    for (const [n, listener] of this.#handlers.slice()) {
-      if (n !== name) continue;
-      try {
-        listener(data);
-      } catch (e) {
-        console.error("FloDrama listener threw", e);
-      }
-    }
+    for (const [name, data] of events) this.#listeners.emit(name, data);
   }
 
   /** Carries out one command of `PlayerCore.poll` (numbered as there). */
@@ -534,20 +495,12 @@ export class Player {
         if (why) this.#input(IN_ADD_TRACK_FAILED, [out.track], why);
         break;
       }
-      case 3:
-        mse?.push(["append", out.track, out.data]);
-        break;
-      case 4:
-        mse?.push(["remove", out.track, out.start, out.end]);
-        break;
-      case 5:
-        mse?.push(["duration", out.value]);
-        break;
-      case 6:
-        mse?.push(["offset", out.track, out.value]);
-        break;
-      case 7:
-        mse?.push(["eos"]);
+      case APPEND:
+      case REMOVE:
+      case DURATION:
+      case OFFSET:
+      case EOS:
+        mse?.push(out);
         break;
       case 8:
         this.#video.currentTime = out.value;
@@ -607,11 +560,7 @@ export class Player {
   #attach() {
     this.#mse?.close();
     this.#mse = null;
-    const report = (what, track, quotaExceeded, message) => {
-      if (what === "appended") this.#input(IN_APPENDED, [track]);
-      else if (what === "removed") this.#input(IN_REMOVED, [track]);
-      else this.#input(IN_APPEND_FAILED, [track, quotaExceeded ? 1 : 0], message);
-    };
+    const report = (kind, nums, text) => this.#input(kind, nums, text);
     try {
       const open = () => {
         this.#input(IN_SOURCE_OPEN, []);
@@ -782,7 +731,7 @@ export class Player {
     if (issued) this.#issued(issued);
     if (resolved !== undefined) {
       const source = typeof resolved?.source === "string" ? resolved.source : "none";
-      this.#emit("resumeApplied", { position, source });
+      this.#listeners.emit("resumeApplied", { position, source });
       try {
         this.#resume.track(contentId, this.#video);
       } catch (e) {

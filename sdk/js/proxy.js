@@ -3,7 +3,7 @@
 // (sdk/src/proxy.rs, which documents the kinds numbered below) decides: it reads each URL's
 // expiry, corrects for the server's clock, says when to renew and whether to ask at all.
 import { PresignCore } from "./flodrama_player.js";
-import { checkString, describe, fail, isObject, messageOf, requireInit, rethrown } from "./util.js";
+import { baseOf, checkObject, checkString, describe, ensure, messageOf, now, requireInit } from "./util.js";
 
 // PresignCore.input kinds, and the lookup's answers that are not a URL.
 const LOOKUP = 0;
@@ -14,15 +14,12 @@ const WAIT = 1;
 
 /** Throws unless `options` (named `name` in messages) are the options of a `VideoProxyClient`. */
 export function checkProxyOptions(where, name, options) {
-  if (!isObject(options)) throw fail(where, `${name} must be an object, got ${describe(options)}`);
+  checkObject(where, name, options);
   checkString(where, `${name}.apiBase`, options.apiBase, { optional: true });
-  if (typeof options.tokenProvider !== "function") {
-    throw fail(where, `${name}.tokenProvider must be a function giving the bearer token, got ${describe(options.tokenProvider)}`);
-  }
+  const { tokenProvider, fetch: fetchFn } = options;
+  ensure(where, `${name}.tokenProvider`, tokenProvider, typeof tokenProvider === "function", "a function giving the bearer token");
   checkString(where, `${name}.customExpiryParam`, options.customExpiryParam, { optional: true, nonEmpty: true });
-  if (options.fetch !== undefined && options.fetch !== null && typeof options.fetch !== "function") {
-    throw fail(where, `${name}.fetch must be a function, got ${describe(options.fetch)}`);
-  }
+  ensure(where, `${name}.fetch`, fetchFn, fetchFn === undefined || fetchFn === null || typeof fetchFn === "function", "a function");
 }
 
 /** `s-` and 16 random lowercase hex digits: the API's form of a session id. */
@@ -32,7 +29,7 @@ function randomSessionId() {
 }
 
 /** A time on the `performance.now()` clock as Unix milliseconds. */
-const epoch = (t) => Date.now() + (t - performance.now());
+const epoch = (t) => Date.now() + (t - now());
 
 /**
  * Signed stream URLs from the API's `POST /api/stream-url`, cached per (title, quality, token)
@@ -55,7 +52,7 @@ export class VideoProxyClient {
     const where = "new VideoProxyClient";
     requireInit(where);
     checkProxyOptions(where, "options", options);
-    this.#apiBase = (options.apiBase ?? "").replace(/\/+$/, "");
+    this.#apiBase = baseOf(options.apiBase);
     this.#tokenProvider = options.tokenProvider;
     this.#fetch = options.fetch ?? null;
     this.#core = new PresignCore(options.customExpiryParam ?? undefined, Math.random() * 2 ** 64);
@@ -74,7 +71,7 @@ export class VideoProxyClient {
       checkString(where, "quality", quality, { optional: true, nonEmpty: true });
       checkString(where, "sessionId", sessionId, { optional: true, nonEmpty: true });
     } catch (e) {
-      return Promise.reject(rethrown(where, e));
+      return Promise.reject(e);
     }
     return this.#get(contentId, quality ?? undefined, sessionId ?? undefined);
   }
@@ -82,20 +79,25 @@ export class VideoProxyClient {
   /** Forgets the cached URLs of `contentId` (every quality and token). */
   invalidate(contentId) {
     checkString("VideoProxyClient.invalidate", "contentId", contentId, { nonEmpty: true });
-    this.#core.input(performance.now(), INVALIDATE, contentId);
+    this.#input(INVALIDATE, contentId);
+  }
+
+  /** Gives the core input `kind` with `args` at the current time; its answer. */
+  #input(kind, ...args) {
+    return this.#core.input(now(), kind, ...args);
   }
 
   async #get(contentId, quality, sessionId) {
     const token = await this.#token();
     const key = JSON.stringify([contentId, quality ?? null, token]);
     for (;;) {
-      const found = this.#core.input(performance.now(), LOOKUP, contentId, quality, token);
+      const found = this.#input(LOOKUP, contentId, quality, token);
       if (typeof found === "object") return this.#result(key, found);
       if (found === WAIT) {
         const waiting = this.#inFlight.get(key);
         if (waiting) return waiting;
         // No request to wait for after all: make one.
-        this.#core.input(performance.now(), FAILED, contentId, quality, token);
+        this.#input(FAILED, contentId, quality, token);
         continue;
       }
       const asking = this.#ask(key, contentId, quality, token, sessionId);
@@ -120,20 +122,20 @@ export class VideoProxyClient {
 
   /** Asks the API for the URL of the key and stores the answer; the `getStreamUrl` result. */
   async #ask(key, contentId, quality, token, sessionId) {
-    const started = performance.now();
+    const started = now();
     let answer;
     try {
       answer = await this.#askApi(contentId, quality, token, sessionId);
       if (typeof answer.url !== "string" || answer.url === "") throw new Error("stream-url: the answer has no url");
     } catch (e) {
-      this.#core.input(performance.now(), FAILED, contentId, quality, token);
+      this.#input(FAILED, contentId, quality, token);
       throw e;
     }
     const date = (value) => (typeof value === "string" ? Date.parse(value) : NaN);
     let stored;
     try {
-      stored = this.#core.input(performance.now(), ISSUED, contentId, quality, token, answer.url,
-        date(answer.expiresAt), date(answer.serverTime), Date.now(), performance.now() - started);
+      stored = this.#input(ISSUED, contentId, quality, token, answer.url,
+        date(answer.expiresAt), date(answer.serverTime), Date.now(), now() - started);
     } catch (e) {
       throw new Error(`stream-url: ${e.message}`);
     }

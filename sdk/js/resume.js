@@ -7,7 +7,7 @@
 // Storage keys: `flodrama.resume.<user>.<contentId>` (the record) and
 // `flodrama.resume-queue.<user>` (`{contentId: record}` not yet acknowledged by the server).
 import { QoeCore, ResumeCore } from "./flodrama_player.js";
-import { checkOptions, checkNumber, checkString, describe, fail, isObject, mediaOf, requireInit } from "./util.js";
+import { baseOf, checkObject, checkOptions, checkNumber, checkString, fail, listen, mediaOf, now, requireInit } from "./util.js";
 
 // ResumeCore.input kinds.
 const TRACK = 0;
@@ -47,20 +47,17 @@ const REPLAY_MS = 5_000;
 /** How often a session checks whether a heartbeat is due, milliseconds. */
 const HEARTBEAT_CHECK_MS = 1_000;
 
-const now = () => performance.now();
-
-/** `options` of `new ResumeClient` or `SessionReporter.begin` (with its required token). */
-function checkApiOptions(where, options, { token = false } = {}) {
-  const opts = token ? options : checkOptions(where, "options", options);
-  if (token && !isObject(opts)) throw fail(where, `options must be an object, got ${describe(opts)}`);
-  checkString(where, "options.apiBase", opts.apiBase, { optional: true });
-  checkString(where, "options.token", opts.token, { optional: !token, nonEmpty: token });
-  checkString(where, "options.user", opts.user, { optional: true });
+/**
+ * `options` (named `name` in messages) of `new ResumeClient` (also the Player's
+ * `config.resume`) or `SessionReporter.begin` (with its required token).
+ */
+export function checkApiOptions(where, name, options, { token = false } = {}) {
+  const opts = (token ? checkObject : checkOptions)(where, name, options);
+  checkString(where, `${name}.apiBase`, opts.apiBase, { optional: true });
+  checkString(where, `${name}.token`, opts.token, { optional: !token, nonEmpty: token });
+  checkString(where, `${name}.user`, opts.user, { optional: true });
   return opts;
 }
-
-/** `apiBase` without its trailing slashes ("" for the page's origin). */
-const baseOf = (apiBase) => (apiBase ?? "").replace(/\/+$/, "");
 
 /** A request with the bearer `token` and, when given, a JSON `body`. */
 function send(url, method, token, body, keepalive = false) {
@@ -112,26 +109,26 @@ export class ResumeClient {
   #apiBase;
   #token;
   #user;
-  /** The title tracked: `{contentId, detach}`, or null. */
+  /** The title tracked: `{contentId, unlisten}`, or null. */
   #tracked = null;
   #flushing = false;
   /** The replay interval while records are queued. */
   #replay = null;
-  #onOnline;
+  /** Removes the `online` handler. */
+  #unlisten;
   #destroyed = false;
 
   constructor(options) {
     const where = "new ResumeClient";
     requireInit(where);
-    const opts = checkApiOptions(where, options);
+    const opts = checkApiOptions(where, "options", options);
     this.#core = new ResumeCore();
     this.#apiBase = baseOf(opts.apiBase);
     this.#token = opts.token || null;
     this.#user = opts.user || "anonymous";
     // Held weakly, so a client dropped without destroy() can still be collected.
     const client = new WeakRef(this);
-    this.#onOnline = () => client.deref()?.#flushSoon();
-    globalThis.addEventListener?.("online", this.#onOnline);
+    this.#unlisten = listen(globalThis, ["online"], () => client.deref()?.#flushSoon());
   }
 
   #live(member) {
@@ -205,15 +202,12 @@ export class ResumeClient {
       core.input(now(), event.type === "pagehide" ? PAGEHIDE : HIDDEN);
       this.#persist(true);
     };
-    for (const type of Object.keys(TRACKED_EVENTS)) video.addEventListener(type, onMedia);
-    globalThis.document?.addEventListener("visibilitychange", onPage);
-    globalThis.addEventListener?.("pagehide", onPage);
-    const detach = () => {
-      for (const type of Object.keys(TRACKED_EVENTS)) video.removeEventListener(type, onMedia);
-      globalThis.document?.removeEventListener("visibilitychange", onPage);
-      globalThis.removeEventListener?.("pagehide", onPage);
-    };
-    this.#tracked = { contentId, detach };
+    const unlisten = [
+      listen(video, Object.keys(TRACKED_EVENTS), onMedia),
+      listen(globalThis.document, ["visibilitychange"], onPage),
+      listen(globalThis, ["pagehide"], onPage),
+    ];
+    this.#tracked = { contentId, unlisten };
   }
 
   /** Stops saving the playhead. */
@@ -223,7 +217,7 @@ export class ResumeClient {
   }
 
   #untrack() {
-    this.#tracked?.detach();
+    for (const remove of this.#tracked?.unlisten ?? []) remove();
     this.#tracked = null;
     this.#core.input(now(), UNTRACK);
   }
@@ -248,7 +242,7 @@ export class ResumeClient {
     this.#untrack();
     clearInterval(this.#replay);
     this.#replay = null;
-    globalThis.removeEventListener?.("online", this.#onOnline);
+    this.#unlisten();
   }
 
   #url(contentId) {
@@ -349,14 +343,15 @@ export class SessionReporter {
   #finished = false;
   /** Set once `end` was sent (`finish()` or `pagehide`). */
   #ended = false;
-  #detach;
+  /** Remove the handlers added to the element and the page. */
+  #unlisten;
   #heartbeat;
 
   /** Starts a session for `contentId` played by `media`; `options.token` is required. */
   static begin(options, contentId, media) {
     const where = "SessionReporter.begin";
     requireInit(where);
-    const opts = checkApiOptions(where, options, { token: true });
+    const opts = checkApiOptions(where, "options", options, { token: true });
     checkString(where, "contentId", contentId, { nonEmpty: true });
     const video = mediaOf(where, "media", media);
     return new SessionReporter(INTERNAL, opts, contentId, video);
@@ -370,12 +365,7 @@ export class SessionReporter {
     this.#core = core;
     const onMedia = (event) => core.input(now(), QOE_EVENTS[event.type]);
     const onPagehide = () => this.#end(true);
-    for (const type of Object.keys(QOE_EVENTS)) video.addEventListener(type, onMedia);
-    globalThis.addEventListener?.("pagehide", onPagehide);
-    this.#detach = () => {
-      for (const type of Object.keys(QOE_EVENTS)) video.removeEventListener(type, onMedia);
-      globalThis.removeEventListener?.("pagehide", onPagehide);
-    };
+    this.#unlisten = [listen(video, Object.keys(QOE_EVENTS), onMedia), listen(globalThis, ["pagehide"], onPagehide)];
     this.#heartbeat = setInterval(() => {
       if (this.#sessionId === null) return;
       const report = core.poll(now());
@@ -428,7 +418,7 @@ export class SessionReporter {
     if (this.#ended) return;
     this.#ended = true;
     clearInterval(this.#heartbeat);
-    this.#detach();
+    for (const remove of this.#unlisten) remove();
     this.#send("end", this.#core.get(now()), unloading);
   }
 

@@ -1,5 +1,5 @@
 // Shared by the modules of @flodrama/player: the init state, argument checks that turn bad
-// input into an `Error` naming the call, and `on`/`once`/`off` bookkeeping.
+// input into an `Error` naming the call, and the listeners of events.
 
 let ready = false;
 
@@ -15,21 +15,19 @@ export function requireInit(where) {
 
 /** A short description of a value for error messages. */
 export function describe(value) {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return "an array";
-  switch (typeof value) {
-    case "undefined":
-      return "undefined";
+  const type = typeof value;
+  switch (type) {
     case "string":
       return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
     case "number":
     case "boolean":
     case "bigint":
-      return `the ${typeof value} ${String(value)}`;
+      return `the ${type} ${String(value)}`;
     case "function":
-      return "a function";
     case "symbol":
-      return "a symbol";
+      return `a ${type}`;
     default:
       return typeof Element === "function" && value instanceof Element
         ? `a <${value.localName}> element`
@@ -42,83 +40,70 @@ export function fail(where, message) {
   return new Error(`${where}: ${message}`);
 }
 
-/** Runs `fn`, turning whatever the glue throws into an `Error` whose message starts with `where`. */
+/**
+ * Runs `fn`, turning whatever the glue throws into an `Error` whose message starts with `where`
+ * (an `Error` whose message does already is thrown as it is).
+ */
 export function call(where, fn) {
   try {
     return fn();
   } catch (e) {
-    throw rethrown(where, e);
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof Error && message.startsWith(`${where}:`)) throw e;
+    throw new Error(`${where}: ${message}`, { cause: e });
   }
 }
 
-/** `e` as an `Error` whose message starts with `where` (itself when it already does). */
-export function rethrown(where, e) {
-  const message = e instanceof Error ? e.message : String(e);
-  if (e instanceof Error && message.startsWith(`${where}:`)) return e;
-  return new Error(`${where}: ${message}`, { cause: e });
-}
+/** `apiBase` without its trailing slashes ("" for the page's origin). */
+export const baseOf = (apiBase) => (apiBase ?? "").replace(/\/+$/, "");
 
 /** Whether `value` is a non-array object. */
 export const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 
+/** `value` when `ok`; else throws "`where`: `name` must be `what`, got …" (`value` described). */
+export function ensure(where, name, value, ok, what) {
+  if (!ok) throw fail(where, `${name} must be ${what}, got ${describe(value)}`);
+  return value;
+}
+
+/** `value` when it is a non-array object; throws otherwise. */
+export function checkObject(where, name, value) {
+  return ensure(where, name, value, isObject(value), "an object");
+}
+
 /** `value` when it is an options object, `{}` when absent; throws otherwise. */
 export function checkOptions(where, name, value) {
-  if (value !== undefined && value !== null && !isObject(value)) {
-    throw fail(where, `${name} must be an object, got ${describe(value)}`);
-  }
-  return value ?? {};
+  return value === undefined || value === null ? {} : checkObject(where, name, value);
 }
 
 /** `value` when it is a string (non-empty if asked); throws otherwise. */
 export function checkString(where, name, value, { optional = false, nonEmpty = false } = {}) {
   if (optional && (value === undefined || value === null)) return undefined;
-  if (typeof value !== "string" || (nonEmpty && value.length === 0)) {
-    throw fail(where, `${name} must be a ${nonEmpty ? "non-empty " : ""}string, got ${describe(value)}`);
-  }
-  return value;
+  const ok = typeof value === "string" && !(nonEmpty && value.length === 0);
+  return ensure(where, name, value, ok, `a ${nonEmpty ? "non-empty " : ""}string`);
 }
 
 /** `value` when it is a finite number within the bounds; throws otherwise. */
 export function checkNumber(where, name, value, { min = -Infinity, integer = false, optional = false } = {}) {
   if (optional && (value === undefined || value === null)) return undefined;
   const ok = typeof value === "number" && Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value));
-  if (!ok) {
-    const what = integer ? "an integer" : "a finite number";
-    const bound = min === -Infinity ? "" : ` (at least ${min})`;
-    throw fail(where, `${name} must be ${what}${bound}, got ${describe(value)}`);
-  }
-  return value;
+  const bound = min === -Infinity ? "" : ` (at least ${min})`;
+  return ensure(where, name, value, ok, `${integer ? "an integer" : "a finite number"}${bound}`);
 }
 
 /** `value` when it is a boolean (`false` when optional and absent); throws otherwise. */
 export function checkBoolean(where, name, value, { optional = false } = {}) {
   if (optional && value === undefined) return false;
-  if (typeof value !== "boolean") throw fail(where, `${name} must be a boolean, got ${describe(value)}`);
-  return value;
-}
-
-/** Throws unless `event` is one of `events`. */
-export function checkEvent(where, events, event) {
-  if (!events.has(event)) {
-    const got = typeof event === "string" ? JSON.stringify(event) : describe(event);
-    throw fail(where, `unknown event ${got}; known: ${[...events].join(", ")}`);
-  }
-}
-
-/** Throws unless `listener` is a function. */
-export function checkListener(where, listener) {
-  if (typeof listener !== "function") throw fail(where, `listener must be a function, got ${describe(listener)}`);
+  return ensure(where, name, value, typeof value === "boolean", "a boolean");
 }
 
 /** The media element of `value`: an `HTMLMediaElement` itself or a `Player`'s `media`. */
 export function mediaOf(where, name, value, { video = false } = {}) {
   const type = video ? "HTMLVideoElement" : "HTMLMediaElement";
   const Type = globalThis[type];
-  if (typeof Type === "function") {
-    if (value instanceof Type) return value;
-    if (isPlayer(value)) return value.media;
-  }
-  throw fail(where, `${name} must be an ${type} or a Player, got ${describe(value)}`);
+  const ok = typeof Type === "function" && (value instanceof Type || isPlayer(value));
+  ensure(where, name, value, ok, `an ${type} or a Player`);
+  return isPlayer(value) ? value.media : value;
 }
 
 /** The `Player` class, registered by index.js (this module cannot import it: a cycle). */
@@ -131,64 +116,77 @@ export function registerPlayer(cls) {
 
 const isPlayer = (value) => playerClass !== null && value instanceof playerClass;
 /**
- * `on`/`once`/`off` over a glue object's `on(name, fn)`/`off(name, fn)`: checks the event name
- * and the listener, and remembers the wrappers `once` registers so `off` can remove them.
+ * The listeners of an object's events: `on`/`once`/`off` check the event name and the
+ * listener; `emit` calls them in the order added. Shared by `Player` and `WatchParty`.
  */
 export class Listeners {
   #events;
-  /** Per event: the listener given to `once` → the wrapper registered for it. */
-  #once = new Map();
+  /** What `console.error` says when a listener throws. */
+  #label;
+  /** `[event, listener, once]` in the order added. */
+  #all = [];
 
-  constructor(events) {
+  constructor(events, label) {
     this.#events = events;
+    this.#label = label;
   }
 
-  on(where, wasm, event, listener) {
-    checkEvent(where, this.#events, event);
-    checkListener(where, listener);
-    wasm.listen(true, event, listener);
+  /** Calls `listener` on every `event`. */
+  on(where, event, listener) {
+    this.#check(where, event, listener);
+    this.#all.push([event, listener, false]);
   }
 
-  once(where, wasm, event, listener) {
-    checkEvent(where, this.#events, event);
-    checkListener(where, listener);
-    this.#forget(wasm, event, listener);
-    let byListener = this.#once.get(event);
-    if (!byListener) {
-      byListener = new Map();
-      this.#once.set(event, byListener);
-    }
-    const wrapper = (payload) => {
-      if (byListener.get(listener) !== wrapper) return;
-      byListener.delete(listener);
-      try {
-        wasm.listen(false, event, wrapper);
-      } catch {
-        // Destroyed by an earlier listener: its listeners are gone already.
+  /** Calls `listener` on the next `event` only (replacing an earlier `once` of it). */
+  once(where, event, listener) {
+    this.#check(where, event, listener);
+    this.#remove(event, listener, true);
+    this.#all.push([event, listener, true]);
+  }
+
+  /** Removes `listener` added with `on` or `once`. */
+  off(where, event, listener) {
+    this.#check(where, event, listener);
+    this.#remove(event, listener, false);
+  }
+
+  /**
+   * Calls the listeners of `event` with `payload`, as registered when it starts (a `once`
+   * listener removed meanwhile is skipped); one that throws is logged and does not stop the
+   * others.
+   */
+  emit(event, payload) {
+    for (const entry of this.#all.slice()) {
+      const [name, listener, once] = entry;
+      if (name !== event) continue;
+      if (once) {
+        if (!this.#all.includes(entry)) continue;
+        this.#all = this.#all.filter((e) => e !== entry);
       }
-      listener(payload);
-    };
-    byListener.set(listener, wrapper);
-    wasm.listen(true, event, wrapper);
-  }
-
-  off(where, wasm, event, listener) {
-    checkEvent(where, this.#events, event);
-    checkListener(where, listener);
-    this.#forget(wasm, event, listener);
-    wasm.listen(false, event, listener);
-  }
-
-  clear() {
-    this.#once.clear();
-  }
-
-  #forget(wasm, event, listener) {
-    const wrapper = this.#once.get(event)?.get(listener);
-    if (wrapper) {
-      this.#once.get(event).delete(listener);
-      wasm.listen(false, event, wrapper);
+      try {
+        listener(payload);
+      } catch (e) {
+        console.error(this.#label, e);
+      }
     }
+  }
+
+  /** Forgets every listener. */
+  clear() {
+    this.#all = [];
+  }
+
+  #check(where, event, listener) {
+    if (!this.#events.has(event)) {
+      const got = typeof event === "string" ? JSON.stringify(event) : describe(event);
+      throw fail(where, `unknown event ${got}; known: ${[...this.#events].join(", ")}`);
+    }
+    ensure(where, "listener", listener, typeof listener === "function", "a function");
+  }
+
+  /** Removes the registrations of `listener` for `event` (only its `once` one when `onlyOnce`). */
+  #remove(event, listener, onlyOnce) {
+    this.#all = this.#all.filter(([n, l, once]) => n !== event || l !== listener || (onlyOnce && !once));
   }
 }
 
@@ -200,6 +198,20 @@ export function messageOf(e) {
   if (typeof DOMException === "function" && e instanceof DOMException) return `${e.name}: ${e.message}`;
   return typeof e?.message === "string" ? e.message : describe(e);
 }
+
+/**
+ * Adds `handler` for each event of `types` on `target` (nothing where `target` or its
+ * `addEventListener` is missing, e.g. `document` in a worker); returns what removes them.
+ */
+export function listen(target, types, handler) {
+  for (const type of types) target?.addEventListener?.(type, handler);
+  return () => {
+    for (const type of types) target?.removeEventListener?.(type, handler);
+  };
+}
+
+/** The monotonic clock the state machines are driven with, milliseconds. */
+export const now = () => performance.now();
 
 /** The longest delay `setTimeout` takes before it fires at once instead, ms. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
@@ -224,7 +236,7 @@ export class Deadline {
     this.cancel();
     this.#at = next;
     if (next === undefined) return;
-    const delay = Math.min(Math.max(Math.ceil(next - performance.now()), 0), MAX_DELAY_MS);
+    const delay = Math.min(Math.max(Math.ceil(next - now()), 0), MAX_DELAY_MS);
     this.#timer = setTimeout(() => {
       this.#at = undefined;
       this.#fire();

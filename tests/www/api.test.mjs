@@ -699,8 +699,11 @@ test("load failures are typed error events, the player stays usable, and listene
 
 test("the MSE queue runs one operation at a time and appends refused bytes again right after the eviction", async () => {
   const log = await page.evaluate(async () => {
-    const { MediaSink } = await import("/sdk/mse.js");
+    const { MediaSink, APPEND, REMOVE } = await import("/sdk/mse.js");
     const log = [];
+    // The engine inputs it reports, by kind (`PlayerCore.input`, sdk/src/player.rs).
+    const reports = { 5: "appended", 6: "appendFailed", 7: "removed" };
+    const report = (kind, nums, text) => log.push([reports[kind], ...nums, ...(text === undefined ? [] : [text])].join(" "));
     // A MediaSource whose SourceBuffer refuses the first append with QuotaExceededError.
     class FakeBuffer {
       updating = false;
@@ -730,12 +733,12 @@ test("the MSE queue runs one operation at a time and appends refused bytes again
       }
     };
     try {
-      const sink = new MediaSink(() => {}, (...report) => log.push(report.join(" ")), () => {});
+      const sink = new MediaSink(() => {}, report, () => {});
       sink.addTrack(0, "video/mp4");
-      sink.push(["append", 0, new Uint8Array([1])]);
-      sink.push(["append", 0, new Uint8Array([2])]);
+      sink.push({ k: APPEND, track: 0, data: new Uint8Array([1]) });
+      sink.push({ k: APPEND, track: 0, data: new Uint8Array([2]) });
       log.push("evict");
-      sink.push(["remove", 0, 0, 10]);
+      sink.push({ k: REMOVE, track: 0, start: 0, end: 10 });
       buffer.finish();
       buffer.finish();
       buffer.finish();
@@ -746,7 +749,7 @@ test("the MSE queue runs one operation at a time and appends refused bytes again
     return log;
   });
   assert.deepEqual(log, [
-    "appendFailed 0 true QuotaExceededError: the buffer is full",
+    "appendFailed 0 1 QuotaExceededError: the buffer is full",
     "evict",
     "remove 0-10",
     "removed 0",
