@@ -114,9 +114,23 @@ impl<L> Loads<L> {
         self.0.iter().map(|(_, l)| l)
     }
 
-    /// Forgets every load, returning their ids.
-    pub fn drain(&mut self) -> Vec<RequestId> {
-        self.0.drain(..).map(|(id, _)| id).collect()
+    /// Forgets every load, sending an `Abort` for each (no list of ids in between: smaller).
+    pub fn abort_all(&mut self, out: &mut VecDeque<Output>) {
+        for (id, _) in &self.0 {
+            out.push_back(Output::Abort(*id));
+        }
+        self.0.clear();
+    }
+
+    /// Forgets the loads `abort` picks, sending an `Abort` for each.
+    pub fn abort_where(&mut self, out: &mut VecDeque<Output>, abort: impl Fn(&L) -> bool) {
+        self.0.retain(|(id, load)| {
+            let aborted = abort(load);
+            if aborted {
+                out.push_back(Output::Abort(*id));
+            }
+            !aborted
+        });
     }
 }
 
@@ -305,9 +319,7 @@ impl AudioStream {
 
     /// Aborts every load (a new title, a fatal error, a media-error recovery).
     pub fn abort_all(&mut self, out: &mut VecDeque<Output>) {
-        for id in self.loads.drain() {
-            out.push_back(Output::Abort(id));
-        }
+        self.loads.abort_all(out);
         self.retry = None;
     }
 

@@ -430,13 +430,7 @@ impl Engine {
     /// when given. Loads of an earlier title are aborted; the caller must attach a new
     /// MediaSource and report [`Input::MediaSourceOpen`].
     pub fn load(&mut self, now_ms: f64, url: &str, start_position: Option<f64>) {
-        for id in self.pending.drain() {
-            self.out.push_back(Output::Abort(id));
-        }
-        self.with_tracks(now_ms, |a, s, ctx| {
-            a.abort_all(ctx.out);
-            s.abort_all(ctx);
-        });
+        self.abort_all();
         let next_id = self.next_id;
         let config = self.config.clone();
         let abr = std::mem::replace(&mut self.abr, Box::new(Hybrid::default()));
@@ -462,10 +456,7 @@ impl Engine {
     /// re-creates the SourceBuffer, appends the init segment again and resumes loading at the
     /// playhead, where it puts the new media element.
     pub fn recover_media_error(&mut self, now_ms: f64) {
-        for id in self.segment_loads() {
-            self.pending.remove(id);
-            self.out.push_back(Output::Abort(id));
-        }
+        self.abort_segment_loads();
         self.retry = None;
         self.fatal = false;
         self.media_open = false;
@@ -536,10 +527,7 @@ impl Engine {
     /// or two. `None` returns the choice to ABR without flushing.
     pub fn set_current_level(&mut self, now_ms: f64, level: Option<usize>) {
         if level.is_some_and(|l| l < self.levels.len()) {
-            for id in self.segment_loads() {
-                self.pending.remove(id);
-                self.out.push_back(Output::Abort(id));
-            }
+            self.abort_segment_loads();
             self.retry = None;
             self.abandon_check_at = None;
             let from = self.position + FLUSH_AHEAD_S;
@@ -625,35 +613,38 @@ impl Engine {
                 data,
                 ttfb_ms,
             } => {
+                // Built once for the three kinds of load below (each `format!` is code).
+                let failure = match (200..300).contains(&status) {
+                    true => None,
+                    false => Some(format!("HTTP {status}")),
+                };
                 if self.subtitles.owns(id) {
                     let offset = self.timestamp_offset;
-                    let ok = (200..300).contains(&status);
-                    let result = self.with_tracks(now_ms, |_, s, ctx| match ok {
-                        true => s.on_loaded(ctx, id, &data, offset),
-                        false => s.on_failed(id, &format!("HTTP {status}")),
+                    let result = self.with_tracks(now_ms, |_, s, ctx| match &failure {
+                        None => s.on_loaded(ctx, id, &data, offset),
+                        Some(reason) => s.on_failed(id, reason),
                     });
                     self.report(result);
                 } else if self.audio.owns(id) {
-                    let ok = (200..300).contains(&status);
-                    let result = self.with_tracks(now_ms, |a, _, ctx| match ok {
-                        true => a.on_loaded(ctx, id, data),
-                        false => a.on_failed(ctx, id, &format!("HTTP {status}")),
+                    let result = self.with_tracks(now_ms, |a, _, ctx| match &failure {
+                        None => a.on_loaded(ctx, id, data),
+                        Some(reason) => a.on_failed(ctx, id, reason),
                     });
                     self.report(result);
                 } else if let Some(p) = self.pending.remove(id) {
-                    if (200..300).contains(&status) {
-                        self.signed.on_success();
-                        if p.resign {
-                            self.on_resigned(now_ms, p, &data);
-                        } else {
-                            self.on_loaded(now_ms, p, data, ttfb_ms);
+                    match failure {
+                        None => {
+                            self.signed.on_success();
+                            if p.resign {
+                                self.on_resigned(now_ms, p, &data);
+                            } else {
+                                self.on_loaded(now_ms, p, data, ttfb_ms);
+                            }
                         }
-                    } else if self.on_signed_refusal(&p, status, &data) {
                         // Expired (waits for a new URL) or refused (fatal).
-                    } else if p.resign {
-                        self.on_resign_failed(&p, &format!("HTTP {status}"));
-                    } else {
-                        self.on_load_error(now_ms, p, format!("HTTP {status}"), status);
+                        Some(_) if self.on_signed_refusal(&p, status, &data) => {}
+                        Some(reason) if p.resign => self.on_resign_failed(&p, &reason),
+                        Some(reason) => self.on_load_error(now_ms, p, reason, status),
                     }
                 }
             }
@@ -826,13 +817,7 @@ impl Engine {
     ) {
         if fatal {
             self.fatal = true;
-            for id in self.pending.drain() {
-                self.out.push_back(Output::Abort(id));
-            }
-            self.with_tracks(0.0, |a, s, ctx| {
-                a.abort_all(ctx.out);
-                s.abort_all(ctx);
-            });
+            self.abort_all();
             self.retry = None;
             self.reload_at = None;
         }
@@ -1187,10 +1172,7 @@ impl Engine {
         if loaded_here {
             return;
         }
-        for id in self.segment_loads() {
-            self.pending.remove(id);
-            self.out.push_back(Output::Abort(id));
-        }
+        self.abort_segment_loads();
         self.retry = None;
         self.next_time = position;
         self.eos_sent = false;
@@ -1207,13 +1189,18 @@ impl Engine {
             .unwrap_or(level)
     }
 
-    /// Ids of the segment, init and key loads in flight.
-    fn segment_loads(&self) -> Vec<RequestId> {
-        self.pending
-            .iter()
-            .filter(|(_, p)| matches!(p.kind, LoadKind::Segment | LoadKind::Init | LoadKind::Key))
-            .map(|(id, _)| id)
-            .collect()
+    /// Aborts every load of the engine and its audio and subtitle streams.
+    fn abort_all(&mut self) {
+        self.pending.abort_all(&mut self.out);
+        self.audio.abort_all(&mut self.out);
+        self.subtitles.abort_all(&mut self.out);
+    }
+
+    /// Aborts the segment, init and key loads in flight.
+    fn abort_segment_loads(&mut self) {
+        self.pending.abort_where(&mut self.out, |p| {
+            matches!(p.kind, LoadKind::Segment | LoadKind::Init | LoadKind::Key)
+        });
     }
 
     fn segment_in_flight(&self) -> bool {

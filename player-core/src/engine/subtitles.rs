@@ -10,10 +10,11 @@ use super::audio::{Ctx, Loads, media_tracks};
 use super::level::Level;
 use super::webvtt;
 use super::{
-    Cue, ErrorDetail, ErrorKind, LoadKind, MediaTrack, PlayerError, PlayerEvent, RequestId,
+    Cue, ErrorDetail, ErrorKind, LoadKind, MediaTrack, Output, PlayerError, PlayerEvent, RequestId,
     parse_body,
 };
 use crate::hls::{MediaPlaylist, MediaType, MultivariantPlaylist, Playlist};
+use std::collections::VecDeque;
 
 /// Seconds behind the playhead whose cues are still fetched (a cue may have begun earlier).
 const BEHIND_S: f64 = 1.0;
@@ -47,7 +48,9 @@ impl SubtitleStream {
         let tracks = media_tracks(&manifest.renditions, MediaType::Subtitles, group);
         Self {
             selected: tracks.iter().position(|t| t.default),
-            playlists: vec![None; tracks.len()],
+            // Not `vec![None; n]`: that clones, and `Level`'s clone with its playlist's was
+            // 2.5 KB of the wasm.
+            playlists: std::iter::repeat_with(|| None).take(tracks.len()).collect(),
             tracks,
             ..Self::default()
         }
@@ -94,10 +97,8 @@ impl SubtitleStream {
     }
 
     /// Aborts every load.
-    pub fn abort_all(&mut self, ctx: &mut Ctx) {
-        for id in self.loads.drain() {
-            ctx.out.push_back(super::Output::Abort(id));
-        }
+    pub fn abort_all(&mut self, out: &mut VecDeque<Output>) {
+        self.loads.abort_all(out);
     }
 
     /// Shows rendition `id`, or none.
@@ -115,7 +116,7 @@ impl SubtitleStream {
             });
         }
         if id != self.selected {
-            self.abort_all(ctx);
+            self.abort_all(ctx.out);
             self.reload_at = None;
             // A live playlist loaded earlier is stale: load it again.
             if let Some(slot) = id.and_then(|i| self.playlists.get_mut(i))
