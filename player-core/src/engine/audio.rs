@@ -13,7 +13,7 @@ use super::level::Level;
 use super::media_time::{self, Timescales};
 use super::{
     Config, ErrorDetail, ErrorKind, FLUSH_AHEAD_S, LoadKind, LoadRequest, MediaTrack, Output,
-    PlayerError, PlayerEvent, RequestId, TIMESTAMP_TOLERANCE_S, TrackId, parse_body,
+    PlayerError, PlayerEvent, RequestId, TIMESTAMP_TOLERANCE_S, TrackId, load_failed, parse_body,
 };
 use crate::hls::{ByteRange, MediaType, MultivariantPlaylist, Playlist, Rendition};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
@@ -625,7 +625,7 @@ impl AudioStream {
             kind: ErrorKind::Network,
             detail,
             fatal,
-            message: format!("loading the {what} {} failed: {reason}", load.url),
+            message: load_failed(what, &load.url, reason),
             url: Some(load.url.clone()),
         };
         if !fatal {

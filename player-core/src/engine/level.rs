@@ -32,52 +32,55 @@ impl Level {
     /// variant on another pathway is a backup.
     pub fn from_variants(variants: &[Variant]) -> Vec<Self> {
         let preferred = variants.first().and_then(|v| v.pathway_id.as_ref());
-        // The preferred pathway's variants first, each group in playlist order.
-        let preferred = |v: &&Variant| v.pathway_id.as_ref() == preferred;
-        let ordered = variants
-            .iter()
-            .filter(preferred)
-            .chain(variants.iter().filter(|v| !preferred(v)));
-        let levels: Vec<Self> = ordered
-            .map(|v| {
-                let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));
-                Self {
-                    summary: LevelSummary {
-                        bitrate: v.bandwidth,
-                        width,
-                        height,
-                        codecs: v.codecs.clone().unwrap_or_default(),
-                        url: v.url.clone(),
-                    },
-                    info: LevelInfo {
-                        bitrate: v.average_bandwidth.unwrap_or(v.bandwidth) as f64,
-                        width,
-                        height,
-                    },
-                    details: None,
-                    starts: Vec::new(),
-                    pathway: v.pathway_id.clone(),
-                    backups: Vec::new(),
-                    stable_id: v.stable_variant_id.clone(),
-                    failed: false,
-                }
-            })
-            .collect();
         // A variant repeating another's bitrate, size and codecs is its backup stream.
         // Kept sorted by bitrate as it is built (after equal bitrates: stable), rather than
         // sorted after: a slice sort would link another copy of the standard library's sort.
-        let mut unique: Vec<Self> = Vec::with_capacity(levels.len());
-        for level in levels {
-            match unique.iter_mut().find(|u| u.same_variant(&level)) {
-                Some(primary) => primary.backups.push((level.summary.url, level.pathway)),
-                None => {
-                    let bitrate = level.info.bitrate;
-                    let at = unique.partition_point(|u| u.info.bitrate.total_cmp(&bitrate).is_le());
-                    unique.insert(at, level);
+        let mut unique: Vec<Self> = Vec::with_capacity(variants.len());
+        // The preferred pathway's variants first, each group in playlist order. Two plain
+        // loops: a filtered, chained and mapped iterator was 450 bytes more of the wasm.
+        for first_group in [true, false] {
+            for v in variants {
+                if (v.pathway_id.as_ref() == preferred) != first_group {
+                    continue;
+                }
+                let level = Self::of_variant(v);
+                match unique.iter_mut().find(|u| u.same_variant(&level)) {
+                    Some(primary) => primary.backups.push((level.summary.url, level.pathway)),
+                    None => {
+                        let bitrate = level.info.bitrate;
+                        let at =
+                            unique.partition_point(|u| u.info.bitrate.total_cmp(&bitrate).is_le());
+                        unique.insert(at, level);
+                    }
                 }
             }
         }
         unique
+    }
+
+    /// The level of one variant.
+    fn of_variant(v: &Variant) -> Self {
+        let (width, height) = v.resolution.map_or((0, 0), |r| (r.width, r.height));
+        Self {
+            summary: LevelSummary {
+                bitrate: v.bandwidth,
+                width,
+                height,
+                codecs: v.codecs.clone().unwrap_or_default(),
+                url: v.url.clone(),
+            },
+            info: LevelInfo {
+                bitrate: v.average_bandwidth.unwrap_or(v.bandwidth) as f64,
+                width,
+                height,
+            },
+            details: None,
+            starts: Vec::new(),
+            pathway: v.pathway_id.clone(),
+            backups: Vec::new(),
+            stable_id: v.stable_variant_id.clone(),
+            failed: false,
+        }
     }
 
     /// Whether `other` is the same variant (stable id, else bitrate, size and codecs).

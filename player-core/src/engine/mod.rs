@@ -870,14 +870,15 @@ impl Engine {
         // A missing or forbidden first playlist will not appear by retrying.
         let retryable = p.kind != LoadKind::Manifest || status == 0 || status >= 500;
         let exhausted = !retryable || p.attempt >= self.config.max_load_retries;
-        let mut message = format!("loading the {what} {} failed: {reason}", p.url);
+        let mut message = load_failed(what, &p.url, &reason);
         let failover = if exhausted && p.kind != LoadKind::Manifest {
             self.fail_over(p.level)
         } else {
             None
         };
         if let Some(to) = &failover {
-            message += &format!("; {to}");
+            message.push_str("; ");
+            message.push_str(to);
         }
         let fatal = exhausted && failover.is_none();
         self.error(kind, detail, fatal, message, Some(p.url.clone()));
@@ -1567,6 +1568,11 @@ fn load_names(kind: LoadKind) -> (ErrorKind, ErrorDetail, &'static str) {
         LoadKind::Segment => (ErrorKind::Network, ErrorDetail::FragLoadError, "segment"),
         LoadKind::Key => (ErrorKind::Key, ErrorDetail::KeyLoadError, "key"),
     }
+}
+
+/// The message of a failed load of the `what` at `url` (one `format!` for every stream).
+fn load_failed(what: &str, url: &str, reason: &str) -> String {
+    format!("loading the {what} {url} failed: {reason}")
 }
 
 /// A loaded playlist body parsed, or why it is not a usable playlist.

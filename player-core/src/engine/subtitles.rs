@@ -11,7 +11,7 @@ use super::level::Level;
 use super::webvtt;
 use super::{
     Cue, ErrorDetail, ErrorKind, LoadKind, MediaTrack, Output, PlayerError, PlayerEvent, RequestId,
-    parse_body,
+    load_failed, parse_body,
 };
 use crate::hls::{MediaPlaylist, MediaType, MultivariantPlaylist, Playlist};
 use std::collections::VecDeque;
@@ -276,7 +276,7 @@ impl SubtitleStream {
                 ErrorDetail::LevelLoadError
             }
         };
-        let message = format!("loading the subtitles {url} failed: {reason}");
+        let message = load_failed("subtitles", &url, reason);
         Err(error(detail, message, url))
     }
 }
