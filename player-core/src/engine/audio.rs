@@ -13,7 +13,8 @@ use super::level::Level;
 use super::media_time::{self, Timescales};
 use super::{
     Config, ErrorDetail, ErrorKind, FLUSH_AHEAD_S, LoadKind, LoadRequest, MediaTrack, Output,
-    PlayerError, PlayerEvent, RequestId, TIMESTAMP_TOLERANCE_S, TrackId, load_failed, parse_body,
+    PlayerError, PlayerEvent, RequestId, TIMESTAMP_TOLERANCE_S, TrackId, earliest, load_failed,
+    parse_body,
 };
 use crate::hls::{ByteRange, MediaType, MultivariantPlaylist, Playlist, Rendition};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
@@ -297,10 +298,7 @@ impl AudioStream {
     /// When [`AudioStream::handle_timeout`] is due.
     pub fn poll_timeout(&self) -> Option<f64> {
         let retry = self.retry.as_ref().map(|(at, _)| *at);
-        [retry, self.reload_at]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
+        earliest(retry, self.reload_at)
     }
 
     /// Runs a due retry or live reload.

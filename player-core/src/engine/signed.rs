@@ -276,12 +276,12 @@ impl Engine {
             else {
                 continue;
             };
-            let old_key = before.key.as_ref().and_then(|k| k.url.clone());
-            let new_key = new.key.as_ref().and_then(|k| k.url.clone());
+            let old_key = before.key.as_ref().and_then(|k| k.url.as_deref());
+            let new_key = new.key.as_ref().and_then(|k| k.url.as_ref());
             if let (Some(o), Some(n)) = (old_key, new_key)
-                && let Some(bytes) = self.key(&o)
+                && let Some(bytes) = self.key(o)
             {
-                keys.push((n, bytes));
+                keys.push((n.clone(), bytes));
             }
             if let (Some(o), Some(n)) = (&before.map, &new.map)
                 && let Some((l, url, range)) = &self.appended_init
