@@ -1180,12 +1180,19 @@ impl Engine {
 
     /// `level`, or the nearest level below (else above) it that has not failed.
     fn usable_level(&self, level: usize) -> usize {
-        let ok = |i: &usize| !self.levels[*i].failed;
-        (0..=level)
-            .rev()
-            .find(ok)
-            .or_else(|| (level..self.levels.len()).find(ok))
-            .unwrap_or(level)
+        let ok = |i: usize| self.levels.get(i).is_some_and(|l| !l.failed);
+        // Plain loops: `rfind`/`find` over ranges were two generic copies in the wasm.
+        for i in (0..=level).rev() {
+            if ok(i) {
+                return i;
+            }
+        }
+        for i in level..self.levels.len() {
+            if ok(i) {
+                return i;
+            }
+        }
+        level
     }
 
     /// Aborts every load of the engine and its audio and subtitle streams.
@@ -1223,11 +1230,16 @@ impl Engine {
     }
 
     fn choose_auto_level(&mut self, now_ms: f64, segment_duration_s: f64) -> usize {
-        let infos: Vec<_> = self.levels.iter().map(|l| l.info).collect();
+        let infos = self.level_infos();
         let ctx = self.abr_context(now_ms, &infos, segment_duration_s);
         self.abr
             .choose_level(&ctx)
             .min(infos.len().saturating_sub(1))
+    }
+
+    /// What ABR knows of each level.
+    fn level_infos(&self) -> Vec<LevelInfo> {
+        self.levels.iter().map(|l| l.info).collect()
     }
 
     fn abr_context<'a>(
@@ -1389,7 +1401,7 @@ impl Engine {
             ttfb_ms: p.progress.map(|_| ttfb_ms),
         };
         let level = p.level;
-        let infos: Vec<_> = self.levels.iter().map(|l| l.info).collect();
+        let infos = self.level_infos();
         let ctx = self.abr_context(now_ms, &infos, media_duration_s);
         let Some(lower) = self.abr.abandon(&ctx, &progress) else {
             return;
@@ -1510,16 +1522,14 @@ impl Engine {
         if inside {
             return;
         }
-        let next = self
-            .buffered
-            .iter()
-            .map(|r| r.0)
-            .find(|&s| s > position && s - position <= self.config.max_buffer_hole);
-        if let Some(start) = next
-            && self.last_hole_jump != Some(start)
-        {
-            self.last_hole_jump = Some(start);
-            self.out.push_back(Output::Seek(start + 0.01));
+        for &(start, _) in &self.buffered {
+            if start > position && start - position <= self.config.max_buffer_hole {
+                if self.last_hole_jump != Some(start) {
+                    self.last_hole_jump = Some(start);
+                    self.out.push_back(Output::Seek(start + 0.01));
+                }
+                return;
+            }
         }
     }
 

@@ -206,12 +206,11 @@ impl Engine {
                         level.backups = new.backups.clone();
                     }
                 }
-                let loaded: Vec<usize> = (0..self.levels.len())
-                    .filter(|&l| self.levels[l].details.is_some())
-                    .collect();
-                for level in loaded {
-                    let url = self.levels[level].summary.url.clone();
-                    self.request_resign(now_ms, LoadKind::Playlist, level, url);
+                for level in 0..self.levels.len() {
+                    if self.levels[level].details.is_some() {
+                        let url = self.levels[level].summary.url.clone();
+                        self.request_resign(now_ms, LoadKind::Playlist, level, url);
+                    }
                 }
             }
             (LoadKind::Playlist, Ok(Playlist::Media(media))) if p.level < self.levels.len() => {
