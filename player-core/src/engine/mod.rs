@@ -309,7 +309,7 @@ pub struct Engine {
     duration_set: bool,
     /// (level, init URL, range) in the SourceBuffer.
     appended_init: Option<(usize, String, Option<ByteRange>)>,
-    queued: VecDeque<Queued>,
+    queued: Vec<Queued>,
     /// Time in seconds from which the next segment must be loaded.
     next_time: f64,
     position: f64,
@@ -393,7 +393,7 @@ impl Engine {
             track_added: false,
             duration_set: false,
             appended_init: None,
-            queued: VecDeque::new(),
+            queued: Vec::new(),
             next_time: 0.0,
             position: 0.0,
             buffered: Vec::new(),
@@ -536,7 +536,7 @@ impl Engine {
                 start: from,
                 end: f64::INFINITY,
             });
-            self.buffered.retain(|r| r.0 < from);
+            keep_ranges(&mut self.buffered, f64::NEG_INFINITY, from);
             if let Some(last) = self.buffered.last_mut() {
                 last.1 = last.1.min(from);
             }
@@ -724,7 +724,7 @@ impl Engine {
                 if track == TrackId::Audio {
                     self.audio.on_removed();
                 } else if let Some(end) = self.removing.take() {
-                    self.buffered.retain(|r| r.1 > end);
+                    keep_ranges(&mut self.buffered, end, f64::INFINITY);
                     if let Some(first) = self.buffered.first_mut() {
                         first.0 = first.0.max(end);
                     }
@@ -785,11 +785,7 @@ impl Engine {
         }
         if self.abandon_check_at.is_some_and(|at| at <= now_ms) {
             self.abandon_check_at = None;
-            let segment = self
-                .pending
-                .iter()
-                .find(|(_, p)| p.kind == LoadKind::Segment)
-                .map(|(id, _)| id);
+            let segment = self.pending.find(|p| p.kind == LoadKind::Segment);
             if let Some(id) = segment {
                 self.check_abandon(now_ms, id);
             }
@@ -1126,7 +1122,7 @@ impl Engine {
     }
 
     fn on_appended(&mut self) {
-        let Some(q) = self.queued.pop_front() else {
+        let Some(q) = audio::pop_front(&mut self.queued) else {
             return;
         };
         if q.init {
@@ -1576,6 +1572,12 @@ fn load_names(kind: LoadKind) -> (ErrorKind, ErrorDetail, &'static str) {
         LoadKind::Segment => (ErrorKind::Network, ErrorDetail::FragLoadError, "segment"),
         LoadKind::Key => (ErrorKind::Key, ErrorDetail::KeyLoadError, "key"),
     }
+}
+
+/// Keeps the time ranges that end after `after` and start before `before` (one `retain` for
+/// both trims of the buffer: each was a generic copy).
+fn keep_ranges(ranges: &mut Vec<(f64, f64)>, after: f64, before: f64) {
+    ranges.retain(|r| r.1 > after && r.0 < before);
 }
 
 /// The earlier of two deadlines (a match: a flattened array of them was 400 bytes of wasm).
