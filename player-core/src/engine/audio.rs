@@ -165,18 +165,20 @@ pub(super) fn media_tracks(
     kind: MediaType,
     group: Option<&str>,
 ) -> Vec<MediaTrack> {
-    renditions
-        .iter()
-        .filter(|r| r.media_type == kind && Some(r.group_id.as_str()) == group)
-        .enumerate()
-        .map(|(id, r)| MediaTrack {
-            id,
-            name: r.name.clone(),
-            lang: r.language.clone().unwrap_or_default(),
-            default: r.default,
-            url: r.url.clone(),
-        })
-        .collect()
+    // A plain loop: the filtered, numbered and mapped iterator was 300 bytes more of wasm.
+    let mut tracks = Vec::new();
+    for r in renditions {
+        if r.media_type == kind && Some(r.group_id.as_str()) == group {
+            tracks.push(MediaTrack {
+                id: tracks.len(),
+                name: r.name.clone(),
+                lang: r.language.clone().unwrap_or_default(),
+                default: r.default,
+                url: r.url.clone(),
+            });
+        }
+    }
+    tracks
 }
 
 /// Splits a CODECS list into its video part and its audio part.

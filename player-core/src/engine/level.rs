@@ -156,15 +156,12 @@ impl Level {
     /// Stores a media playlist whose first segment starts at `first_start` seconds.
     pub fn place(&mut self, details: MediaPlaylist, first_start: f64) {
         let mut t = first_start;
-        self.starts = details
-            .segments
-            .iter()
-            .map(|s| {
-                let start = t;
-                t += s.duration;
-                start
-            })
-            .collect();
+        let mut starts = Vec::with_capacity(details.segments.len());
+        for s in &details.segments {
+            starts.push(t);
+            t += s.duration;
+        }
+        self.starts = starts;
         self.details = Some(details);
     }
 
