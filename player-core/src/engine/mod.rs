@@ -910,11 +910,11 @@ impl Engine {
             ));
         }
         l.failed = true;
-        let usable = |i: &usize| !self.levels[*i].failed;
-        let to = (0..level)
-            .rev()
-            .find(usable)
-            .or_else(|| (level + 1..self.levels.len()).find(usable))?;
+        // The nearest usable level, lower first; `level` itself (failed) when none is left.
+        let to = self.usable_level(level);
+        if to == level {
+            return None;
+        }
         if self.forced_level == Some(level) {
             self.forced_level = Some(to);
         }

@@ -31,8 +31,9 @@ pub(super) struct SubtitleStream {
     playlists: Vec<Option<Level>>,
     /// (track, sn) of the segments loaded or given up.
     done: SortedSet<(usize, u64)>,
-    /// Renditions whose playlist failed.
-    failed: SortedSet<usize>,
+    /// Whether each rendition's playlist failed (a flag per rendition: a set of them was
+    /// another generic copy of the sorted set's code).
+    failed: Vec<bool>,
     loads: Loads<Load>,
     /// (track, start ms, end ms, text) of the cues emitted: a cue spanning a segment boundary
     /// is in both segments' files and must show once.
@@ -51,6 +52,7 @@ impl SubtitleStream {
             // Not `vec![None; n]`: that clones, and `Level`'s clone with its playlist's was
             // 2.5 KB of the wasm.
             playlists: std::iter::repeat_with(|| None).take(tracks.len()).collect(),
+            failed: vec![false; tracks.len()],
             tracks,
             ..Self::default()
         }
@@ -138,7 +140,7 @@ impl SubtitleStream {
         let Some(track) = self.selected else {
             return;
         };
-        if !self.loads.is_empty() || self.failed.contains(&track) {
+        if !self.loads.is_empty() || self.failed.get(track) == Some(&true) {
             return;
         }
         let Some(info) = self.tracks.get(track) else {
@@ -189,7 +191,7 @@ impl SubtitleStream {
                     Ok(())
                 }
                 Ok(Playlist::Multivariant(_)) => {
-                    self.failed.insert(track);
+                    self.give_up(track);
                     Err(error(
                         ErrorDetail::LevelParsingError,
                         format!("the subtitle playlist {url} is a multivariant playlist"),
@@ -197,7 +199,7 @@ impl SubtitleStream {
                     ))
                 }
                 Err(reason) => {
-                    self.failed.insert(track);
+                    self.give_up(track);
                     Err(error(
                         ErrorDetail::LevelParsingError,
                         format!("the subtitle playlist {url} is not usable: {reason}"),
@@ -254,6 +256,13 @@ impl SubtitleStream {
         }
     }
 
+    /// Gives rendition `track` up: its playlist failed.
+    fn give_up(&mut self, track: usize) {
+        if let Some(failed) = self.failed.get_mut(track) {
+            *failed = true;
+        }
+    }
+
     /// A load failed: the segment (or the rendition, for its playlist) is given up.
     pub fn on_failed(&mut self, id: RequestId, reason: &str) -> Result<(), PlayerError> {
         let Some((track, sn, url)) = self.loads.remove(id) else {
@@ -265,7 +274,7 @@ impl SubtitleStream {
                 ErrorDetail::FragLoadError
             }
             None => {
-                self.failed.insert(track);
+                self.give_up(track);
                 ErrorDetail::LevelLoadError
             }
         };
