@@ -13,7 +13,8 @@ use super::level::Level;
 use super::media_time::{self, Timescales};
 use super::{
     Config, ErrorDetail, ErrorKind, FLUSH_AHEAD_S, LoadKind, LoadRequest, MediaTrack, Output,
-    PlayerError, PlayerEvent, RequestId, TIMESTAMP_TOLERANCE_S, TrackId, parse_body,
+    PlayerError, PlayerEvent, RequestId, TIMESTAMP_TOLERANCE_S, TrackId, earliest, load_failed,
+    parse_body,
 };
 use crate::hls::{ByteRange, MediaType, MultivariantPlaylist, Playlist, Rendition};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
@@ -62,62 +63,100 @@ impl Ctx<'_> {
     }
 }
 
-/// The few loads a stream has in flight, by request id (a `Vec`: a map type of its own would
-/// cost the wasm more than it saves on two entries).
-pub(super) struct Loads<L>(Vec<(RequestId, L)>);
+/// The few loads a stream has in flight, by request id (`Vec`s: a map type of its own would
+/// cost the wasm more than it saves on two entries). The ids are kept apart from the loads so
+/// that finding one is the same code for every kind of load.
+pub(super) struct Loads<L> {
+    ids: Vec<RequestId>,
+    loads: Vec<L>,
+}
 
 impl<L> Default for Loads<L> {
     fn default() -> Self {
-        Self(Vec::new())
+        Self {
+            ids: Vec::new(),
+            loads: Vec::new(),
+        }
     }
+}
+
+/// Where `id` is in `ids`.
+fn index_of(ids: &[RequestId], id: RequestId) -> Option<usize> {
+    ids.iter().position(|i| *i == id)
 }
 
 impl<L> Loads<L> {
     /// Records load `id`.
     pub fn insert(&mut self, id: RequestId, load: L) {
-        self.0.push((id, load));
+        self.ids.push(id);
+        self.loads.push(load);
     }
 
     /// Forgets load `id`, returning what it was for.
     pub fn remove(&mut self, id: RequestId) -> Option<L> {
-        let i = self.0.iter().position(|(i, _)| *i == id)?;
-        Some(self.0.swap_remove(i).1)
+        let i = index_of(&self.ids, id)?;
+        self.ids.swap_remove(i);
+        Some(self.loads.swap_remove(i))
     }
 
     /// Whether `id` is one of these loads.
     pub fn contains(&self, id: RequestId) -> bool {
-        self.get(id).is_some()
+        index_of(&self.ids, id).is_some()
     }
 
     /// What load `id` is for.
     pub fn get(&self, id: RequestId) -> Option<&L> {
-        self.0.iter().find(|(i, _)| *i == id).map(|(_, l)| l)
+        self.loads.get(index_of(&self.ids, id)?)
     }
 
     /// What load `id` is for, to change.
     pub fn get_mut(&mut self, id: RequestId) -> Option<&mut L> {
-        self.0.iter_mut().find(|(i, _)| *i == id).map(|(_, l)| l)
+        self.loads.get_mut(index_of(&self.ids, id)?)
     }
 
-    /// The loads and their ids.
-    pub fn iter(&self) -> impl Iterator<Item = (RequestId, &L)> {
-        self.0.iter().map(|(id, l)| (*id, l))
+    /// The id of the first load `pick` picks.
+    pub fn find(&self, pick: impl Fn(&L) -> bool) -> Option<RequestId> {
+        let i = self.loads.iter().position(pick)?;
+        self.ids.get(i).copied()
     }
 
     /// Whether no load is in flight.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.ids.is_empty()
     }
 
     /// What the loads are for.
-    pub fn values(&self) -> impl Iterator<Item = &L> {
-        self.0.iter().map(|(_, l)| l)
+    pub fn values(&self) -> std::slice::Iter<'_, L> {
+        self.loads.iter()
     }
 
-    /// Forgets every load, returning their ids.
-    pub fn drain(&mut self) -> Vec<RequestId> {
-        self.0.drain(..).map(|(id, _)| id).collect()
+    /// Forgets every load, sending an `Abort` for each (no list of ids in between: smaller).
+    pub fn abort_all(&mut self, out: &mut VecDeque<Output>) {
+        for id in &self.ids {
+            out.push_back(Output::Abort(*id));
+        }
+        self.ids.clear();
+        self.loads.clear();
     }
+
+    /// Forgets the loads `abort` picks, sending an `Abort` for each, in order.
+    pub fn abort_where(&mut self, out: &mut VecDeque<Output>, abort: impl Fn(&L) -> bool) {
+        let mut i = 0;
+        while let Some(load) = self.loads.get(i) {
+            if abort(load) {
+                out.push_back(Output::Abort(self.ids.remove(i)));
+                self.loads.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Takes the oldest entry of a short queue (a `Vec`: `VecDeque`'s code, for each of the three
+/// queues' element types, was 1.8 KB of the wasm).
+pub(super) fn pop_front<T>(queue: &mut Vec<T>) -> Option<T> {
+    (!queue.is_empty()).then(|| queue.remove(0))
 }
 
 /// The renditions of `kind` in `group`, as application tracks.
@@ -126,18 +165,20 @@ pub(super) fn media_tracks(
     kind: MediaType,
     group: Option<&str>,
 ) -> Vec<MediaTrack> {
-    renditions
-        .iter()
-        .filter(|r| r.media_type == kind && Some(r.group_id.as_str()) == group)
-        .enumerate()
-        .map(|(id, r)| MediaTrack {
-            id,
-            name: r.name.clone(),
-            lang: r.language.clone().unwrap_or_default(),
-            default: r.default,
-            url: r.url.clone(),
-        })
-        .collect()
+    // A plain loop: the filtered, numbered and mapped iterator was 300 bytes more of wasm.
+    let mut tracks = Vec::new();
+    for r in renditions {
+        if r.media_type == kind && Some(r.group_id.as_str()) == group {
+            tracks.push(MediaTrack {
+                id: tracks.len(),
+                name: r.name.clone(),
+                lang: r.language.clone().unwrap_or_default(),
+                default: r.default,
+                url: r.url.clone(),
+            });
+        }
+    }
+    tracks
 }
 
 /// Splits a CODECS list into its video part and its audio part.
@@ -193,11 +234,11 @@ pub(super) struct AudioStream {
     new_timeline: bool,
     next_time: f64,
     /// Appends in flight, oldest first: a segment's (start, end), `None` for an init section.
-    queued: VecDeque<Option<(f64, f64)>>,
+    queued: Vec<Option<(f64, f64)>>,
     /// Time ranges appended (and not removed), in seconds.
     ranges: Vec<(f64, f64)>,
     /// Removals in flight, oldest first.
-    removals: VecDeque<(f64, f64)>,
+    removals: Vec<(f64, f64)>,
     /// Every segment up to the end of a VOD playlist was loaded.
     loaded_all: bool,
     /// Rendition whose first buffered segment completes a switch.
@@ -283,10 +324,7 @@ impl AudioStream {
     /// When [`AudioStream::handle_timeout`] is due.
     pub fn poll_timeout(&self) -> Option<f64> {
         let retry = self.retry.as_ref().map(|(at, _)| *at);
-        [retry, self.reload_at]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
+        earliest(retry, self.reload_at)
     }
 
     /// Runs a due retry or live reload.
@@ -305,9 +343,7 @@ impl AudioStream {
 
     /// Aborts every load (a new title, a fatal error, a media-error recovery).
     pub fn abort_all(&mut self, out: &mut VecDeque<Output>) {
-        for id in self.loads.drain() {
-            out.push_back(Output::Abort(id));
-        }
+        self.loads.abort_all(out);
         self.retry = None;
     }
 
@@ -378,7 +414,7 @@ impl AudioStream {
                 start: from,
                 end: f64::INFINITY,
             });
-            self.removals.push_back((from, f64::INFINITY));
+            self.removals.push((from, f64::INFINITY));
             cut(&mut self.ranges, from, f64::INFINITY);
         }
         self.next_time = self.next_time.min(from).max(ctx.position.min(from));
@@ -484,7 +520,7 @@ impl AudioStream {
                 self.check_fmp4(&load, &data)?;
                 self.timescales = media_time::timescales(&data);
                 self.appended_init = Some((load.url, load.range));
-                self.queued.push_back(None);
+                self.queued.push(None);
                 ctx.out.push_back(Output::Append {
                     track: TrackId::Audio,
                     data,
@@ -541,7 +577,7 @@ impl AudioStream {
                     .map_err(|e| mux_error(load, format!("could not be transmuxed: {e}")))?;
                 self.new_timeline = false;
                 if let Some(init) = out.init {
-                    self.queued.push_back(None);
+                    self.queued.push(None);
                     ctx.out.push_back(Output::Append {
                         track: TrackId::Audio,
                         data: init.bytes,
@@ -552,7 +588,7 @@ impl AudioStream {
             _ => return self.check_fmp4(load, &data),
         };
         self.next_time = end;
-        self.queued.push_back(Some((start, end)));
+        self.queued.push(Some((start, end)));
         ctx.out.push_back(Output::Append {
             track: TrackId::Audio,
             data: media,
@@ -613,7 +649,7 @@ impl AudioStream {
             kind: ErrorKind::Network,
             detail,
             fatal,
-            message: format!("loading the {what} {} failed: {reason}", load.url),
+            message: load_failed(what, &load.url, reason),
             url: Some(load.url.clone()),
         };
         if !fatal {
@@ -630,7 +666,7 @@ impl AudioStream {
 
     /// An append to the audio SourceBuffer finished.
     pub fn on_appended(&mut self, ctx: &mut Ctx) {
-        let Some(Some((start, end))) = self.queued.pop_front() else {
+        let Some(Some((start, end))) = pop_front(&mut self.queued) else {
             return;
         };
         add_range(&mut self.ranges, start, end);
@@ -641,7 +677,7 @@ impl AudioStream {
 
     /// A removal from the audio SourceBuffer finished.
     pub fn on_removed(&mut self) {
-        if let Some((start, end)) = self.removals.pop_front() {
+        if let Some((start, end)) = pop_front(&mut self.removals) {
             cut(&mut self.ranges, start, end);
         }
     }
@@ -669,7 +705,7 @@ impl AudioStream {
     }
 
     fn remove_before(&mut self, ctx: &mut Ctx, end: f64) {
-        self.removals.push_back((0.0, end));
+        self.removals.push((0.0, end));
         ctx.out.push_back(Output::Remove {
             track: TrackId::Audio,
             start: 0.0,

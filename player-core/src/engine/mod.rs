@@ -309,7 +309,7 @@ pub struct Engine {
     duration_set: bool,
     /// (level, init URL, range) in the SourceBuffer.
     appended_init: Option<(usize, String, Option<ByteRange>)>,
-    queued: VecDeque<Queued>,
+    queued: Vec<Queued>,
     /// Time in seconds from which the next segment must be loaded.
     next_time: f64,
     position: f64,
@@ -393,7 +393,7 @@ impl Engine {
             track_added: false,
             duration_set: false,
             appended_init: None,
-            queued: VecDeque::new(),
+            queued: Vec::new(),
             next_time: 0.0,
             position: 0.0,
             buffered: Vec::new(),
@@ -430,13 +430,7 @@ impl Engine {
     /// when given. Loads of an earlier title are aborted; the caller must attach a new
     /// MediaSource and report [`Input::MediaSourceOpen`].
     pub fn load(&mut self, now_ms: f64, url: &str, start_position: Option<f64>) {
-        for id in self.pending.drain() {
-            self.out.push_back(Output::Abort(id));
-        }
-        self.with_tracks(now_ms, |a, s, ctx| {
-            a.abort_all(ctx.out);
-            s.abort_all(ctx);
-        });
+        self.abort_all();
         let next_id = self.next_id;
         let config = self.config.clone();
         let abr = std::mem::replace(&mut self.abr, Box::new(Hybrid::default()));
@@ -462,10 +456,7 @@ impl Engine {
     /// re-creates the SourceBuffer, appends the init segment again and resumes loading at the
     /// playhead, where it puts the new media element.
     pub fn recover_media_error(&mut self, now_ms: f64) {
-        for id in self.segment_loads() {
-            self.pending.remove(id);
-            self.out.push_back(Output::Abort(id));
-        }
+        self.abort_segment_loads();
         self.retry = None;
         self.fatal = false;
         self.media_open = false;
@@ -536,10 +527,7 @@ impl Engine {
     /// or two. `None` returns the choice to ABR without flushing.
     pub fn set_current_level(&mut self, now_ms: f64, level: Option<usize>) {
         if level.is_some_and(|l| l < self.levels.len()) {
-            for id in self.segment_loads() {
-                self.pending.remove(id);
-                self.out.push_back(Output::Abort(id));
-            }
+            self.abort_segment_loads();
             self.retry = None;
             self.abandon_check_at = None;
             let from = self.position + FLUSH_AHEAD_S;
@@ -548,7 +536,7 @@ impl Engine {
                 start: from,
                 end: f64::INFINITY,
             });
-            self.buffered.retain(|r| r.0 < from);
+            keep_ranges(&mut self.buffered, f64::NEG_INFINITY, from);
             if let Some(last) = self.buffered.last_mut() {
                 last.1 = last.1.min(from);
             }
@@ -625,35 +613,38 @@ impl Engine {
                 data,
                 ttfb_ms,
             } => {
+                // Built once for the three kinds of load below (each `format!` is code).
+                let failure = match (200..300).contains(&status) {
+                    true => None,
+                    false => Some(format!("HTTP {status}")),
+                };
                 if self.subtitles.owns(id) {
                     let offset = self.timestamp_offset;
-                    let ok = (200..300).contains(&status);
-                    let result = self.with_tracks(now_ms, |_, s, ctx| match ok {
-                        true => s.on_loaded(ctx, id, &data, offset),
-                        false => s.on_failed(id, &format!("HTTP {status}")),
+                    let result = self.with_tracks(now_ms, |_, s, ctx| match &failure {
+                        None => s.on_loaded(ctx, id, &data, offset),
+                        Some(reason) => s.on_failed(id, reason),
                     });
                     self.report(result);
                 } else if self.audio.owns(id) {
-                    let ok = (200..300).contains(&status);
-                    let result = self.with_tracks(now_ms, |a, _, ctx| match ok {
-                        true => a.on_loaded(ctx, id, data),
-                        false => a.on_failed(ctx, id, &format!("HTTP {status}")),
+                    let result = self.with_tracks(now_ms, |a, _, ctx| match &failure {
+                        None => a.on_loaded(ctx, id, data),
+                        Some(reason) => a.on_failed(ctx, id, reason),
                     });
                     self.report(result);
                 } else if let Some(p) = self.pending.remove(id) {
-                    if (200..300).contains(&status) {
-                        self.signed.on_success();
-                        if p.resign {
-                            self.on_resigned(now_ms, p, &data);
-                        } else {
-                            self.on_loaded(now_ms, p, data, ttfb_ms);
+                    match failure {
+                        None => {
+                            self.signed.on_success();
+                            if p.resign {
+                                self.on_resigned(now_ms, p, &data);
+                            } else {
+                                self.on_loaded(now_ms, p, data, ttfb_ms);
+                            }
                         }
-                    } else if self.on_signed_refusal(&p, status, &data) {
                         // Expired (waits for a new URL) or refused (fatal).
-                    } else if p.resign {
-                        self.on_resign_failed(&p, &format!("HTTP {status}"));
-                    } else {
-                        self.on_load_error(now_ms, p, format!("HTTP {status}"), status);
+                        Some(_) if self.on_signed_refusal(&p, status, &data) => {}
+                        Some(reason) if p.resign => self.on_resign_failed(&p, &reason),
+                        Some(reason) => self.on_load_error(now_ms, p, reason, status),
                     }
                 }
             }
@@ -733,7 +724,7 @@ impl Engine {
                 if track == TrackId::Audio {
                     self.audio.on_removed();
                 } else if let Some(end) = self.removing.take() {
-                    self.buffered.retain(|r| r.1 > end);
+                    keep_ranges(&mut self.buffered, end, f64::INFINITY);
                     if let Some(first) = self.buffered.first_mut() {
                         first.0 = first.0.max(end);
                     }
@@ -772,12 +763,10 @@ impl Engine {
     pub fn poll_timeout(&self) -> Option<f64> {
         let retry = self.retry.as_ref().map(|(at, _)| *at);
         let reload = self.reload_at.map(|(at, _)| at);
-        let abandon = self.abandon_check_at;
-        let tracks = [self.audio.poll_timeout(), self.subtitles.poll_timeout()];
-        [retry, reload, abandon, tracks[0], tracks[1]]
-            .into_iter()
-            .flatten()
-            .reduce(f64::min)
+        let mut due = earliest(retry, reload);
+        due = earliest(due, self.abandon_check_at);
+        due = earliest(due, self.audio.poll_timeout());
+        earliest(due, self.subtitles.poll_timeout())
     }
 
     /// Runs what was due at `now_ms`.
@@ -796,11 +785,7 @@ impl Engine {
         }
         if self.abandon_check_at.is_some_and(|at| at <= now_ms) {
             self.abandon_check_at = None;
-            let segment = self
-                .pending
-                .iter()
-                .find(|(_, p)| p.kind == LoadKind::Segment)
-                .map(|(id, _)| id);
+            let segment = self.pending.find(|p| p.kind == LoadKind::Segment);
             if let Some(id) = segment {
                 self.check_abandon(now_ms, id);
             }
@@ -826,13 +811,7 @@ impl Engine {
     ) {
         if fatal {
             self.fatal = true;
-            for id in self.pending.drain() {
-                self.out.push_back(Output::Abort(id));
-            }
-            self.with_tracks(0.0, |a, s, ctx| {
-                a.abort_all(ctx.out);
-                s.abort_all(ctx);
-            });
+            self.abort_all();
             self.retry = None;
             self.reload_at = None;
         }
@@ -885,14 +864,15 @@ impl Engine {
         // A missing or forbidden first playlist will not appear by retrying.
         let retryable = p.kind != LoadKind::Manifest || status == 0 || status >= 500;
         let exhausted = !retryable || p.attempt >= self.config.max_load_retries;
-        let mut message = format!("loading the {what} {} failed: {reason}", p.url);
+        let mut message = load_failed(what, &p.url, &reason);
         let failover = if exhausted && p.kind != LoadKind::Manifest {
             self.fail_over(p.level)
         } else {
             None
         };
         if let Some(to) = &failover {
-            message += &format!("; {to}");
+            message.push_str("; ");
+            message.push_str(to);
         }
         let fatal = exhausted && failover.is_none();
         self.error(kind, detail, fatal, message, Some(p.url.clone()));
@@ -930,11 +910,11 @@ impl Engine {
             ));
         }
         l.failed = true;
-        let usable = |i: &usize| !self.levels[*i].failed;
-        let to = (0..level)
-            .rev()
-            .find(usable)
-            .or_else(|| (level + 1..self.levels.len()).find(usable))?;
+        // The nearest usable level, lower first; `level` itself (failed) when none is left.
+        let to = self.usable_level(level);
+        if to == level {
+            return None;
+        }
         if self.forced_level == Some(level) {
             self.forced_level = Some(to);
         }
@@ -1142,7 +1122,7 @@ impl Engine {
     }
 
     fn on_appended(&mut self) {
-        let Some(q) = self.queued.pop_front() else {
+        let Some(q) = audio::pop_front(&mut self.queued) else {
             return;
         };
         if q.init {
@@ -1187,10 +1167,7 @@ impl Engine {
         if loaded_here {
             return;
         }
-        for id in self.segment_loads() {
-            self.pending.remove(id);
-            self.out.push_back(Output::Abort(id));
-        }
+        self.abort_segment_loads();
         self.retry = None;
         self.next_time = position;
         self.eos_sent = false;
@@ -1199,21 +1176,33 @@ impl Engine {
 
     /// `level`, or the nearest level below (else above) it that has not failed.
     fn usable_level(&self, level: usize) -> usize {
-        let ok = |i: &usize| !self.levels[*i].failed;
-        (0..=level)
-            .rev()
-            .find(ok)
-            .or_else(|| (level..self.levels.len()).find(ok))
-            .unwrap_or(level)
+        let ok = |i: usize| self.levels.get(i).is_some_and(|l| !l.failed);
+        // Plain loops: `rfind`/`find` over ranges were two generic copies in the wasm.
+        for i in (0..=level).rev() {
+            if ok(i) {
+                return i;
+            }
+        }
+        for i in level..self.levels.len() {
+            if ok(i) {
+                return i;
+            }
+        }
+        level
     }
 
-    /// Ids of the segment, init and key loads in flight.
-    fn segment_loads(&self) -> Vec<RequestId> {
-        self.pending
-            .iter()
-            .filter(|(_, p)| matches!(p.kind, LoadKind::Segment | LoadKind::Init | LoadKind::Key))
-            .map(|(id, _)| id)
-            .collect()
+    /// Aborts every load of the engine and its audio and subtitle streams.
+    fn abort_all(&mut self) {
+        self.pending.abort_all(&mut self.out);
+        self.audio.abort_all(&mut self.out);
+        self.subtitles.abort_all(&mut self.out);
+    }
+
+    /// Aborts the segment, init and key loads in flight.
+    fn abort_segment_loads(&mut self) {
+        self.pending.abort_where(&mut self.out, |p| {
+            matches!(p.kind, LoadKind::Segment | LoadKind::Init | LoadKind::Key)
+        });
     }
 
     fn segment_in_flight(&self) -> bool {
@@ -1237,11 +1226,16 @@ impl Engine {
     }
 
     fn choose_auto_level(&mut self, now_ms: f64, segment_duration_s: f64) -> usize {
-        let infos: Vec<_> = self.levels.iter().map(|l| l.info).collect();
+        let infos = self.level_infos();
         let ctx = self.abr_context(now_ms, &infos, segment_duration_s);
         self.abr
             .choose_level(&ctx)
             .min(infos.len().saturating_sub(1))
+    }
+
+    /// What ABR knows of each level.
+    fn level_infos(&self) -> Vec<LevelInfo> {
+        self.levels.iter().map(|l| l.info).collect()
     }
 
     fn abr_context<'a>(
@@ -1403,7 +1397,7 @@ impl Engine {
             ttfb_ms: p.progress.map(|_| ttfb_ms),
         };
         let level = p.level;
-        let infos: Vec<_> = self.levels.iter().map(|l| l.info).collect();
+        let infos = self.level_infos();
         let ctx = self.abr_context(now_ms, &infos, media_duration_s);
         let Some(lower) = self.abr.abandon(&ctx, &progress) else {
             return;
@@ -1524,16 +1518,14 @@ impl Engine {
         if inside {
             return;
         }
-        let next = self
-            .buffered
-            .iter()
-            .map(|r| r.0)
-            .find(|&s| s > position && s - position <= self.config.max_buffer_hole);
-        if let Some(start) = next
-            && self.last_hole_jump != Some(start)
-        {
-            self.last_hole_jump = Some(start);
-            self.out.push_back(Output::Seek(start + 0.01));
+        for &(start, _) in &self.buffered {
+            if start > position && start - position <= self.config.max_buffer_hole {
+                if self.last_hole_jump != Some(start) {
+                    self.last_hole_jump = Some(start);
+                    self.out.push_back(Output::Seek(start + 0.01));
+                }
+                return;
+            }
         }
     }
 
@@ -1580,6 +1572,26 @@ fn load_names(kind: LoadKind) -> (ErrorKind, ErrorDetail, &'static str) {
         LoadKind::Segment => (ErrorKind::Network, ErrorDetail::FragLoadError, "segment"),
         LoadKind::Key => (ErrorKind::Key, ErrorDetail::KeyLoadError, "key"),
     }
+}
+
+/// Keeps the time ranges that end after `after` and start before `before` (one `retain` for
+/// both trims of the buffer: each was a generic copy).
+fn keep_ranges(ranges: &mut Vec<(f64, f64)>, after: f64, before: f64) {
+    ranges.retain(|r| r.1 > after && r.0 < before);
+}
+
+/// The earlier of two deadlines (a match: a flattened array of them was 400 bytes of wasm).
+fn earliest(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// The message of a failed load of the `what` at `url` (one `format!` for every stream).
+fn load_failed(what: &str, url: &str, reason: &str) -> String {
+    format!("loading the {what} {url} failed: {reason}")
 }
 
 /// A loaded playlist body parsed, or why it is not a usable playlist.

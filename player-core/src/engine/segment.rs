@@ -185,7 +185,7 @@ impl Engine {
 
     /// Queues `data` for the main SourceBuffer, remembering what it is until it is appended.
     fn append(&mut self, queued: Queued, data: Vec<u8>) {
-        self.queued.push_back(queued);
+        self.queued.push(queued);
         self.out.push_back(Output::Append {
             track: TrackId::Main,
             data,

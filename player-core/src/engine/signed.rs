@@ -206,12 +206,11 @@ impl Engine {
                         level.backups = new.backups.clone();
                     }
                 }
-                let loaded: Vec<usize> = (0..self.levels.len())
-                    .filter(|&l| self.levels[l].details.is_some())
-                    .collect();
-                for level in loaded {
-                    let url = self.levels[level].summary.url.clone();
-                    self.request_resign(now_ms, LoadKind::Playlist, level, url);
+                for level in 0..self.levels.len() {
+                    if self.levels[level].details.is_some() {
+                        let url = self.levels[level].summary.url.clone();
+                        self.request_resign(now_ms, LoadKind::Playlist, level, url);
+                    }
                 }
             }
             (LoadKind::Playlist, Ok(Playlist::Media(media))) if p.level < self.levels.len() => {
@@ -276,12 +275,12 @@ impl Engine {
             else {
                 continue;
             };
-            let old_key = before.key.as_ref().and_then(|k| k.url.clone());
-            let new_key = new.key.as_ref().and_then(|k| k.url.clone());
+            let old_key = before.key.as_ref().and_then(|k| k.url.as_deref());
+            let new_key = new.key.as_ref().and_then(|k| k.url.as_ref());
             if let (Some(o), Some(n)) = (old_key, new_key)
-                && let Some(bytes) = self.key(&o)
+                && let Some(bytes) = self.key(o)
             {
-                keys.push((n, bytes));
+                keys.push((n.clone(), bytes));
             }
             if let (Some(o), Some(n)) = (&before.map, &new.map)
                 && let Some((l, url, range)) = &self.appended_init

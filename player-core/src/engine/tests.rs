@@ -397,7 +397,9 @@ fn a_level_that_keeps_failing_is_failed_over_and_all_levels_failing_is_fatal() {
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(errors.iter().all(|e| !e.fatal));
     assert!(
-        errors[2].message.contains("switching to level 1"),
+        errors[2]
+            .message
+            .ends_with("; level 0 failed, switching to level 1"),
         "{}",
         errors[2].message
     );

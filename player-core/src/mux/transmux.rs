@@ -401,27 +401,28 @@ impl Transmuxer {
         let first_video = video.and_then(|v| v.samples.first());
         let first_audio = audio.and_then(|a| a.samples.first()).map(|s| s.pts);
         let decode = [first_video.map(|s| s.dts), first_audio];
-        let anchor = decode
-            .iter()
-            .flatten()
-            .map(|t| t & TS_MASK)
-            .min()
-            .unwrap_or(0);
+        // Plain loops here: flattened iterators were two generic copies in the wasm.
+        let mut anchor = None;
+        for t in decode.into_iter().flatten() {
+            let t = t & TS_MASK;
+            anchor = Some(anchor.map_or(t, |a: u64| a.min(t)));
+        }
         // Unwrap every first timestamp relative to the anchor, in case they straddle a
         // rollover; then anchor the reference on the earliest.
         let mut probe = Timeline {
             offset: 0,
-            reference: anchor as i64,
+            reference: anchor.unwrap_or(0) as i64,
         };
-        let mut earliest = |ts: &[Option<u64>]| {
-            ts.iter()
-                .flatten()
-                .map(|&t| probe.unwrap(t))
-                .min()
-                .unwrap_or(0)
+        let mut earliest = |ts: [Option<u64>; 2]| {
+            let mut earliest = None;
+            for t in ts.into_iter().flatten() {
+                let t = probe.unwrap(t);
+                earliest = Some(earliest.map_or(t, |e: i64| e.min(t)));
+            }
+            earliest.unwrap_or(0)
         };
-        let earliest_decode = earliest(&decode);
-        let earliest_presentation = earliest(&[first_video.map(|s| s.pts), first_audio]);
+        let earliest_decode = earliest(decode);
+        let earliest_presentation = earliest([first_video.map(|s| s.pts), first_audio]);
         let offset = match start_s {
             Some(s) if (0.0..=MAX_START_S).contains(&s) => {
                 (s * CLOCK).round() as i64 - earliest_presentation

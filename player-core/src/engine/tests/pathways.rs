@@ -50,7 +50,8 @@ fn a_failing_pathway_moves_every_level_to_the_backup_pathway() {
     assert!(
         errors
             .iter()
-            .any(|e| e.message.contains("levels to pathway B")),
+            .any(|e| e.message.contains("; switching to its backup stream ")
+                && e.message.ends_with(", levels to pathway B")),
         "{errors:?}"
     );
     assert!(
