@@ -187,8 +187,8 @@ fn timestamp(text: &str) -> Option<f64> {
     if millis.len() != 3 {
         return None;
     }
-    let (rest, s) = clock.rsplit_once(':')?;
-    let (h, m) = match rest.rsplit_once(':') {
+    let (rest, s) = crate::search::rsplit_once_byte(clock, b':')?;
+    let (h, m) = match crate::search::rsplit_once_byte(rest, b':') {
         Some((h, m)) => (number(h)?, number(m)?),
         None => (0, number(rest)?),
     };

@@ -6,6 +6,8 @@
 //! Hand-written instead of with the `url` crate, which was about 15 KB of the gzipped wasm for
 //! this one job (the package has a 120 KB budget); the tests compare both on a corpus.
 
+use crate::search::rfind_byte;
+
 /// Why a URL or URI could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResolveError {
@@ -85,9 +87,8 @@ impl Resolver {
         push_path(&mut normalised, &path, is_special);
         let path_end = normalised.len();
         normalised.push_str(tail);
-        let dir = normalised[..normalised[..path_end]
-            .rfind('/')
-            .map_or(path_end, |i| i + 1)]
+        let dir = normalised
+            [..rfind_byte(&normalised[..path_end], b'/').map_or(path_end, |i| i + 1)]
             .to_owned();
         Ok(Self {
             base: normalised,
@@ -247,7 +248,7 @@ fn authority(scheme: &str, s: &str, out: &mut String) -> Result<usize, ResolveEr
         .position(|b| matches!(b, b'/' | b'?' | b'#'))
         .unwrap_or(s.len());
     let authority = &s[..end];
-    let (userinfo, host_port) = match authority.rfind('@') {
+    let (userinfo, host_port) = match rfind_byte(authority, b'@') {
         Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
         None => (None, authority),
     };
@@ -257,7 +258,7 @@ fn authority(scheme: &str, s: &str, out: &mut String) -> Result<usize, ResolveEr
             .map(|i| i + 1)
             .filter(|&i| i < host_port.len())
     } else {
-        host_port.rfind(':')
+        rfind_byte(host_port, b':')
     };
     let (host, port) = match port_colon {
         Some(i) => (&host_port[..i], Some(&host_port[i + 1..])),
