@@ -80,7 +80,7 @@ impl Resolver {
         let authority_end = normalised.len();
         let (path, tail) = split_tail(&rest[path_start..]);
         let path = if is_special {
-            path.replace('\\', "/")
+            forward_slashes(path)
         } else {
             path.to_owned()
         };
@@ -182,7 +182,7 @@ impl Resolver {
         let is_special = special(scheme).is_some();
         let replaced;
         let rest = if is_special && rest.contains('\\') {
-            replaced = rest.replace('\\', "/");
+            replaced = forward_slashes(rest);
             &replaced
         } else {
             rest
@@ -386,6 +386,11 @@ fn push_decimal(out: &mut String, n: u16) {
         push_decimal(out, n / 10);
     }
     out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// `s` with every `\\` as `/`, as `s.replace('\\', "/")` gives in more wasm.
+fn forward_slashes(s: &str) -> String {
+    s.chars().map(|c| if c == '\\' { '/' } else { c }).collect()
 }
 
 /// Decodes one `application/x-www-form-urlencoded` name or value.
