@@ -1354,8 +1354,9 @@ impl Engine {
             return;
         }
         if let Some(map) = &segment.map {
-            let wanted = (level, map.url.clone(), map.byte_range);
-            if self.appended_init.as_ref() != Some(&wanted) {
+            let appended = matches!(&self.appended_init,
+                Some((l, url, range)) if *l == level && *url == map.url && *range == map.byte_range);
+            if !appended {
                 let (url, range) = (map.url.clone(), map.byte_range);
                 self.request(now_ms, LoadKind::Init, level, sn, url, range, 0);
                 return;
