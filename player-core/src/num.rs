@@ -1,5 +1,6 @@
 //! Decimal number parsing for text formats (HLS attribute values, ISO 8601 seconds) without
-//! core's `dec2flt`, and `f64` clamping without core's float printer.
+//! core's `dec2flt` or its generic integer parser, and `f64` clamping without core's float
+//! printer.
 //!
 //! Hand-written for size: `str::parse::<f64>` links core's `dec2flt` (Eisel-Lemire plus a
 //! big-decimal fallback, about 5 KB of wasm code and a 10 KB table of powers of five), while
@@ -164,6 +165,23 @@ fn ldexp(mut x: f64, mut e: i32) -> f64 {
     x * f64::from_bits(((1023 + e) as u64) << 52)
 }
 
+/// Parses a whole number as `str::parse::<u64>` reads it (an optional `+`, then at least one
+/// ASCII digit, no overflow), in a plain loop: core's generic integer parser is ~300 bytes of
+/// wasm more for the same answers.
+pub fn parse_u64(s: &str) -> Option<u64> {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.bytes().try_fold(0u64, |n, b| {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
+}
+
 /// `x.clamp(lo, hi)` for `lo <= hi`, NaN staying NaN, without `f64::clamp`'s assertion:
 /// its message prints both bounds with `{:?}`, which links core's float printer (about 20 KB of
 /// wasm) into a build that otherwise prints no float.
@@ -307,5 +325,12 @@ mod tests {
             assert_eq!(clamp(x, 0.0, 5000.0), x.clamp(0.0, 5000.0), "{x}");
         }
         assert!(clamp(f64::NAN, 0.0, 1.0).is_nan());
+    }
+
+    proptest! {
+        #[test]
+        fn whole_numbers_read_as_str_parse_reads_them(text in "[+-]?[0-9]{0,22}|[0-9+ a-]{0,6}") {
+            prop_assert_eq!(parse_u64(&text), text.parse::<u64>().ok(), "{:?}", text);
+        }
     }
 }

@@ -152,7 +152,7 @@ fn timestamp_map(value: &str) -> Option<TimestampMap> {
     for part in value.split(',') {
         let (key, v) = part.trim().split_once(':')?;
         match key {
-            "MPEGTS" => mpegts = v.parse::<u64>().ok(),
+            "MPEGTS" => mpegts = crate::num::parse_u64(v),
             "LOCAL" => local = timestamp(v),
             _ => {}
         }

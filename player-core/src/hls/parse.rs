@@ -479,9 +479,8 @@ impl Ctx<'_> {
     }
 
     fn uint(&self, tag: &'static str, s: &str) -> Res<u64> {
-        text::trim(s)
-            .parse()
-            .map_err(|_| self.err_quoted(tag, "", s, " is not a valid number"))
+        crate::num::parse_u64(text::trim(s))
+            .ok_or_else(|| self.err_quoted(tag, "", s, " is not a valid number"))
     }
 
     fn uint32(&self, tag: &'static str, s: &str) -> Res<u32> {

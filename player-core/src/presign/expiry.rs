@@ -1,6 +1,7 @@
 //! When a presigned URL expires, read from its query.
 
 use super::PresignError;
+use crate::num::parse_u64;
 use crate::search::find;
 
 /// Longest URL read, bytes (S3 and CloudFront URLs are far shorter).
@@ -86,9 +87,7 @@ pub fn parse_expiry(url: &str, custom_param: Option<&str>) -> Result<Expiry, Pre
         let signed_s = amz_date(date)?;
         let expires = get("X-Amz-Expires")
             .ok_or_else(|| bad_param("X-Amz-Expires", "", "present next to X-Amz-Date"))?;
-        let ttl_s = expires
-            .parse::<u64>()
-            .ok()
+        let ttl_s = parse_u64(expires)
             .filter(|s| (1..=MAX_SIGV4_EXPIRES_S).contains(s))
             .ok_or_else(|| {
                 bad_param(
@@ -137,9 +136,7 @@ fn bad_param(param: &str, value: &str, expected: &'static str) -> PresignError {
 
 /// Epoch seconds in a query parameter.
 fn epoch_seconds(param: &str, value: &str) -> Result<u64, PresignError> {
-    value
-        .parse::<u64>()
-        .ok()
+    parse_u64(value)
         .filter(|s| *s <= MAX_EPOCH_S)
         .ok_or_else(|| bad_param(param, value, "Unix seconds"))
 }
@@ -156,7 +153,7 @@ fn amz_date(value: &str) -> Result<u64, PresignError> {
         digits
             .bytes()
             .all(|c| c.is_ascii_digit())
-            .then(|| digits.parse().ok())?
+            .then(|| parse_u64(digits))?
     };
     let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
         num(0, 4),
@@ -234,7 +231,7 @@ fn policy_expiry(policy: &str) -> Result<u64, PresignError> {
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
         let seconds = after
             .get(..digits)
-            .and_then(|d| d.parse::<u64>().ok())
+            .and_then(parse_u64)
             .filter(|s| *s <= MAX_EPOCH_S)
             .ok_or(PresignError::BadPolicy(
                 "has an AWS:EpochTime that is not Unix seconds",
