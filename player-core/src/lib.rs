@@ -15,3 +15,4 @@ pub mod presign;
 pub mod resume;
 pub mod rng;
 mod search;
+mod utf8;

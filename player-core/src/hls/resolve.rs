@@ -411,7 +411,7 @@ fn form_decode(s: &str) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::utf8::lossy(&out)
 }
 
 /// A relative path the URL parser would copy unchanged: no scheme, no leading `/`, no dot

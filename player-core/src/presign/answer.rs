@@ -33,7 +33,7 @@ pub fn classify_answer(status: u16, body: &[u8]) -> Answer {
         return Answer::Other;
     }
     let head = body.get(..MAX_ERROR_BODY).unwrap_or(body);
-    let text = String::from_utf8_lossy(head);
+    let text = crate::utf8::lossy(head);
     let code = element(&text, "Code").unwrap_or_default();
     if contains(&text, "Request has expired") || code == "ExpiredToken" || code == "TokenExpired" {
         return Answer::Expired;
