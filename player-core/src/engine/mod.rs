@@ -616,7 +616,8 @@ impl Engine {
                 // Built once for the three kinds of load below (each `format!` is code).
                 let failure = match (200..300).contains(&status) {
                     true => None,
-                    false => Some(format!("HTTP {status}")),
+                    // As a u32: a u16 `Display` would be one more integer printer.
+                    false => Some(format!("HTTP {}", u32::from(status))),
                 };
                 if self.subtitles.owns(id) {
                     let offset = self.timestamp_offset;

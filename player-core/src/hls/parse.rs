@@ -36,7 +36,7 @@ pub enum ParseError {
     #[error("playlist is {0} bytes, more than the limit of {MAX_PLAYLIST_BYTES}")]
     TooLarge(usize),
     /// The playlist URL itself is not an absolute URL.
-    #[error("playlist URL {0:?} is not absolute")]
+    #[error("playlist URL {} is not absolute", super::text::quoted(.0))]
     BadBaseUrl(String),
     /// A multivariant playlist (it has EXT-X-STREAM-INF or EXT-X-MEDIA tags) that yields no
     /// variant, I-frame variant or rendition.

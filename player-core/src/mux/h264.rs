@@ -51,7 +51,7 @@ impl AvcConfig {
     /// RFC 6381 codec string, e.g. `avc1.4d401f`.
     pub fn codec_string(&self) -> String {
         let (p, c, l) = self.profile_compat_level();
-        format!("avc1.{p:02x}{c:02x}{l:02x}")
+        ["avc1.", &super::hex(&[p, c, l])].concat()
     }
 
     /// Adds a PPS unless an identical one is already known.

@@ -55,7 +55,7 @@ pub enum SniffError {
     #[error("empty segment")]
     Empty,
     /// No known container; carries the first bytes for diagnostics.
-    #[error("not a media segment (starts with {head:02x?})")]
+    #[error("not a media segment (starts with {})", super::hex_list(head))]
     Unknown {
         /// Up to the first 8 bytes.
         head: Vec<u8>,

@@ -38,13 +38,16 @@ pub enum DemuxError {
     NoProgram,
     /// The PMT lists video in a codec other than H.264 (e.g. `0x24` HEVC) and no H.264:
     /// transmuxing would silently drop the picture.
-    #[error("unsupported video stream type 0x{stream_type:02x}")]
+    #[error("unsupported video stream type 0x{}", super::hex(&[*stream_type]))]
     UnsupportedVideo {
         /// PMT stream type of the video.
         stream_type: u8,
     },
     /// The PMT lists no stream this demuxer supports.
-    #[error("no supported elementary stream (PMT stream types {stream_types:02x?})")]
+    #[error(
+        "no supported elementary stream (PMT stream types {})",
+        super::hex_list(stream_types)
+    )]
     NoSupportedStream {
         /// Stream types listed by the PMT.
         stream_types: Vec<u8>,

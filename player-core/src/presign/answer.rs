@@ -48,7 +48,11 @@ pub fn classify_answer(status: u16, body: &[u8]) -> Answer {
         "" => "the server refused the request",
         code => first_chars(code, MAX_REASON_CHARS),
     };
-    Answer::Denied(format!("access denied: {reason} (HTTP {status})"))
+    // The status as a u32: a u16 `Display` would be one more integer printer in the wasm.
+    Answer::Denied(format!(
+        "access denied: {reason} (HTTP {})",
+        u32::from(status)
+    ))
 }
 
 /// The text of the first `<name>…</name>` element, trimmed. A scan rather than an XML parser:
