@@ -41,7 +41,8 @@ impl AudioConfig {
     /// RFC 6381 codec string: `mp4a.40.2` for AAC-LC, `mp4a.6B` for MPEG audio in MP4.
     pub fn codec_string(&self) -> String {
         match self.codec {
-            AudioCodec::Aac { object_type, .. } => format!("mp4a.40.{object_type}"),
+            // As a u32: a u8 `Display` would be one more integer printer in the wasm.
+            AudioCodec::Aac { object_type, .. } => format!("mp4a.40.{}", u32::from(object_type)),
             AudioCodec::Mpeg { .. } => "mp4a.6B".to_owned(),
         }
     }
