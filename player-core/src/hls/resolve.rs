@@ -175,7 +175,7 @@ impl Resolver {
                 return Ok(concat(&[&lowered, ":", r, tail]));
             }
             // `http:g` against an `http` base is relative (URL Standard).
-            network = lowered != self.scheme || r.starts_with(['/', '\\']);
+            network = lowered != self.scheme || r.bytes().next().is_some_and(is_slash);
             scheme = &lowered;
             rest = r;
         }
@@ -218,11 +218,21 @@ fn split_scheme(s: &str) -> Option<(&str, &str)> {
     .then_some((scheme, rest))
 }
 
+/// `/`, or `\\`, which special schemes read as `/`.
+fn is_slash(b: u8) -> bool {
+    b == b'/' || b == b'\\'
+}
+
 /// The authority and path after `scheme:`: past any slashes for special schemes but `file`,
 /// past exactly `//` for the others.
 fn after_slashes<'a>(scheme: &str, rest: &'a str) -> Option<&'a str> {
     if scheme != "file" && special(scheme).is_some() {
-        Some(rest.trim_start_matches(['/', '\\']))
+        // A byte loop: a `[char; 2]` pattern links core's multi-char searcher.
+        let start = rest
+            .bytes()
+            .position(|b| !is_slash(b))
+            .unwrap_or(rest.len());
+        rest.get(start..)
     } else {
         rest.strip_prefix("//")
             .or_else(|| rest.strip_prefix("\\\\"))
