@@ -415,7 +415,7 @@ pub(crate) fn string(s: &str) -> String {
 ///
 /// These writers replace `miniserde::json::to_string`, whose serializer (any nesting of
 /// sequences and maps behind `dyn` traits) was ~3 KB of the wasm for strings and numbers.
-fn push_string(out: &mut String, s: &str) {
+pub(crate) fn push_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     for c in s.chars() {

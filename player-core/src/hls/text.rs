@@ -111,34 +111,12 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
-/// `value` between double quotes, with `"`, `\` and control characters escaped the way
-/// `{:?}` writes them. Hand-written because `{:?}` on a `str` links core's Unicode
-/// printability tables into the wasm; non-ASCII characters are kept as they are.
+/// `value` as a JSON string: between double quotes, with `"`, `\` and control characters
+/// escaped. Not `{:?}`, which prints nothing in the release wasm (and links core's Unicode
+/// printability tables where it does); non-ASCII characters are kept as they are.
 pub(super) fn quoted(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            c if c.is_ascii_control() => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let b = c as u8;
-                out.push_str("\\u{");
-                if b >= 16 {
-                    out.push(HEX[usize::from(b >> 4)] as char);
-                }
-                out.push(HEX[usize::from(b & 15)] as char);
-                out.push('}');
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::json::push_string(&mut out, value);
     out
 }
 
@@ -180,8 +158,8 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn quotes_like_debug(value in "[\\x00-\\x7féß日本語]{0,24}") {
-            proptest::prop_assert_eq!(quoted(&value), format!("{value:?}"));
+        fn quotes_like_json(value in "[\\x00-\\x7féß日本語]{0,24}") {
+            proptest::prop_assert_eq!(quoted(&value), serde_json::to_string(&value).unwrap());
         }
     }
 }
