@@ -36,7 +36,7 @@ pub enum ParseError {
     #[error("playlist is {0} bytes, more than the limit of {MAX_PLAYLIST_BYTES}")]
     TooLarge(usize),
     /// The playlist URL itself is not an absolute URL.
-    #[error("playlist URL {} is not absolute", super::text::quoted(.0))]
+    #[error("playlist URL {} is not absolute", crate::json::string(.0))]
     BadBaseUrl(String),
     /// A multivariant playlist (it has EXT-X-STREAM-INF or EXT-X-MEDIA tags) that yields no
     /// variant, I-frame variant or rendition.
@@ -395,10 +395,10 @@ impl Ctx<'_> {
         self.fail(tag, reason.to_owned())
     }
 
-    /// An error whose reason quotes `value` (as `{:?}` does) between two fixed parts.
+    /// An error whose reason quotes `value` (as a JSON string) between two fixed parts.
     #[cold]
     fn err_quoted(&self, tag: &'static str, before: &str, value: &str, after: &str) -> Failed {
-        self.fail(tag, [before, &text::quoted(value), after].concat())
+        self.fail(tag, [before, &crate::json::string(value), after].concat())
     }
 
     #[cold]

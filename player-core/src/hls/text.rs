@@ -111,15 +111,6 @@ impl<'a> Iterator for Lines<'a> {
     }
 }
 
-/// `value` as a JSON string: between double quotes, with `"`, `\` and control characters
-/// escaped. Not `{:?}`, which prints nothing in the release wasm (and links core's Unicode
-/// printability tables where it does); non-ASCII characters are kept as they are.
-pub(super) fn quoted(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    crate::json::push_string(&mut out, value);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,13 +144,6 @@ mod tests {
                 .map(|(i, l)| (i + 1, l))
                 .collect();
             assert_eq!(lines(text).collect::<Vec<_>>(), want, "{text:?}");
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn quotes_like_json(value in "[\\x00-\\x7féß日本語]{0,24}") {
-            proptest::prop_assert_eq!(quoted(&value), serde_json::to_string(&value).unwrap());
         }
     }
 }
