@@ -2,7 +2,8 @@
 // package's VideoProxyClient gets and renews them while 90 s of media play (the 60 s title
 // looped), with no fatal error and no stall around an expiry, and the server's URL log shows
 // the renewals; a URL given to load(url) is renewed when the origin answers that it expired;
-// a URL that expired before loading recovers; a tampered URL is one clear fatal error.
+// a URL that expired before loading recovers; a tampered URL is one clear fatal error; with
+// CloudFront, a title's alternate audio is signed and renewed too.
 // SigV4 (playlists rewritten with signed child URLs) and CloudFront (one policy query).
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -191,6 +192,27 @@ for (const [signing, mediaSeconds, signatureParam] of [["sigv4", 90, "X-Amz-Sign
         await page.close();
       }
     });
+
+    if (signing === "cloudfront") {
+      // CloudFront only: a SigV4 title's alternate renditions are not loaded again on renewal.
+      test("a title with alternate audio plays across renewals, its audio loads signed with each new query", async (t) => {
+        const { page, secure } = await openPage(server, token, { content: "vod-alt" });
+        try {
+          const played = await playMedia(page, 35);
+          const state = await pageState(page);
+          assert.deepEqual(state.errors, []);
+          assert.ok(played >= 35, `played ${played} s`);
+          const audio = secure.filter((u) => u.includes("/secure/vod-alt/audio-"));
+          assert.ok(audio.length >= 5, `${audio.length} audio loads`);
+          const signatures = new Set(audio.map((u) => new URL(u).searchParams.get("Signature")));
+          assert.ok(!signatures.has(null), audio.join("\n"));
+          assert.ok(signatures.size >= 2, `audio loaded with ${signatures.size} signature(s) across the renewals`);
+          t.diagnostic(`${audio.length} audio loads, ${signatures.size} signatures, ${state.expired.length} expiry answers`);
+        } finally {
+          await page.close();
+        }
+      });
+    }
 
     test("a URL that expired before loading recovers", async () => {
       await sleep(Math.max(0, stale.issued + (TTL_S + 1) * 1000 - Date.now()));

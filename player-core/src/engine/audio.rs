@@ -11,6 +11,7 @@
 
 use super::level::Level;
 use super::media_time::{self, Timescales};
+use super::signed::Signed;
 use super::{
     Config, ErrorDetail, ErrorKind, FLUSH_AHEAD_S, LoadKind, LoadRequest, MediaTrack, Output,
     PlayerError, PlayerEvent, RequestId, TIMESTAMP_TOLERANCE_S, TrackId, earliest, load_failed,
@@ -41,6 +42,8 @@ pub(super) struct Ctx<'a> {
     pub position: f64,
     /// The main stream's level playing, to align live playlists with by media sequence.
     pub main_level: Option<&'a Level>,
+    /// The title's signing: the CloudFront query goes on these loads too.
+    pub signed: &'a Signed,
 }
 
 impl Ctx<'_> {
@@ -50,7 +53,7 @@ impl Ctx<'_> {
         *self.next_id += 1;
         self.out.push_back(Output::Load(LoadRequest {
             id,
-            url,
+            url: self.signed.sign(&url),
             range,
             kind,
         }));
@@ -662,6 +665,17 @@ impl AudioStream {
             self.retry = Some((ctx.now_ms + delay, retry));
         }
         Err(error)
+    }
+
+    /// A load of this stream was refused as expired: it is forgotten, to be made again with
+    /// a new signature once loading resumes (a playlist by a reload due then). Returns what
+    /// it was.
+    pub fn on_expired(&mut self, ctx: &mut Ctx, id: RequestId) -> Option<(LoadKind, String)> {
+        let load = self.loads.remove(id)?;
+        if load.kind == LoadKind::Playlist {
+            self.reload_at = Some(ctx.now_ms);
+        }
+        Some((load.kind, load.url))
     }
 
     /// An append to the audio SourceBuffer finished.

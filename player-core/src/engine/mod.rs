@@ -34,6 +34,7 @@ use crate::hls::{self, ByteRange, MediaPlaylist, Playlist};
 use crate::hls::{Key, KeyMethod};
 use crate::mux::decrypt::{aes128_cbc_in_place, iv_from_sequence};
 use crate::mux::{Container, SegmentInfo, Transmuxer, sniff};
+use crate::presign::{Answer, classify_answer};
 use audio::AudioStream;
 use level::Level;
 use stall::StallWatch;
@@ -619,7 +620,22 @@ impl Engine {
                     // As a u32: a u16 `Display` would be one more integer printer.
                     false => Some(format!("HTTP {}", u32::from(status))),
                 };
-                if self.subtitles.owns(id) {
+                if failure.is_none() {
+                    self.signed.on_success();
+                }
+                let track = self.subtitles.owns(id) || self.audio.owns(id);
+                if track
+                    && failure.is_some()
+                    && matches!(classify_answer(status, &data), Answer::Expired)
+                {
+                    // An alternate rendition's load waits for the new URL as the main ones do.
+                    let load = self.with_tracks(now_ms, |a, s, ctx| {
+                        a.on_expired(ctx, id).or_else(|| s.on_expired(ctx, id))
+                    });
+                    if let Some((kind, url)) = load {
+                        self.on_url_expired(kind, &url);
+                    }
+                } else if self.subtitles.owns(id) {
                     let offset = self.timestamp_offset;
                     let result = self.with_tracks(now_ms, |_, s, ctx| match &failure {
                         None => s.on_loaded(ctx, id, &data, offset),
@@ -635,7 +651,6 @@ impl Engine {
                 } else if let Some(p) = self.pending.remove(id) {
                     match failure {
                         None => {
-                            self.signed.on_success();
                             if p.resign {
                                 self.on_resigned(now_ms, p, &data);
                             } else {
@@ -766,6 +781,10 @@ impl Engine {
         let reload = self.reload_at.map(|(at, _)| at);
         let mut due = earliest(retry, reload);
         due = earliest(due, self.abandon_check_at);
+        // The renditions' retries and reloads wait, as their loads do, for a new URL.
+        if self.signed.stalled() {
+            return due;
+        }
         due = earliest(due, self.audio.poll_timeout());
         earliest(due, self.subtitles.poll_timeout())
     }
@@ -791,10 +810,12 @@ impl Engine {
                 self.check_abandon(now_ms, id);
             }
         }
-        self.with_tracks(now_ms, |a, s, ctx| {
-            a.handle_timeout(ctx);
-            s.handle_timeout(ctx);
-        });
+        if !self.signed.stalled() {
+            self.with_tracks(now_ms, |a, s, ctx| {
+                a.handle_timeout(ctx);
+                s.handle_timeout(ctx);
+            });
+        }
         self.advance(now_ms);
     }
 
@@ -1473,6 +1494,7 @@ impl Engine {
             config: &self.config,
             position,
             main_level: self.current_level.and_then(|c| self.levels.get(c)),
+            signed: &self.signed,
         };
         f(&mut self.audio, &mut self.subtitles, &mut ctx)
     }

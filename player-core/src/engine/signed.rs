@@ -177,21 +177,29 @@ impl Engine {
                 if p.resign {
                     self.resign_done();
                 }
-                self.signed.stalled = true;
-                self.signed.expiries_in_row += 1;
-                if self.signed.expiries_in_row > MAX_EXPIRIES_IN_ROW {
-                    let (kind, detail, what) = super::load_names(p.kind);
-                    let message = format!(
-                        "the {what} {} was refused as expired {} times in a row, even with new URLs",
-                        p.url, self.signed.expiries_in_row
-                    );
-                    self.error(kind, detail, true, message, Some(p.url.clone()));
-                } else if !self.signed.awaiting_url {
-                    self.signed.awaiting_url = true;
-                    self.emit(PlayerEvent::UrlExpired { url: p.url.clone() });
-                }
+                self.on_url_expired(p.kind, &p.url);
                 true
             }
+        }
+    }
+
+    /// A load of `kind` from `url` was refused as expired: loading stops until a new URL
+    /// comes ([`PlayerEvent::UrlExpired`], once), or fails when new URLs keep being refused.
+    pub(super) fn on_url_expired(&mut self, kind: LoadKind, url: &str) {
+        self.signed.stalled = true;
+        self.signed.expiries_in_row += 1;
+        if self.signed.expiries_in_row > MAX_EXPIRIES_IN_ROW {
+            let (kind, detail, what) = super::load_names(kind);
+            let message = format!(
+                "the {what} {url} was refused as expired {} times in a row, even with new URLs",
+                self.signed.expiries_in_row
+            );
+            self.error(kind, detail, true, message, Some(url.to_owned()));
+        } else if !self.signed.awaiting_url {
+            self.signed.awaiting_url = true;
+            self.emit(PlayerEvent::UrlExpired {
+                url: url.to_owned(),
+            });
         }
     }
 

@@ -263,6 +263,17 @@ impl SubtitleStream {
         }
     }
 
+    /// A load was refused as expired: it is forgotten, to be made again with a new signature
+    /// once loading resumes (a playlist by a reload due then). Returns what it was.
+    pub fn on_expired(&mut self, ctx: &mut Ctx, id: RequestId) -> Option<(LoadKind, String)> {
+        let (_, sn, url) = self.loads.remove(id)?;
+        if sn.is_some() {
+            return Some((LoadKind::Segment, url));
+        }
+        self.reload_at = Some(ctx.now_ms);
+        Some((LoadKind::Playlist, url))
+    }
+
     /// A load failed: the segment (or the rendition, for its playlist) is given up.
     pub fn on_failed(&mut self, id: RequestId, reason: &str) -> Result<(), PlayerError> {
         let Some((track, sn, url)) = self.loads.remove(id) else {

@@ -26,6 +26,8 @@ struct Origin {
     /// Index of the first event not yet looked at.
     seen: usize,
     url_expired: usize,
+    /// Paths of the loads answered as expired.
+    expired_paths: Vec<String>,
     first_buffered_at: Option<f64>,
 }
 
@@ -53,8 +55,51 @@ impl Origin {
             sim,
             seen: 0,
             url_expired: 0,
+            expired_paths: Vec::new(),
             first_buffered_at: None,
         }
+    }
+
+    /// The title with an alternate audio rendition and a WebVTT subtitle rendition too, at
+    /// `TRACKS`.
+    fn with_renditions(signing: Signing) -> Self {
+        let mut origin = Self::new(signing);
+        let master = "#EXTM3U\n\
+            #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"Dub\",DEFAULT=YES,URI=\"dub/index.m3u8\"\n\
+            #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"s\",NAME=\"English\",URI=\"subs/index.m3u8\"\n\
+            #EXT-X-STREAM-INF:BANDWIDTH=400000,CODECS=\"avc1.4d400d,mp4a.40.2\",AUDIO=\"a\",SUBTITLES=\"s\"\nlow/index.m3u8\n";
+        let files = &mut origin.sim.files;
+        files.insert(TRACKS.to_owned(), (200, master.as_bytes().to_vec()));
+        let dub = "https://cdn.test/vod/dub/";
+        let pl = media_playlist(SEGMENTS, true);
+        files.insert(format!("{dub}index.m3u8"), (200, pl.into_bytes()));
+        files.insert(format!("{dub}init.mp4"), (200, fmp4("init")));
+        let mut subs = String::from("#EXTM3U\n#EXT-X-TARGETDURATION:4\n");
+        for i in 0..SEGMENTS {
+            files.insert(
+                format!("{dub}seg_{i:03}.m4s"),
+                (200, fmp4(&format!("dub{i}"))),
+            );
+            subs += &format!("#EXTINF:4.0,\nseg_{i:03}.vtt\n");
+            let (from, to) = (4 * i + 1, 4 * i + 2);
+            let vtt = format!(
+                "WEBVTT\n\n{:02}:{:02}.000 --> {:02}:{:02}.000\ncue {i}\n",
+                from / 60,
+                from % 60,
+                to / 60,
+                to % 60
+            );
+            files.insert(
+                format!("https://cdn.test/vod/subs/seg_{i:03}.vtt"),
+                (200, vtt.into_bytes()),
+            );
+        }
+        subs += "#EXT-X-ENDLIST\n";
+        files.insert(
+            "https://cdn.test/vod/subs/index.m3u8".to_owned(),
+            (200, subs.into_bytes()),
+        );
+        origin
     }
 
     /// A URL of the title as the API would issue it now, expiring `TTL_MS` after `at`.
@@ -126,6 +171,10 @@ impl Origin {
         while self.sim.now < until_ms {
             if let Some(req) = self.sim.in_flight.pop_front() {
                 let (status, data) = self.answer(&req.url);
+                if data == EXPIRED_XML {
+                    let path = req.url.split('?').next().unwrap_or_default();
+                    self.expired_paths.push(path.to_owned());
+                }
                 let size = if req.kind == LoadKind::Segment && status == 200 {
                     1_000_000.0
                 } else {
@@ -206,6 +255,9 @@ impl Origin {
     }
 }
 
+/// The title with alternate renditions.
+const TRACKS: &str = "https://cdn.test/vod/tracks.m3u8";
+
 fn play_90_s_crossing_expiry(signing: Signing) -> Origin {
     let mut origin = Origin::new(signing);
     let url = origin.issue(0.0);
@@ -255,6 +307,53 @@ fn cloudfront_query_is_carried_to_every_load_and_renewed() {
     }
     // Only the first playlist load: the renewal is the query alone.
     assert_eq!(origin.sim.urls(LoadKind::Manifest).len(), 1);
+}
+
+#[test]
+fn alternate_audio_and_subtitles_carry_the_cloudfront_query_and_wait_for_renewals() {
+    let mut origin = Origin::with_renditions(Signing::CloudFront);
+    let url = origin.issue_for(TRACKS, 0.0, "ok");
+    origin.load(&url);
+    origin.run(1_000.0, None, |o| o.issue_for(TRACKS, o.sim.now, "ok"));
+    origin
+        .sim
+        .engine
+        .set_subtitle_track(origin.sim.now, Some(0));
+    origin.sim.drain();
+    origin.run(92_000.0, None, |o| o.issue_for(TRACKS, o.sim.now, "ok"));
+    assert!(origin.sim.errors().is_empty(), "{:?}", origin.sim.errors());
+    assert!(origin.url_expired >= 3, "{} expiries", origin.url_expired);
+    for req in &origin.sim.requests {
+        assert!(req.url.contains("&sig=ok&Key-Pair-Id=K"), "{}", req.url);
+    }
+    // The renditions' own loads met expiries too, and were made again with new queries.
+    let renditions = |path: &String| path.contains("/dub/") || path.contains("/subs/");
+    assert!(
+        origin.expired_paths.iter().any(renditions),
+        "{:?}",
+        origin.expired_paths
+    );
+    // Audio and cues kept coming through every renewal: 90 s of them.
+    let last_audio = origin
+        .sim
+        .urls(LoadKind::Segment)
+        .iter()
+        .filter(|u| u.contains("/dub/"))
+        .count();
+    assert!(last_audio >= 23, "{last_audio} audio segments");
+    let cues: Vec<String> = origin
+        .sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::SubtitleCues { cues, .. } => Some(cues.clone()),
+            _ => None,
+        })
+        .flatten()
+        .map(|c| c.text)
+        .collect();
+    assert!(cues.contains(&"cue 22".to_owned()), "{cues:?}");
+    origin.assert_no_stall();
 }
 
 #[test]
